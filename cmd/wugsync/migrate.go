@@ -1,0 +1,38 @@
+package main
+
+import (
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/models"
+)
+
+func newMigrateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit (running it twice is a no-op)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.FromEnv()
+			if err != nil {
+				return err
+			}
+			log := config.NewLogger(cfg, "migrate")
+			db, err := models.Open(cmd.Context(), cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer models.Close(db)
+			result, err := models.Migrate(cmd.Context(), db)
+			if err != nil {
+				return err
+			}
+			log.WithFields(logrus.Fields{
+				"applied": result.Applied,
+				"version": result.Version,
+			}).Info("database schema is up to date")
+			return nil
+		},
+	}
+}

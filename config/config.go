@@ -1,0 +1,283 @@
+// Package config reads wugsync's WUGSYNC_* environment variables into one
+// typed, validated struct. Every process role reads the same struct so that a
+// variable means the same thing whichever subcommand is started.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Names of the environment variables of DESIGN.md §2. Other programs and
+// deployment manifests rely on these exact names.
+const (
+	EnvHTTPAddr          = "WUGSYNC_HTTP_ADDR"
+	EnvRedisURL          = "WUGSYNC_REDIS_URL"
+	EnvDatabaseURL       = "WUGSYNC_DATABASE_URL"
+	EnvNetBoxURL         = "WUGSYNC_NETBOX_URL"
+	EnvNetBoxToken       = "WUGSYNC_NETBOX_TOKEN"
+	EnvAPIToken          = "WUGSYNC_API_TOKEN"
+	EnvWebhookSecret     = "WUGSYNC_WEBHOOK_SECRET"
+	EnvMetricsToken      = "WUGSYNC_METRICS_TOKEN"
+	EnvSecretKey         = "WUGSYNC_SECRET_KEY"
+	EnvLogLevel          = "WUGSYNC_LOG_LEVEL"
+	EnvLogFormat         = "WUGSYNC_LOG_FORMAT"
+	EnvWorkerConcurrency = "WUGSYNC_WORKER_CONCURRENCY"
+)
+
+// Variables lists every environment variable wugsync reads, in the order of
+// DESIGN.md §2. Deployment tests use it to reject misspelt variables.
+func Variables() []string {
+	return []string{
+		EnvHTTPAddr, EnvRedisURL, EnvDatabaseURL, EnvNetBoxURL, EnvNetBoxToken,
+		EnvAPIToken, EnvWebhookSecret, EnvMetricsToken, EnvSecretKey,
+		EnvLogLevel, EnvLogFormat, EnvWorkerConcurrency,
+	}
+}
+
+// Defaults that apply when a variable is unset.
+const (
+	DefaultHTTPAddr          = ":8080"
+	DefaultDatabaseURL       = "sqlite://wugsync.db"
+	DefaultWorkerConcurrency = 20
+)
+
+// Config is the whole process configuration. Secrets are kept as plain
+// strings here but are never logged: use Redacted for anything printed.
+type Config struct {
+	HTTPAddr          string
+	RedisURL          string // empty: none configured
+	DatabaseURL       string
+	NetBoxURL         string
+	NetBoxToken       string
+	APITokens         []string
+	WebhookSecret     string
+	MetricsToken      string
+	SecretKey         string
+	LogLevel          logrus.Level
+	LogFormat         string // "json" or "text"
+	WorkerConcurrency int
+}
+
+// Error is a configuration error naming the variable at fault, so the process
+// can stop with one line a person can act on.
+type Error struct {
+	Variable string
+	Problem  string
+}
+
+func (e *Error) Error() string { return e.Variable + ": " + e.Problem }
+
+// ErrInvalid is matched by every *Error, for callers that only need to know
+// that configuration, not the environment, is at fault.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Is lets errors.Is(err, ErrInvalid) match any configuration error.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// LookupFunc reads one variable; os.LookupEnv in production, a map in tests.
+type LookupFunc func(string) (string, bool)
+
+// FromEnv reads and validates the process environment.
+func FromEnv() (Config, error) { return Load(os.LookupEnv) }
+
+// Load reads and validates configuration through lookup. It returns the first
+// problem found, as an *Error.
+func Load(lookup LookupFunc) (Config, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	cfg := Config{
+		HTTPAddr:          orDefault(get(EnvHTTPAddr), DefaultHTTPAddr),
+		RedisURL:          get(EnvRedisURL),
+		DatabaseURL:       orDefault(get(EnvDatabaseURL), DefaultDatabaseURL),
+		NetBoxURL:         get(EnvNetBoxURL),
+		NetBoxToken:       get(EnvNetBoxToken),
+		APITokens:         splitList(get(EnvAPIToken)),
+		WebhookSecret:     get(EnvWebhookSecret),
+		MetricsToken:      get(EnvMetricsToken),
+		SecretKey:         get(EnvSecretKey),
+		WorkerConcurrency: DefaultWorkerConcurrency,
+	}
+
+	if err := validateListenAddr(cfg.HTTPAddr); err != nil {
+		return Config{}, &Error{EnvHTTPAddr, err.Error()}
+	}
+	if cfg.RedisURL != "" {
+		if err := ValidateRedisURL(cfg.RedisURL); err != nil {
+			return Config{}, &Error{EnvRedisURL, err.Error()}
+		}
+	}
+	if _, err := ParseDatabaseURL(cfg.DatabaseURL); err != nil {
+		return Config{}, &Error{EnvDatabaseURL, err.Error()}
+	}
+	if cfg.NetBoxURL != "" {
+		if err := validateHTTPURL(cfg.NetBoxURL); err != nil {
+			return Config{}, &Error{EnvNetBoxURL, err.Error()}
+		}
+	}
+	for _, tok := range cfg.APITokens {
+		if len(tok) < 16 {
+			return Config{}, &Error{EnvAPIToken, "each token must be at least 16 characters"}
+		}
+	}
+
+	level := get(EnvLogLevel)
+	if level == "" {
+		cfg.LogLevel = logrus.InfoLevel
+	} else {
+		l, err := parseLevel(level)
+		if err != nil {
+			return Config{}, &Error{EnvLogLevel, err.Error()}
+		}
+		cfg.LogLevel = l
+	}
+
+	switch format := strings.ToLower(get(EnvLogFormat)); format {
+	case "":
+		cfg.LogFormat = defaultLogFormat()
+	case "json", "text":
+		cfg.LogFormat = format
+	default:
+		return Config{}, &Error{EnvLogFormat, fmt.Sprintf("unknown format %q (want json or text)", format)}
+	}
+
+	if v := get(EnvWorkerConcurrency); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			return Config{}, &Error{EnvWorkerConcurrency, fmt.Sprintf("%q is not a whole number", v)}
+		case n < 1 || n > 1000:
+			return Config{}, &Error{EnvWorkerConcurrency, fmt.Sprintf("%d is out of range (1 to 1000)", n)}
+		}
+		cfg.WorkerConcurrency = n
+	}
+	return cfg, nil
+}
+
+// RequireRedis returns an error naming WUGSYNC_REDIS_URL when no Redis is
+// configured; api, worker and scheduler cannot share work without one.
+func (c Config) RequireRedis(role string) error {
+	if c.RedisURL == "" {
+		return &Error{EnvRedisURL, fmt.Sprintf("required by %q (only \"all\" and \"demo\" fall back to an embedded Redis)", role)}
+	}
+	return nil
+}
+
+// RequireNetBox returns an error naming the missing NetBox variable.
+func (c Config) RequireNetBox() error {
+	if c.NetBoxURL == "" {
+		return &Error{EnvNetBoxURL, "required: the NetBox to read (e.g. https://netbox.example.com)"}
+	}
+	if c.NetBoxToken == "" {
+		return &Error{EnvNetBoxToken, "required: a NetBox API token with read access to dcim and ipam"}
+	}
+	return nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseLevel(v string) (logrus.Level, error) {
+	switch strings.ToLower(v) {
+	case "debug":
+		return logrus.DebugLevel, nil
+	case "info":
+		return logrus.InfoLevel, nil
+	case "warn", "warning":
+		return logrus.WarnLevel, nil
+	case "error":
+		return logrus.ErrorLevel, nil
+	}
+	return 0, fmt.Errorf("unknown level %q (want debug, info, warn or error)", v)
+}
+
+func validateListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. :8080)", addr)
+	}
+	if host != "" && net.ParseIP(host) == nil && strings.ContainsAny(host, "/ ") {
+		return fmt.Errorf("%q has an invalid host", addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q has an invalid port", addr)
+	}
+	return nil
+}
+
+func validateHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("unparseable URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q must start with http:// or https://", raw)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("%q has no host", raw)
+	}
+	return nil
+}
+
+// ValidateRedisURL accepts the forms asynq understands: redis://, rediss://,
+// redis-socket:// and redis-sentinel://.
+func ValidateRedisURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Error repeats the URL, password included, so it is not wrapped.
+		return fmt.Errorf("unparseable URL (is a character in the password not percent-encoded?)")
+	}
+	switch u.Scheme {
+	case "redis", "rediss", "redis-sentinel":
+		if u.Host == "" {
+			return fmt.Errorf("%q has no host", redactURL(raw))
+		}
+	case "redis-socket":
+		if u.Path == "" {
+			return fmt.Errorf("%q has no socket path", redactURL(raw))
+		}
+	default:
+		return fmt.Errorf("scheme %q is not redis://, rediss://, redis-socket:// or redis-sentinel://", u.Scheme)
+	}
+	return nil
+}
+
+// redactURL hides a password in a URL so validation errors are safe to log.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "<unparseable>"
+	}
+	return u.Redacted()
+}
+
+func defaultLogFormat() string {
+	if fi, err := os.Stderr.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		return "text"
+	}
+	return "json"
+}

@@ -1,0 +1,88 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/wugsync/wugsync/config"
+)
+
+// Open connects to the database named by a WUGSYNC_DATABASE_URL value and
+// checks that it answers. SQLite is opened in WAL mode with a busy timeout
+// and immediate transactions, so several goroutines (API, workers,
+// scheduler of `wugsync all`) can write without "database is locked".
+func Open(ctx context.Context, rawURL string) (*gorm.DB, error) {
+	parsed, err := config.ParseDatabaseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	gormCfg := &gorm.Config{
+		Logger:                                   logger.Default.LogMode(logger.Silent),
+		DisableForeignKeyConstraintWhenMigrating: true,
+		NowFunc:                                  func() time.Time { return time.Now().UTC() },
+	}
+	var db *gorm.DB
+	switch parsed.Kind {
+	case config.DatabasePostgres:
+		db, err = gorm.Open(postgres.Open(parsed.DSN), gormCfg)
+	case config.DatabaseSQLite:
+		db, err = gorm.Open(sqlite.Open(sqliteDSN(parsed.DSN)), gormCfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", parsed.Kind, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", parsed.Kind, err)
+	}
+	if parsed.Kind == config.DatabaseSQLite {
+		// One writer at a time is all SQLite allows; a small pool keeps
+		// readers concurrent (WAL) without piling writers on the busy timeout.
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(25)
+		sqlDB.SetMaxIdleConns(10)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", parsed.Kind, err)
+	}
+	return db, nil
+}
+
+// Dialect reports which database kind db talks to.
+func Dialect(db *gorm.DB) string {
+	if db.Dialector.Name() == "postgres" {
+		return config.DatabasePostgres
+	}
+	return config.DatabaseSQLite
+}
+
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(15000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close releases the database pool.
+func Close(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}

@@ -1,0 +1,64 @@
+package models
+
+import "time"
+
+// NetBoxIPExport is the export state of one NetBox device on one WUG
+// connection: the link to the WUG device, what was last sent (PayloadHash)
+// and the timestamp of every transition. It is keyed by (connection, NetBox
+// device), not by IP, so a device that changes address keeps its WUG device,
+// and it outlives the NetBox device so history survives deletion.
+type NetBoxIPExport struct {
+	ID               uint         `gorm:"column:id;primaryKey" json:"id"`
+	ConnectionID     uint         `gorm:"column:connection_id" json:"connection_id"`
+	NetBoxDeviceID   int64        `gorm:"column:netbox_device_id" json:"netbox_device_id"`
+	NetBoxDeviceName string       `gorm:"column:netbox_device_name" json:"netbox_device_name"`
+	IPAddress        string       `gorm:"column:ip_address" json:"ip_address"`
+	ExportReason     ExportReason `gorm:"column:export_reason" json:"export_reason"`
+	ExportStatus     ExportStatus `gorm:"column:export_status" json:"export_status"`
+	// WUGDeviceID is set once this service created or adopted the WUG device;
+	// only such devices are ever decommissioned.
+	WUGDeviceID string `gorm:"column:wug_device_id" json:"wug_device_id"`
+	// Adopted is true when the WUG device existed before wugsync linked it.
+	Adopted             bool   `gorm:"column:adopted" json:"adopted"`
+	WUGGroupID          string `gorm:"column:wug_group_id" json:"wug_group_id"`
+	WUGScanID           string `gorm:"column:wug_scan_id" json:"wug_scan_id"`
+	WUGScanStatus       string `gorm:"column:wug_scan_status" json:"wug_scan_status"`
+	WUGDeviceDiscovered bool   `gorm:"column:wug_device_discovered" json:"wug_device_discovered"`
+	// PayloadHash is the hash of the WUG template last written, so an
+	// unchanged device costs no WUG call.
+	PayloadHash  string `gorm:"column:payload_hash" json:"payload_hash"`
+	Attempts     int    `gorm:"column:attempts" json:"attempts"`
+	ErrorMessage string `gorm:"column:error_message" json:"error_message"`
+	// SkipReason says why a device is not exported (bad IP, IP conflict…).
+	SkipReason       string     `gorm:"column:skip_reason" json:"skip_reason"`
+	LastRunID        *uint      `gorm:"column:last_run_id" json:"last_run_id"`
+	ExportedAt       *time.Time `gorm:"column:exported_at" json:"exported_at"`
+	ScanTriggeredAt  *time.Time `gorm:"column:scan_triggered_at" json:"scan_triggered_at"`
+	ScanCompletedAt  *time.Time `gorm:"column:scan_completed_at" json:"scan_completed_at"`
+	SkippedAt        *time.Time `gorm:"column:skipped_at" json:"skipped_at"`
+	ErrorAt          *time.Time `gorm:"column:error_at" json:"error_at"`
+	DecommissionedAt *time.Time `gorm:"column:decommissioned_at" json:"decommissioned_at"`
+	CreatedAt        time.Time  `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt        time.Time  `gorm:"column:updated_at" json:"updated_at"`
+}
+
+// TableName pins the table name (GORM would say net_box_ip_exports).
+func (NetBoxIPExport) TableName() string { return "netbox_ip_exports" }
+
+// ExportAttempt is one failed or retried attempt at a task. asynq keeps only
+// the last error of a task; this keeps all of them, so the API can show the
+// whole history of a row or a run.
+type ExportAttempt struct {
+	ID           uint      `gorm:"column:id;primaryKey" json:"id"`
+	ConnectionID *uint     `gorm:"column:connection_id" json:"connection_id"`
+	ExportID     *uint     `gorm:"column:export_id" json:"export_id"`
+	SyncLogID    *uint     `gorm:"column:sync_log_id" json:"sync_log_id"`
+	TaskID       string    `gorm:"column:task_id" json:"task_id"`
+	TaskType     string    `gorm:"column:task_type" json:"task_type"`
+	Attempt      int       `gorm:"column:attempt" json:"attempt"`
+	Error        string    `gorm:"column:error" json:"error"`
+	OccurredAt   time.Time `gorm:"column:occurred_at" json:"occurred_at"`
+}
+
+// TableName pins the table name.
+func (ExportAttempt) TableName() string { return "export_attempts" }

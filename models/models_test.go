@@ -1,0 +1,222 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/internal/testinfra"
+	"github.com/wugsync/wugsync/models"
+)
+
+type testBundle struct {
+	db     *gorm.DB
+	sealer *models.Sealer
+}
+
+// forEachBackend runs fn as a subtest on every database this run can reach,
+// so SQLite and PostgreSQL pass the same suite.
+func forEachBackend(t *testing.T, fn func(t *testing.T, bundle testBundle)) {
+	t.Helper()
+	for _, backend := range testinfra.DatabaseBackends(t) {
+		t.Run(backend.Backend, func(t *testing.T) {
+			t.Parallel()
+			sealer, err := models.NewSealer(make([]byte, 32))
+			require.NoError(t, err)
+			fn(t, testBundle{db: testinfra.OpenMigrated(t, backend), sealer: sealer})
+		})
+	}
+}
+
+func newConnection(t *testing.T, bundle testBundle, name string) models.WUGConnection {
+	t.Helper()
+	conn := models.NewWUGConnection()
+	conn.Name, conn.Host, conn.Username = name, "wug.example.net", "admin"
+	require.NoError(t, conn.SetPassword(bundle.sealer, "s3cret-pass"))
+	require.NoError(t, bundle.db.Create(&conn).Error)
+	return conn
+}
+
+func TestConnectionNameIsUnique(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		newConnection(t, bundle, "lab")
+		dup := models.NewWUGConnection()
+		dup.Name, dup.Host, dup.Username = "lab", "other.example.net", "admin"
+		err := bundle.db.Create(&dup).Error
+		require.Error(t, err)
+		require.True(t, models.IsUniqueViolation(err), "want a unique violation, got %v", err)
+	})
+}
+
+func TestExportRowIsUniquePerConnectionAndDevice(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		a := newConnection(t, bundle, "a")
+		b := newConnection(t, bundle, "b")
+		row := func(conn uint) *models.NetBoxIPExport {
+			return &models.NetBoxIPExport{ConnectionID: conn, NetBoxDeviceID: 42, IPAddress: "10.0.0.1",
+				ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending}
+		}
+		require.NoError(t, bundle.db.Create(row(a.ID)).Error)
+		require.NoError(t, bundle.db.Create(row(b.ID)).Error, "the same device on another connection is a separate row")
+		err := bundle.db.Create(row(a.ID)).Error
+		require.True(t, models.IsUniqueViolation(err), "want a unique violation, got %v", err)
+	})
+}
+
+func TestOneActiveExportRunPerConnection(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		conn := newConnection(t, bundle, "lab")
+		run := func(status models.RunStatus) *models.WUGSyncLog {
+			return &models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncExport,
+				Trigger: models.TriggerManual, Status: status}
+		}
+		first := run(models.RunQueued)
+		require.NoError(t, bundle.db.Create(first).Error)
+		err := bundle.db.Create(run(models.RunRunning)).Error
+		require.True(t, models.IsUniqueViolation(err), "a second active run must be refused, got %v", err)
+		require.NoError(t, bundle.db.Model(first).Update("status", models.RunCompleted).Error)
+		require.NoError(t, bundle.db.Create(run(models.RunQueued)).Error, "a new run once the first ended")
+	})
+}
+
+func TestDatabaseRejectsUnknownEnumValues(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		conn := newConnection(t, bundle, "lab")
+		bad := &models.NetBoxIPExport{ConnectionID: conn.ID, NetBoxDeviceID: 1,
+			ExportReason: models.ReasonManual, ExportStatus: "done"}
+		require.Error(t, bundle.db.Create(bad).Error, "export_status outside the enum")
+		bad = &models.NetBoxIPExport{ConnectionID: conn.ID, NetBoxDeviceID: 1,
+			ExportReason: "because", ExportStatus: models.ExportPending}
+		require.Error(t, bundle.db.Create(bad).Error, "export_reason outside the enum")
+		require.Error(t, bundle.db.Model(&conn).Update("decommission_action", "explode").Error)
+		require.Error(t, bundle.db.Model(&conn).Update("batch_size", 500).Error, "batch_size above 499")
+		require.Error(t, bundle.db.Create(&models.WUGSyncLog{ConnectionID: conn.ID, SyncType: "export",
+			Trigger: models.TriggerManual, Status: "paused"}).Error)
+	})
+}
+
+func TestConnectionDefaultsRoundTrip(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		conn := models.NewWUGConnection()
+		conn.Name, conn.Host, conn.Username = "defaults", "wug", "admin"
+		conn.UseSSL = false // an explicit false must survive GORM's zero-value handling
+		conn.DeviceFilters = models.DeviceFilters{Sites: []string{"nyc1"}, Tags: []string{"monitor"}}
+		require.NoError(t, bundle.db.Create(&conn).Error)
+
+		var got models.WUGConnection
+		require.NoError(t, bundle.db.First(&got, conn.ID).Error)
+		require.Equal(t, 9644, got.Port)
+		require.False(t, got.UseSSL)
+		require.True(t, got.VerifySSL)
+		require.True(t, got.IsActive)
+		require.Equal(t, 180, got.ExportIntervalMinutes)
+		require.Equal(t, "{site}", got.GroupTemplate)
+		require.Equal(t, models.DecommissionNone, got.DecommissionAction)
+		require.Equal(t, 100, got.BatchSize)
+		require.Equal(t, []string{"nyc1"}, got.DeviceFilters.Sites)
+		require.Equal(t, []string{"monitor"}, got.DeviceFilters.Tags)
+	})
+}
+
+func TestRawInsertGetsDatabaseDefaults(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		require.NoError(t, bundle.db.Exec(
+			"INSERT INTO wug_connections (name, host, username) VALUES ('raw', 'wug', 'admin')").Error)
+		var got models.WUGConnection
+		require.NoError(t, bundle.db.Where("name = ?", "raw").First(&got).Error)
+		want := models.NewWUGConnection()
+		require.Equal(t, want.Port, got.Port)
+		require.Equal(t, want.UseSSL, got.UseSSL)
+		require.Equal(t, want.VerifySSL, got.VerifySSL)
+		require.Equal(t, want.EnableNetBoxExport, got.EnableNetBoxExport)
+		require.Equal(t, want.AutoScanExportedIPs, got.AutoScanExportedIPs)
+		require.Equal(t, want.CreateMissingGroups, got.CreateMissingGroups)
+		require.Equal(t, want.RateLimitPerSecond, got.RateLimitPerSecond)
+		require.Equal(t, want.MaxConcurrentRequests, got.MaxConcurrentRequests)
+		require.Equal(t, want.BatchSize, got.BatchSize)
+	})
+}
+
+func TestExportHistorySurvivesAndTimestampsPersist(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		conn := newConnection(t, bundle, "lab")
+		at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+		row := models.NetBoxIPExport{ConnectionID: conn.ID, NetBoxDeviceID: 7, IPAddress: "10.1.1.1",
+			ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportExported, WUGDeviceID: "14",
+			ExportedAt: &at}
+		require.NoError(t, bundle.db.Create(&row).Error)
+		attempt := models.ExportAttempt{ExportID: &row.ID, TaskType: "netbox:export:batch", Attempt: 1,
+			Error: "wug: HTTP 500", OccurredAt: at}
+		require.NoError(t, bundle.db.Create(&attempt).Error)
+
+		var got models.NetBoxIPExport
+		require.NoError(t, bundle.db.First(&got, row.ID).Error)
+		require.NotNil(t, got.ExportedAt)
+		require.True(t, at.Equal(*got.ExportedAt), "exported_at %v", got.ExportedAt)
+		var attempts []models.ExportAttempt
+		require.NoError(t, bundle.db.Where("export_id = ?", row.ID).Find(&attempts).Error)
+		require.Len(t, attempts, 1)
+		require.Equal(t, "wug: HTTP 500", attempts[0].Error)
+	})
+}
+
+func TestMigrateTwiceIsNoOp(t *testing.T) {
+	t.Parallel()
+	for _, backend := range testinfra.DatabaseBackends(t) {
+		t.Run(backend.Backend, func(t *testing.T) {
+			t.Parallel()
+			db, err := models.Open(context.Background(), backend.URL)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = models.Close(db) })
+
+			pending, err := models.PendingMigrations(context.Background(), db)
+			require.NoError(t, err)
+			require.Positive(t, pending, "an empty database has migrations to apply")
+
+			first, err := models.Migrate(context.Background(), db)
+			require.NoError(t, err)
+			require.Len(t, first.Applied, pending)
+			second, err := models.Migrate(context.Background(), db)
+			require.NoError(t, err)
+			require.Empty(t, second.Applied, "second run applies nothing")
+			require.Equal(t, first.Version, second.Version)
+
+			pending, err = models.PendingMigrations(context.Background(), db)
+			require.NoError(t, err)
+			require.Zero(t, pending)
+		})
+	}
+}
+
+func TestSchemasMatchAcrossDatabases(t *testing.T) {
+	t.Parallel()
+	want := map[string][]string{}
+	for _, backend := range testinfra.DatabaseBackends(t) {
+		db := testinfra.OpenMigrated(t, backend)
+		got := map[string][]string{}
+		for _, table := range []string{"wug_connections", "netbox_ip_exports", "wug_sync_logs", "sync_plan_entries", "export_attempts"} {
+			cols, err := db.Migrator().ColumnTypes(table)
+			require.NoError(t, err, "%s: %s", backend.Backend, table)
+			for _, c := range cols {
+				got[table] = append(got[table], c.Name())
+			}
+		}
+		if len(want) == 0 {
+			want = got
+			continue
+		}
+		require.Equal(t, want, got, "%s has different columns", backend.Backend)
+	}
+	require.Contains(t, want["wug_connections"], "password_encrypted")
+	require.NotContains(t, want["wug_connections"], "password", "no plaintext password column")
+}
