@@ -26,20 +26,28 @@ type NetBoxIPExport struct {
 	WUGDeviceDiscovered bool   `gorm:"column:wug_device_discovered" json:"wug_device_discovered"`
 	// PayloadHash is the hash of the WUG template last written, so an
 	// unchanged device costs no WUG call.
-	PayloadHash  string `gorm:"column:payload_hash" json:"payload_hash"`
-	Attempts     int    `gorm:"column:attempts" json:"attempts"`
-	ErrorMessage string `gorm:"column:error_message" json:"error_message"`
+	PayloadHash string `gorm:"column:payload_hash" json:"payload_hash"`
+	// ExportedFields is the JSON of what was last written to WUG (the
+	// export.Fields of the device), so the next run can show field diffs.
+	ExportedFields string `gorm:"column:exported_fields" json:"-"`
+	Attempts       int    `gorm:"column:attempts" json:"attempts"`
+	ErrorMessage   string `gorm:"column:error_message" json:"error_message"`
 	// SkipReason says why a device is not exported (bad IP, IP conflict…).
-	SkipReason       string     `gorm:"column:skip_reason" json:"skip_reason"`
-	LastRunID        *uint      `gorm:"column:last_run_id" json:"last_run_id"`
-	ExportedAt       *time.Time `gorm:"column:exported_at" json:"exported_at"`
-	ScanTriggeredAt  *time.Time `gorm:"column:scan_triggered_at" json:"scan_triggered_at"`
-	ScanCompletedAt  *time.Time `gorm:"column:scan_completed_at" json:"scan_completed_at"`
-	SkippedAt        *time.Time `gorm:"column:skipped_at" json:"skipped_at"`
-	ErrorAt          *time.Time `gorm:"column:error_at" json:"error_at"`
-	DecommissionedAt *time.Time `gorm:"column:decommissioned_at" json:"decommissioned_at"`
-	CreatedAt        time.Time  `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt        time.Time  `gorm:"column:updated_at" json:"updated_at"`
+	SkipReason string `gorm:"column:skip_reason" json:"skip_reason"`
+	LastRunID  *uint  `gorm:"column:last_run_id" json:"last_run_id"`
+	// CreateAttemptedAt is set just before a template call that may create
+	// the device. A retry that finds it set without a WUGDeviceID searches
+	// WUG by IP first, because the earlier call may have created the device
+	// before its answer was lost.
+	CreateAttemptedAt *time.Time `gorm:"column:create_attempted_at" json:"create_attempted_at"`
+	ExportedAt        *time.Time `gorm:"column:exported_at" json:"exported_at"`
+	ScanTriggeredAt   *time.Time `gorm:"column:scan_triggered_at" json:"scan_triggered_at"`
+	ScanCompletedAt   *time.Time `gorm:"column:scan_completed_at" json:"scan_completed_at"`
+	SkippedAt         *time.Time `gorm:"column:skipped_at" json:"skipped_at"`
+	ErrorAt           *time.Time `gorm:"column:error_at" json:"error_at"`
+	DecommissionedAt  *time.Time `gorm:"column:decommissioned_at" json:"decommissioned_at"`
+	CreatedAt         time.Time  `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt         time.Time  `gorm:"column:updated_at" json:"updated_at"`
 }
 
 // TableName pins the table name (GORM would say net_box_ip_exports).

@@ -8,21 +8,24 @@ import (
 // WUGSyncLog is one run and the unit of progress: its counters are updated
 // as batches finish so a person can watch a run live.
 type WUGSyncLog struct {
-	ID               uint          `gorm:"column:id;primaryKey" json:"id"`
-	ConnectionID     uint          `gorm:"column:connection_id" json:"connection_id"`
-	SyncType         SyncType      `gorm:"column:sync_type" json:"sync_type"`
-	Trigger          Trigger       `gorm:"column:trigger" json:"trigger"`
-	Status           RunStatus     `gorm:"column:status" json:"status"`
-	DryRun           bool          `gorm:"column:dry_run" json:"dry_run"`
-	Filters          DeviceFilters `gorm:"column:filters;serializer:json" json:"filters"`
-	StartedAt        *time.Time    `gorm:"column:started_at" json:"started_at"`
-	EndedAt          *time.Time    `gorm:"column:ended_at" json:"ended_at"`
-	DevicesTotal     int           `gorm:"column:devices_total" json:"devices_total"`
-	DevicesCreated   int           `gorm:"column:devices_created" json:"devices_created"`
-	DevicesUpdated   int           `gorm:"column:devices_updated" json:"devices_updated"`
-	DevicesUnchanged int           `gorm:"column:devices_unchanged" json:"devices_unchanged"`
-	DevicesSkipped   int           `gorm:"column:devices_skipped" json:"devices_skipped"`
-	DevicesFailed    int           `gorm:"column:devices_failed" json:"devices_failed"`
+	ID           uint          `gorm:"column:id;primaryKey" json:"id"`
+	ConnectionID uint          `gorm:"column:connection_id" json:"connection_id"`
+	SyncType     SyncType      `gorm:"column:sync_type" json:"sync_type"`
+	Trigger      Trigger       `gorm:"column:trigger" json:"trigger"`
+	Status       RunStatus     `gorm:"column:status" json:"status"`
+	DryRun       bool          `gorm:"column:dry_run" json:"dry_run"`
+	Filters      DeviceFilters `gorm:"column:filters;serializer:json" json:"filters"`
+	StartedAt    *time.Time    `gorm:"column:started_at" json:"started_at"`
+	// PlannedAt is set when the plan is complete and stored; a retried run
+	// after that only re-enqueues its batches.
+	PlannedAt        *time.Time `gorm:"column:planned_at" json:"planned_at"`
+	EndedAt          *time.Time `gorm:"column:ended_at" json:"ended_at"`
+	DevicesTotal     int        `gorm:"column:devices_total" json:"devices_total"`
+	DevicesCreated   int        `gorm:"column:devices_created" json:"devices_created"`
+	DevicesUpdated   int        `gorm:"column:devices_updated" json:"devices_updated"`
+	DevicesUnchanged int        `gorm:"column:devices_unchanged" json:"devices_unchanged"`
+	DevicesSkipped   int        `gorm:"column:devices_skipped" json:"devices_skipped"`
+	DevicesFailed    int        `gorm:"column:devices_failed" json:"devices_failed"`
 	// BatchesTotal and BatchesDone let the last batch to finish close the run
 	// without a coordinator.
 	BatchesTotal int       `gorm:"column:batches_total" json:"batches_total"`
@@ -39,16 +42,20 @@ func (WUGSyncLog) TableName() string { return "wug_sync_logs" }
 // PlanEntry is what a run decided for one device, with the field diffs of an
 // update. A dry run stops after writing these.
 type PlanEntry struct {
-	ID             uint            `gorm:"column:id;primaryKey" json:"id"`
-	SyncLogID      uint            `gorm:"column:sync_log_id" json:"sync_log_id"`
-	ConnectionID   uint            `gorm:"column:connection_id" json:"connection_id"`
-	NetBoxDeviceID int64           `gorm:"column:netbox_device_id" json:"netbox_device_id"`
-	DeviceName     string          `gorm:"column:device_name" json:"device_name"`
-	IPAddress      string          `gorm:"column:ip_address" json:"ip_address"`
-	Action         PlanAction      `gorm:"column:action" json:"action"`
-	Reason         string          `gorm:"column:reason" json:"reason"`
-	Diff           json.RawMessage `gorm:"column:diff;serializer:json" json:"diff,omitempty"`
-	Batch          int             `gorm:"column:batch" json:"batch"`
+	ID             uint       `gorm:"column:id;primaryKey" json:"id"`
+	SyncLogID      uint       `gorm:"column:sync_log_id" json:"sync_log_id"`
+	ConnectionID   uint       `gorm:"column:connection_id" json:"connection_id"`
+	NetBoxDeviceID int64      `gorm:"column:netbox_device_id" json:"netbox_device_id"`
+	DeviceName     string     `gorm:"column:device_name" json:"device_name"`
+	IPAddress      string     `gorm:"column:ip_address" json:"ip_address"`
+	Action         PlanAction `gorm:"column:action" json:"action"`
+	Reason         string     `gorm:"column:reason" json:"reason"`
+	// WUGDeviceID is the device an update or decommission acts on; for a
+	// create it is empty unless the plan found the device already in WUG
+	// (adoption).
+	WUGDeviceID string          `gorm:"column:wug_device_id" json:"wug_device_id,omitempty"`
+	Diff        json.RawMessage `gorm:"column:diff;serializer:json" json:"diff,omitempty"`
+	Batch       int             `gorm:"column:batch" json:"batch"`
 	// Outcome is empty until a batch applied the entry, then "done" or
 	// "failed" (with Error).
 	Outcome   string    `gorm:"column:outcome" json:"outcome"`

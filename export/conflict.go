@@ -1,0 +1,53 @@
+package export
+
+import "net/netip"
+
+// ConflictTracker finds addresses claimed by more than one device while an
+// export streams through the inventory. WUG identifies devices by address
+// and the export adopts an existing WUG device by exact address match, so
+// two NetBox devices on one address would fight over one WUG device; both
+// are reported instead.
+//
+// It keeps only the first device id per address (a few dozen bytes per
+// device, a few MB for 100,000 devices). The zero value is ready to use. It
+// is not safe for concurrent use.
+type ConflictTracker struct {
+	first map[netip.Addr]int
+}
+
+// NewConflictTracker returns a tracker sized for about n devices, which
+// spares rehashing on a large inventory.
+func NewConflictTracker(n int) *ConflictTracker {
+	return &ConflictTracker{first: make(map[netip.Addr]int, max(n, 0))}
+}
+
+// Add records that deviceID uses addr. When another device used addr first,
+// it returns that device's id and true: the caller reports the conflict on
+// both devices (and on every later one Add flags for the same address).
+// Adding the same device and address again is not a conflict, so a retried
+// page does not turn a device against itself.
+func (t *ConflictTracker) Add(deviceID int, addr netip.Addr) (conflictWith int, conflict bool) {
+	if t.first == nil {
+		t.first = make(map[netip.Addr]int)
+	}
+	addr = addr.Unmap().WithZone("")
+	owner, ok := t.first[addr]
+	switch {
+	case !ok:
+		t.first[addr] = deviceID
+		return 0, false
+	case owner != deviceID:
+		return owner, true
+	default:
+		return 0, false
+	}
+}
+
+// Owner returns the first device recorded for addr.
+func (t *ConflictTracker) Owner(addr netip.Addr) (deviceID int, ok bool) {
+	deviceID, ok = t.first[addr.Unmap().WithZone("")]
+	return deviceID, ok
+}
+
+// Len is the number of distinct addresses recorded.
+func (t *ConflictTracker) Len() int { return len(t.first) }

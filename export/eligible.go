@@ -1,0 +1,98 @@
+package export
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+)
+
+// Eligible re-checks a device against a connection's filters, the same way
+// NetBox's device filter would: status in f.EffectiveStatuses(), site, role,
+// platform and tenant by slug (values of one filter are ORed), and every
+// listed tag present (NetBox ANDs tag filters). An empty list does not
+// filter.
+//
+// The export lists devices with these filters already applied, but webhooks
+// and single-device syncs arrive unfiltered, and a device can change between
+// listing and export; this keeps both paths to the same rule. When the device
+// is not eligible, the reason names the failing filter, e.g.
+// `status "planned" not in [active]`.
+//
+// The primary address is not a filter: PrimaryAddress judges it, so that a
+// device with a bad address is recorded as skipped rather than ignored.
+//
+// From NetBox 4.3 the role filter also matches child roles; a device whose
+// role is a child of a listed role fails this local check. List the child
+// roles too when filtering on a role tree.
+func Eligible(d netbox.Device, f models.DeviceFilters) (bool, string) {
+	if statuses := f.EffectiveStatuses(); !containsFold(statuses, d.Status.Value) {
+		return false, fmt.Sprintf("status %q not in %v", d.Status.Value, statuses)
+	}
+	refs := []struct {
+		filter string
+		ref    *netbox.Ref
+		slugs  []string
+	}{
+		{"site", &d.Site, f.Sites},
+		{"role", &d.Role, f.Roles},
+		{"platform", d.Platform, f.Platforms},
+		{"tenant", d.Tenant, f.Tenants},
+	}
+	for _, r := range refs {
+		if len(r.slugs) == 0 {
+			continue
+		}
+		if r.ref == nil || r.ref.Slug == "" || !containsFold(r.slugs, r.ref.Slug) {
+			return false, fmt.Sprintf("%s %s not in %v", r.filter, describeRef(r.ref), r.slugs)
+		}
+	}
+	if missing := missingTags(d, f.Tags); len(missing) > 0 {
+		return false, fmt.Sprintf("tags %v missing (the device must carry all of %v)", missing, f.Tags)
+	}
+	return true, ""
+}
+
+// missingTags returns the required tag slugs the device does not carry.
+func missingTags(d netbox.Device, required []string) []string {
+	var missing []string
+	for _, want := range required {
+		found := false
+		for _, t := range d.Tags {
+			if strings.EqualFold(t.Slug, want) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, want)
+		}
+	}
+	return missing
+}
+
+// describeRef renders a related object for a reason: its quoted slug, its
+// id when only the id is known (webhook snapshots), or "none".
+func describeRef(r *netbox.Ref) string {
+	switch {
+	case r == nil || (r.ID == 0 && r.Slug == ""):
+		return "none"
+	case r.Slug == "":
+		return "id " + strconv.Itoa(r.ID) + " (slug unknown)"
+	default:
+		return strconv.Quote(r.Slug)
+	}
+}
+
+// containsFold reports whether list holds s, ignoring case: NetBox slugs
+// and status values are lower case, people typing filters are not always.
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(strings.TrimSpace(v), s) {
+			return true
+		}
+	}
+	return false
+}

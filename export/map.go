@@ -1,0 +1,263 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/wug"
+)
+
+// Names of the attributes wugsync sets on every WUG device it manages.
+// AttributeNetBoxID also identifies a WUG device as one wugsync exported.
+const (
+	AttributeNetBoxID         = "NetBox_ID"
+	AttributeNetBoxURL        = "NetBox_URL"
+	AttributeNetBoxSite       = "NetBox_Site"
+	AttributeNetBoxLocation   = "NetBox_Location"
+	AttributeNetBoxRack       = "NetBox_Rack"
+	AttributeNetBoxRole       = "NetBox_Role"
+	AttributeNetBoxDeviceType = "NetBox_DeviceType"
+	AttributeNetBoxPlatform   = "NetBox_Platform"
+	AttributeNetBoxSerial     = "NetBox_Serial"
+	AttributeNetBoxAssetTag   = "NetBox_AssetTag"
+	AttributeNetBoxTenant     = "NetBox_Tenant"
+	AttributeNetBoxStatus     = "NetBox_Status"
+)
+
+// TemplateIDPrefix starts every template id: "nb-<NetBox device id>".
+const TemplateIDPrefix = "nb-"
+
+// PingMonitor is the active monitor every exported device gets, so a
+// device is watched from the moment it exists even before any scan.
+const PingMonitor = "Ping"
+
+// ManagedNoteLine is the note line that tells WUG operators where to edit
+// the device.
+const ManagedNoteLine = "Managed by wugsync: NetBox is the source of truth for this device; edit it there."
+
+// ErrIncompleteDevice means the device came with related objects known only
+// by id (as in webhook snapshots). Mapping it would write wrong names to
+// WUG, so the caller must fetch the full device first.
+var ErrIncompleteDevice = errors.New("device data is incomplete")
+
+// MapOptions are a connection's mapping settings.
+type MapOptions struct {
+	// GroupTemplate is the connection's group_template; "" means "{site}".
+	GroupTemplate string
+	// Site holds what the device's nested site lacks (its region).
+	Site SiteInfo
+	// RoleRules map roles to WUG roles; nil means DefaultRoleRules.
+	RoleRules []RoleRule
+	// NetBoxURL is NetBox's base URL. When set, the device link is built
+	// from it and the device id, so a webhook (whose data carries relative
+	// URLs) and a full export produce the same link and no spurious update.
+	// When empty the device's own display_url is used.
+	NetBoxURL string
+}
+
+// Mapped is one NetBox device mapped for WUG: the template to create it
+// with, the Fields to store and compare, and the address WUG polls.
+type Mapped struct {
+	Template wug.DeviceTemplate
+	Fields   Fields
+	Address  netip.Addr
+}
+
+// Map builds the WUG device for a NetBox device (DESIGN.md §6): template
+// id "nb-<id>", the device name as display name, one default interface on
+// the primary address, role and type from the NetBox role, manufacturer as
+// brand, platform as OS, a note linking to NetBox, the Ping monitor, the
+// NetBox_* attributes (empty ones omitted) and the group from the template.
+// Text is cleaned of control characters and truncated to WUG's limits
+// without breaking UTF-8; non-ASCII names are kept as they are.
+//
+// It fails with PrimaryAddress's errors (ErrNoPrimaryIP, *IPRejection) when
+// the device has no address WUG can poll, with *GroupTemplateError for a
+// bad template, and with ErrIncompleteDevice for snapshot-only data.
+func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
+	if d.ID <= 0 {
+		return Mapped{}, fmt.Errorf("map device: %w: id %d is not a NetBox device id", ErrIncompleteDevice, d.ID)
+	}
+	if err := checkComplete(d); err != nil {
+		return Mapped{}, fmt.Errorf("map device %d: %w", d.ID, err)
+	}
+	addr, ref, err := primaryIP(d)
+	if err != nil {
+		return Mapped{}, err
+	}
+	template := opts.GroupTemplate
+	if strings.TrimSpace(template) == "" {
+		template = models.DefaultGroupTemplate
+	}
+	path, err := GroupPath(template, d, opts.Site)
+	if err != nil {
+		return Mapped{}, fmt.Errorf("map device %d: %w", d.ID, err)
+	}
+	role, deviceType := MapRole(d.Role, opts.RoleRules)
+	link := deviceLink(d, opts.NetBoxURL)
+	attrs := attributes(d, link)
+
+	f := Fields{
+		DisplayName: displayName(d),
+		IPAddress:   addr.String(),
+		NetworkName: networkName(ref, addr),
+		GroupPath:   path,
+		PrimaryRole: role,
+		DeviceType:  deviceType,
+		Brand:       truncate(cleanText(d.DeviceType.Manufacturer.Name), maxBrandOS),
+		OS:          truncate(cleanText(platformName(d)), maxBrandOS),
+		Note:        note(d, link),
+		Attributes:  make(map[string]string, len(attrs)),
+	}
+	for _, a := range attrs {
+		f.Attributes[a.Name] = a.Value
+	}
+	return Mapped{Template: templateFor(d.ID, f, attrs), Fields: f, Address: addr}, nil
+}
+
+// TemplateID is the WUG template id of a NetBox device.
+func TemplateID(deviceID int) string { return TemplateIDPrefix + strconv.Itoa(deviceID) }
+
+// templateFor assembles the creation template from the mapped fields; attrs
+// keeps the attributes in their documented order.
+func templateFor(deviceID int, f Fields, attrs []wug.NameValue) wug.DeviceTemplate {
+	return wug.DeviceTemplate{
+		TemplateID:  TemplateID(deviceID),
+		DisplayName: f.DisplayName,
+		DeviceType:  f.DeviceType,
+		PrimaryRole: f.PrimaryRole,
+		OS:          f.OS,
+		Brand:       f.Brand,
+		Note:        f.Note,
+		Interfaces: []wug.TemplateInterface{{
+			Default:              true,
+			PollUsingNetworkName: false,
+			NetworkAddress:       f.IPAddress,
+			NetworkName:          f.NetworkName,
+		}},
+		Attributes:     attrs,
+		ActiveMonitors: []wug.TemplateMonitor{{Name: PingMonitor}},
+		Groups:         []wug.GroupRef{WUGGroup(f.GroupPath)},
+	}
+}
+
+// checkComplete refuses devices whose related objects are bare ids.
+func checkComplete(d netbox.Device) error {
+	refs := []struct {
+		what string
+		ref  *netbox.Ref
+	}{
+		{"site", &d.Site}, {"role", &d.Role}, {"tenant", d.Tenant}, {"platform", d.Platform},
+		{"location", d.Location}, {"rack", d.Rack}, {"manufacturer", &d.DeviceType.Manufacturer},
+	}
+	for _, r := range refs {
+		if _, err := refName(r.what, r.ref); err != nil {
+			return fmt.Errorf("%w: %w", ErrIncompleteDevice, err)
+		}
+	}
+	return nil
+}
+
+// displayName is the device name (NetBox's display string for an unnamed
+// device), on one line and within WUG's limit.
+func displayName(d netbox.Device) string {
+	name := truncate(cleanText(d.DisplayName()), maxDisplayName)
+	if name == "" {
+		return "device-" + strconv.Itoa(d.ID)
+	}
+	return name
+}
+
+// networkName is the DNS name NetBox knows for the address, else the
+// address itself, as WUG wants a resolvable name or an IP there.
+func networkName(ref *netbox.IPRef, addr netip.Addr) string {
+	if ref != nil {
+		if name := truncate(cleanText(ref.DNSName), maxNetworkName); name != "" {
+			return name
+		}
+	}
+	return addr.String()
+}
+
+// deviceLink is the device's page in the NetBox UI.
+func deviceLink(d netbox.Device, base string) string {
+	if base = strings.TrimSpace(base); base != "" {
+		if link, err := url.JoinPath(base, "dcim", "devices", strconv.Itoa(d.ID)); err == nil {
+			return link + "/"
+		}
+	}
+	return strings.TrimSpace(d.DisplayURL)
+}
+
+// note tells WUG operators where the device comes from and where to change
+// it. It holds nothing that changes by itself (no timestamps), so it only
+// differs between runs when NetBox changed.
+func note(d netbox.Device, link string) string {
+	lines := []string{ManagedNoteLine}
+	if link != "" {
+		lines = append(lines, "NetBox: "+link)
+	}
+	if desc := truncate(cleanText(d.Description), maxNoteLine); desc != "" {
+		lines = append(lines, "Description: "+desc)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// attributes lists the NetBox_* attributes in a fixed order, leaving out
+// those without a value.
+func attributes(d netbox.Device, link string) []wug.NameValue {
+	all := []wug.NameValue{
+		{Name: AttributeNetBoxID, Value: strconv.Itoa(d.ID)},
+		{Name: AttributeNetBoxURL, Value: link},
+		{Name: AttributeNetBoxSite, Value: refLabel(&d.Site)},
+		{Name: AttributeNetBoxLocation, Value: refLabel(d.Location)},
+		{Name: AttributeNetBoxRack, Value: rackLabel(d)},
+		{Name: AttributeNetBoxRole, Value: refLabel(&d.Role)},
+		{Name: AttributeNetBoxDeviceType, Value: d.DeviceType.Manufacturer.Name + " " + d.DeviceType.Model},
+		{Name: AttributeNetBoxPlatform, Value: platformName(d)},
+		{Name: AttributeNetBoxSerial, Value: d.Serial},
+		{Name: AttributeNetBoxAssetTag, Value: deref(d.AssetTag)},
+		{Name: AttributeNetBoxTenant, Value: refLabel(d.Tenant)},
+		{Name: AttributeNetBoxStatus, Value: d.Status.Value},
+	}
+	out := all[:0]
+	for _, a := range all {
+		a.Value = truncate(cleanText(a.Value), maxAttributeValue)
+		if a.Value != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// rackLabel is the rack name plus the unit ("R101 U40"), or "" without a
+// rack.
+func rackLabel(d netbox.Device) string {
+	name := refLabel(d.Rack)
+	if name == "" || d.Position == nil {
+		return name
+	}
+	return name + " U" + strconv.FormatFloat(*d.Position, 'f', -1, 64)
+}
+
+func platformName(d netbox.Device) string { return refLabel(d.Platform) }
+
+// refLabel is a related object's name, "" when there is none. Map has
+// already refused objects known only by id.
+func refLabel(r *netbox.Ref) string {
+	name, _ := refName("", r)
+	return name
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

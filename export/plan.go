@@ -1,0 +1,83 @@
+package export
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/wugsync/wugsync/wug"
+)
+
+// UpdatePlan is what an existing WUG device needs so that it matches NetBox
+// again, one flag per WUG call that makes the change.
+type UpdatePlan struct {
+	// Rename: PUT /devices/{id}/properties with the new display name.
+	Rename bool `json:"rename"`
+	// Note: the same properties call, with the new note.
+	Note bool `json:"note"`
+	// Address: PUT /devices/{id}/interfaces/{interfaceId} with the new
+	// address and network name.
+	Address bool `json:"address"`
+	// Group: add the device to the new group, then remove it from the old
+	// one (WUG refuses to leave a device in no static group).
+	Group bool `json:"group"`
+	// SetAttributes are attributes to add or change, sorted by name.
+	SetAttributes []wug.NameValue `json:"set_attributes,omitempty"`
+	// DeleteAttributes are attribute names NetBox no longer has a value
+	// for, sorted.
+	DeleteAttributes []string `json:"delete_attributes,omitempty"`
+	// RoleBrandOS is set when the primary role, device type, brand or OS
+	// changed. WUG has no API to change them on an existing device, so
+	// this is reported; the new values reach WUG through the NetBox_Role,
+	// NetBox_DeviceType and NetBox_Platform attributes.
+	RoleBrandOS bool `json:"role_brand_os"`
+}
+
+// PlanUpdate turns the difference between the last exported Fields and the
+// current ones into the WUG updates to make.
+func PlanUpdate(old, current Fields) UpdatePlan {
+	cs := Diff(old, current)
+	p := UpdatePlan{
+		Rename:      cs.Has(FieldDisplayName),
+		Note:        cs.Has(FieldNote),
+		Address:     cs.Has(FieldIPAddress) || cs.Has(FieldNetworkName),
+		Group:       cs.Has(FieldGroupPath),
+		RoleBrandOS: cs.Has(FieldPrimaryRole) || cs.Has(FieldDeviceType) || cs.Has(FieldBrand) || cs.Has(FieldOS),
+	}
+	for _, name := range slices.Sorted(maps.Keys(current.Attributes)) {
+		if v, ok := old.Attributes[name]; !ok || v != current.Attributes[name] {
+			p.SetAttributes = append(p.SetAttributes, wug.NameValue{Name: name, Value: current.Attributes[name]})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(old.Attributes)) {
+		if _, ok := current.Attributes[name]; !ok {
+			p.DeleteAttributes = append(p.DeleteAttributes, name)
+		}
+	}
+	return p
+}
+
+// Empty reports whether nothing changed. A plan whose only change is
+// RoleBrandOS is not empty, although it needs no WUG call: the new Fields
+// still have to be stored and the change reported.
+func (p UpdatePlan) Empty() bool {
+	return !p.Rename && !p.Note && !p.Address && !p.Group && !p.RoleBrandOS &&
+		len(p.SetAttributes) == 0 && len(p.DeleteAttributes) == 0
+}
+
+// Properties reports whether the device's properties (name, note) need the
+// properties call.
+func (p UpdatePlan) Properties() bool { return p.Rename || p.Note }
+
+// AttributeBatch is the single PATCH /devices/{id}/attributes/- request
+// that applies the attribute changes without knowing attribute ids: WUG
+// deletes by name before it adds, so naming each set attribute in
+// DeleteNames as well turns the add into an upsert and leaves no duplicate.
+func (p UpdatePlan) AttributeBatch() wug.AttributeBatch {
+	var b wug.AttributeBatch
+	for _, a := range p.SetAttributes {
+		b.DeleteNames = append(b.DeleteNames, a.Name)
+		b.Add = append(b.Add, a)
+	}
+	b.DeleteNames = append(b.DeleteNames, p.DeleteAttributes...)
+	return b
+}

@@ -1,0 +1,95 @@
+package netbox
+
+import (
+	"context"
+	"iter"
+	"net/url"
+	"strconv"
+)
+
+const (
+	devicesPath = "api/dcim/devices/"
+	vmsPath     = "api/virtualization/virtual-machines/"
+)
+
+// deviceFields and vmFields are the fields= whitelist for list calls: the
+// fields Device and VirtualMachine decode. NetBox trims its queries to them
+// (reference §2.3), and unknown names are ignored by versions that lack one.
+const (
+	deviceFields = "id,url,display_url,display,name,device_type,role,device_role,tenant,platform,serial," +
+		"asset_tag,site,location,rack,position,status,primary_ip,primary_ip4,primary_ip6,oob_ip,cluster," +
+		"description,comments,tags,custom_fields,created,last_updated"
+	vmFields = "id,url,display_url,display,name,status,site,cluster,device,role,tenant,platform,serial," +
+		"primary_ip,primary_ip4,primary_ip6,vcpus,memory,disk,description,comments,tags,custom_fields,created,last_updated"
+)
+
+// Devices streams every device matching f, one page (at most 1000 devices)
+// in memory at a time, in id order. Paging is by keyset, so devices created
+// or deleted during the walk never cause another device to be skipped or
+// repeated. On failure the iterator yields one error and stops; a filter
+// value NetBox does not know yields a *FilterError (ErrConfig).
+//
+//	for d, err := range client.Devices(ctx, netbox.DeviceFilter{Statuses: []string{"active"}}) {
+//		if err != nil { return err }
+//		...
+//	}
+func (c *Client) Devices(ctx context.Context, f DeviceFilter) iter.Seq2[Device, error] {
+	q, err := f.values()
+	if err != nil {
+		return failed[Device](opError("list devices", err))
+	}
+	// config_context is rendered per device and costs seconds per page;
+	// the exporter never reads it.
+	q.Set("exclude", "config_context")
+	q.Set("fields", deviceFields)
+	return list(ctx, c, devicesPath, q, func(d Device) int { return d.ID })
+}
+
+// GetDevice reads one device. A device that was deleted, or that the token
+// may not see, gives an error matching ErrNotFound.
+func (c *Client) GetDevice(ctx context.Context, id int) (Device, error) {
+	var d Device
+	if err := c.getObject(ctx, devicesPath, id, &d); err != nil {
+		return Device{}, opError("get device "+strconv.Itoa(id), err)
+	}
+	return d, nil
+}
+
+// VirtualMachines streams every VM matching f (the device filter
+// parameters apply to VMs unchanged), one page in memory at a time.
+func (c *Client) VirtualMachines(ctx context.Context, f DeviceFilter) iter.Seq2[VirtualMachine, error] {
+	q, err := f.values()
+	if err != nil {
+		return failed[VirtualMachine](opError("list virtual machines", err))
+	}
+	q.Set("exclude", "config_context")
+	q.Set("fields", vmFields)
+	return list(ctx, c, vmsPath, q, func(vm VirtualMachine) int { return vm.ID })
+}
+
+// GetVirtualMachine reads one VM; ErrNotFound when it is gone.
+func (c *Client) GetVirtualMachine(ctx context.Context, id int) (VirtualMachine, error) {
+	var vm VirtualMachine
+	if err := c.getObject(ctx, vmsPath, id, &vm); err != nil {
+		return VirtualMachine{}, opError("get virtual machine "+strconv.Itoa(id), err)
+	}
+	return vm, nil
+}
+
+// getObject GETs <path><id>/ without config_context.
+func (c *Client) getObject(ctx context.Context, path string, id int, out any) error {
+	if id <= 0 {
+		return &FilterError{Filter: "id", Value: strconv.Itoa(id), Message: "ids are positive integers"}
+	}
+	q := url.Values{"exclude": {"config_context"}}
+	_, err := c.getJSON(ctx, path+strconv.Itoa(id)+"/", q, out)
+	return err
+}
+
+// failed is an iterator that yields err once.
+func failed[T any](err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		yield(zero, err)
+	}
+}

@@ -1,0 +1,147 @@
+package netbox
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DeviceFilter selects devices (and, with the same parameters, virtual
+// machines). Slices hold several values, which NetBox ORs, except Tags,
+// which NetBox ANDs: a device must carry every listed tag. Empty fields do
+// not filter.
+type DeviceFilter struct {
+	IDs   []int
+	Names []string
+	// Statuses, Sites, Roles, Tags, Platforms and Tenants are slugs (for
+	// statuses, the choice value such as "active").
+	Statuses  []string
+	Sites     []string
+	Roles     []string
+	Tags      []string
+	Platforms []string
+	Tenants   []string
+	// HasPrimaryIP keeps only devices with (true) or without (false) a
+	// primary IPv4 or IPv6 address.
+	HasPrimaryIP *bool
+	// Query is NetBox's fuzzy "q" search.
+	Query string
+	// LastUpdatedGTE keeps objects whose own row changed at or after this
+	// time. Edits of related objects (the primary IP's address, a site
+	// rename) do not count; see the reference §2.2.
+	LastUpdatedGTE time.Time
+}
+
+// values encodes the filter as NetBox query parameters, repeating a
+// parameter for several values (NetBox does not split commas). It rejects
+// empty and non-positive values here, with the same FilterError NetBox's 400
+// would produce.
+func (f DeviceFilter) values() (url.Values, error) {
+	q := url.Values{}
+	for _, id := range f.IDs {
+		if id <= 0 {
+			return nil, &FilterError{Filter: "id", Value: strconv.Itoa(id), Message: "ids are positive integers"}
+		}
+		q.Add("id", strconv.Itoa(id))
+	}
+	lists := []struct {
+		param  string
+		values []string
+	}{
+		{"name", f.Names},
+		{"status", f.Statuses},
+		{"site", f.Sites},
+		{"role", f.Roles},
+		{"tag", f.Tags},
+		{"platform", f.Platforms},
+		{"tenant", f.Tenants},
+	}
+	for _, l := range lists {
+		for _, v := range l.values {
+			if strings.TrimSpace(v) == "" {
+				return nil, &FilterError{Filter: l.param, Value: v, Message: "empty value"}
+			}
+			q.Add(l.param, v)
+		}
+	}
+	if f.HasPrimaryIP != nil {
+		q.Set("has_primary_ip", strconv.FormatBool(*f.HasPrimaryIP))
+	}
+	if f.Query != "" {
+		q.Set("q", f.Query)
+	}
+	if !f.LastUpdatedGTE.IsZero() {
+		q.Set("last_updated__gte", formatTime(f.LastUpdatedGTE))
+	}
+	return q, nil
+}
+
+// IPFilter selects IP addresses.
+type IPFilter struct {
+	IDs []int
+	// DeviceIDs keeps addresses on any interface of these devices
+	// (virtual-chassis members included).
+	DeviceIDs []int
+	// VirtualMachineIDs keeps addresses on interfaces of these VMs.
+	VirtualMachineIDs []int
+	// Addresses matches the host part ("10.0.0.1" matches "10.0.0.1/24").
+	Addresses []string
+	// Family is 4 or 6; 0 does not filter.
+	Family int
+	// LastUpdatedGTE keeps addresses changed at or after this time; with it
+	// an incremental poll catches address edits that do not touch the device.
+	LastUpdatedGTE time.Time
+}
+
+func (f IPFilter) values() (url.Values, error) {
+	q := url.Values{}
+	ints := []struct {
+		param  string
+		values []int
+	}{
+		{"id", f.IDs},
+		{"device_id", f.DeviceIDs},
+		{"virtual_machine_id", f.VirtualMachineIDs},
+	}
+	for _, l := range ints {
+		for _, id := range l.values {
+			if id <= 0 {
+				return nil, &FilterError{Filter: l.param, Value: strconv.Itoa(id), Message: "ids are positive integers"}
+			}
+			q.Add(l.param, strconv.Itoa(id))
+		}
+	}
+	for _, a := range f.Addresses {
+		if strings.TrimSpace(a) == "" {
+			return nil, &FilterError{Filter: "address", Value: a, Message: "empty value"}
+		}
+		q.Add("address", a)
+	}
+	switch f.Family {
+	case 0:
+	case 4, 6:
+		q.Set("family", strconv.Itoa(f.Family))
+	default:
+		return nil, &FilterError{Filter: "family", Value: strconv.Itoa(f.Family), Message: "family is 4 or 6"}
+	}
+	if !f.LastUpdatedGTE.IsZero() {
+		q.Set("last_updated__gte", formatTime(f.LastUpdatedGTE))
+	}
+	return q, nil
+}
+
+// formatTime renders a filter time the way Django's parse_datetime reads it,
+// in UTC so no "+" needs escaping.
+func formatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.999999Z")
+}
+
+// BoolPtr returns a pointer to b, for DeviceFilter.HasPrimaryIP.
+func BoolPtr(b bool) *bool { return &b }
+
+// opError prefixes err with the operation that failed.
+func opError(op string, err error) error {
+	return fmt.Errorf("%s: %w", op, err)
+}

@@ -1,0 +1,268 @@
+package netboxsim
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// The inventory types below are the simulator's database rows. Related
+// objects are referenced by id, with 0 meaning NULL, as NetBox's foreign keys
+// are; tags are referenced by slug. The REST and webhook renderings are
+// built from them per version profile.
+
+// Region is a dcim.region. ParentID 0 is a top-level region.
+type Region struct {
+	ID          int
+	Name        string
+	Slug        string
+	ParentID    int
+	Description string
+	Created     time.Time
+	LastUpdated time.Time
+}
+
+// Site is a dcim.site.
+type Site struct {
+	ID              int
+	Name            string
+	Slug            string
+	Status          string
+	RegionID        int
+	TenantID        int
+	Facility        string
+	TimeZone        string
+	Description     string
+	PhysicalAddress string
+	Latitude        *float64
+	Longitude       *float64
+	Created         time.Time
+	LastUpdated     time.Time
+}
+
+// Role is a dcim.devicerole (also used by VMs when VMRole is set).
+type Role struct {
+	ID          int
+	Name        string
+	Slug        string
+	Color       string
+	VMRole      bool
+	Description string
+}
+
+// Manufacturer is a dcim.manufacturer.
+type Manufacturer struct {
+	ID   int
+	Name string
+	Slug string
+}
+
+// DeviceType is a dcim.devicetype.
+type DeviceType struct {
+	ID             int
+	ManufacturerID int
+	Model          string
+	Slug           string
+	UHeight        float64
+}
+
+// Platform is a dcim.platform (an operating system).
+type Platform struct {
+	ID             int
+	Name           string
+	Slug           string
+	ManufacturerID int
+}
+
+// Tenant is a tenancy.tenant.
+type Tenant struct {
+	ID   int
+	Name string
+	Slug string
+}
+
+// Tag is an extras.tag.
+type Tag struct {
+	ID    int
+	Name  string
+	Slug  string
+	Color string
+}
+
+// Location is a dcim.location inside a site.
+type Location struct {
+	ID     int
+	SiteID int
+	Name   string
+	Slug   string
+}
+
+// Rack is a dcim.rack.
+type Rack struct {
+	ID         int
+	SiteID     int
+	LocationID int
+	Name       string
+	FacilityID string
+}
+
+// Cluster is a virtualization.cluster.
+type Cluster struct {
+	ID     int
+	Name   string
+	SiteID int
+}
+
+// VRF is an ipam.vrf.
+type VRF struct {
+	ID   int
+	Name string
+	RD   string
+}
+
+// Interface is a dcim.interface (DeviceID set) or a
+// virtualization.vminterface (VirtualMachineID set). IP addresses are
+// assigned to interfaces, never to devices directly.
+type Interface struct {
+	ID               int
+	DeviceID         int
+	VirtualMachineID int
+	Name             string
+}
+
+// IPAddress is an ipam.ipaddress. Address is CIDR text ("10.0.0.1/24").
+type IPAddress struct {
+	ID          int
+	Address     string
+	VRFID       int
+	TenantID    int
+	Status      string
+	Role        string
+	InterfaceID int
+	DNSName     string
+	Description string
+	Tags        []string
+	Created     time.Time
+	LastUpdated time.Time
+}
+
+// Device is a dcim.device.
+type Device struct {
+	ID           int
+	Name         *string
+	DeviceTypeID int
+	RoleID       int
+	TenantID     int
+	PlatformID   int
+	Serial       string
+	AssetTag     *string
+	SiteID       int
+	LocationID   int
+	RackID       int
+	Position     *float64
+	Face         string
+	Status       string
+	Airflow      string
+	PrimaryIP4ID int
+	PrimaryIP6ID int
+	OOBIPID      int
+	ClusterID    int
+	Description  string
+	Comments     string
+	Tags         []string
+	// CustomFields holds values by custom field name; fields left out render
+	// as null, as NetBox renders every defined field.
+	CustomFields  map[string]any
+	ConfigContext map[string]any
+	Created       time.Time
+	LastUpdated   time.Time
+}
+
+// VirtualMachine is a virtualization.virtualmachine.
+type VirtualMachine struct {
+	ID           int
+	Name         string
+	Status       string
+	SiteID       int
+	ClusterID    int
+	RoleID       int
+	TenantID     int
+	PlatformID   int
+	PrimaryIP4ID int
+	PrimaryIP6ID int
+	VCPUs        float64
+	MemoryMB     int
+	DiskGB       int
+	Description  string
+	Tags         []string
+	CustomFields map[string]any
+	Created      time.Time
+	LastUpdated  time.Time
+}
+
+// CustomField defines a custom field on devices (and VMs): every device
+// renders every field, null when unset.
+type CustomField struct {
+	Name string
+	// Type is NetBox's field type: text, integer, boolean, date, select,
+	// multiselect, json, url.
+	Type string
+}
+
+// Inventory is the whole simulated database. GenerateInventory builds a
+// realistic one; tests may also build or edit one by hand and pass it in
+// Options.Inventory.
+type Inventory struct {
+	Regions         []Region
+	Sites           []Site
+	Roles           []Role
+	Manufacturers   []Manufacturer
+	DeviceTypes     []DeviceType
+	Platforms       []Platform
+	Tenants         []Tenant
+	Tags            []Tag
+	Locations       []Location
+	Racks           []Rack
+	Clusters        []Cluster
+	VRFs            []VRF
+	CustomFields    []CustomField
+	Interfaces      []Interface
+	IPAddresses     []IPAddress
+	Devices         []Device
+	VirtualMachines []VirtualMachine
+}
+
+// clone deep-copies the mutable parts of a device so callers cannot change
+// the simulator's state behind its lock.
+func (d Device) clone() Device {
+	if d.Name != nil {
+		n := *d.Name
+		d.Name = &n
+	}
+	if d.AssetTag != nil {
+		a := *d.AssetTag
+		d.AssetTag = &a
+	}
+	if d.Position != nil {
+		p := *d.Position
+		d.Position = &p
+	}
+	d.Tags = slices.Clone(d.Tags)
+	d.CustomFields = maps.Clone(d.CustomFields)
+	d.ConfigContext = maps.Clone(d.ConfigContext)
+	return d
+}
+
+func (ip IPAddress) clone() IPAddress {
+	ip.Tags = slices.Clone(ip.Tags)
+	return ip
+}
+
+func (vm VirtualMachine) clone() VirtualMachine {
+	vm.Tags = slices.Clone(vm.Tags)
+	vm.CustomFields = maps.Clone(vm.CustomFields)
+	return vm
+}
+
+// StrPtr returns a pointer to s, for Device.Name and Device.AssetTag.
+func StrPtr(s string) *string { return &s }

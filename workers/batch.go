@@ -1,0 +1,621 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/wugsync/wugsync/export"
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/wug"
+)
+
+// batch applies one batch of plan entries to WUG with as few calls as the
+// API allows: one template call for every new device, group membership
+// batched per group, maintenance and deletion batched, and per-device calls
+// only where WUG has no batch form (rename, note, interface address,
+// attributes).
+type batch struct {
+	w      *Worker
+	run    *models.WUGSyncLog
+	conn   models.WUGConnection
+	client *wug.Client
+	log    *logrus.Entry
+
+	entries []*models.PlanEntry
+	rows    map[int64]*models.NetBoxIPExport
+	devices map[int64]netbox.Device
+	mapped  map[int64]export.Mapped
+	groupOf map[int64]string // target WUG group id per device
+}
+
+// applyBatch runs every entry of (run, batchNo) that has no outcome yet.
+// Entries finished by an earlier attempt are not touched again. A temporary
+// WUG failure returns an error so the task is retried; permanent failures
+// are recorded on their entries and rows.
+func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo int) error {
+	conn, err := w.loadConnection(ctx, run.ConnectionID)
+	if err != nil {
+		return err
+	}
+	var entries []*models.PlanEntry
+	if err := w.p.DB.WithContext(ctx).
+		Where("sync_log_id = ? AND batch = ? AND outcome = ''", run.ID, batchNo).
+		Order("netbox_device_id").Find(&entries).Error; err != nil {
+		return fmt.Errorf("load batch %d of run %d: %w", batchNo, run.ID, err)
+	}
+	if len(entries) > 0 {
+		client, _, err := w.wugClient(conn)
+		if err != nil {
+			return err
+		}
+		b := &batch{w: w, run: run, conn: conn, client: client, entries: entries,
+			log: w.connectionLog(conn).WithFields(logrus.Fields{"run_id": run.ID, "batch": batchNo})}
+		if err := b.apply(ctx); err != nil {
+			// Counters still move for what did finish.
+			_ = w.refreshRun(context.WithoutCancel(ctx), run.ID)
+			return err
+		}
+	}
+	return w.refreshRun(ctx, run.ID)
+}
+
+func (b *batch) apply(ctx context.Context) error {
+	var ids []int64
+	for _, e := range b.entries {
+		ids = append(ids, e.NetBoxDeviceID)
+	}
+	rows, err := b.w.rowsByDevice(ctx, b.conn.ID, ids)
+	if err != nil {
+		return err
+	}
+	b.rows = rows
+	if err := b.loadDevices(ctx); err != nil {
+		return err
+	}
+	if err := b.resolveGroups(ctx); err != nil {
+		return err
+	}
+
+	var creates, updates, decommissions []*models.PlanEntry
+	for _, e := range b.entries {
+		if e.Outcome != "" {
+			continue // failed while loading or mapping
+		}
+		switch {
+		case e.Action == models.PlanCreate && e.WUGDeviceID != "":
+			updates = append(updates, e) // linked to an earlier create by a previous attempt
+		case e.Action == models.PlanCreate:
+			creates = append(creates, e)
+		case e.Action == models.PlanUpdate:
+			updates = append(updates, e)
+		case e.Action == models.PlanDecommission:
+			decommissions = append(decommissions, e)
+		}
+	}
+	if err := b.decommission(ctx, decommissions); err != nil {
+		return err
+	}
+	linked, err := b.findEarlierCreates(ctx, creates)
+	if err != nil {
+		return err
+	}
+	updates = append(updates, linked...)
+	if err := b.create(ctx, creates); err != nil {
+		return err
+	}
+	return b.update(ctx, updates)
+}
+
+// loadDevices reads the batch's devices fresh from NetBox in one call, so a
+// batch always writes the latest data, and maps them.
+func (b *batch) loadDevices(ctx context.Context) error {
+	var ids []int
+	for _, e := range b.entries {
+		if e.Action != models.PlanDecommission {
+			ids = append(ids, int(e.NetBoxDeviceID))
+		}
+	}
+	b.devices = map[int64]netbox.Device{}
+	b.mapped = map[int64]export.Mapped{}
+	if len(ids) == 0 {
+		return nil
+	}
+	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}) {
+		if err != nil {
+			return fmt.Errorf("read batch devices from netbox: %w", err)
+		}
+		b.devices[int64(d.ID)] = d
+	}
+	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
+	if err != nil {
+		return err
+	}
+	for _, e := range b.entries {
+		if e.Action == models.PlanDecommission {
+			continue
+		}
+		d, ok := b.devices[e.NetBoxDeviceID]
+		if !ok {
+			if err := b.fail(ctx, e, "device is no longer in NetBox; the next run decommissions it", false); err != nil {
+				return err
+			}
+			continue
+		}
+		m, err := export.Map(d, b.w.mapOptions(b.conn, regions, d))
+		if err != nil {
+			if err := b.fail(ctx, e, "cannot export: "+err.Error(), false); err != nil {
+				return err
+			}
+			continue
+		}
+		b.mapped[e.NetBoxDeviceID] = m
+	}
+	return nil
+}
+
+// resolveGroups makes sure every target group exists (creating it once when
+// allowed) and records its id per device.
+func (b *batch) resolveGroups(ctx context.Context) error {
+	b.groupOf = map[int64]string{}
+	for _, e := range b.entries {
+		m, ok := b.mapped[e.NetBoxDeviceID]
+		if !ok || e.Outcome != "" {
+			continue
+		}
+		ids, err := b.w.resolveGroups(ctx, b.conn, b.client, [][]string{m.Fields.GroupPath})
+		if errors.Is(err, errGroupMissing) {
+			if err := b.fail(ctx, e, err.Error(), false); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b.groupOf[e.NetBoxDeviceID] = ids[pathKey(m.Fields.GroupPath)]
+	}
+	return nil
+}
+
+// findEarlierCreates handles devices whose creation was attempted before
+// without a stored answer: the call may have created them before the
+// answer was lost, so WUG is searched by exact IP first. Each answer is
+// stored at once (the link, or "not there, safe to create"), so a retry
+// after a failed search does not search again.
+func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEntry) ([]*models.PlanEntry, error) {
+	var linked []*models.PlanEntry
+	for _, e := range creates {
+		row := b.rows[e.NetBoxDeviceID]
+		m, ok := b.mapped[e.NetBoxDeviceID]
+		if !ok || row == nil || row.CreateAttemptedAt == nil || row.WUGDeviceID != "" {
+			continue
+		}
+		found, err := retryRead(ctx, func(ctx context.Context) ([]wug.DeviceOverview, error) {
+			return b.client.FindDevicesByIP(ctx, m.Address.String())
+		})
+		if err != nil {
+			return nil, fmt.Errorf("look for an earlier create of %s: %w", m.Address, err)
+		}
+		id := oldestNamed(found, m.Template.DisplayName)
+		if id == "" {
+			if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{"create_attempted_at": nil}); err != nil {
+				return nil, err
+			}
+			row.CreateAttemptedAt = nil
+			continue
+		}
+		e.WUGDeviceID = id
+		if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{"wug_device_id": id}); err != nil {
+			return nil, err
+		}
+		if err := b.w.p.DB.WithContext(ctx).Model(&models.PlanEntry{}).Where("id = ?", e.ID).
+			Updates(map[string]any{"wug_device_id": id, "reason": "created by an earlier attempt; linked to WUG device " + id}).Error; err != nil {
+			return nil, fmt.Errorf("record link of device %d: %w", e.NetBoxDeviceID, err)
+		}
+		linked = append(linked, e)
+	}
+	return linked, nil
+}
+
+// oldestNamed picks the device an earlier create of ours made: same IP
+// (the search guarantees it) and our display name.
+func oldestNamed(found []wug.DeviceOverview, name string) string {
+	best := ""
+	for _, d := range found {
+		if d.Name != name {
+			continue
+		}
+		if best == "" || lessID(d.ID, best) {
+			best = d.ID
+		}
+	}
+	return best
+}
+
+// create makes every new device of the batch with one template call.
+func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
+	var todo []*models.PlanEntry
+	var templates []wug.DeviceTemplate
+	for _, e := range creates {
+		m, ok := b.mapped[e.NetBoxDeviceID]
+		if !ok || e.Outcome != "" || e.WUGDeviceID != "" {
+			continue
+		}
+		todo = append(todo, e)
+		templates = append(templates, m.Template)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	// Mark first, call second: if the process dies after WUG created the
+	// devices, the retry sees the mark and searches before creating.
+	if err := b.w.markCreateAttempted(ctx, b.conn.ID, todo, b.w.now()); err != nil {
+		return err
+	}
+	results, err := b.client.ApplyTemplates(ctx, templates)
+	if err != nil {
+		return fmt.Errorf("create %d devices in WUG: %w", len(templates), err)
+	}
+	var scan []*models.PlanEntry
+	for _, e := range todo {
+		m := b.mapped[e.NetBoxDeviceID]
+		res, ok := results[m.Template.TemplateID]
+		switch {
+		case ok && res.DeviceID != "":
+			if len(res.Errors) > 0 {
+				b.log.WithFields(logrus.Fields{"device_id": e.NetBoxDeviceID, "warnings": res.Errors}).
+					Warn("WUG created the device with warnings")
+			}
+			if err := b.succeed(ctx, e, res.DeviceID, false); err != nil {
+				return err
+			}
+		case b.conn.AutoScanExportedIPs:
+			scan = append(scan, e)
+		default:
+			msg := "WUG refused the template"
+			if ok && len(res.Errors) > 0 {
+				msg += ": " + strings.Join(res.Errors, "; ")
+			}
+			if err := b.fail(ctx, e, msg, true); err != nil {
+				return err
+			}
+		}
+	}
+	return b.startScans(ctx, scan, results)
+}
+
+// startScans hands devices whose template failed to a WUG discovery scan,
+// one scan per target group.
+func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, results map[string]wug.TemplateResult) error {
+	byGroup := map[string][]*models.PlanEntry{}
+	for _, e := range entries {
+		byGroup[b.groupOf[e.NetBoxDeviceID]] = append(byGroup[b.groupOf[e.NetBoxDeviceID]], e)
+	}
+	for _, group := range sortedKeys(byGroup) {
+		list := byGroup[group]
+		ips := make([]string, len(list))
+		for i, e := range list {
+			ips[i] = b.mapped[e.NetBoxDeviceID].Address.String()
+		}
+		if group == "" {
+			group = wug.RootGroupID
+		}
+		scanID, err := b.client.StartNewDeviceScan(ctx, group, ips, wug.ScanOptions{})
+		if err != nil {
+			return fmt.Errorf("start WUG discovery scan for %d devices: %w", len(ips), err)
+		}
+		now := b.w.now()
+		for _, e := range list {
+			m := b.mapped[e.NetBoxDeviceID]
+			why := "template failed"
+			if r, ok := results[m.Template.TemplateID]; ok && len(r.Errors) > 0 {
+				why += ": " + strings.Join(r.Errors, "; ")
+			}
+			err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{
+				"export_status": models.ExportScanTriggered, "wug_scan_id": scanID, "wug_scan_status": "started",
+				"scan_triggered_at": now, "error_message": why, "last_run_id": b.run.ID,
+				"netbox_device_name": m.Template.DisplayName, "ip_address": m.Address.String(),
+			})
+			if err != nil {
+				return err
+			}
+			if err := b.w.setOutcome(ctx, e, outcomeScan, ""); err != nil {
+				return err
+			}
+		}
+		b.w.p.Metrics.Devices(b.conn.Name, "scan_triggered", len(list))
+		if err := b.w.p.Enqueuer.ScanStatus(ctx, tasks.ScanStatusPayload{ConnectionID: b.conn.ID, ScanID: scanID},
+			b.w.p.ScanPollBase); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+			return err
+		}
+	}
+	return nil
+}
+
+// update brings existing (or adopted) devices in line with NetBox: only
+// the fields that changed are written.
+func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
+	type move struct{ from, to string }
+	moves := map[move][]string{}
+	var leaveMaintenance []string
+	var applied []*models.PlanEntry
+	for _, e := range updates {
+		m, ok := b.mapped[e.NetBoxDeviceID]
+		if !ok || e.Outcome != "" {
+			continue
+		}
+		row := b.rows[e.NetBoxDeviceID]
+		wugID := e.WUGDeviceID
+		old := export.Fields{}
+		adopting := row == nil || row.WUGDeviceID != wugID
+		if !adopting {
+			old = storedFields(row)
+		}
+		plan := export.PlanUpdate(old, m.Fields)
+		if adopting {
+			// Adopted or relinked: everything ours is (re)written, and the
+			// device keeps whatever groups a person gave it.
+			plan.Rename, plan.Note, plan.Group = true, true, true
+		}
+		err := b.updateDevice(ctx, wugID, m, plan)
+		if errors.Is(err, wug.ErrNotFound) {
+			if err := b.relinkDeleted(ctx, e, wugID); err != nil {
+				return err
+			}
+			continue
+		}
+		var apiErr *wug.APIError
+		if errors.As(err, &apiErr) && !apiErr.Temporary() {
+			if err := b.fail(ctx, e, err.Error(), true); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if plan.Group || adopting {
+			from := ""
+			if !adopting && row != nil && row.WUGGroupID != b.groupOf[e.NetBoxDeviceID] {
+				from = row.WUGGroupID
+			}
+			mv := move{from: from, to: b.groupOf[e.NetBoxDeviceID]}
+			moves[mv] = append(moves[mv], wugID)
+		}
+		if row != nil && row.ExportStatus == models.ExportDecommissioned {
+			leaveMaintenance = append(leaveMaintenance, wugID)
+		}
+		applied = append(applied, e)
+	}
+
+	// Group membership: add to the new group first, then leave the old one,
+	// because WUG refuses to remove a device's last static group.
+	for _, mv := range sortedMoves(moves) {
+		if mv.to == "" {
+			continue
+		}
+		if _, err := b.client.AddDevicesToGroup(ctx, mv.to, moves[mv]); err != nil {
+			return fmt.Errorf("add %d devices to WUG group %s: %w", len(moves[mv]), mv.to, err)
+		}
+	}
+	for _, mv := range sortedMoves(moves) {
+		if mv.from == "" || mv.from == mv.to {
+			continue
+		}
+		if _, err := b.client.RemoveDevicesFromGroup(ctx, mv.from, moves[mv]); err != nil && !errors.Is(err, wug.ErrNotFound) {
+			return fmt.Errorf("remove %d devices from WUG group %s: %w", len(moves[mv]), mv.from, err)
+		}
+	}
+	if len(leaveMaintenance) > 0 {
+		if _, err := b.client.SetMaintenance(ctx, leaveMaintenance, false, "Back in the NetBox selection (wugsync)"); err != nil {
+			return fmt.Errorf("take %d devices out of maintenance: %w", len(leaveMaintenance), err)
+		}
+	}
+	for _, e := range applied {
+		// Adoption is planned as an update of a device the row does not
+		// link yet; a create found again after a lost answer is ours.
+		row := b.rows[e.NetBoxDeviceID]
+		adopted := e.Action == models.PlanUpdate && (row == nil || row.WUGDeviceID != e.WUGDeviceID)
+		if err := b.succeed(ctx, e, e.WUGDeviceID, adopted); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateDevice writes the per-device changes WUG has no batch form for.
+func (b *batch) updateDevice(ctx context.Context, wugID string, m export.Mapped, plan export.UpdatePlan) error {
+	if plan.Rename || plan.Note {
+		u := wug.DevicePropertiesUpdate{}
+		if plan.Rename {
+			u.DisplayName = &m.Template.DisplayName
+		}
+		if plan.Note {
+			u.Note = &m.Template.Note
+		}
+		if err := b.client.UpdateDeviceProperties(ctx, wugID, u); err != nil {
+			return fmt.Errorf("update properties of WUG device %s: %w", wugID, err)
+		}
+	}
+	if plan.Address {
+		if err := b.updateAddress(ctx, wugID, m); err != nil {
+			return err
+		}
+	}
+	if len(plan.SetAttributes) > 0 || len(plan.DeleteAttributes) > 0 {
+		names := append([]string{}, plan.DeleteAttributes...)
+		for _, a := range plan.SetAttributes {
+			names = append(names, a.Name)
+		}
+		// Delete-then-add in one request is an upsert that needs no
+		// attribute ids (WUG applies deletes before adds).
+		_, err := b.client.PatchAttributes(ctx, wugID, wug.AttributeBatch{DeleteNames: names, Add: plan.SetAttributes})
+		if err != nil {
+			return fmt.Errorf("update attributes of WUG device %s: %w", wugID, err)
+		}
+	}
+	return nil
+}
+
+func (b *batch) updateAddress(ctx context.Context, wugID string, m export.Mapped) error {
+	ifaces, err := retryRead(ctx, func(ctx context.Context) ([]wug.Interface, error) {
+		return b.client.ListInterfaces(ctx, wugID)
+	})
+	if err != nil {
+		return fmt.Errorf("list interfaces of WUG device %s: %w", wugID, err)
+	}
+	target := -1
+	for i, iface := range ifaces {
+		if iface.Default {
+			target = i
+		}
+	}
+	if target < 0 && len(ifaces) > 0 {
+		target = 0
+	}
+	if target < 0 {
+		return fmt.Errorf("WUG device %s has no interface to readdress: %w", wugID, wug.ErrRejected)
+	}
+	iface := ifaces[target]
+	iface.Address = m.Address.String()
+	iface.HostName = m.Fields.NetworkName
+	if _, err := b.client.UpdateInterface(ctx, wugID, iface); err != nil {
+		return fmt.Errorf("readdress WUG device %s: %w", wugID, err)
+	}
+	return nil
+}
+
+// relinkDeleted handles a linked WUG device that someone deleted in WUG:
+// the link is cleared so the next run creates the device again.
+func (b *batch) relinkDeleted(ctx context.Context, e *models.PlanEntry, wugID string) error {
+	if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{"wug_device_id": "", "wug_group_id": ""}); err != nil {
+		return err
+	}
+	return b.fail(ctx, e, "WUG device "+wugID+" no longer exists in WUG; the next run creates it again", true)
+}
+
+// decommission applies the connection's decommission action to devices that
+// left NetBox or the selection, batched in one call.
+func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(entries))
+	for _, e := range entries {
+		ids = append(ids, e.WUGDeviceID)
+	}
+	action := b.conn.DecommissionAction
+	var err error
+	switch action {
+	case models.DecommissionMaintenance:
+		_, err = b.client.SetMaintenance(ctx, ids, true, "Removed from NetBox or from the wugsync selection")
+	case models.DecommissionDelete:
+		_, err = b.client.DeleteDevices(ctx, ids)
+	}
+	if err != nil && !errors.Is(err, wug.ErrNotFound) {
+		return fmt.Errorf("decommission %d WUG devices (%s): %w", len(ids), action, err)
+	}
+	now := b.w.now()
+	for _, e := range entries {
+		updates := map[string]any{
+			"export_status": models.ExportDecommissioned, "export_reason": models.ReasonDecommission,
+			"decommissioned_at": now, "last_run_id": b.run.ID, "error_message": "",
+		}
+		note := "decommissioned: " + string(action)
+		if action == models.DecommissionDelete {
+			// The WUG id is gone for good; a device that comes back is
+			// created anew.
+			updates["wug_device_id"], updates["wug_group_id"], updates["payload_hash"] = "", "", ""
+			note = "decommissioned: deleted WUG device " + e.WUGDeviceID
+		}
+		updates["skip_reason"] = note
+		if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, updates); err != nil {
+			return err
+		}
+		if err := b.w.setOutcome(ctx, e, outcomeDone, ""); err != nil {
+			return err
+		}
+	}
+	b.w.p.Metrics.Devices(b.conn.Name, "decommissioned", len(entries))
+	return nil
+}
+
+// succeed links the row to its WUG device and records what was written.
+func (b *batch) succeed(ctx context.Context, e *models.PlanEntry, wugID string, adopted bool) error {
+	m := b.mapped[e.NetBoxDeviceID]
+	fields, err := json.Marshal(m.Fields)
+	if err != nil {
+		return fmt.Errorf("encode exported fields: %w", err)
+	}
+	row := b.rows[e.NetBoxDeviceID]
+	reason := reasonForTrigger(b.run.Trigger, e.Action == models.PlanCreate)
+	if row != nil && row.IPAddress != "" && row.IPAddress != m.Address.String() {
+		reason = models.ReasonIPChange
+	} else if e.Action == models.PlanUpdate && row != nil && row.PayloadHash != "" {
+		reason = models.ReasonChanged
+	}
+	updates := map[string]any{
+		"wug_device_id": wugID, "wug_group_id": b.groupOf[e.NetBoxDeviceID],
+		"export_status": models.ExportExported, "export_reason": reason,
+		"payload_hash": m.Fields.Hash(), "exported_fields": string(fields),
+		"netbox_device_name": m.Template.DisplayName, "ip_address": m.Address.String(),
+		"exported_at": b.w.now(), "error_message": "", "skip_reason": "", "last_run_id": b.run.ID,
+	}
+	if adopted {
+		updates["adopted"] = true
+	}
+	if err := b.w.upsertRow(ctx, b.conn.ID, e, updates); err != nil {
+		return err
+	}
+	outcome := "updated"
+	if e.Action == models.PlanCreate {
+		outcome = "created"
+	}
+	b.w.p.Metrics.Devices(b.conn.Name, outcome, 1)
+	return b.w.setOutcome(ctx, e, outcomeDone, "")
+}
+
+// fail records a permanent failure of one device: its row goes to error with
+// the message, and the attempt is kept in the history.
+func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, countAttempt bool) error {
+	now := b.w.now()
+	updates := map[string]any{"export_status": models.ExportError, "error_message": msg, "error_at": now,
+		"last_run_id": b.run.ID}
+	if err := b.w.upsertRow(ctx, b.conn.ID, e, updates); err != nil {
+		return err
+	}
+	if countAttempt {
+		if err := b.w.recordDeviceAttempt(ctx, b.conn.ID, b.run.ID, e.NetBoxDeviceID, tasks.TypeExportBatch, msg); err != nil {
+			return err
+		}
+	}
+	b.log.WithField("device_id", e.NetBoxDeviceID).Warn(msg)
+	b.w.p.Metrics.Devices(b.conn.Name, "failed", 1)
+	return b.w.setOutcome(ctx, e, outcomeFailed, msg)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedMoves[K interface{ comparable }, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	return keys
+}

@@ -1,0 +1,113 @@
+package workers_test
+
+import (
+	"context"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/export"
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/tasks"
+)
+
+// expected computes, independently of the worker, which NetBox devices a
+// default connection must export and how each must look in WUG.
+func (b *testBundle) expected() map[string]export.Mapped {
+	b.t.Helper()
+	out := map[string]export.Mapped{}
+	byAddr := map[netip.Addr][]string{}
+	for d, err := range b.nbClient.Devices(context.Background(), netbox.DeviceFilter{Statuses: []string{"active"}}) {
+		require.NoError(b.t, err)
+		m, err := export.Map(d, export.MapOptions{GroupTemplate: b.conn.GroupTemplate, NetBoxURL: b.nbClient.Server()})
+		if err != nil {
+			continue
+		}
+		id := strconv.Itoa(d.ID)
+		out[id] = m
+		byAddr[m.Address] = append(byAddr[m.Address], id)
+	}
+	for _, ids := range byAddr {
+		if len(ids) > 1 {
+			for _, id := range ids {
+				delete(out, id)
+			}
+		}
+	}
+	return out
+}
+
+func (b *testBundle) requireWUGMatches(want map[string]export.Mapped) {
+	b.t.Helper()
+	got := b.wugByNetBoxID()
+	for id := range want {
+		_, ok := got[id]
+		require.True(b.t, ok, "NetBox device %s is missing from WUG", id)
+	}
+	require.Equal(b.t, len(want), len(got), "WUG holds exactly the eligible devices")
+	require.Equal(b.t, len(want), len(b.wug.Devices()), "no other device was created")
+	for id, m := range want {
+		d, ok := got[id]
+		require.True(b.t, ok, "NetBox device %s missing from WUG", id)
+		require.Equal(b.t, m.Template.DisplayName, d.Name, "device %s name", id)
+		require.Equal(b.t, m.Address.String(), d.NetworkAddress, "device %s address", id)
+		require.Equal(b.t, m.Template.PrimaryRole, d.Role, "device %s role", id)
+		if m.Template.Brand != "" { // WUG shows its own default for an empty one
+			require.Equal(b.t, m.Template.Brand, d.Brand, "device %s brand", id)
+		}
+		if m.Template.OS != "" {
+			require.Equal(b.t, m.Template.OS, d.OS, "device %s os", id)
+		}
+		require.Equal(b.t, m.Template.Note, d.Note, "device %s note", id)
+		wantGroup := "My Network/" + strings.Join(m.Fields.GroupPath, "/")
+		require.Contains(b.t, d.Groups, wantGroup, "device %s group", id)
+		for name, value := range m.Fields.Attributes {
+			require.Equal(b.t, value, attr(d, name), "device %s attribute %s", id, name)
+		}
+	}
+}
+
+func TestExportCreatesEveryEligibleDeviceExactlyOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 1200})
+	want := b.expected()
+	require.Greater(t, len(want), 900, "most of the inventory is eligible")
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Equal(t, len(want), run.DevicesCreated)
+	require.Zero(t, run.DevicesFailed)
+	require.Equal(t, run.DevicesTotal, run.DevicesCreated+run.DevicesSkipped)
+	b.requireWUGMatches(want)
+
+	rows := b.rows()
+	for id := range want {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		require.Equal(t, models.ExportExported, rows[n].ExportStatus, "row of device %s", id)
+		require.NotEmpty(t, rows[n].WUGDeviceID)
+		require.NotNil(t, rows[n].ExportedAt)
+	}
+	var skipped int
+	for _, r := range rows {
+		if r.ExportStatus == models.ExportSkipped {
+			skipped++
+			require.NotEmpty(t, r.SkipReason, "device %d skipped without a reason", r.NetBoxDeviceID)
+		}
+	}
+	require.Equal(t, run.DevicesSkipped, skipped)
+
+	// A second run of the unchanged inventory writes nothing to WUG.
+	b.wug.ResetStats()
+	second := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, second.Status)
+	require.Equal(t, len(want), second.DevicesUnchanged)
+	require.Zero(t, second.DevicesCreated+second.DevicesUpdated)
+	for _, r := range b.wug.RequestLog() {
+		require.Equal(t, "GET", r.Method, "the second run wrote to WUG: %s %s", r.Method, r.Path)
+	}
+	require.Len(t, b.wug.Devices(), len(want))
+}

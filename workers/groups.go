@@ -1,0 +1,171 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/wug"
+)
+
+// groupCacheTTL bounds how stale a process's view of a WUG group tree may
+// be; a miss always re-reads the tree before creating anything.
+const groupCacheTTL = time.Minute
+
+// errGroupMissing means a device's group does not exist in WUG and the
+// connection may not create it. Retrying cannot help.
+var errGroupMissing = errors.New("WUG group does not exist and create_missing_groups is off")
+
+type groupCache struct {
+	mu     sync.Mutex
+	byConn map[uint]groupTree
+}
+
+type groupTree struct {
+	fetched time.Time
+	groups  []wug.Group
+}
+
+func newGroupCache() *groupCache { return &groupCache{byConn: map[uint]groupTree{}} }
+
+func (c *groupCache) get(connID uint, now time.Time) ([]wug.Group, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.byConn[connID]
+	if !ok || now.Sub(t.fetched) > groupCacheTTL {
+		return nil, false
+	}
+	return t.groups, true
+}
+
+func (c *groupCache) put(connID uint, groups []wug.Group, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byConn[connID] = groupTree{fetched: now, groups: groups}
+}
+
+// pathKey is the map key of a group path ("AMER/nyc1").
+func pathKey(path []string) string { return strings.Join(path, "/") }
+
+// findPath walks path from "My Network" and returns the id of its last
+// level, or the index of the first missing level and its parent's id.
+func findPath(groups []wug.Group, path []string) (id string, missingAt int, parentID string) {
+	parentID = wug.RootGroupID
+	for i, name := range path {
+		next := ""
+		for _, g := range groups {
+			if g.ParentID == parentID && strings.EqualFold(strings.TrimSpace(g.Name), name) {
+				if next == "" || lessID(g.ID, next) {
+					next = g.ID // the oldest group of that name, as WUG itself picks
+				}
+			}
+		}
+		if next == "" {
+			return "", i, parentID
+		}
+		parentID = next
+	}
+	return parentID, -1, ""
+}
+
+func lessID(a, b string) bool {
+	ai, aerr := strconv.Atoi(a)
+	bi, berr := strconv.Atoi(b)
+	if aerr == nil && berr == nil {
+		return ai < bi
+	}
+	return a < b
+}
+
+// resolveGroups returns the WUG group id of every path, creating missing
+// groups when the connection allows it. Creation happens under a Redis lock
+// per connection and path, and the tree is re-read inside the lock, so many
+// workers needing the same new group at the same moment create it once.
+func (w *Worker) resolveGroups(ctx context.Context, conn models.WUGConnection, client *wug.Client, paths [][]string) (map[string]string, error) {
+	out := map[string]string{}
+	groups, cached := w.groups.get(conn.ID, w.now())
+	if !cached {
+		var err error
+		if groups, err = retryRead(ctx, client.ListGroups); err != nil {
+			return nil, fmt.Errorf("list WUG groups: %w", err)
+		}
+		w.groups.put(conn.ID, groups, w.now())
+	}
+	for _, path := range paths {
+		key := pathKey(path)
+		if _, done := out[key]; done {
+			continue
+		}
+		if id, missing, _ := findPath(groups, path); missing < 0 {
+			out[key] = id
+			continue
+		}
+		if !conn.CreateMissingGroups {
+			return nil, fmt.Errorf("group %q: %w", "My Network/"+key, errGroupMissing)
+		}
+		id, fresh, err := w.createPath(ctx, conn, client, path)
+		if err != nil {
+			return nil, err
+		}
+		groups = fresh
+		out[key] = id
+	}
+	return out, nil
+}
+
+func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, client *wug.Client, path []string) (string, []wug.Group, error) {
+	unlock, err := w.lock(ctx, fmt.Sprintf("wugsync:wug:%d:group-lock:%s", conn.ID, strings.ToLower(pathKey(path))))
+	if err != nil {
+		return "", nil, err
+	}
+	defer unlock()
+	groups, err := retryRead(ctx, client.ListGroups)
+	if err != nil {
+		return "", nil, fmt.Errorf("list WUG groups: %w", err)
+	}
+	id, missing, parent := findPath(groups, path)
+	for missing >= 0 && missing < len(path) {
+		created, err := client.CreateChildGroup(ctx, parent, path[missing], "Created by wugsync from NetBox")
+		if err != nil {
+			return "", nil, fmt.Errorf("create WUG group %q: %w", "My Network/"+pathKey(path[:missing+1]), err)
+		}
+		w.connectionLog(conn).WithField("group", pathKey(path[:missing+1])).Info("created WUG group")
+		groups = append(groups, created)
+		parent, id = created.ID, created.ID
+		missing++
+	}
+	w.groups.put(conn.ID, groups, w.now())
+	return id, groups, nil
+}
+
+// unlockScript deletes the lock only if this holder still owns it.
+var unlockScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+return 0`)
+
+// lock takes a short Redis lock, waiting for it when another worker holds
+// it. The TTL frees a lock whose holder died.
+func (w *Worker) lock(ctx context.Context, key string) (func(), error) {
+	token := strconv.FormatInt(time.Now().UnixNano(), 36)
+	for {
+		ok, err := w.p.Redis.SetNX(ctx, key, token, 30*time.Second).Result()
+		if err != nil {
+			return nil, fmt.Errorf("take lock %s: %w", key, err)
+		}
+		if ok {
+			return func() {
+				_ = unlockScript.Run(context.WithoutCancel(ctx), w.p.Redis, []string{key}, token).Err()
+			}, nil
+		}
+		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}

@@ -1,0 +1,438 @@
+package workers_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/sim/netboxsim"
+	"github.com/wugsync/wugsync/sim/wugsim"
+	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/workers"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// firstExported returns the ids of n exported devices with their rows.
+func (b *testBundle) exportedDevices(n int) []models.NetBoxIPExport {
+	var rows []models.NetBoxIPExport
+	require.NoError(b.t, b.db.Where("connection_id = ? AND export_status = ?", b.conn.ID, models.ExportExported).
+		Order("netbox_device_id").Limit(n).Find(&rows).Error)
+	require.Len(b.t, rows, n)
+	return rows
+}
+
+func TestChangedDeviceIsUpdatedInPlace(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 60})
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	rows := b.exportedDevices(3)
+	renamed, readdressed, moved := rows[0], rows[1], rows[2]
+
+	_, err := b.nb.UpdateDevice(int(renamed.NetBoxDeviceID), func(d *netboxsim.Device) { d.Name = ptr("renamed-core-sw99") })
+	require.NoError(t, err)
+	_, err = b.nb.SetPrimaryIP(int(readdressed.NetBoxDeviceID), "10.250.1.7/24")
+	require.NoError(t, err)
+	nbMoved, _ := b.nb.Device(int(moved.NetBoxDeviceID))
+	var otherSite netboxsim.Site
+	for _, s := range b.nb.Sites() {
+		if s.ID != nbMoved.SiteID {
+			otherSite = s
+			break
+		}
+	}
+	_, err = b.nb.UpdateDevice(int(moved.NetBoxDeviceID), func(d *netboxsim.Device) { d.SiteID, d.LocationID, d.RackID, d.Position = otherSite.ID, 0, 0, nil })
+	require.NoError(t, err)
+
+	before := len(b.wug.Devices())
+	b.wug.ResetStats()
+	second := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, second.Status, second.ErrorMessage)
+	require.Equal(t, 3, second.DevicesUpdated)
+	require.Zero(t, second.DevicesCreated)
+	require.Equal(t, before, len(b.wug.Devices()), "updates never create devices")
+	require.Zero(t, b.wug.CountRequests("PATCH /api/v1/devices/-/config/template"))
+
+	after := b.rows()
+	for _, r := range []models.NetBoxIPExport{renamed, readdressed, moved} {
+		require.Equal(t, r.WUGDeviceID, after[r.NetBoxDeviceID].WUGDeviceID, "device %d keeps its WUG device", r.NetBoxDeviceID)
+	}
+	d, ok := b.wug.Device(renamed.WUGDeviceID)
+	require.True(t, ok)
+	require.Equal(t, "renamed-core-sw99", d.Name)
+
+	d, _ = b.wug.Device(readdressed.WUGDeviceID)
+	require.Equal(t, "10.250.1.7", d.NetworkAddress)
+	require.Equal(t, models.ReasonIPChange, after[readdressed.NetBoxDeviceID].ExportReason)
+
+	d, _ = b.wug.Device(moved.WUGDeviceID)
+	require.Equal(t, otherSite.Name, attr(d, "NetBox_Site"))
+	var inNewGroup, inOldGroup bool
+	for _, g := range d.Groups {
+		inNewGroup = inNewGroup || strings.HasSuffix(g, "/"+otherSite.Name)
+		inOldGroup = inOldGroup || strings.HasSuffix(g, "/"+siteName(b, nbMoved.SiteID))
+	}
+	require.True(t, inNewGroup, "moved into the new site's group: %v", d.Groups)
+	require.False(t, inOldGroup, "left the old site's group: %v", d.Groups)
+
+	var plan []models.PlanEntry
+	require.NoError(t, b.db.Where("sync_log_id = ? AND action = ?", second.ID, models.PlanUpdate).Find(&plan).Error)
+	require.Len(t, plan, 3)
+	for _, e := range plan {
+		require.NotEmpty(t, e.Diff, "an update records its field diffs")
+	}
+}
+
+func siteName(b *testBundle, id int) string {
+	for _, s := range b.nb.Sites() {
+		if s.ID == id {
+			return s.Name
+		}
+	}
+	return ""
+}
+
+func TestDeviceAlreadyInWUGIsAdopted(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 40, noWorker: true})
+	want := b.expected()
+	var target string
+	for id := range want {
+		target = id
+		break
+	}
+	addr := want[target].Address.String()
+	handAdded, err := b.wug.AddDevice(wugsim.Device{Name: "added-by-hand", NetworkAddress: addr, Groups: []string{"Manual"}})
+	require.NoError(t, err)
+	b.startWorker()
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Len(t, b.wug.Devices(), len(want), "the hand-added device was adopted, not duplicated")
+	got := b.wugByNetBoxID()
+	require.Equal(t, handAdded.ID, got[target].ID)
+	require.Equal(t, want[target].Template.DisplayName, got[target].Name, "adoption renames to the NetBox name")
+	n, _ := strconv.ParseInt(target, 10, 64)
+	row := b.rows()[n]
+	require.True(t, row.Adopted)
+	require.Equal(t, handAdded.ID, row.WUGDeviceID)
+	require.Contains(t, got[target].Groups, "My Network/Manual", "a person's group is kept")
+}
+
+func TestDryRunWritesNothingAndItsPlanIsExact(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 150})
+	dry := b.export(tasks.ExportRequest{DryRun: true})
+	require.Equal(t, models.RunCompleted, dry.Status, dry.ErrorMessage)
+	for _, r := range b.wug.RequestLog() {
+		require.True(t, r.Method == http.MethodGet || r.Path == "/api/v1/token", "dry run wrote: %s %s", r.Method, r.Path)
+	}
+	require.Empty(t, b.wug.Devices())
+	require.Empty(t, b.rows(), "a dry run stores only its plan")
+	require.Contains(t, dry.Summary, "dry run")
+
+	planned := map[int64]models.PlanAction{}
+	var entries []models.PlanEntry
+	require.NoError(t, b.db.Where("sync_log_id = ?", dry.ID).Find(&entries).Error)
+	for _, e := range entries {
+		planned[e.NetBoxDeviceID] = e.Action
+	}
+	real := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, real.Status)
+	require.Equal(t, dry.DevicesCreated, real.DevicesCreated)
+	require.Equal(t, dry.DevicesSkipped, real.DevicesSkipped)
+	for id, row := range b.rows() {
+		switch row.ExportStatus {
+		case models.ExportExported:
+			require.Equal(t, models.PlanCreate, planned[id], "device %d", id)
+		case models.ExportSkipped:
+			require.Equal(t, models.PlanSkip, planned[id], "device %d", id)
+		default:
+			t.Fatalf("device %d ended %s", id, row.ExportStatus)
+		}
+	}
+}
+
+// gate holds WUG template calls after the first `pass` ones, to stop a
+// worker in the middle of a run.
+type gate struct {
+	next    http.Handler
+	pass    int
+	mu      sync.Mutex
+	seen    int
+	held    chan struct{} // closed when a call is held
+	release chan struct{}
+	done    chan struct{} // closed when the held call reached WUG
+	once    sync.Once
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPatch && r.URL.Path == "/api/v1/devices/-/config/template" {
+		g.mu.Lock()
+		g.seen++
+		hold := g.seen == g.pass+1
+		g.mu.Unlock()
+		if hold {
+			g.once.Do(func() { close(g.held) })
+			<-g.release
+			// The worker is gone; WUG still creates the devices, and
+			// nobody reads the answer.
+			g.next.ServeHTTP(w, r)
+			close(g.done)
+			return
+		}
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+func TestWorkerStoppedHalfwayLeavesNoDuplicatesAndNoMisses(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 400, noWorker: true, concurrency: 1,
+		conn: func(c *models.WUGConnection) { c.BatchSize = 50 }})
+	want := b.expected()
+	g := &gate{next: b.wug, pass: 2, held: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{})}
+	b.routeWUGThrough(g)
+
+	stopFirst := b.startWorker()
+	run, err := tasks.StartExport(context.Background(), b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+	require.NoError(t, err)
+	<-g.held
+	stopFirst() // the batch in flight goes back to the queue
+	close(g.release)
+	<-g.done // WUG created the batch's devices after the worker left
+
+	b.startWorker()
+	ended := b.waitRun(run.ID)
+	require.Equal(t, models.RunCompleted, ended.Status, ended.ErrorMessage)
+	b.requireWUGMatches(want)
+	require.Equal(t, len(want), ended.DevicesCreated)
+}
+
+func TestInjectedWUGFaultsStillGiveTheExactEndState(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 250, conn: func(c *models.WUGConnection) { c.BatchSize = 25 }})
+	want := b.expected()
+	require.NoError(t, b.wug.SetFaults("*", wugsim.Fault{
+		ErrorRate: 0.10, RateLimitRate: 0.05, RetryAfter: time.Second, TimeoutRate: 0.05,
+	}))
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	b.wug.ClearFaults()
+	b.requireWUGMatches(want)
+	require.Equal(t, len(want), run.DevicesCreated)
+
+	var faults int
+	for _, r := range b.wug.RequestLog() {
+		if r.Fault != "" {
+			faults++
+		}
+	}
+	require.Positive(t, faults, "faults were injected")
+	var attempts int64
+	require.NoError(t, b.db.Model(&models.ExportAttempt{}).Where("sync_log_id = ?", run.ID).Count(&attempts).Error)
+	require.Positive(t, attempts, "every failed attempt is kept")
+}
+
+func TestDecommissionActions(t *testing.T) {
+	t.Parallel()
+	for _, action := range models.DecommissionActions() {
+		t.Run(string(action), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, bundleOptions{devices: 30, conn: func(c *models.WUGConnection) { c.DecommissionAction = action }})
+			require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+			rows := b.exportedDevices(2)
+			deleted, offline := rows[0], rows[1]
+			require.NoError(t, b.nb.DeleteDevice(int(deleted.NetBoxDeviceID)))
+			_, err := b.nb.UpdateDevice(int(offline.NetBoxDeviceID), func(d *netboxsim.Device) { d.Status = "offline" })
+			require.NoError(t, err)
+			before := len(b.wug.Devices())
+
+			run := b.export(tasks.ExportRequest{})
+			require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+			after := b.rows()
+			for _, r := range []models.NetBoxIPExport{deleted, offline} {
+				require.Equal(t, models.ExportDecommissioned, after[r.NetBoxDeviceID].ExportStatus)
+				require.NotNil(t, after[r.NetBoxDeviceID].DecommissionedAt)
+				d, exists := b.wug.Device(r.WUGDeviceID)
+				switch action {
+				case models.DecommissionNone:
+					require.True(t, exists)
+					require.False(t, d.Maintenance)
+				case models.DecommissionMaintenance:
+					require.True(t, exists)
+					require.True(t, d.Maintenance)
+					require.Contains(t, d.MaintenanceReason, "NetBox")
+				case models.DecommissionDelete:
+					require.False(t, exists)
+				}
+			}
+			if action == models.DecommissionDelete {
+				require.Len(t, b.wug.Devices(), before-2)
+			} else {
+				require.Len(t, b.wug.Devices(), before)
+			}
+		})
+	}
+}
+
+func TestDecommissionNeverTouchesDevicesItDidNotCreateOrAdopt(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 20, conn: func(c *models.WUGConnection) { c.DecommissionAction = models.DecommissionDelete }})
+	stranger, err := b.wug.AddDevice(wugsim.Device{Name: "nyc1-core-sw01", NetworkAddress: "192.168.77.1"})
+	require.NoError(t, err)
+	require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+	for _, d := range b.nb.Devices() {
+		require.NoError(t, b.nb.DeleteDevice(d.ID))
+	}
+	require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+	devices := b.wug.Devices()
+	require.Len(t, devices, 1, "only the device wugsync never linked remains")
+	require.Equal(t, stranger.ID, devices[0].ID)
+}
+
+func TestDeviceSyncUsesTheSamePath(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 10})
+	var target netbox.Device
+	want := b.expected()
+	for d, err := range b.nbClient.Devices(context.Background(), netbox.DeviceFilter{}) {
+		require.NoError(t, err)
+		if _, ok := want[strconv.Itoa(d.ID)]; ok {
+			target = d
+			break
+		}
+	}
+	run := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: int64(target.ID), Trigger: "api"})
+	require.Equal(t, models.SyncDevice, run.SyncType)
+	require.Equal(t, 1, run.DevicesCreated)
+	require.Len(t, b.wug.Devices(), 1)
+
+	again := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: int64(target.ID), Trigger: "api"})
+	require.Equal(t, 1, again.DevicesUnchanged, "a replayed sync is harmless")
+	require.Len(t, b.wug.Devices(), 1)
+
+	require.NoError(t, b.nb.DeleteDevice(target.ID))
+	gone := b.waitNextRun(func() {
+		require.NoError(t, b.enq.Decommission(context.Background(), tasks.DecommissionPayload{NetBoxDeviceID: int64(target.ID), Trigger: "webhook"}))
+	})
+	require.Equal(t, models.SyncDecommission, gone.SyncType)
+	require.Equal(t, models.ExportDecommissioned, b.rows()[int64(target.ID)].ExportStatus)
+}
+
+func (b *testBundle) syncDevice(p tasks.DeviceSyncPayload) models.WUGSyncLog {
+	return b.waitNextRun(func() {
+		require.NoError(b.t, b.enq.DeviceSync(context.Background(), p))
+	})
+}
+
+// waitNextRun subscribes to run ends, triggers work and returns the first
+// run that ends after it.
+func (b *testBundle) waitNextRun(trigger func()) models.WUGSyncLog {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sub := b.redis.Client.Subscribe(ctx, tasks.RunEndedChannel(b.redis.Client))
+	defer sub.Close()
+	_, err := sub.Receive(ctx)
+	require.NoError(b.t, err)
+	trigger()
+	select {
+	case msg := <-sub.Channel():
+		id, err := strconv.ParseUint(msg.Payload, 10, 64)
+		require.NoError(b.t, err)
+		var run models.WUGSyncLog
+		require.NoError(b.t, b.db.First(&run, id).Error)
+		return run
+	case <-ctx.Done():
+		b.t.Fatal("no run ended")
+		return models.WUGSyncLog{}
+	}
+}
+
+func TestTwoSchedulersStartOneRunPerInterval(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 5, conn: func(c *models.WUGConnection) { c.ExportIntervalMinutes = 60 }})
+	now := time.Date(2026, 11, 25, 10, 0, 5, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	schedulers := []*workers.Scheduler{
+		workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Now: clock}),
+		workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Now: clock}),
+	}
+	tickAll := func() {
+		var wg sync.WaitGroup
+		for _, s := range schedulers {
+			wg.Add(1)
+			go func() { defer wg.Done(); require.NoError(t, s.Tick(context.Background())) }()
+		}
+		wg.Wait()
+	}
+	scheduledRuns := func() []models.WUGSyncLog {
+		var runs []models.WUGSyncLog
+		require.NoError(t, b.db.Where("trigger = ?", models.TriggerScheduled).Order("id").Find(&runs).Error)
+		return runs
+	}
+	tickAll()
+	tickAll()
+	runs := scheduledRuns()
+	require.Len(t, runs, 1, "one run for the first interval")
+	b.waitRun(runs[0].ID)
+
+	// Rows' created_at is the wall clock; move the fake clock past it.
+	mu.Lock()
+	now = time.Now().UTC().Add(61 * time.Minute)
+	mu.Unlock()
+	tickAll()
+	tickAll()
+	require.Len(t, scheduledRuns(), 2, "one more run for the next interval")
+}
+
+func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {
+	t.Parallel()
+	const perSecond = 10
+	b := setup(t, bundleOptions{devices: 50, noWorker: true})
+	b.startWorker()
+	require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+
+	// Rename every device: one properties call each, far more than the
+	// limit allows in a second.
+	for _, d := range b.nb.Devices() {
+		_, err := b.nb.UpdateDevice(d.ID, func(d *netboxsim.Device) {
+			if d.Name != nil {
+				d.Name = ptr(*d.Name + "-x")
+			}
+		})
+		require.NoError(t, err)
+	}
+	require.NoError(t, b.db.Model(&b.conn).Updates(map[string]any{"rate_limit_per_second": perSecond, "batch_size": 5}).Error)
+	b.startWorker() // a second process
+	b.wug.ResetStats()
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Positive(t, run.DevicesUpdated)
+
+	perSecondTotal := map[time.Time]int{}
+	for _, c := range b.wug.PerSecondCounts()["*"] { // every route together
+		perSecondTotal[c.Second] += c.Count
+	}
+	var busiest int
+	for _, n := range perSecondTotal {
+		busiest = max(busiest, n)
+	}
+	if busiest > perSecond {
+		for route, counts := range b.wug.PerSecondCounts() {
+			t.Logf("%s: %v", route, counts)
+		}
+	}
+	require.LessOrEqual(t, busiest, perSecond, "WUG saw %d requests in one second", busiest)
+	require.GreaterOrEqual(t, len(perSecondTotal), run.DevicesUpdated/perSecond, "the run was spread over time")
+}

@@ -1,0 +1,137 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/wug"
+)
+
+// pollScan follows one fallback discovery scan. While the scan runs it
+// snoozes itself with growing delays (a new task, no retry burnt); when the
+// scan ends it links the devices it found, and it gives up after
+// ScanTimeout. Rows that the scan did not find become errors.
+func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error {
+	conn, err := w.loadConnection(ctx, p.ConnectionID)
+	if err != nil {
+		return err
+	}
+	var rows []models.NetBoxIPExport
+	if err := w.p.DB.WithContext(ctx).
+		Where("connection_id = ? AND wug_scan_id = ? AND export_status = ?", conn.ID, p.ScanID, models.ExportScanTriggered).
+		Find(&rows).Error; err != nil {
+		return fmt.Errorf("load rows of scan %s: %w", p.ScanID, err)
+	}
+	if len(rows) == 0 {
+		return nil // resolved by an earlier poll
+	}
+	client, _, err := w.wugClient(conn)
+	if err != nil {
+		return err
+	}
+	delay := w.scanDelay(p.Poll)
+	w.p.Redis.Set(ctx, scanHeartbeatKey(conn.ID, p.ScanID), "1", delay+2*time.Minute)
+
+	scan, err := client.ScanStatus(ctx, p.ScanID)
+	switch {
+	case errors.Is(err, wug.ErrNotFound):
+		// WUG ages scans out; what it found may still be listed.
+	case err != nil:
+		return fmt.Errorf("read status of scan %s: %w", p.ScanID, err)
+	case !scan.Done():
+		started := earliestTrigger(rows)
+		if w.now().Sub(started) > w.p.ScanTimeout {
+			return w.resolveScanRows(ctx, conn, rows, nil,
+				fmt.Sprintf("discovery scan %s did not finish within %s", p.ScanID, w.p.ScanTimeout))
+		}
+		progress := fmt.Sprintf("running: %s %.0f%%", scan.Phase, scan.Progress)
+		if err := w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
+			Where("connection_id = ? AND wug_scan_id = ?", conn.ID, p.ScanID).
+			Update("wug_scan_status", strings.TrimSpace(progress)).Error; err != nil {
+			return fmt.Errorf("record progress of scan %s: %w", p.ScanID, err)
+		}
+		next := p
+		next.Poll++
+		if err := w.p.Enqueuer.ScanStatus(ctx, next, delay); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+			return err
+		}
+		return nil
+	}
+	found, err := client.ScanDevices(ctx, p.ScanID)
+	if err != nil && !errors.Is(err, wug.ErrNotFound) {
+		return fmt.Errorf("read devices of scan %s: %w", p.ScanID, err)
+	}
+	return w.resolveScanRows(ctx, conn, rows, found, "")
+}
+
+// resolveScanRows links each row to the device the scan found at its IP,
+// or records why it could not.
+func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection, rows []models.NetBoxIPExport, found []wug.DeviceOverview, failure string) error {
+	byAddr := map[netip.Addr]string{}
+	for _, d := range found {
+		if a, err := netip.ParseAddr(strings.TrimSpace(d.NetworkAddress)); err == nil {
+			if cur, ok := byAddr[a.Unmap()]; !ok || lessID(d.ID, cur) {
+				byAddr[a.Unmap()] = d.ID
+			}
+		}
+	}
+	now := w.now()
+	for _, r := range rows {
+		addr, _ := netip.ParseAddr(r.IPAddress)
+		id, ok := byAddr[addr.Unmap()]
+		var updates map[string]any
+		switch {
+		case failure == "" && ok:
+			updates = map[string]any{"export_status": models.ExportScanCompleted, "wug_device_id": id,
+				"wug_device_discovered": true, "wug_scan_status": "completed", "scan_completed_at": now,
+				"error_message": "", "payload_hash": ""}
+			w.p.Metrics.Devices(conn.Name, "discovered", 1)
+		case failure == "":
+			updates = map[string]any{"export_status": models.ExportError, "wug_scan_status": "not found",
+				"error_message": fmt.Sprintf("discovery scan %s finished without finding %s", r.WUGScanID, r.IPAddress),
+				"error_at": now, "scan_completed_at": now}
+		default:
+			updates = map[string]any{"export_status": models.ExportError, "wug_scan_status": "timed out",
+				"error_message": failure, "error_at": now}
+		}
+		if err := w.updateRow(ctx, conn.ID, r.NetBoxDeviceID, updates); err != nil {
+			return err
+		}
+	}
+	w.p.Redis.Del(ctx, scanHeartbeatKey(conn.ID, rows[0].WUGScanID))
+	if err := tasks.PublishScanEnded(ctx, w.p.Redis, conn.ID, rows[0].WUGScanID); err != nil {
+		w.connectionLog(conn).WithError(err).Warn("could not announce the end of a scan")
+	}
+	return nil
+}
+
+// scanDelay doubles from ScanPollBase up to ScanPollMax.
+func (w *Worker) scanDelay(poll int) time.Duration {
+	d := w.p.ScanPollBase
+	for i := 0; i < poll && d < w.p.ScanPollMax; i++ {
+		d *= 2
+	}
+	return min(d, w.p.ScanPollMax)
+}
+
+func earliestTrigger(rows []models.NetBoxIPExport) time.Time {
+	var t time.Time
+	for _, r := range rows {
+		if r.ScanTriggeredAt != nil && (t.IsZero() || r.ScanTriggeredAt.Before(t)) {
+			t = *r.ScanTriggeredAt
+		}
+	}
+	return t
+}
+
+// scanHeartbeatKey exists while a poll chain is alive; the sweep restarts
+// chains whose key expired.
+func scanHeartbeatKey(connID uint, scanID string) string {
+	return fmt.Sprintf("wugsync:wug:%d:scan-poll:%s", connID, scanID)
+}

@@ -1,0 +1,139 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
+)
+
+// SchedulerParams configures the scheduler.
+type SchedulerParams struct {
+	DB       *gorm.DB
+	Redis    redis.UniversalClient
+	Enqueuer *tasks.Enqueuer
+	Log      *logrus.Entry
+	// Tick is how often the scheduler looks at the connections; edits to
+	// export_interval_minutes take effect at the next tick.
+	Tick time.Duration
+	// SweepEvery is the sweep period.
+	SweepEvery time.Duration
+	Now        func() time.Time
+}
+
+// Scheduler starts a run for every active, export-enabled connection once
+// per export_interval_minutes, and the periodic sweep. Several schedulers
+// may run: each interval slot is claimed in Redis with SET NX, so it fires
+// once however many replicas tick.
+type Scheduler struct {
+	p    SchedulerParams
+	done chan struct{}
+	stop chan struct{}
+}
+
+// NewScheduler fills defaults into p.
+func NewScheduler(p SchedulerParams) *Scheduler {
+	if p.Tick == 0 {
+		p.Tick = 15 * time.Second
+	}
+	if p.SweepEvery == 0 {
+		p.SweepEvery = time.Minute
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Log == nil {
+		p.Log = logrus.NewEntry(logrus.StandardLogger())
+	}
+	return &Scheduler{p: p, done: make(chan struct{}), stop: make(chan struct{})}
+}
+
+// Start ticks in the background until Shutdown.
+func (s *Scheduler) Start() {
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(s.p.Tick)
+		defer t.Stop()
+		for {
+			if err := s.Tick(context.Background()); err != nil {
+				s.p.Log.WithError(err).Warn("scheduler tick failed")
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// Shutdown stops ticking and waits for the current tick to end.
+func (s *Scheduler) Shutdown() {
+	close(s.stop)
+	<-s.done
+}
+
+// Tick starts the runs that are due and the sweep of the current slot.
+func (s *Scheduler) Tick(ctx context.Context) error {
+	now := s.p.Now().UTC()
+	var conns []models.WUGConnection
+	if err := s.p.DB.WithContext(ctx).Where("is_active = ? AND enable_netbox_export = ?", true, true).
+		Order("id").Find(&conns).Error; err != nil {
+		return fmt.Errorf("scheduler: list connections: %w", err)
+	}
+	var errs []error
+	for _, conn := range conns {
+		if err := s.maybeStart(ctx, conn, now); err != nil {
+			errs = append(errs, fmt.Errorf("connection %q: %w", conn.Name, err))
+		}
+	}
+	slot := now.Unix() / int64(s.p.SweepEvery/time.Second)
+	if err := s.p.Enqueuer.Sweep(ctx, slot); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Scheduler) maybeStart(ctx context.Context, conn models.WUGConnection, now time.Time) error {
+	interval := time.Duration(max(conn.ExportIntervalMinutes, 1)) * time.Minute
+	// Any export in the last interval (a manual one too) makes this one
+	// unnecessary.
+	var recent int64
+	if err := s.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).
+		Where("connection_id = ? AND sync_type = ? AND dry_run = ? AND created_at > ?",
+			conn.ID, models.SyncExport, false, now.Add(-interval)).
+		Count(&recent).Error; err != nil {
+		return fmt.Errorf("find recent runs: %w", err)
+	}
+	if recent > 0 {
+		return nil
+	}
+	slot := now.Unix() / int64(interval/time.Second)
+	key := "wugsync:schedule:" + strconv.FormatUint(uint64(conn.ID), 10) + ":" +
+		strconv.FormatInt(int64(interval/time.Second), 10) + ":" + strconv.FormatInt(slot, 10)
+	won, err := s.p.Redis.SetNX(ctx, key, "1", interval+time.Minute).Result()
+	if err != nil {
+		return fmt.Errorf("claim schedule slot: %w", err)
+	}
+	if !won {
+		return nil // another scheduler fired this slot
+	}
+	run, err := tasks.StartExport(ctx, s.p.DB, s.p.Enqueuer, tasks.ExportRequest{
+		ConnectionID: conn.ID, Trigger: models.TriggerScheduled})
+	if errors.Is(err, tasks.ErrRunActive) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.p.Log.WithFields(logrus.Fields{"connection": conn.Name, "run_id": run.ID}).Info("scheduled export started")
+	return nil
+}

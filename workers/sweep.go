@@ -1,0 +1,117 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
+)
+
+// Sweep thresholds.
+const (
+	// queuedGrace is how long a run may stay queued before its task is
+	// assumed lost (the process died between the row and the enqueue).
+	queuedGrace = 2 * time.Minute
+	// stalledAfter is how long a running run may go without any progress
+	// before its unfinished work is enqueued again.
+	stalledAfter = 30 * time.Minute
+	// abandonAfter is how long a run may make no progress at all before it
+	// is failed.
+	abandonAfter = 6 * time.Hour
+)
+
+// sweep repairs what lost tasks leave behind: scan polls whose chain died,
+// runs whose tasks vanished, and runs that stopped moving. Everything it
+// enqueues has a deterministic task id, so a sweep racing live work is
+// harmless.
+func (w *Worker) sweep(ctx context.Context) error {
+	return errors.Join(w.sweepScans(ctx), w.sweepRuns(ctx))
+}
+
+func (w *Worker) sweepScans(ctx context.Context) error {
+	type scanRef struct {
+		ConnectionID uint
+		WUGScanID    string
+	}
+	var scans []scanRef
+	if err := w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
+		Select("DISTINCT connection_id, wug_scan_id").
+		Where("export_status = ? AND wug_scan_id <> ''", models.ExportScanTriggered).
+		Scan(&scans).Error; err != nil {
+		return fmt.Errorf("sweep: list open scans: %w", err)
+	}
+	for _, s := range scans {
+		alive, err := w.p.Redis.Exists(ctx, scanHeartbeatKey(s.ConnectionID, s.WUGScanID)).Result()
+		if err != nil {
+			return fmt.Errorf("sweep: check scan %s: %w", s.WUGScanID, err)
+		}
+		if alive > 0 {
+			continue
+		}
+		// A fresh chain: Poll numbers from the sweep's minute keep its task
+		// ids apart from the lost chain's.
+		p := tasks.ScanStatusPayload{ConnectionID: s.ConnectionID, ScanID: s.WUGScanID, Poll: 0}
+		if err := w.p.Enqueuer.ScanStatus(ctx, p, 0); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+			return err
+		}
+		w.p.Log.WithField("scan_id", s.WUGScanID).Info("sweep restarted a lost scan poll")
+	}
+	return nil
+}
+
+func (w *Worker) sweepRuns(ctx context.Context) error {
+	now := w.now()
+	var runs []models.WUGSyncLog
+	if err := w.p.DB.WithContext(ctx).
+		Where("status IN ?", []models.RunStatus{models.RunQueued, models.RunRunning}).
+		Find(&runs).Error; err != nil {
+		return fmt.Errorf("sweep: list open runs: %w", err)
+	}
+	var errs []error
+	for _, run := range runs {
+		idle := now.Sub(run.UpdatedAt)
+		switch {
+		case idle > abandonAfter:
+			w.failRun(ctx, run.ID, fmt.Errorf("no progress for %s", idle.Round(time.Minute)))
+		case run.SyncType != models.SyncExport:
+			// One-device runs live inside their task; a retry starts a new one.
+			if idle > stalledAfter {
+				w.failRun(ctx, run.ID, fmt.Errorf("device sync stopped without finishing"))
+			}
+		case run.Status == models.RunQueued && idle > queuedGrace,
+			run.Status == models.RunRunning && run.PlannedAt == nil && idle > stalledAfter:
+			if err := w.p.Enqueuer.Export(ctx, run.ID); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+				errs = append(errs, err)
+			}
+		case run.Status == models.RunRunning && run.PlannedAt != nil:
+			errs = append(errs, w.resumeBatches(ctx, run, idle))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// resumeBatches closes a run whose batches all ended, or re-enqueues the
+// unfinished batches of a stalled one.
+func (w *Worker) resumeBatches(ctx context.Context, run models.WUGSyncLog, idle time.Duration) error {
+	if err := w.refreshRun(ctx, run.ID); err != nil {
+		return err
+	}
+	if idle <= stalledAfter {
+		return nil
+	}
+	var batches []int
+	if err := w.p.DB.WithContext(ctx).Model(&models.PlanEntry{}).
+		Where("sync_log_id = ? AND batch > 0 AND outcome = ''", run.ID).
+		Distinct().Pluck("batch", &batches).Error; err != nil {
+		return fmt.Errorf("sweep: unfinished batches of run %d: %w", run.ID, err)
+	}
+	for _, n := range batches {
+		if err := w.p.Enqueuer.Batch(ctx, run.ID, n); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+			return err
+		}
+	}
+	return nil
+}
