@@ -95,7 +95,7 @@ func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection,
 		case failure == "":
 			updates = map[string]any{"export_status": models.ExportError, "wug_scan_status": "not found",
 				"error_message": fmt.Sprintf("discovery scan %s finished without finding %s", r.WUGScanID, r.IPAddress),
-				"error_at": now, "scan_completed_at": now}
+				"error_at":      now, "scan_completed_at": now}
 		default:
 			updates = map[string]any{"export_status": models.ExportError, "wug_scan_status": "timed out",
 				"error_message": failure, "error_at": now}

@@ -70,9 +70,9 @@ func NewServer(p ServerParams) *Server {
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
 			return RetryDelay(p.RetryBase, p.RetryMax, n, err)
 		},
-		ErrorHandler:   asynq.ErrorHandlerFunc(w.recordTaskError),
-		Logger:         asynqLogger{w.p.Log.WithField("component", "asynq")},
-		LogLevel:       asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(w.recordTaskError),
+		Logger:       asynqLogger{w.p.Log.WithField("component", "asynq")},
+		LogLevel:     asynq.WarnLevel,
 		// Delayed tasks (retries, snoozes, scan polls, debounced syncs)
 		// are moved to their queue this often.
 		DelayedTaskCheckInterval: p.PollInterval,
