@@ -204,7 +204,7 @@ func TestSchemasMatchAcrossDatabases(t *testing.T) {
 	for _, backend := range testinfra.DatabaseBackends(t) {
 		db := testinfra.OpenMigrated(t, backend)
 		got := map[string][]string{}
-		for _, table := range []string{"wug_connections", "netbox_ip_exports", "wug_sync_logs", "sync_plan_entries", "export_attempts"} {
+		for _, table := range []string{"wug_connections", "netbox_ip_exports", "wug_sync_logs", "sync_plan_entries", "sync_run_batches", "export_attempts"} {
 			cols, err := db.Migrator().ColumnTypes(table)
 			require.NoError(t, err, "%s: %s", backend.Backend, table)
 			for _, c := range cols {

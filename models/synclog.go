@@ -65,3 +65,23 @@ type PlanEntry struct {
 
 // TableName pins the table name.
 func (PlanEntry) TableName() string { return "sync_plan_entries" }
+
+// RunBatch is the tally of one batch of a run. Each batch rewrites its own
+// row from its own plan entries, so a batch that runs twice never counts
+// twice, and a run's counters are a sum over at most a thousand rows
+// instead of a count over every device.
+type RunBatch struct {
+	ID             uint      `gorm:"column:id;primaryKey" json:"-"`
+	SyncLogID      uint      `gorm:"column:sync_log_id" json:"sync_log_id"`
+	Batch          int       `gorm:"column:batch" json:"batch"`
+	Created        int       `gorm:"column:created" json:"created"`
+	Updated        int       `gorm:"column:updated" json:"updated"`
+	Decommissioned int       `gorm:"column:decommissioned" json:"decommissioned"`
+	Failed         int       `gorm:"column:failed" json:"failed"`
+	Scanning       int       `gorm:"column:scanning" json:"scanning"`
+	Pending        int       `gorm:"column:pending" json:"pending"`
+	UpdatedAt      time.Time `gorm:"column:updated_at" json:"updated_at"`
+}
+
+// TableName pins the table name.
+func (RunBatch) TableName() string { return "sync_run_batches" }

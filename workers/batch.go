@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
@@ -34,6 +35,7 @@ type batch struct {
 	devices map[int64]netbox.Device
 	mapped  map[int64]export.Mapped
 	groupOf map[int64]string // target WUG group id per device
+	pending []success        // exported devices not yet stored
 }
 
 // applyBatch runs every entry of (run, batchNo) that has no outcome yet.
@@ -60,11 +62,11 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 			log: w.connectionLog(conn).WithFields(logrus.Fields{"run_id": run.ID, "batch": batchNo})}
 		if err := b.apply(ctx); err != nil {
 			// Counters still move for what did finish.
-			_ = w.refreshRun(context.WithoutCancel(ctx), run.ID)
+			_ = w.finishBatch(context.WithoutCancel(ctx), run.ID, batchNo)
 			return err
 		}
 	}
-	return w.refreshRun(ctx, run.ID)
+	return w.finishBatch(ctx, run.ID, batchNo)
 }
 
 func (b *batch) apply(ctx context.Context) error {
@@ -112,6 +114,14 @@ func (b *batch) apply(ctx context.Context) error {
 		return err
 	}
 	return b.update(ctx, updates)
+}
+
+// finishBatch stores the batch's tally and refreshes the run.
+func (w *Worker) finishBatch(ctx context.Context, runID uint, batchNo int) error {
+	if err := w.tallyBatch(ctx, runID, batchNo); err != nil {
+		return err
+	}
+	return w.refreshRun(ctx, runID)
 }
 
 // loadDevices reads the batch's devices fresh from NetBox in one call, so a
@@ -274,9 +284,7 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
 				b.log.WithFields(logrus.Fields{"device_id": e.NetBoxDeviceID, "warnings": res.Errors}).
 					Warn("WUG created the device with warnings")
 			}
-			if err := b.succeed(ctx, e, res.DeviceID, false); err != nil {
-				return err
-			}
+			b.succeed(e, res.DeviceID, false)
 		case b.conn.AutoScanExportedIPs:
 			scan = append(scan, e)
 		default:
@@ -288,6 +296,9 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
 				return err
 			}
 		}
+	}
+	if err := b.flush(ctx); err != nil {
+		return err
 	}
 	return b.startScans(ctx, scan, results)
 }
@@ -424,11 +435,9 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 		// link yet; a create found again after a lost answer is ours.
 		row := b.rows[e.NetBoxDeviceID]
 		adopted := e.Action == models.PlanUpdate && (row == nil || row.WUGDeviceID != e.WUGDeviceID)
-		if err := b.succeed(ctx, e, e.WUGDeviceID, adopted); err != nil {
-			return err
-		}
+		b.succeed(e, e.WUGDeviceID, adopted)
 	}
-	return nil
+	return b.flush(ctx)
 }
 
 // updateDevice writes the per-device changes WUG has no batch form for.
@@ -548,13 +557,17 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	return nil
 }
 
-// succeed links the row to its WUG device and records what was written.
-func (b *batch) succeed(ctx context.Context, e *models.PlanEntry, wugID string, adopted bool) error {
+// success is a device WUG now holds as NetBox says, waiting to be stored.
+type success struct {
+	entry   *models.PlanEntry
+	updates map[string]any
+}
+
+// succeed queues the link of a row to its WUG device and what was written;
+// flush stores the whole batch's successes in one transaction.
+func (b *batch) succeed(e *models.PlanEntry, wugID string, adopted bool) {
 	m := b.mapped[e.NetBoxDeviceID]
-	fields, err := json.Marshal(m.Fields)
-	if err != nil {
-		return fmt.Errorf("encode exported fields: %w", err)
-	}
+	fields, _ := json.Marshal(m.Fields) // plain strings and maps: cannot fail
 	row := b.rows[e.NetBoxDeviceID]
 	reason := reasonForTrigger(b.run.Trigger, e.Action == models.PlanCreate)
 	if row != nil && row.IPAddress != "" && row.IPAddress != m.Address.String() {
@@ -572,15 +585,39 @@ func (b *batch) succeed(ctx context.Context, e *models.PlanEntry, wugID string, 
 	if adopted {
 		updates["adopted"] = true
 	}
-	if err := b.w.upsertRow(ctx, b.conn.ID, e, updates); err != nil {
-		return err
+	e.WUGDeviceID = wugID
+	b.pending = append(b.pending, success{entry: e, updates: updates})
+}
+
+// flush stores the queued successes. One transaction per batch instead of
+// two statements per device keeps SQLite and PostgreSQL off the hot path.
+func (b *batch) flush(ctx context.Context) error {
+	if len(b.pending) == 0 {
+		return nil
 	}
-	outcome := "updated"
-	if e.Action == models.PlanCreate {
-		outcome = "created"
+	err := b.w.p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, s := range b.pending {
+			if err := upsertRowIn(ctx, tx, b.conn.ID, s.entry, s.updates); err != nil {
+				return err
+			}
+			if err := setOutcomeIn(ctx, tx, s.entry, outcomeDone, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
 	}
-	b.w.p.Metrics.Devices(b.conn.Name, outcome, 1)
-	return b.w.setOutcome(ctx, e, outcomeDone, "")
+	for _, s := range b.pending {
+		outcome := "updated"
+		if s.entry.Action == models.PlanCreate {
+			outcome = "created"
+		}
+		b.w.p.Metrics.Devices(b.conn.Name, outcome, 1)
+	}
+	b.pending = b.pending[:0]
+	return nil
 }
 
 // fail records a permanent failure of one device: its row goes to error with

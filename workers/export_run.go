@@ -89,7 +89,7 @@ func (w *Worker) failBatch(ctx context.Context, runID uint, batchNo int, cause e
 			"export_status": models.ExportError, "error_message": msg, "error_at": w.now(), "last_run_id": runID})
 		_ = w.setOutcome(ctx, e, outcomeFailed, msg)
 	}
-	if err := w.refreshRun(ctx, runID); err != nil {
+	if err := w.finishBatch(ctx, runID, batchNo); err != nil {
 		w.p.Log.WithError(err).WithField("run_id", runID).Error("could not refresh a run after a failed batch")
 	}
 }

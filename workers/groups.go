@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/wug"
@@ -26,6 +27,9 @@ var errGroupMissing = errors.New("WUG group does not exist and create_missing_gr
 type groupCache struct {
 	mu     sync.Mutex
 	byConn map[uint]groupTree
+	// loads makes the batches of a process that miss the cache together
+	// share one read of the tree.
+	loads singleflight.Group
 }
 
 type groupTree struct {
@@ -92,11 +96,17 @@ func (w *Worker) resolveGroups(ctx context.Context, conn models.WUGConnection, c
 	out := map[string]string{}
 	groups, cached := w.groups.get(conn.ID, w.now())
 	if !cached {
-		var err error
-		if groups, err = retryRead(ctx, client.ListGroups); err != nil {
+		loaded, err, _ := w.groups.loads.Do(strconv.FormatUint(uint64(conn.ID), 10), func() (any, error) {
+			groups, err := retryRead(ctx, client.ListGroups)
+			if err == nil {
+				w.groups.put(conn.ID, groups, w.now())
+			}
+			return groups, err
+		})
+		if err != nil {
 			return nil, fmt.Errorf("list WUG groups: %w", err)
 		}
-		w.groups.put(conn.ID, groups, w.now())
+		groups = loaded.([]wug.Group)
 	}
 	for _, path := range paths {
 		key := pathKey(path)

@@ -440,6 +440,20 @@ func (p *planner) commit(ctx context.Context) error {
 		Select("COALESCE(MAX(batch), 0)").Scan(&batches).Error; err != nil {
 		return fmt.Errorf("count plan batches: %w", err)
 	}
+	// Every batch starts with a tally row of its pending entries, so the
+	// run's sums are complete before any batch has run.
+	if err := db.Where("sync_log_id = ?", p.run.ID).Delete(&models.RunBatch{}).Error; err != nil {
+		return fmt.Errorf("clear batch tallies: %w", err)
+	}
+	err = db.Exec(`INSERT INTO sync_run_batches (sync_log_id, batch, pending, updated_at)
+		SELECT sync_log_id, batch, COUNT(*), ? FROM sync_plan_entries
+		WHERE sync_log_id = ? AND batch > 0 GROUP BY sync_log_id, batch`, p.w.now(), p.run.ID).Error
+	if err != nil {
+		return fmt.Errorf("create batch tallies: %w", err)
+	}
+	if err := p.w.commitPlanCounts(ctx, p.run); err != nil {
+		return err
+	}
 	now := p.w.now()
 	if err := db.Model(p.run).Updates(map[string]any{"planned_at": now, "batches_total": batches}).Error; err != nil {
 		return fmt.Errorf("mark run planned: %w", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/wugsync/wugsync/models"
@@ -11,7 +12,11 @@ import (
 
 // updateRow changes the export row of one device on one connection.
 func (w *Worker) updateRow(ctx context.Context, connID uint, deviceID int64, updates map[string]any) error {
-	err := w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
+	return updateRowIn(ctx, w.p.DB, connID, deviceID, updates)
+}
+
+func updateRowIn(ctx context.Context, db *gorm.DB, connID uint, deviceID int64, updates map[string]any) error {
+	err := db.WithContext(ctx).Model(&models.NetBoxIPExport{}).
 		Where("connection_id = ? AND netbox_device_id = ?", connID, deviceID).Updates(updates).Error
 	if err != nil {
 		return fmt.Errorf("update export row of device %d: %w", deviceID, err)
@@ -22,7 +27,11 @@ func (w *Worker) updateRow(ctx context.Context, connID uint, deviceID int64, upd
 // upsertRow writes the row of a plan entry, creating it when planning did
 // not (a dry run never does, and a single-device sync may race a run).
 func (w *Worker) upsertRow(ctx context.Context, connID uint, e *models.PlanEntry, updates map[string]any) error {
-	res := w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
+	return upsertRowIn(ctx, w.p.DB, connID, e, updates)
+}
+
+func upsertRowIn(ctx context.Context, db *gorm.DB, connID uint, e *models.PlanEntry, updates map[string]any) error {
+	res := db.WithContext(ctx).Model(&models.NetBoxIPExport{}).
 		Where("connection_id = ? AND netbox_device_id = ?", connID, e.NetBoxDeviceID).Updates(updates)
 	if res.Error != nil {
 		return fmt.Errorf("update export row of device %d: %w", e.NetBoxDeviceID, res.Error)
@@ -33,16 +42,20 @@ func (w *Worker) upsertRow(ctx context.Context, connID uint, e *models.PlanEntry
 	row := models.NetBoxIPExport{ConnectionID: connID, NetBoxDeviceID: e.NetBoxDeviceID,
 		NetBoxDeviceName: e.DeviceName, IPAddress: e.IPAddress,
 		ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending}
-	if err := w.p.DB.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+	if err := db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 		return fmt.Errorf("create export row of device %d: %w", e.NetBoxDeviceID, err)
 	}
-	return w.updateRow(ctx, connID, e.NetBoxDeviceID, updates)
+	return updateRowIn(ctx, db, connID, e.NetBoxDeviceID, updates)
 }
 
 // setOutcome records what a batch did with one plan entry.
 func (w *Worker) setOutcome(ctx context.Context, e *models.PlanEntry, outcome, msg string) error {
+	return setOutcomeIn(ctx, w.p.DB, e, outcome, msg)
+}
+
+func setOutcomeIn(ctx context.Context, db *gorm.DB, e *models.PlanEntry, outcome, msg string) error {
 	e.Outcome, e.Error = outcome, msg
-	err := w.p.DB.WithContext(ctx).Model(&models.PlanEntry{}).Where("id = ?", e.ID).
+	err := db.WithContext(ctx).Model(&models.PlanEntry{}).Where("id = ?", e.ID).
 		Updates(map[string]any{"outcome": outcome, "error": msg, "wug_device_id": e.WUGDeviceID}).Error
 	if err != nil {
 		return fmt.Errorf("record outcome of device %d: %w", e.NetBoxDeviceID, err)

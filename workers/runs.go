@@ -5,66 +5,12 @@ import (
 	"fmt"
 	"strings"
 
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
 )
-
-// runCounts are a run's counters, always recomputed from its plan entries so
-// that a batch that runs twice can never count twice.
-type runCounts struct {
-	total, created, updated, unchanged, skipped, failed int
-	decommissioned, scanning, pending                   int
-	batchesDone                                         int
-}
-
-func (w *Worker) countRun(ctx context.Context, run *models.WUGSyncLog) (runCounts, error) {
-	type row struct {
-		Action  models.PlanAction
-		Outcome string
-		N       int
-	}
-	var rows []row
-	err := w.p.DB.WithContext(ctx).Model(&models.PlanEntry{}).
-		Select("action, outcome, COUNT(*) AS n").Where("sync_log_id = ?", run.ID).
-		Group("action, outcome").Scan(&rows).Error
-	if err != nil {
-		return runCounts{}, fmt.Errorf("count run %d: %w", run.ID, err)
-	}
-	var c runCounts
-	for _, r := range rows {
-		if r.Action != models.PlanDecommission {
-			c.total += r.N
-		}
-		// A dry run applies nothing: its counters say what it would do.
-		done := r.Outcome == outcomeDone || (run.DryRun && r.Outcome == "")
-		switch {
-		case r.Action == models.PlanUnchanged:
-			c.unchanged += r.N
-		case r.Action == models.PlanSkip:
-			c.skipped += r.N
-		case r.Outcome == outcomeFailed:
-			c.failed += r.N
-		case r.Outcome == outcomeScan:
-			c.scanning += r.N
-		case r.Action == models.PlanCreate && done:
-			c.created += r.N
-		case r.Action == models.PlanUpdate && done:
-			c.updated += r.N
-		case r.Action == models.PlanDecommission && done:
-			c.decommissioned += r.N
-		case r.Outcome == "":
-			c.pending += r.N
-		}
-	}
-	err = w.p.DB.WithContext(ctx).Raw(`SELECT COUNT(DISTINCT batch) FROM sync_plan_entries
-		WHERE sync_log_id = ? AND batch > 0 AND batch NOT IN (
-			SELECT DISTINCT batch FROM sync_plan_entries WHERE sync_log_id = ? AND batch > 0 AND outcome = '')`,
-		run.ID, run.ID).Scan(&c.batchesDone).Error
-	if err != nil {
-		return runCounts{}, fmt.Errorf("count finished batches of run %d: %w", run.ID, err)
-	}
-	return c, nil
-}
 
 // Plan entry outcomes written by batches.
 const (
@@ -73,56 +19,157 @@ const (
 	outcomeScan   = "scan_triggered"
 )
 
-// refreshRun stores fresh counters and, when the plan is complete and no
-// entry is left, closes the run. The closing UPDATE is conditional on the
-// run still running, so when two batches finish together exactly one of
-// them closes it.
-func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
-	var run models.WUGSyncLog
-	if err := w.p.DB.WithContext(ctx).First(&run, runID).Error; err != nil {
-		return fmt.Errorf("load run %d: %w", runID, err)
+// tally counts plan entries by what happened to them.
+type tally struct {
+	created, updated, decommissioned, failed, scanning, pending int
+	unchanged, skipped, total                                   int
+}
+
+// countEntries tallies the entries of a run, or of one batch of it when
+// batch > 0. A dry run applies nothing, so its writes count as planned.
+func (w *Worker) countEntries(ctx context.Context, db *gorm.DB, runID uint, batch int, dryRun bool) (tally, error) {
+	type row struct {
+		Action  models.PlanAction
+		Outcome string
+		N       int
 	}
-	c, err := w.countRun(ctx, &run)
+	q := db.WithContext(ctx).Model(&models.PlanEntry{}).Select("action, outcome, COUNT(*) AS n").
+		Where("sync_log_id = ?", runID)
+	if batch > 0 {
+		q = q.Where("batch = ?", batch)
+	}
+	var rows []row
+	if err := q.Group("action, outcome").Scan(&rows).Error; err != nil {
+		return tally{}, fmt.Errorf("count run %d: %w", runID, err)
+	}
+	var t tally
+	for _, r := range rows {
+		if r.Action != models.PlanDecommission {
+			t.total += r.N
+		}
+		done := r.Outcome == outcomeDone || (dryRun && r.Outcome == "")
+		switch {
+		case r.Action == models.PlanUnchanged:
+			t.unchanged += r.N
+		case r.Action == models.PlanSkip:
+			t.skipped += r.N
+		case r.Outcome == outcomeFailed:
+			t.failed += r.N
+		case r.Outcome == outcomeScan:
+			t.scanning += r.N
+		case r.Action == models.PlanCreate && done:
+			t.created += r.N
+		case r.Action == models.PlanUpdate && done:
+			t.updated += r.N
+		case r.Action == models.PlanDecommission && done:
+			t.decommissioned += r.N
+		case r.Outcome == "":
+			t.pending += r.N
+		}
+	}
+	return t, nil
+}
+
+// tallyBatch rewrites the tally row of one batch from its entries.
+func (w *Worker) tallyBatch(ctx context.Context, runID uint, batch int) error {
+	t, err := w.countEntries(ctx, w.p.DB, runID, batch, false)
 	if err != nil {
 		return err
 	}
-	updates := map[string]any{
-		"devices_total": c.total, "devices_created": c.created, "devices_updated": c.updated,
-		"devices_unchanged": c.unchanged, "devices_skipped": c.skipped, "devices_failed": c.failed,
-		"batches_done": c.batchesDone,
+	row := models.RunBatch{SyncLogID: runID, Batch: batch, Created: t.created, Updated: t.updated,
+		Decommissioned: t.decommissioned, Failed: t.failed, Scanning: t.scanning, Pending: t.pending,
+		UpdatedAt: w.now()}
+	err = w.p.DB.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "sync_log_id"}, {Name: "batch"}},
+		DoUpdates: clause.AssignmentColumns([]string{"created", "updated", "decommissioned", "failed",
+			"scanning", "pending", "updated_at"}),
+	}).Create(&row).Error
+	if err != nil {
+		return fmt.Errorf("store tally of batch %d of run %d: %w", batch, runID, err)
 	}
-	if err := w.p.DB.WithContext(ctx).Model(&run).Updates(updates).Error; err != nil {
-		return fmt.Errorf("update run %d counters: %w", runID, err)
-	}
-	if run.PlannedAt == nil || run.Status != models.RunRunning || (c.pending > 0 && !run.DryRun) {
-		return nil
-	}
-	return w.closeRun(ctx, &run, c)
+	return nil
 }
 
-func (w *Worker) closeRun(ctx context.Context, run *models.WUGSyncLog, c runCounts) error {
-	now := w.now()
-	res := w.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).
-		Where("id = ? AND status = ?", run.ID, models.RunRunning).
-		Updates(map[string]any{"status": models.RunCompleted, "ended_at": now, "summary": summarize(run, c)})
-	if res.Error != nil {
-		return fmt.Errorf("close run %d: %w", run.ID, res.Error)
+// commitPlanCounts stores the counters known once the plan is complete:
+// devices considered, unchanged and skipped (and, for a dry run, what it
+// would write).
+func (w *Worker) commitPlanCounts(ctx context.Context, run *models.WUGSyncLog) error {
+	t, err := w.countEntries(ctx, w.p.DB, run.ID, 0, run.DryRun)
+	if err != nil {
+		return err
 	}
-	if res.RowsAffected == 0 {
-		return nil // another batch closed it
+	updates := map[string]any{"devices_total": t.total, "devices_unchanged": t.unchanged, "devices_skipped": t.skipped}
+	if run.DryRun {
+		updates["devices_created"], updates["devices_updated"] = t.created, t.updated
+		updates["summary"] = fmt.Sprintf("dry run, nothing written to WUG: %d devices considered; would create %d, update %d, decommission %d; %d unchanged, %d skipped",
+			t.total, t.created, t.updated, t.decommissioned, t.unchanged, t.skipped)
 	}
+	if err := w.p.DB.WithContext(ctx).Model(run).Updates(updates).Error; err != nil {
+		return fmt.Errorf("store plan counts of run %d: %w", run.ID, err)
+	}
+	return nil
+}
+
+// refreshRun sums the batch tallies into the run's counters and closes the
+// run when its plan is stored and every batch is finished. It runs in one
+// transaction holding the run's row, so two batches ending together can
+// neither write counters out of order nor both close the run.
+func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
+	var closed *models.WUGSyncLog
+	err := w.p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var run models.WUGSyncLog
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&run, runID).Error; err != nil {
+			return fmt.Errorf("load run %d: %w", runID, err)
+		}
+		if run.Status != models.RunRunning {
+			return nil
+		}
+		var sum struct {
+			Created, Updated, Decommissioned, Failed, Scanning, Done int
+		}
+		if err := tx.Model(&models.RunBatch{}).Where("sync_log_id = ?", runID).
+			Select(`COALESCE(SUM(created), 0) AS created, COALESCE(SUM(updated), 0) AS updated,
+				COALESCE(SUM(decommissioned), 0) AS decommissioned, COALESCE(SUM(failed), 0) AS failed,
+				COALESCE(SUM(scanning), 0) AS scanning,
+				COALESCE(SUM(CASE WHEN pending = 0 THEN 1 ELSE 0 END), 0) AS done`).
+			Scan(&sum).Error; err != nil {
+			return fmt.Errorf("sum batches of run %d: %w", runID, err)
+		}
+		updates := map[string]any{"batches_done": sum.Done}
+		if !run.DryRun {
+			updates["devices_created"], updates["devices_updated"], updates["devices_failed"] = sum.Created, sum.Updated, sum.Failed
+			run.DevicesCreated, run.DevicesUpdated, run.DevicesFailed = sum.Created, sum.Updated, sum.Failed
+		}
+		if run.PlannedAt != nil && (run.DryRun || sum.Done >= run.BatchesTotal) {
+			updates["status"], updates["ended_at"] = models.RunCompleted, w.now()
+			updates["summary"] = summarize(&run, sum.Decommissioned, sum.Scanning)
+			closed = &run
+		}
+		if err := tx.Model(&run).Updates(updates).Error; err != nil {
+			return fmt.Errorf("update run %d: %w", runID, err)
+		}
+		return nil
+	})
+	if err != nil || closed == nil {
+		return err
+	}
+	return w.afterClose(ctx, closed)
+}
+
+// afterClose records what follows a completed run.
+func (w *Worker) afterClose(ctx context.Context, run *models.WUGSyncLog) error {
 	w.announceRunEnded(ctx, run.ID)
 	conn, err := w.loadConnection(ctx, run.ConnectionID)
 	if err != nil {
 		return nil //nolint:nilerr // the run is closed; a deleted connection needs no last_export
 	}
 	if run.SyncType == models.SyncExport && !run.DryRun {
-		if err := w.p.DB.WithContext(ctx).Model(&conn).UpdateColumn("last_export", now).Error; err != nil {
+		if err := w.p.DB.WithContext(ctx).Model(&conn).UpdateColumn("last_export", w.now()).Error; err != nil {
 			return fmt.Errorf("record last export of %q: %w", conn.Name, err)
 		}
 	}
 	w.p.Metrics.Run(conn.Name, string(run.SyncType), string(models.RunCompleted))
-	w.connectionLog(conn).WithFields(map[string]any{"run_id": run.ID, "summary": summarize(run, c)}).Info("run completed")
+	w.connectionLog(conn).WithField("run_id", run.ID).Info("run completed")
 	return nil
 }
 
@@ -150,23 +197,21 @@ func (w *Worker) failRun(ctx context.Context, runID uint, cause error) {
 	}
 }
 
-// summarize is the one-paragraph account of a run a person reads.
-func summarize(run *models.WUGSyncLog, c runCounts) string {
-	var b strings.Builder
+// summarize is the one-paragraph account of a finished run a person reads.
+func summarize(run *models.WUGSyncLog, decommissioned, scanning int) string {
 	if run.DryRun {
-		fmt.Fprintf(&b, "dry run, nothing written to WUG: %d devices considered; would create %d, update %d, decommission %d; %d unchanged, %d skipped",
-			c.total, c.created, c.updated, c.decommissioned, c.unchanged, c.skipped)
-		return b.String()
+		return run.Summary // written with the plan
 	}
+	var b strings.Builder
 	fmt.Fprintf(&b, "%d devices considered: %d created, %d updated, %d unchanged, %d skipped, %d failed",
-		c.total, c.created, c.updated, c.unchanged, c.skipped, c.failed)
-	if c.decommissioned > 0 {
-		fmt.Fprintf(&b, ", %d decommissioned", c.decommissioned)
+		run.DevicesTotal, run.DevicesCreated, run.DevicesUpdated, run.DevicesUnchanged, run.DevicesSkipped, run.DevicesFailed)
+	if decommissioned > 0 {
+		fmt.Fprintf(&b, ", %d decommissioned", decommissioned)
 	}
-	if c.scanning > 0 {
-		fmt.Fprintf(&b, ", %d handed to a WUG discovery scan", c.scanning)
+	if scanning > 0 {
+		fmt.Fprintf(&b, ", %d handed to a WUG discovery scan", scanning)
 	}
-	if c.skipped > 0 || c.failed > 0 {
+	if run.DevicesSkipped > 0 || run.DevicesFailed > 0 {
 		fmt.Fprintf(&b, " (see /api/v1/sync-logs/%d/plan for reasons)", run.ID)
 	}
 	return b.String()

@@ -93,19 +93,31 @@ func (w *Worker) sweepRuns(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// resumeBatches closes a run whose batches all ended, or re-enqueues the
-// unfinished batches of a stalled one.
+// resumeBatches re-tallies the unfinished batches of a quiet run (a worker
+// may have died between its writes and its tally), which closes the run if
+// they are in fact done, and re-enqueues the rest when the run stalled.
 func (w *Worker) resumeBatches(ctx context.Context, run models.WUGSyncLog, idle time.Duration) error {
+	if idle <= queuedGrace {
+		return nil
+	}
+	var batches []int
+	if err := w.p.DB.WithContext(ctx).Model(&models.RunBatch{}).
+		Where("sync_log_id = ? AND pending > 0", run.ID).Pluck("batch", &batches).Error; err != nil {
+		return fmt.Errorf("sweep: unfinished batches of run %d: %w", run.ID, err)
+	}
+	for _, n := range batches {
+		if err := w.tallyBatch(ctx, run.ID, n); err != nil {
+			return err
+		}
+	}
 	if err := w.refreshRun(ctx, run.ID); err != nil {
 		return err
 	}
 	if idle <= stalledAfter {
 		return nil
 	}
-	var batches []int
-	if err := w.p.DB.WithContext(ctx).Model(&models.PlanEntry{}).
-		Where("sync_log_id = ? AND batch > 0 AND outcome = ''", run.ID).
-		Distinct().Pluck("batch", &batches).Error; err != nil {
+	if err := w.p.DB.WithContext(ctx).Model(&models.RunBatch{}).
+		Where("sync_log_id = ? AND pending > 0", run.ID).Pluck("batch", &batches).Error; err != nil {
 		return fmt.Errorf("sweep: unfinished batches of run %d: %w", run.ID, err)
 	}
 	for _, n := range batches {

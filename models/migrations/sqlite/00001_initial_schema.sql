@@ -113,6 +113,20 @@ CREATE TABLE sync_plan_entries (
 CREATE INDEX idx_sync_plan_entries_run_action ON sync_plan_entries (sync_log_id, action);
 CREATE INDEX idx_sync_plan_entries_run_batch ON sync_plan_entries (sync_log_id, batch);
 
+CREATE TABLE sync_run_batches (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    sync_log_id    INTEGER NOT NULL REFERENCES wug_sync_logs (id) ON DELETE CASCADE,
+    batch          INTEGER NOT NULL,
+    created        INTEGER NOT NULL DEFAULT 0,
+    updated        INTEGER NOT NULL DEFAULT 0,
+    decommissioned INTEGER NOT NULL DEFAULT 0,
+    failed         INTEGER NOT NULL DEFAULT 0,
+    scanning       INTEGER NOT NULL DEFAULT 0,
+    pending        INTEGER NOT NULL DEFAULT 0,
+    updated_at     DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT uq_sync_run_batches_run_batch UNIQUE (sync_log_id, batch)
+);
+
 CREATE TABLE export_attempts (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     connection_id INTEGER NULL REFERENCES wug_connections (id) ON DELETE CASCADE,
@@ -129,6 +143,7 @@ CREATE INDEX idx_export_attempts_sync_log ON export_attempts (sync_log_id, occur
 
 -- +goose Down
 DROP TABLE export_attempts;
+DROP TABLE sync_run_batches;
 DROP TABLE sync_plan_entries;
 DROP TABLE netbox_ip_exports;
 DROP TABLE wug_sync_logs;

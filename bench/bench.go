@@ -1,0 +1,241 @@
+// Package bench measures wugsync against baselines taken in the same run
+// (DESIGN.md §9): end-to-end exports against a straight-line loop doing only
+// the necessary NetBox and WUG calls, WUG calls per device against the old
+// plugin's one-device-per-call approach, the shared rate limit under 1, 2
+// and 4 worker servers, and memory as the inventory grows.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/sim/netboxsim"
+	"github.com/wugsync/wugsync/sim/wugsim"
+	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/workers"
+)
+
+// Options selects what to measure.
+type Options struct {
+	// Sizes are the inventory sizes of the export benchmark.
+	Sizes []int
+	// RedisURL and DatabaseURL point at real servers; empty means an
+	// embedded miniredis and a temporary SQLite file. A real Redis database
+	// is flushed: give the benchmark one of its own.
+	RedisURL, DatabaseURL string
+	// Concurrency is each worker server's asynq concurrency.
+	Concurrency int
+	// RateLimit is the per-second limit of the rate-limit benchmark.
+	RateLimit int
+	// SeedDevices is how many devices the one-device-per-call baseline
+	// creates (it is slow by design).
+	SeedDevices int
+	Out         io.Writer
+}
+
+// env is one isolated wugsync installation: database, Redis, simulators.
+type env struct {
+	db      *gorm.DB
+	rdb     *redis.Client
+	redisOp asynq.RedisConnOpt
+	enq     *tasks.Enqueuer
+	aclient *asynq.Client
+	sealer  *models.Sealer
+	nb      *netboxsim.Server
+	nbURL   string
+	nbc     *netbox.Client
+	wug     *wugsim.Server
+	wugURL  string
+	cleanup []func()
+}
+
+func (e *env) close() {
+	for i := len(e.cleanup) - 1; i >= 0; i-- {
+		e.cleanup[i]()
+	}
+}
+
+func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
+	e := &env{}
+	ok := false
+	defer func() {
+		if !ok {
+			e.close()
+		}
+	}()
+	dbURL := opts.DatabaseURL
+	if dbURL == "" {
+		dir, err := os.MkdirTemp("", "wugsync-bench-")
+		if err != nil {
+			return nil, err
+		}
+		e.cleanup = append(e.cleanup, func() { os.RemoveAll(dir) })
+		dbURL = "sqlite://" + filepath.Join(dir, "bench.db")
+	}
+	db, err := models.Open(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	e.cleanup = append(e.cleanup, func() { models.Close(db) })
+	if opts.DatabaseURL != "" {
+		// Start from empty tables on a real database.
+		for _, table := range []string{"export_attempts", "sync_plan_entries", "netbox_ip_exports", "wug_sync_logs", "wug_connections"} {
+			db.Exec("DELETE FROM " + table)
+		}
+	}
+	if _, err := models.Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	redisURL := opts.RedisURL
+	if redisURL == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.Start(); err != nil {
+			return nil, err
+		}
+		e.cleanup = append(e.cleanup, mr.Close)
+		redisURL = "redis://" + mr.Addr() + "/0"
+	}
+	ropts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, err
+	}
+	e.rdb = redis.NewClient(ropts)
+	e.cleanup = append(e.cleanup, func() { e.rdb.Close() })
+	if err := e.rdb.FlushDB(ctx).Err(); err != nil {
+		return nil, fmt.Errorf("flush benchmark redis: %w", err)
+	}
+	if e.redisOp, err = asynq.ParseRedisURI(redisURL); err != nil {
+		return nil, err
+	}
+	e.aclient = asynq.NewClient(e.redisOp)
+	e.cleanup = append(e.cleanup, func() { e.aclient.Close() })
+	e.enq = tasks.NewEnqueuer(e.aclient)
+	if e.sealer, err = models.NewSealer(make([]byte, 32)); err != nil {
+		return nil, err
+	}
+
+	if e.nb, err = netboxsim.New(netboxsim.Options{Devices: devices, Seed: 1}); err != nil {
+		return nil, err
+	}
+	nbSrv := httptest.NewServer(e.nb)
+	e.cleanup = append(e.cleanup, nbSrv.Close)
+	e.nbURL = nbSrv.URL
+	if e.nbc, err = netbox.New(netbox.Config{URL: nbSrv.URL, Token: netboxsim.DefaultToken}); err != nil {
+		return nil, err
+	}
+	e.wug = wugsim.New(wugsim.Options{MaxLogEntries: 1000})
+	wugSrv := httptest.NewServer(e.wug)
+	e.cleanup = append(e.cleanup, wugSrv.Close)
+	e.wugURL = wugSrv.URL
+	ok = true
+	return e, nil
+}
+
+func (e *env) connection(ctx context.Context, name string, edit func(*models.WUGConnection)) (models.WUGConnection, error) {
+	u, _ := url.Parse(e.wugURL)
+	host, port, _ := net.SplitHostPort(u.Host)
+	conn := models.NewWUGConnection()
+	conn.Name, conn.Host, conn.Username, conn.UseSSL = name, host, wugsim.DefaultUsername, false
+	conn.Port, _ = strconv.Atoi(port)
+	conn.RateLimitPerSecond, conn.MaxConcurrentRequests = 1000, 32
+	if err := conn.SetPassword(e.sealer, wugsim.DefaultPassword); err != nil {
+		return conn, err
+	}
+	if edit != nil {
+		edit(&conn)
+	}
+	return conn, e.db.WithContext(ctx).Create(&conn).Error
+}
+
+// startWorker starts one worker server with its own Redis pool, as a
+// separate worker process would have.
+func (e *env) startWorker(concurrency int) (func(), error) {
+	rdb := redis.NewClient(e.rdb.Options())
+	log := logrus.New()
+	log.SetLevel(logrus.ErrorLevel)
+	w := workers.NewWorker(workers.Params{DB: e.db, Redis: rdb, Enqueuer: e.enq, Sealer: e.sealer, NetBox: e.nbc,
+		Log: logrus.NewEntry(log)})
+	srv := workers.NewServer(workers.ServerParams{Redis: rdb, Concurrency: concurrency, Worker: w,
+		PollInterval: 50 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second})
+	if err := srv.Start(); err != nil {
+		rdb.Close()
+		return nil, err
+	}
+	return func() { srv.Shutdown(); rdb.Close() }, nil
+}
+
+func (e *env) export(ctx context.Context, connID uint) (models.WUGSyncLog, time.Duration, error) {
+	start := time.Now()
+	run, err := tasks.StartExport(ctx, e.db, e.enq, tasks.ExportRequest{ConnectionID: connID, Trigger: models.TriggerManual})
+	if err != nil {
+		return run, 0, err
+	}
+	run, err = tasks.WaitRunEnded(ctx, e.rdb, e.db, run.ID)
+	if err == nil && run.Status != models.RunCompleted {
+		err = fmt.Errorf("run %d ended %s: %s", run.ID, run.Status, run.ErrorMessage)
+	}
+	return run, time.Since(start), err
+}
+
+// heapSampler records the peak heap in use while it runs.
+type heapSampler struct {
+	peak atomic.Uint64
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func sampleHeap() *heapSampler {
+	s := &heapSampler{stop: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > s.peak.Load() {
+				s.peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+func (s *heapSampler) done() uint64 {
+	close(s.stop)
+	s.wg.Wait()
+	return s.peak.Load()
+}
+
+func heapNow() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
