@@ -35,12 +35,21 @@ func PublishRunEnded(ctx context.Context, rdb redis.UniversalClient, runID uint)
 }
 
 // WaitRunEnded blocks until the run has ended or ctx is done, and returns
-// the run as stored. It subscribes before reading the row, so an end
+// the run as stored (with ctx's error when it gave up first). It subscribes before reading the row, so an end
 // announced in between is not missed.
 func WaitRunEnded(ctx context.Context, rdb redis.UniversalClient, db *gorm.DB, runID uint) (models.WUGSyncLog, error) {
 	sub := rdb.Subscribe(ctx, RunEndedChannel(rdb))
 	defer sub.Close()
 	if _, err := sub.Receive(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Out of time before listening: the caller still gets the
+			// run as it stands.
+			var run models.WUGSyncLog
+			if lerr := db.WithContext(context.WithoutCancel(ctx)).First(&run, runID).Error; lerr != nil {
+				return run, fmt.Errorf("load run %d: %w", runID, lerr)
+			}
+			return run, ctx.Err()
+		}
 		return models.WUGSyncLog{}, fmt.Errorf("subscribe to run ends: %w", err)
 	}
 	want := strconv.FormatUint(uint64(runID), 10)
