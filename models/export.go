@@ -40,14 +40,19 @@ type NetBoxIPExport struct {
 	// WUG by IP first, because the earlier call may have created the device
 	// before its answer was lost.
 	CreateAttemptedAt *time.Time `gorm:"column:create_attempted_at" json:"create_attempted_at"`
-	ExportedAt        *time.Time `gorm:"column:exported_at" json:"exported_at"`
-	ScanTriggeredAt   *time.Time `gorm:"column:scan_triggered_at" json:"scan_triggered_at"`
-	ScanCompletedAt   *time.Time `gorm:"column:scan_completed_at" json:"scan_completed_at"`
-	SkippedAt         *time.Time `gorm:"column:skipped_at" json:"skipped_at"`
-	ErrorAt           *time.Time `gorm:"column:error_at" json:"error_at"`
-	DecommissionedAt  *time.Time `gorm:"column:decommissioned_at" json:"decommissioned_at"`
-	CreatedAt         time.Time  `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt         time.Time  `gorm:"column:updated_at" json:"updated_at"`
+	// CreateClaim names the task allowed to create the device right now
+	// (with CreateClaimedAt), so a webhook sync and a run that both plan a
+	// create for the same device never both send a template.
+	CreateClaim      string     `gorm:"column:create_claim" json:"-"`
+	CreateClaimedAt  *time.Time `gorm:"column:create_claimed_at" json:"-"`
+	ExportedAt       *time.Time `gorm:"column:exported_at" json:"exported_at"`
+	ScanTriggeredAt  *time.Time `gorm:"column:scan_triggered_at" json:"scan_triggered_at"`
+	ScanCompletedAt  *time.Time `gorm:"column:scan_completed_at" json:"scan_completed_at"`
+	SkippedAt        *time.Time `gorm:"column:skipped_at" json:"skipped_at"`
+	ErrorAt          *time.Time `gorm:"column:error_at" json:"error_at"`
+	DecommissionedAt *time.Time `gorm:"column:decommissioned_at" json:"decommissioned_at"`
+	CreatedAt        time.Time  `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt        time.Time  `gorm:"column:updated_at" json:"updated_at"`
 }
 
 // TableName pins the table name (GORM would say net_box_ip_exports).

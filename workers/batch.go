@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/sirupsen/logrus"
 	"gorm.io/gorm"
 
@@ -105,6 +107,11 @@ func (b *batch) apply(ctx context.Context) error {
 	if err := b.decommission(ctx, decommissions); err != nil {
 		return err
 	}
+	creates, linkedElsewhere, busy, err := b.claim(ctx, creates)
+	if err != nil {
+		return err
+	}
+	updates = append(updates, linkedElsewhere...)
 	linked, err := b.findEarlierCreates(ctx, creates)
 	if err != nil {
 		return err
@@ -113,7 +120,65 @@ func (b *batch) apply(ctx context.Context) error {
 	if err := b.create(ctx, creates); err != nil {
 		return err
 	}
-	return b.update(ctx, updates)
+	if err := b.update(ctx, updates); err != nil {
+		return err
+	}
+	if busy > 0 {
+		return &SnoozeError{RetryIn: b.w.p.ClaimRetry,
+			Reason: fmt.Sprintf("another task is creating %d of these devices", busy)}
+	}
+	return nil
+}
+
+// claimStale is how long a create claim protects a device; a claimer that
+// died longer ago than this is assumed gone.
+const claimStale = 10 * time.Minute
+
+// claim takes the right to create each new device. A device another task is
+// creating right now is left for a later attempt (busy); one that another
+// task created meanwhile is updated instead of created again.
+func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, linkedElsewhere []*models.PlanEntry, busy int, err error) {
+	if len(creates) == 0 {
+		return nil, nil, 0, nil
+	}
+	claimer, ok := asynq.GetTaskID(ctx)
+	if !ok {
+		claimer = fmt.Sprintf("run:%d", b.run.ID)
+	}
+	ids := make([]int64, 0, len(creates))
+	for _, e := range creates {
+		if b.rows[e.NetBoxDeviceID] == nil {
+			if err := b.w.upsertRow(ctx, b.conn.ID, e, map[string]any{"export_status": models.ExportPending}); err != nil {
+				return nil, nil, 0, err
+			}
+		}
+		ids = append(ids, e.NetBoxDeviceID)
+	}
+	now := b.w.now()
+	err = b.w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
+		Where("connection_id = ? AND netbox_device_id IN ? AND wug_device_id = ''", b.conn.ID, ids).
+		Where("create_claim = '' OR create_claim = ? OR create_claimed_at < ?", claimer, now.Add(-claimStale)).
+		Updates(map[string]any{"create_claim": claimer, "create_claimed_at": now}).Error
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("claim %d creates: %w", len(ids), err)
+	}
+	fresh, err := b.w.rowsByDevice(ctx, b.conn.ID, ids)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for _, e := range creates {
+		row := fresh[e.NetBoxDeviceID]
+		switch {
+		case row.WUGDeviceID != "":
+			e.WUGDeviceID = row.WUGDeviceID
+			linkedElsewhere = append(linkedElsewhere, e)
+		case row.CreateClaim == claimer:
+			mine = append(mine, e)
+		default:
+			busy++
+		}
+	}
+	return mine, linkedElsewhere, busy, nil
 }
 
 // finishBatch stores the batch's tally and refreshes the run.
@@ -331,7 +396,7 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 				why += ": " + strings.Join(r.Errors, "; ")
 			}
 			err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{
-				"export_status": models.ExportScanTriggered, "wug_scan_id": scanID, "wug_scan_status": "started",
+				"export_status": models.ExportScanTriggered, "wug_scan_id": scanID, "wug_scan_status": "started", "create_claim": "",
 				"scan_triggered_at": now, "error_message": why, "last_run_id": b.run.ID,
 				"netbox_device_name": m.Template.DisplayName, "ip_address": m.Address.String(),
 			})
@@ -625,7 +690,7 @@ func (b *batch) flush(ctx context.Context) error {
 func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, countAttempt bool) error {
 	now := b.w.now()
 	updates := map[string]any{"export_status": models.ExportError, "error_message": msg, "error_at": now,
-		"last_run_id": b.run.ID}
+		"last_run_id": b.run.ID, "create_claim": ""}
 	if err := b.w.upsertRow(ctx, b.conn.ID, e, updates); err != nil {
 		return err
 	}

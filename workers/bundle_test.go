@@ -118,7 +118,7 @@ func (b *testBundle) startWorker() func() {
 	params := workers.Params{
 		DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Sealer: b.sealer, NetBox: b.nbClient,
 		Log: logrus.NewEntry(log), WUGTimeout: 2 * time.Second,
-		ScanPollBase: 20 * time.Millisecond, ScanPollMax: 100 * time.Millisecond,
+		ScanPollBase: 20 * time.Millisecond, ScanPollMax: 100 * time.Millisecond, ClaimRetry: 50 * time.Millisecond,
 	}
 	if b.opts.params != nil {
 		b.opts.params(&params)

@@ -40,8 +40,10 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 		return fmt.Errorf("record device sync: %w", err)
 	}
 	defer func() {
-		if err != nil {
-			// A retry records a new run; this one must not stay open.
+		// A retry records a new run; this one must not stay open.
+		if _, snooze := IsSnooze(err); snooze {
+			w.endRun(ctx, run.ID, models.RunCancelled, err)
+		} else if err != nil {
 			w.failRun(ctx, run.ID, err)
 		}
 	}()

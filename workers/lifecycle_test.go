@@ -162,8 +162,19 @@ func TestDryRunWritesNothingAndItsPlanIsExact(t *testing.T) {
 	}
 }
 
-// gate holds WUG template calls after the first `pass` ones, to stop a
-// worker in the middle of a run.
+// newGate holds WUG template calls after the first `pass` ones, to stop a
+// worker in the middle of a run. A test that fails while a call is held
+// still releases it, so the servers can close.
+func newGate(t *testing.T, next http.Handler, pass int) *gate {
+	g := &gate{next: next, pass: pass, held: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{})}
+	t.Cleanup(g.open)
+	return g
+}
+
+// open releases the held call; it may be called more than once.
+func (g *gate) open() { g.releaseOnce.Do(func() { close(g.release) }) }
+
+// gate holds WUG template calls after the first `pass` ones.
 type gate struct {
 	next    http.Handler
 	pass    int
@@ -173,6 +184,8 @@ type gate struct {
 	release chan struct{}
 	done    chan struct{} // closed when the held call reached WUG
 	once    sync.Once
+
+	releaseOnce sync.Once
 }
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -199,7 +212,7 @@ func TestWorkerStoppedHalfwayLeavesNoDuplicatesAndNoMisses(t *testing.T) {
 	b := setup(t, bundleOptions{devices: 400, noWorker: true, concurrency: 1,
 		conn: func(c *models.WUGConnection) { c.BatchSize = 50 }})
 	want := b.expected()
-	g := &gate{next: b.wug, pass: 2, held: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{})}
+	g := newGate(t, b.wug, 2)
 	b.routeWUGThrough(g)
 
 	stopFirst := b.startWorker()
@@ -207,7 +220,7 @@ func TestWorkerStoppedHalfwayLeavesNoDuplicatesAndNoMisses(t *testing.T) {
 	require.NoError(t, err)
 	<-g.held
 	stopFirst() // the batch in flight goes back to the queue
-	close(g.release)
+	g.open()
 	<-g.done // WUG created the batch's devices after the worker left
 
 	b.startWorker()
@@ -435,4 +448,63 @@ func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {
 	}
 	require.LessOrEqual(t, busiest, perSecond, "WUG saw %d requests in one second", busiest)
 	require.GreaterOrEqual(t, len(perSecondTotal), run.DevicesUpdated/perSecond, "the run was spread over time")
+}
+
+func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
+	t.Parallel()
+	// The held create must outlast the sync's debounce, so the client
+	// waits longer than usual.
+	b := setup(t, bundleOptions{devices: 10, noWorker: true, params: func(p *workers.Params) { p.WUGTimeout = time.Minute }})
+	want := b.expected()
+	var target int64
+	for id := range want {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		target = n
+		break
+	}
+	g := newGate(t, b.wug, 0)
+	b.routeWUGThrough(g)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sub := b.redis.Client.Subscribe(ctx, tasks.RunEndedChannel(b.redis.Client))
+	defer sub.Close()
+	_, err := sub.Receive(ctx)
+	require.NoError(t, err)
+	ended := func() models.WUGSyncLog {
+		select {
+		case msg := <-sub.Channel():
+			id, _ := strconv.ParseUint(msg.Payload, 10, 64)
+			var run models.WUGSyncLog
+			require.NoError(t, b.db.First(&run, id).Error)
+			return run
+		case <-ctx.Done():
+			t.Fatal("no run ended")
+			return models.WUGSyncLog{}
+		}
+	}
+
+	b.startWorker()
+	run, err := tasks.StartExport(ctx, b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+	require.NoError(t, err)
+	<-g.held // the run is creating every device, the target included
+
+	require.NoError(t, b.enq.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: target, Trigger: "webhook"}))
+	deferred := ended()
+	require.Equal(t, models.SyncDevice, deferred.SyncType)
+	require.Equal(t, models.RunCancelled, deferred.Status, "the sync waits for the run's create")
+	require.Contains(t, deferred.ErrorMessage, "another task is creating")
+
+	g.open()
+	var export, sync models.WUGSyncLog
+	for export.ID == 0 || sync.ID == 0 {
+		r := ended()
+		if r.ID == run.ID {
+			export = r
+		} else if r.SyncType == models.SyncDevice && r.Status == models.RunCompleted {
+			sync = r
+		}
+	}
+	require.Equal(t, models.RunCompleted, export.Status, export.ErrorMessage)
+	require.Zero(t, sync.DevicesCreated, "the sync found the run's device")
+	b.requireWUGMatches(want)
 }

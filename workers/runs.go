@@ -175,12 +175,17 @@ func (w *Worker) afterClose(ctx context.Context, run *models.WUGSyncLog) error {
 
 // failRun ends a run whose planning cannot succeed.
 func (w *Worker) failRun(ctx context.Context, runID uint, cause error) {
+	w.endRun(ctx, runID, models.RunFailed, cause)
+}
+
+// endRun ends an open run as failed or cancelled, with the cause.
+func (w *Worker) endRun(ctx context.Context, runID uint, status models.RunStatus, cause error) {
 	ctx = context.WithoutCancel(ctx)
 	now := w.now()
 	res := w.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).
 		Where("id = ? AND status IN ?", runID, []models.RunStatus{models.RunQueued, models.RunRunning}).
-		Updates(map[string]any{"status": models.RunFailed, "ended_at": now, "error_message": cause.Error(),
-			"summary": "failed: " + cause.Error()})
+		Updates(map[string]any{"status": status, "ended_at": now, "error_message": cause.Error(),
+			"summary": string(status) + ": " + cause.Error()})
 	if res.Error != nil {
 		w.p.Log.WithError(res.Error).WithField("run_id", runID).Error("could not mark run failed")
 		return
@@ -190,10 +195,10 @@ func (w *Worker) failRun(ctx context.Context, runID uint, cause error) {
 		var run models.WUGSyncLog
 		if w.p.DB.WithContext(ctx).First(&run, runID).Error == nil {
 			if conn, err := w.loadConnection(ctx, run.ConnectionID); err == nil {
-				w.p.Metrics.Run(conn.Name, string(run.SyncType), string(models.RunFailed))
+				w.p.Metrics.Run(conn.Name, string(run.SyncType), string(status))
 			}
 		}
-		w.p.Log.WithError(cause).WithField("run_id", runID).Warn("run failed")
+		w.p.Log.WithError(cause).WithField("run_id", runID).Warn("run " + string(status))
 	}
 }
 

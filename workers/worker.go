@@ -38,6 +38,9 @@ type Params struct {
 	// ScanPollBase is the first delay between scan polls; it doubles up to
 	// ScanPollMax.
 	ScanPollBase, ScanPollMax time.Duration
+	// ClaimRetry is how long a task waits before retrying devices another
+	// task is creating at the same moment.
+	ClaimRetry time.Duration
 	// AdoptListThreshold is the number of new devices from which a run reads
 	// WUG's whole device list once instead of searching per device.
 	AdoptListThreshold int
@@ -81,6 +84,9 @@ func NewWorker(p Params) *Worker {
 	}
 	if p.ScanPollMax == 0 {
 		p.ScanPollMax = 5 * time.Minute
+	}
+	if p.ClaimRetry == 0 {
+		p.ClaimRetry = 5 * time.Second
 	}
 	if p.AdoptListThreshold == 0 {
 		p.AdoptListThreshold = 25

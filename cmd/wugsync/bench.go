@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,7 @@ func init() { extraCommands = append(extraCommands, newBenchCommand) }
 
 func newBenchCommand() *cobra.Command {
 	opts := bench.Options{Out: os.Stdout}
-	var sizes string
+	var sizes, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure exports, WUG calls per device and the shared rate limit against baselines taken in the same run",
@@ -31,6 +32,17 @@ same run: a straight-line export loop, and the old plugin's one-device-per-call 
 				}
 				opts.Sizes = append(opts.Sizes, n)
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return bench.Run(cmd.Context(), opts)
 		},
 	}
@@ -39,6 +51,7 @@ same run: a straight-line export loop, and the old plugin's one-device-per-call 
 	cmd.Flags().StringVar(&opts.DatabaseURL, "database-url", "", "a database to use (its wugsync tables are emptied); empty: temporary SQLite")
 	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", 20, "asynq concurrency of each worker server")
 	cmd.Flags().IntVar(&opts.RateLimit, "rate-limit", 50, "requests per second for the rate-limit benchmark")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
 	cmd.Flags().IntVar(&opts.SeedDevices, "seed-devices", 300, "devices for the one-device-per-call baseline")
 	return cmd
 }

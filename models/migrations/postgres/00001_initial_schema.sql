@@ -78,6 +78,8 @@ CREATE TABLE netbox_ip_exports (
     skip_reason           TEXT NOT NULL DEFAULT '',
     last_run_id           BIGINT NULL REFERENCES wug_sync_logs (id) ON DELETE SET NULL,
     create_attempted_at   TIMESTAMPTZ NULL,
+    create_claim          TEXT NOT NULL DEFAULT '',
+    create_claimed_at     TIMESTAMPTZ NULL,
     exported_at           TIMESTAMPTZ NULL,
     scan_triggered_at     TIMESTAMPTZ NULL,
     scan_completed_at     TIMESTAMPTZ NULL,

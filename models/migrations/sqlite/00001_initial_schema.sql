@@ -78,6 +78,8 @@ CREATE TABLE netbox_ip_exports (
     skip_reason           TEXT NOT NULL DEFAULT '',
     last_run_id           INTEGER NULL REFERENCES wug_sync_logs (id) ON DELETE SET NULL,
     create_attempted_at   DATETIME NULL,
+    create_claim          TEXT NOT NULL DEFAULT '',
+    create_claimed_at     DATETIME NULL,
     exported_at           DATETIME NULL,
     scan_triggered_at     DATETIME NULL,
     scan_completed_at     DATETIME NULL,

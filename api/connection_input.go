@@ -1,0 +1,226 @@
+package api
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/wugsync/wugsync/export"
+	"github.com/wugsync/wugsync/models"
+)
+
+// maxPasswordLength bounds the stored WUG password; anything longer is a
+// paste accident.
+const maxPasswordLength = 1024
+
+// connectionInput is the body of POST and PATCH /api/v1/connections. Every
+// field is a pointer so PATCH can tell "not sent" from "set to zero"; a
+// JSON null also means "not sent".
+type connectionInput struct {
+	Name                  *string                    `json:"name"`
+	Host                  *string                    `json:"host"`
+	Port                  *int                       `json:"port"`
+	Username              *string                    `json:"username"`
+	Password              *string                    `json:"password"`
+	UseSSL                *bool                      `json:"use_ssl"`
+	VerifySSL             *bool                      `json:"verify_ssl"`
+	CACertPEM             *string                    `json:"ca_cert_pem"`
+	IsActive              *bool                      `json:"is_active"`
+	EnableNetBoxExport    *bool                      `json:"enable_netbox_export"`
+	ExportIntervalMinutes *int                       `json:"export_interval_minutes"`
+	AutoScanExportedIPs   *bool                      `json:"auto_scan_exported_ips"`
+	DeviceFilters         *models.DeviceFilters      `json:"device_filters"`
+	GroupTemplate         *string                    `json:"group_template"`
+	CreateMissingGroups   *bool                      `json:"create_missing_groups"`
+	DecommissionAction    *models.DecommissionAction `json:"decommission_action"`
+	RateLimitPerSecond    *int                       `json:"rate_limit_per_second"`
+	MaxConcurrentRequests *int                       `json:"max_concurrent_requests"`
+	BatchSize             *int                       `json:"batch_size"`
+}
+
+// apply writes the input onto conn (a new connection with defaults, or the
+// stored one for PATCH), normalising the host and checking every value.
+// create demands a password; PATCH without one keeps the stored one. The
+// returned *Error names the first field at fault; conn may be partly
+// changed then and must be discarded.
+func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Sealer, create bool) error {
+	if in.Name != nil {
+		conn.Name = strings.TrimSpace(*in.Name)
+	}
+	if err := in.applyAddress(conn); err != nil {
+		return err
+	}
+	if in.Username != nil {
+		conn.Username = strings.TrimSpace(*in.Username)
+	}
+	setBool(&conn.VerifySSL, in.VerifySSL)
+	setBool(&conn.IsActive, in.IsActive)
+	setBool(&conn.EnableNetBoxExport, in.EnableNetBoxExport)
+	setBool(&conn.AutoScanExportedIPs, in.AutoScanExportedIPs)
+	setBool(&conn.CreateMissingGroups, in.CreateMissingGroups)
+	setInt(&conn.ExportIntervalMinutes, in.ExportIntervalMinutes)
+	setInt(&conn.RateLimitPerSecond, in.RateLimitPerSecond)
+	setInt(&conn.MaxConcurrentRequests, in.MaxConcurrentRequests)
+	setInt(&conn.BatchSize, in.BatchSize)
+	if in.DecommissionAction != nil {
+		conn.DecommissionAction = *in.DecommissionAction
+	}
+	if in.CACertPEM != nil {
+		pemText := strings.TrimSpace(*in.CACertPEM)
+		if err := checkCACertPEM(pemText); err != nil {
+			return unprocessable("ca_cert_pem", err.Error())
+		}
+		conn.CACertPEM = pemText
+	}
+	if in.DeviceFilters != nil {
+		filters, err := cleanFilters(*in.DeviceFilters, "device_filters")
+		if err != nil {
+			return err
+		}
+		conn.DeviceFilters = filters
+	}
+	if in.GroupTemplate != nil {
+		conn.GroupTemplate = strings.TrimSpace(*in.GroupTemplate)
+		if conn.GroupTemplate != "" {
+			if err := export.ValidateGroupTemplate(conn.GroupTemplate); err != nil {
+				return unprocessable("group_template", err.Error())
+			}
+		}
+	}
+	if err := conn.Validate(); err != nil {
+		if apiErr, ok := fromFieldError(err); ok {
+			return apiErr
+		}
+		return err
+	}
+	return in.applyPassword(conn, sealer, create)
+}
+
+// applyAddress normalises host into host, port and use_ssl. An explicit
+// port or use_ssl that contradicts the host's URL is an error rather than
+// a silent choice.
+func (in connectionInput) applyAddress(conn *models.WUGConnection) error {
+	if in.Host != nil {
+		spec, err := parseHost(*in.Host)
+		if err != nil {
+			return unprocessable("host", err.Error())
+		}
+		conn.Host = spec.Host
+		if spec.Port != 0 {
+			if in.Port != nil && *in.Port != spec.Port {
+				return unprocessable("port", fmt.Sprintf("%d contradicts port %d in host", *in.Port, spec.Port))
+			}
+			conn.Port = spec.Port
+		}
+		if spec.UseSSL != nil {
+			if in.UseSSL != nil && *in.UseSSL != *spec.UseSSL {
+				return unprocessable("use_ssl", fmt.Sprintf("%t contradicts the scheme of host", *in.UseSSL))
+			}
+			conn.UseSSL = *spec.UseSSL
+		}
+	}
+	setInt(&conn.Port, in.Port)
+	setBool(&conn.UseSSL, in.UseSSL)
+	return nil
+}
+
+func (in connectionInput) applyPassword(conn *models.WUGConnection, sealer *models.Sealer, create bool) error {
+	if in.Password == nil {
+		if create {
+			return unprocessable("password", "is required")
+		}
+		return nil
+	}
+	switch {
+	case *in.Password == "":
+		if create {
+			return unprocessable("password", "is required")
+		}
+		return unprocessable("password", "must not be empty; leave it out to keep the stored password")
+	case len(*in.Password) > maxPasswordLength:
+		return unprocessable("password", fmt.Sprintf("is longer than %d characters", maxPasswordLength))
+	}
+	if err := conn.SetPassword(sealer, *in.Password); err != nil {
+		return fmt.Errorf("seal password of connection %q: %w", conn.Name, err)
+	}
+	return nil
+}
+
+// cleanFilters trims every value and rejects empty ones, naming the list.
+func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, error) {
+	lists := []struct {
+		name string
+		list *[]string
+	}{
+		{"sites", &f.Sites}, {"roles", &f.Roles}, {"tags", &f.Tags},
+		{"statuses", &f.Statuses}, {"platforms", &f.Platforms}, {"tenants", &f.Tenants},
+	}
+	for _, l := range lists {
+		if len(*l.list) > 1000 {
+			return f, unprocessable(field+"."+l.name, "has more than 1000 values")
+		}
+		cleaned := make([]string, 0, len(*l.list))
+		for i, v := range *l.list {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				return f, unprocessable(fmt.Sprintf("%s.%s[%d]", field, l.name, i), "is empty")
+			}
+			cleaned = append(cleaned, v)
+		}
+		if len(cleaned) == 0 {
+			cleaned = nil
+		}
+		*l.list = cleaned
+	}
+	return f, nil
+}
+
+// checkCACertPEM accepts an empty value (no private CA) or PEM holding at
+// least one parseable certificate and nothing else.
+func checkCACertPEM(text string) error {
+	if text == "" {
+		return nil
+	}
+	rest := []byte(text)
+	count := 0
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			return fmt.Errorf("holds a %q block; only CERTIFICATE blocks belong here", block.Type)
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return fmt.Errorf("certificate %d does not parse: %v", count+1, err)
+		}
+		count++
+	}
+	if count == 0 || strings.TrimSpace(string(rest)) != "" {
+		return errors.New("is not PEM-encoded certificates (-----BEGIN CERTIFICATE-----)")
+	}
+	return nil
+}
+
+func setBool(dst *bool, v *bool) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+func setInt(dst *int, v *int) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// errNameTaken is the 409 of a second connection with the same name.
+func errNameTaken(name string) *Error {
+	return &Error{Status: http.StatusConflict, Code: CodeConflict,
+		Message: fmt.Sprintf("a connection named %q already exists", name),
+		Fields:  map[string]string{"name": "is already used by another connection"}}
+}

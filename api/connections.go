@@ -1,0 +1,131 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
+)
+
+// listConnections is GET /api/v1/connections.
+func (s *Server) listConnections(c *gin.Context) error {
+	p, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	conns, total, err := s.q.connections(c.Request.Context(), p)
+	if err != nil {
+		return err
+	}
+	views := make([]connectionView, 0, len(conns))
+	for _, conn := range conns {
+		views = append(views, newConnectionView(conn))
+	}
+	c.JSON(http.StatusOK, page[connectionView]{Items: views, Total: total, Limit: p.Limit, Offset: p.Offset})
+	return nil
+}
+
+// createConnection is POST /api/v1/connections.
+func (s *Server) createConnection(c *gin.Context) error {
+	var in connectionInput
+	if err := decodeJSON(c.Request, &in, false); err != nil {
+		return err
+	}
+	conn := models.NewWUGConnection()
+	if err := in.apply(&conn, s.p.Sealer, true); err != nil {
+		return err
+	}
+	if err := s.p.DB.WithContext(c.Request.Context()).Create(&conn).Error; err != nil {
+		if models.IsUniqueViolation(err) {
+			return errNameTaken(conn.Name)
+		}
+		return fmt.Errorf("create connection %q: %w", conn.Name, err)
+	}
+	s.requestLog(c).WithField("connection", conn.Name).Info("connection created")
+	c.Header("Location", fmt.Sprintf("/api/v1/connections/%d", conn.ID))
+	c.JSON(http.StatusCreated, newConnectionView(conn))
+	return nil
+}
+
+// getConnection is GET /api/v1/connections/{id}.
+func (s *Server) getConnection(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	conn, err := s.q.connection(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, newConnectionView(conn))
+	return nil
+}
+
+// updateConnection is PATCH /api/v1/connections/{id}: only the fields sent
+// change; without "password" the stored one is kept.
+func (s *Server) updateConnection(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in connectionInput
+	if err := decodeJSON(c.Request, &in, false); err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	conn, err := s.q.connection(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := in.apply(&conn, s.p.Sealer, false); err != nil {
+		return err
+	}
+	// Select("*") writes every column, false and zero values included.
+	if err := s.p.DB.WithContext(ctx).Model(&conn).Select("*").Omit("id", "created_at").Updates(&conn).Error; err != nil {
+		if models.IsUniqueViolation(err) {
+			return errNameTaken(conn.Name)
+		}
+		return fmt.Errorf("update connection %d: %w", id, err)
+	}
+	if conn, err = s.q.connection(ctx, id); err != nil {
+		return err
+	}
+	s.requestLog(c).WithField("connection", conn.Name).Info("connection updated")
+	c.JSON(http.StatusOK, newConnectionView(conn))
+	return nil
+}
+
+// deleteConnection is DELETE /api/v1/connections/{id}. Its runs and export
+// rows go with it (the schema cascades); a connection with an export in
+// progress is refused, so no worker writes to rows that vanished.
+func (s *Server) deleteConnection(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	conn, err := s.q.connection(ctx, id)
+	if err != nil {
+		return err
+	}
+	active, err := tasks.ActiveExport(ctx, s.p.DB, conn.ID)
+	switch {
+	case err == nil:
+		e := conflict("connection %q has export run %d %s; wait for it to end before deleting", conn.Name, active.ID, active.Status)
+		e.RunID = active.ID
+		return e
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return err
+	}
+	if err := s.p.DB.WithContext(ctx).Delete(&models.WUGConnection{}, conn.ID).Error; err != nil {
+		return fmt.Errorf("delete connection %d: %w", id, err)
+	}
+	s.requestLog(c).WithField("connection", conn.Name).Info("connection deleted")
+	c.Status(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,245 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/models"
+)
+
+func TestCreateConnectionAppliesDefaultsAndHidesPassword(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.call(t, http.MethodPost, "/api/v1/connections", map[string]any{
+		"name": "lab", "host": "https://WUG.Example.net:9443/api/v1/", "username": "admin", "password": "pa55word!",
+	})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	got := r.json(t)
+	require.Equal(t, "wug.example.net", got["host"])
+	require.EqualValues(t, 9443, got["port"])
+	require.Equal(t, true, got["use_ssl"])
+	require.Equal(t, true, got["verify_ssl"], "TLS verification is on by default")
+	require.Equal(t, true, got["has_password"])
+	require.Equal(t, "{site}", got["group_template"])
+	require.EqualValues(t, models.DefaultBatchSize, got["batch_size"])
+	require.NotContains(t, string(r.Body), "pa55word!")
+	require.NotContains(t, string(r.Body), "password_encrypted")
+	require.Equal(t, path("/api/v1/connections/%v", got["id"]), r.Header.Get("Location"))
+
+	var stored models.WUGConnection
+	require.NoError(t, b.db.First(&stored, got["id"]).Error)
+	require.NotContains(t, stored.PasswordEncrypted, "pa55word!", "stored encrypted")
+	plain, err := stored.Password(b.sealer)
+	require.NoError(t, err)
+	require.Equal(t, "pa55word!", plain)
+}
+
+func TestCreateConnectionRejectsBadInputNamingTheField(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	valid := func() map[string]any {
+		return map[string]any{"name": "lab", "host": "wug.example.net", "username": "admin", "password": "x"}
+	}
+	with := func(k string, v any) map[string]any {
+		m := valid()
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	cases := []struct {
+		name   string
+		body   any
+		status int
+		field  string
+	}{
+		{"unknown field", with("colour", "blue"), 400, "colour"},
+		{"unknown nested field", with("device_filters", map[string]any{"regions": []string{"eu"}}), 400, "device_filters.regions"},
+		{"wrong type", with("port", "9644"), 400, "port"},
+		{"wrong nested type", with("device_filters", map[string]any{"sites": "fra1"}), 400, "device_filters.sites"},
+		{"negative overflow", with("batch_size", 1e30), 400, "batch_size"},
+		{"port out of range", with("port", 70000), 422, "port"},
+		{"batch size above WUG's limit", with("batch_size", 500), 422, "batch_size"},
+		{"batch size zero", with("batch_size", 0), 422, "batch_size"},
+		{"missing password", with("password", nil), 422, "password"},
+		{"empty password", with("password", ""), 422, "password"},
+		{"missing name", with("name", nil), 422, "name"},
+		{"missing host", with("host", nil), 422, "host"},
+		{"host with path", with("host", "https://wug/other"), 422, "host"},
+		{"host with credentials", with("host", "https://u:p@wug"), 422, "host"},
+		{"host port contradicts port", func() map[string]any { m := with("host", "wug:9000"); m["port"] = 9644; return m }(), 422, "port"},
+		{"scheme contradicts use_ssl", func() map[string]any { m := with("host", "http://wug"); m["use_ssl"] = true; return m }(), 422, "use_ssl"},
+		{"bad decommission action", with("decommission_action", "explode"), 422, "decommission_action"},
+		{"bad group template", with("group_template", "{nonsense}"), 422, "group_template"},
+		{"bad CA PEM", with("ca_cert_pem", "not a certificate"), 422, "ca_cert_pem"},
+		{"empty filter value", with("device_filters", map[string]any{"sites": []string{" "}}), 422, "device_filters.sites[0]"},
+		{"interval out of range", with("export_interval_minutes", 0), 422, "export_interval_minutes"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := b.call(t, http.MethodPost, "/api/v1/connections", tc.body)
+			require.Equal(t, tc.status, r.Status, "%s", r.Body)
+			e := r.errorOf(t)
+			require.Equal(t, CodeValidationFailed, e["code"])
+			fields, _ := e["fields"].(map[string]any)
+			require.Contains(t, fields, tc.field, "%s", r.Body)
+		})
+	}
+	var n int64
+	require.NoError(t, b.db.Model(&models.WUGConnection{}).Count(&n).Error)
+	require.Zero(t, n, "nothing is half-written")
+}
+
+func TestCreateConnectionRejectsMalformedBodies(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for name, body := range map[string]string{
+		"empty":         "",
+		"not an object": `["lab"]`,
+		"syntax":        `{"name": "lab",`,
+		"trailing data": `{"name": "lab"} {"name": "other"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := b.call(t, http.MethodPost, "/api/v1/connections", body)
+			require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+			require.Equal(t, CodeValidationFailed, r.errorOf(t)["code"])
+		})
+	}
+	t.Run("too large", func(t *testing.T) {
+		big := `{"name": "` + strings.Repeat("a", MaxBodyBytes) + `"}`
+		r := b.call(t, http.MethodPost, "/api/v1/connections", big)
+		require.Equal(t, http.StatusRequestEntityTooLarge, r.Status)
+		require.Equal(t, CodePayloadTooLarge, r.errorOf(t)["code"])
+	})
+}
+
+func TestCreateConnectionDuplicateNameConflicts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createConnection(t, "lab", nil)
+	r := b.call(t, http.MethodPost, "/api/v1/connections", map[string]any{
+		"name": "lab", "host": "other", "username": "u", "password": "p"})
+	require.Equal(t, http.StatusConflict, r.Status)
+	e := r.errorOf(t)
+	require.Equal(t, CodeConflict, e["code"])
+	require.Contains(t, e["fields"], "name")
+}
+
+func TestListConnectionsPages(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, n := range []string{"c", "a", "b"} {
+		b.createConnection(t, n, nil)
+	}
+	r := b.call(t, http.MethodGet, "/api/v1/connections?limit=2&offset=1", nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	got := r.json(t)
+	require.EqualValues(t, 3, got["total"])
+	require.EqualValues(t, 2, got["limit"])
+	require.EqualValues(t, 1, got["offset"])
+	items := got["items"].([]any)
+	require.Len(t, items, 2)
+	require.Equal(t, "b", items[0].(map[string]any)["name"], "ordered by name")
+	require.NotContains(t, string(r.Body), "s3cret-pass")
+
+	for _, q := range []string{"limit=0", "limit=501", "limit=x", "offset=-1"} {
+		r := b.call(t, http.MethodGet, "/api/v1/connections?"+q, nil)
+		require.Equal(t, http.StatusBadRequest, r.Status, q)
+		field := strings.SplitN(q, "=", 2)[0]
+		require.Contains(t, r.errorOf(t)["fields"], field)
+	}
+}
+
+func TestGetConnection(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", nil)
+	r := b.call(t, http.MethodGet, path("/api/v1/connections/%d", id), nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	require.Equal(t, "lab", r.json(t)["name"])
+
+	for _, p := range []string{"/api/v1/connections/999", "/api/v1/connections/abc", "/api/v1/connections/0"} {
+		r := b.call(t, http.MethodGet, p, nil)
+		require.Equal(t, http.StatusNotFound, r.Status, p)
+		require.Equal(t, CodeNotFound, r.errorOf(t)["code"])
+	}
+}
+
+func TestPatchConnection(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", nil)
+	b.createConnection(t, "other", nil)
+	url := path("/api/v1/connections/%d", id)
+
+	t.Run("without password keeps the stored one", func(t *testing.T) {
+		r := b.call(t, http.MethodPatch, url, map[string]any{"batch_size": 250, "is_active": false, "host": "10.0.0.9:9000"})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		got := r.json(t)
+		require.EqualValues(t, 250, got["batch_size"])
+		require.Equal(t, false, got["is_active"], "false is written, not skipped as a zero value")
+		require.Equal(t, "10.0.0.9", got["host"])
+		require.EqualValues(t, 9000, got["port"])
+		require.Equal(t, "lab", got["name"], "fields not sent are kept")
+		var stored models.WUGConnection
+		require.NoError(t, b.db.First(&stored, id).Error)
+		plain, err := stored.Password(b.sealer)
+		require.NoError(t, err)
+		require.Equal(t, "s3cret-pass", plain)
+	})
+	t.Run("with password replaces it", func(t *testing.T) {
+		r := b.call(t, http.MethodPatch, url, map[string]any{"password": "new-pass"})
+		require.Equal(t, http.StatusOK, r.Status)
+		require.NotContains(t, string(r.Body), "new-pass")
+		var stored models.WUGConnection
+		require.NoError(t, b.db.First(&stored, id).Error)
+		plain, err := stored.Password(b.sealer)
+		require.NoError(t, err)
+		require.Equal(t, "new-pass", plain)
+	})
+	t.Run("errors", func(t *testing.T) {
+		cases := []struct {
+			url    string
+			body   any
+			status int
+		}{
+			{url, map[string]any{"password": ""}, 422},
+			{url, map[string]any{"name": "other"}, 409},
+			{url, map[string]any{"nmae": "typo"}, 400},
+			{url, map[string]any{"max_concurrent_requests": 0}, 422},
+			{url, "", 400},
+			{"/api/v1/connections/999", map[string]any{"batch_size": 10}, 404},
+		}
+		for _, tc := range cases {
+			r := b.call(t, http.MethodPatch, tc.url, tc.body)
+			require.Equal(t, tc.status, r.Status, "%v: %s", tc.body, r.Body)
+		}
+		got := b.call(t, http.MethodGet, url, nil).json(t)
+		require.Equal(t, "lab", got["name"], "a refused PATCH changes nothing")
+		require.EqualValues(t, 250, got["batch_size"])
+	})
+}
+
+func TestDeleteConnection(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", nil)
+	busy := b.createConnection(t, "busy", nil)
+	run := b.insertRun(t, busy, models.RunRunning)
+
+	r := b.call(t, http.MethodDelete, path("/api/v1/connections/%d", busy), nil)
+	require.Equal(t, http.StatusConflict, r.Status)
+	require.EqualValues(t, run.ID, r.errorOf(t)["run_id"])
+
+	r = b.call(t, http.MethodDelete, path("/api/v1/connections/%d", id), nil)
+	require.Equal(t, http.StatusNoContent, r.Status)
+	r = b.call(t, http.MethodGet, path("/api/v1/connections/%d", id), nil)
+	require.Equal(t, http.StatusNotFound, r.Status)
+	r = b.call(t, http.MethodDelete, path("/api/v1/connections/%d", id), nil)
+	require.Equal(t, http.StatusNotFound, r.Status)
+}

@@ -1,0 +1,352 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/wugsync/wugsync/models"
+)
+
+// The seed plugin documented these routes and this answer shape; scripts
+// written against it keep working. SeedPrefix is where they live.
+const SeedPrefix = "/api/plugins/wug-sync"
+
+// maxSeedResults caps per-device results in one answer; the full plan is
+// at /api/v1/sync-logs/{id}/plan.
+const maxSeedResults = 1000
+
+// seedResult is the seed's answer: success, message, the three counters
+// and per-device results, plus the run it refers to.
+type seedResult struct {
+	Success        bool               `json:"success"`
+	Message        string             `json:"message"`
+	DevicesCreated int                `json:"devices_created"`
+	DevicesFailed  int                `json:"devices_failed"`
+	TotalDevices   int                `json:"total_devices"`
+	Results        []seedDeviceResult `json:"results"`
+	RunID          *uint              `json:"run_id"`
+	// Status is the run's status (queued while it goes on).
+	Status string `json:"status,omitempty"`
+	// URL is where the run can be followed.
+	URL string `json:"url,omitempty"`
+}
+
+// seedDeviceResult is one device in a seed answer; device_id is the WUG
+// device id, as in the seed.
+type seedDeviceResult struct {
+	DeviceName     string `json:"device_name"`
+	Success        bool   `json:"success"`
+	DeviceID       string `json:"device_id"`
+	Message        string `json:"message"`
+	NetBoxDeviceID int64  `json:"netbox_device_id,omitempty"`
+	IPAddress      string `json:"ip_address,omitempty"`
+}
+
+// seedErrorBody is a seed-shaped failure that still carries the v1 error.
+type seedErrorBody struct {
+	Success bool        `json:"success"`
+	Message string      `json:"message"`
+	RunID   *uint       `json:"run_id"`
+	Error   errorDetail `json:"error"`
+}
+
+// writeSeedError renders an error in the seed's shape.
+func (s *Server) writeSeedError(c *gin.Context, err error) {
+	var apiErr *Error
+	if !errors.As(err, &apiErr) {
+		s.requestLog(c).WithError(err).Error("request failed")
+		apiErr = internalError
+	}
+	body := seedErrorBody{Message: apiErr.Message, Error: apiErr.body().Error}
+	if apiErr.RunID != 0 {
+		id := apiErr.RunID
+		body.RunID = &id
+	}
+	c.AbortWithStatusJSON(apiErr.Status, body)
+}
+
+// seedExportInput is the seed's export body. Filters take slugs; the
+// seed's documented integer ids are refused with a message saying so.
+// exclude_recent_exports and export_type are accepted for old scripts and
+// have no effect: an unchanged device costs nothing anyway.
+type seedExportInput struct {
+	DeviceFilters        map[string][]json.RawMessage `json:"device_filters"`
+	DryRun               bool                         `json:"dry_run"`
+	ExcludeRecentExports *bool                        `json:"exclude_recent_exports"`
+	ExportType           *string                      `json:"export_type"`
+}
+
+// seedFilterKeys maps the seed's filter names (and ours) onto the lists.
+var seedFilterKeys = map[string]string{
+	"sites": "sites", "roles": "roles", "device_roles": "roles", "tags": "tags",
+	"statuses": "statuses", "status": "statuses", "platforms": "platforms", "tenants": "tenants",
+}
+
+func (in seedExportInput) toExportInput() (exportInput, error) {
+	out := exportInput{DryRun: in.DryRun}
+	if in.DeviceFilters == nil {
+		return out, nil
+	}
+	var f models.DeviceFilters
+	lists := map[string]*[]string{"sites": &f.Sites, "roles": &f.Roles, "tags": &f.Tags,
+		"statuses": &f.Statuses, "platforms": &f.Platforms, "tenants": &f.Tenants}
+	keys := make([]string, 0, len(in.DeviceFilters))
+	for k := range in.DeviceFilters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		target, ok := seedFilterKeys[key]
+		if !ok {
+			return out, badRequest("device_filters."+key, "is not a known filter (sites, roles, tags, statuses, platforms, tenants)")
+		}
+		for i, raw := range in.DeviceFilters[key] {
+			var slug string
+			if err := json.Unmarshal(raw, &slug); err != nil {
+				return out, unprocessable(fmt.Sprintf("device_filters.%s[%d]", key, i),
+					fmt.Sprintf("%s is not a slug: wugsync filters by slug (e.g. \"fra1\"), not by NetBox id", strings.TrimSpace(string(raw))))
+			}
+			*lists[target] = append(*lists[target], slug)
+		}
+	}
+	out.DeviceFilters = &f
+	return out, nil
+}
+
+// seedExport is POST /api/plugins/wug-sync/connections/{id}/export/.
+// Without ?wait it answers 202 at once; with ?wait=N it answers the final
+// counts when the run ends within N seconds.
+func (s *Server) seedExport(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	wait, err := queryInt(c, "wait", 0, 0, MaxWaitSeconds)
+	if err != nil {
+		return err
+	}
+	var in seedExportInput
+	if err := decodeJSON(c.Request, &in, true); err != nil {
+		return err
+	}
+	exp, err := in.toExportInput()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	run, err := s.startExport(ctx, id, exp, models.TriggerAPI)
+	if err != nil {
+		return err
+	}
+	if run, err = s.waitRun(ctx, uint64(run.ID), time.Duration(wait)*time.Second); err != nil {
+		return err
+	}
+	res, err := s.seedRunResult(c, run)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if run.Status.Active() {
+		status = http.StatusAccepted
+	}
+	c.JSON(status, res)
+	return nil
+}
+
+// seedRunResult describes a run in the seed's shape, with per-device
+// results once it has ended.
+func (s *Server) seedRunResult(c *gin.Context, run models.WUGSyncLog) (seedResult, error) {
+	id := run.ID
+	res := seedResult{
+		Success:        run.Status != models.RunFailed && run.Status != models.RunCancelled,
+		DevicesCreated: run.DevicesCreated, DevicesFailed: run.DevicesFailed, TotalDevices: run.DevicesTotal,
+		Results: []seedDeviceResult{}, RunID: &id, Status: string(run.Status), URL: runURL(run.ID),
+	}
+	switch run.Status {
+	case models.RunQueued, models.RunRunning:
+		res.Message = fmt.Sprintf("NetBox export queued as run %d; follow it at %s", run.ID, runURL(run.ID))
+		return res, nil
+	case models.RunCompleted:
+		res.Message = "NetBox export completed successfully"
+		if run.DryRun {
+			res.Message = "NetBox export dry run completed; nothing was changed in WUG"
+		}
+	default:
+		res.Message = fmt.Sprintf("NetBox export %s: %s", run.Status, run.ErrorMessage)
+	}
+	entries, total, err := s.q.planEntries(c.Request.Context(), run.ID, "", pageParams{Limit: maxSeedResults})
+	if err != nil {
+		return res, err
+	}
+	for _, e := range entries {
+		res.Results = append(res.Results, seedDeviceFromPlan(e))
+	}
+	if total > maxSeedResults {
+		res.Message += fmt.Sprintf(" (results show %d of %d devices; see %s/plan)", maxSeedResults, total, runURL(run.ID))
+	}
+	return res, nil
+}
+
+func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
+	r := seedDeviceResult{DeviceName: e.DeviceName, DeviceID: e.WUGDeviceID, NetBoxDeviceID: e.NetBoxDeviceID,
+		IPAddress: e.IPAddress, Success: e.Outcome != "failed"}
+	verbs := map[models.PlanAction]string{
+		models.PlanCreate: "Device created successfully", models.PlanUpdate: "Device updated successfully",
+		models.PlanUnchanged: "Device unchanged", models.PlanDecommission: "Device decommissioned",
+	}
+	switch {
+	case e.Outcome == "failed":
+		r.Message = "Device export failed: " + e.Error
+	case e.Action == models.PlanSkip:
+		r.Message = "Device skipped: " + e.Reason
+	case e.Outcome == "" && e.Action != models.PlanUnchanged:
+		r.Message = "Device planned: " + string(e.Action)
+	default:
+		r.Message = verbs[e.Action]
+	}
+	return r
+}
+
+// seedDeviceSync is POST /api/plugins/wug-sync/netbox-device/{device_id}/sync/.
+func (s *Server) seedDeviceSync(c *gin.Context) error {
+	id, err := pathID(c, "device_id")
+	if err != nil {
+		return err
+	}
+	n, err := s.queueDeviceSync(c.Request.Context(), int64(id), models.TriggerAPI)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusAccepted, seedResult{Success: true, TotalDevices: 1, Results: []seedDeviceResult{},
+		Message: fmt.Sprintf("NetBox device %d queued for sync to %d connection(s)", id, n), Status: "queued"})
+	return nil
+}
+
+// seedStatistics is the seed's export-status counters.
+type seedStatistics struct {
+	TotalExports     int64 `json:"total_exports"`
+	PendingExports   int64 `json:"pending_exports"`
+	CompletedExports int64 `json:"completed_exports"`
+	ErrorExports     int64 `json:"error_exports"`
+	ScanTriggered    int64 `json:"scan_triggered"`
+}
+
+// seedRecentExport is one of the seed's recent_exports.
+type seedRecentExport struct {
+	IPAddress  string    `json:"ip_address"`
+	Status     string    `json:"status"`
+	Created    time.Time `json:"created"`
+	DeviceName string    `json:"device_name"`
+}
+
+// seedExportStatusBody is the seed's export-status answer.
+type seedExportStatusBody struct {
+	Success        bool               `json:"success"`
+	Message        string             `json:"message"`
+	RunID          *uint              `json:"run_id"`
+	ConnectionID   uint               `json:"connection_id"`
+	ConnectionName string             `json:"connection_name"`
+	ExportEnabled  bool               `json:"export_enabled"`
+	LastExport     *time.Time         `json:"last_export"`
+	TotalDevices   int64              `json:"total_devices"`
+	Statistics     seedStatistics     `json:"statistics"`
+	RecentExports  []seedRecentExport `json:"recent_exports"`
+}
+
+// seedExportStatus is GET /api/plugins/wug-sync/connections/{id}/export-status/.
+func (s *Server) seedExportStatus(c *gin.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	st, err := s.exportStatus(ctx, id)
+	if err != nil {
+		return err
+	}
+	rows, _, err := s.q.ipExports(ctx, ipExportFilter{ConnectionID: id}, pageParams{Limit: recentRunCount})
+	if err != nil {
+		return err
+	}
+	body := seedExportStatusBody{
+		Success: true, Message: fmt.Sprintf("%d device(s) tracked on connection %q", st.Total, st.ConnectionName),
+		ConnectionID: st.ConnectionID, ConnectionName: st.ConnectionName, ExportEnabled: st.EnableNetBoxExport,
+		LastExport: st.LastExport, TotalDevices: st.Total, RecentExports: make([]seedRecentExport, 0, len(rows)),
+		Statistics: seedStatistics{
+			TotalExports:     st.Total,
+			PendingExports:   st.Counts[string(models.ExportPending)],
+			CompletedExports: st.Counts[string(models.ExportExported)] + st.Counts[string(models.ExportScanCompleted)],
+			ErrorExports:     st.Counts[string(models.ExportError)],
+			ScanTriggered:    st.Counts[string(models.ExportScanTriggered)],
+		},
+	}
+	if len(st.RecentRuns) > 0 {
+		latest := st.RecentRuns[0].ID
+		body.RunID = &latest
+	}
+	for _, r := range rows {
+		body.RecentExports = append(body.RecentExports, seedRecentExport{IPAddress: r.IPAddress,
+			Status: string(r.ExportStatus), Created: r.CreatedAt, DeviceName: r.NetBoxDeviceName})
+	}
+	c.JSON(http.StatusOK, body)
+	return nil
+}
+
+// seedIPExportList is the seed-style list of export rows.
+type seedIPExportList struct {
+	Success bool                    `json:"success"`
+	Message string                  `json:"message"`
+	Count   int64                   `json:"count"`
+	Limit   int                     `json:"limit"`
+	Offset  int                     `json:"offset"`
+	Results []models.NetBoxIPExport `json:"results"`
+}
+
+// seedIPExports is GET /api/plugins/wug-sync/ip-exports/.
+func (s *Server) seedIPExports(c *gin.Context) error {
+	p, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	f, err := parseIPExportFilter(c)
+	if err != nil {
+		return err
+	}
+	rows, total, err := s.q.ipExports(c.Request.Context(), f, p)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, seedIPExportList{Success: true, Message: fmt.Sprintf("%d export record(s)", total),
+		Count: total, Limit: p.Limit, Offset: p.Offset, Results: rows})
+	return nil
+}
+
+// seedBulkExport is POST /api/plugins/wug-sync/ip-exports/bulk-export/.
+func (s *Server) seedBulkExport(c *gin.Context) error {
+	var in bulkExportInput
+	if err := decodeJSON(c.Request, &in, false); err != nil {
+		return err
+	}
+	out, err := s.bulkExport(c.Request.Context(), in, models.TriggerAPI)
+	if err != nil {
+		return err
+	}
+	res := seedResult{Success: len(out.Queued) > 0, DevicesFailed: len(out.NotFound),
+		TotalDevices: len(in.DeviceIDs) + len(in.IPAddresses), Results: []seedDeviceResult{}, Status: out.Status}
+	for _, id := range out.Queued {
+		res.Results = append(res.Results, seedDeviceResult{NetBoxDeviceID: id, Success: true, Message: "Device queued for export"})
+	}
+	for _, ip := range out.NotFound {
+		res.Results = append(res.Results, seedDeviceResult{IPAddress: ip, Message: "No device with this IP address was exported on this connection"})
+	}
+	res.Message = fmt.Sprintf("%d device(s) queued for export, %d address(es) not found", len(out.Queued), len(out.NotFound))
+	c.JSON(http.StatusAccepted, res)
+	return nil
+}

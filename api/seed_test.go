@@ -1,0 +1,184 @@
+package api
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
+)
+
+// seedFields are the keys the seed plugin's scripts read.
+var seedFields = []string{"success", "message", "devices_created", "devices_failed", "total_devices", "results", "run_id"}
+
+func requireSeedShape(t *testing.T, got map[string]any) {
+	t.Helper()
+	for _, k := range seedFields {
+		require.Contains(t, got, k)
+	}
+}
+
+func TestSeedExportQueues(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", nil)
+	r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", id),
+		map[string]any{"device_filters": map[string]any{"device_roles": []string{"core-switch"}, "sites": []string{"fra1"}},
+			"exclude_recent_exports": true})
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	got := r.json(t)
+	requireSeedShape(t, got)
+	require.Equal(t, true, got["success"])
+	runID := uint(got["run_id"].(float64))
+	var run models.WUGSyncLog
+	require.NoError(t, b.db.First(&run, runID).Error)
+	require.Equal(t, models.TriggerAPI, run.Trigger)
+	require.Equal(t, []string{"core-switch"}, run.Filters.Roles, "the seed's device_roles means roles")
+	require.Equal(t, []string{"fra1"}, run.Filters.Sites)
+
+	t.Run("an active run is a seed-shaped 409", func(t *testing.T) {
+		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", id), nil)
+		require.Equal(t, http.StatusConflict, r.Status)
+		got := r.json(t)
+		require.Equal(t, false, got["success"])
+		require.EqualValues(t, runID, got["run_id"])
+		require.NotEmpty(t, got["message"])
+	})
+	t.Run("integer ids are refused with the reason", func(t *testing.T) {
+		other := b.createConnection(t, "other", nil)
+		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", other),
+			map[string]any{"device_filters": map[string]any{"sites": []int{1, 2}}})
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
+		got := r.json(t)
+		require.Equal(t, false, got["success"])
+		require.Contains(t, got["error"].(map[string]any)["fields"], "device_filters.sites[0]")
+		require.Contains(t, got["message"], "slug")
+	})
+	t.Run("unknown connection", func(t *testing.T) {
+		r := b.call(t, http.MethodPost, SeedPrefix+"/connections/999/export/", nil)
+		require.Equal(t, http.StatusNotFound, r.Status)
+		require.Equal(t, false, r.json(t)["success"])
+	})
+}
+
+func TestSeedExportWaitReturnsFinalCounts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", nil)
+	req := b.request(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/?wait=300", id), nil)
+	type result struct {
+		r   reply
+		err error
+	}
+	answer := make(chan result, 1)
+	go func() {
+		r, err := send(req)
+		answer <- result{r, err}
+	}()
+	b.waitForSubscriber(t)
+	var run models.WUGSyncLog
+	require.NoError(t, b.db.Where("connection_id = ?", id).First(&run).Error)
+	entries := []models.PlanEntry{
+		{SyncLogID: run.ID, ConnectionID: id, NetBoxDeviceID: 1, DeviceName: "sw1", Action: models.PlanCreate, WUGDeviceID: "18", Outcome: "done"},
+		{SyncLogID: run.ID, ConnectionID: id, NetBoxDeviceID: 2, DeviceName: "sw2", Action: models.PlanCreate, Outcome: "failed", Error: "HTTP 500"},
+	}
+	require.NoError(t, b.db.Create(&entries).Error)
+	b.endRun(t, run.ID, map[string]any{"devices_created": 1, "devices_failed": 1, "devices_total": 2})
+
+	res := <-answer
+	require.NoError(t, res.err)
+	validateAgainstDoc(t, b.srv, req, res.r)
+	require.Equal(t, http.StatusOK, res.r.Status, "%s", res.r.Body)
+	got := res.r.json(t)
+	requireSeedShape(t, got)
+	require.Equal(t, true, got["success"])
+	require.EqualValues(t, 1, got["devices_created"])
+	require.EqualValues(t, 1, got["devices_failed"])
+	require.EqualValues(t, 2, got["total_devices"])
+	results := got["results"].([]any)
+	require.Len(t, results, 2)
+	first := results[0].(map[string]any)
+	require.Equal(t, "sw1", first["device_name"])
+	require.Equal(t, "18", first["device_id"], "device_id is the WUG device, as in the seed")
+	require.Equal(t, true, first["success"])
+	require.Equal(t, "Device created successfully", first["message"])
+	second := results[1].(map[string]any)
+	require.Equal(t, false, second["success"])
+	require.Contains(t, second["message"], "HTTP 500")
+}
+
+func TestSeedDeviceSync(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.call(t, http.MethodPost, SeedPrefix+"/netbox-device/7/sync/", nil)
+	require.Equal(t, http.StatusConflict, r.Status)
+	require.Equal(t, false, r.json(t)["success"])
+
+	b.createConnection(t, "lab", nil)
+	r = b.call(t, http.MethodPost, SeedPrefix+"/netbox-device/7/sync/", nil)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	got := r.json(t)
+	requireSeedShape(t, got)
+	require.Equal(t, true, got["success"])
+	require.Equal(t, []int64{7}, b.syncedDevices(t, tasks.TypeDeviceSync))
+
+	r = b.call(t, http.MethodPost, SeedPrefix+"/netbox-device/7/sync", nil)
+	require.Equal(t, http.StatusTemporaryRedirect, r.Status, "the seed's paths end in a slash; POST keeps its method")
+	require.Equal(t, SeedPrefix+"/netbox-device/7/sync/", r.Header.Get("Location"))
+}
+
+func TestSeedExportStatus(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", nil)
+	for i, st := range []models.ExportStatus{models.ExportExported, models.ExportScanCompleted, models.ExportError, models.ExportPending, models.ExportScanTriggered} {
+		b.insertExport(t, models.NetBoxIPExport{ConnectionID: id, NetBoxDeviceID: int64(i + 1), NetBoxDeviceName: "d", IPAddress: "10.0.0.1", ExportStatus: st})
+	}
+	run := b.insertRun(t, id, models.RunCompleted)
+	r := b.call(t, http.MethodGet, path(SeedPrefix+"/connections/%d/export-status/", id), nil)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.json(t)
+	require.Equal(t, true, got["success"])
+	require.EqualValues(t, run.ID, got["run_id"])
+	require.Equal(t, "lab", got["connection_name"])
+	stats := got["statistics"].(map[string]any)
+	require.EqualValues(t, 5, stats["total_exports"])
+	require.EqualValues(t, 2, stats["completed_exports"], "exported and scan_completed")
+	require.EqualValues(t, 1, stats["error_exports"])
+	require.EqualValues(t, 1, stats["pending_exports"])
+	require.EqualValues(t, 1, stats["scan_triggered"])
+	require.Len(t, got["recent_exports"], 5)
+	require.Equal(t, http.StatusNotFound, b.call(t, http.MethodGet, SeedPrefix+"/connections/999/export-status/", nil).Status)
+}
+
+func TestSeedIPExportsAndBulkExport(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", nil)
+	b.insertExport(t, models.NetBoxIPExport{ConnectionID: id, NetBoxDeviceID: 4, IPAddress: "10.0.0.4"})
+
+	r := b.call(t, http.MethodGet, SeedPrefix+"/ip-exports/?ip=10.0.0.4", nil)
+	require.Equal(t, http.StatusOK, r.Status)
+	got := r.json(t)
+	require.Equal(t, true, got["success"])
+	require.EqualValues(t, 1, got["count"])
+	require.Len(t, got["results"], 1)
+	require.Equal(t, http.StatusBadRequest, b.call(t, http.MethodGet, SeedPrefix+"/ip-exports/?status=gone", nil).Status)
+
+	r = b.call(t, http.MethodPost, SeedPrefix+"/ip-exports/bulk-export/",
+		map[string]any{"connection_id": id, "ip_addresses": []string{"10.0.0.4", "10.0.0.5"}})
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	got = r.json(t)
+	requireSeedShape(t, got)
+	require.EqualValues(t, 2, got["total_devices"])
+	require.EqualValues(t, 1, got["devices_failed"], "the unknown address")
+	require.Len(t, got["results"], 2)
+	require.Equal(t, []int64{4}, b.syncedDevices(t, tasks.TypeDeviceSync))
+
+	off := b.createConnection(t, "off", map[string]any{"enable_netbox_export": false})
+	r = b.call(t, http.MethodPost, SeedPrefix+"/ip-exports/bulk-export/", map[string]any{"connection_id": off, "device_ids": []int{1}})
+	require.Equal(t, http.StatusConflict, r.Status)
+	require.Equal(t, false, r.json(t)["success"])
+}
