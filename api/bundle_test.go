@@ -54,7 +54,7 @@ func setup(t *testing.T, edit ...func(*Params)) *testBundle {
 	sealer, err := models.NewSealer(bytes.Repeat([]byte{7}, 32))
 	require.NoError(t, err)
 	p := Params{
-		DB: db, Redis: rds.Client, RedisOpt: opt, Enqueuer: tasks.NewEnqueuer(client), Sealer: sealer,
+		DB: db, Redis: rds.Client, RedisOpt: opt, Enqueuer: tasks.NewEnqueuer(client).WithClock(pinnedClock), Sealer: sealer,
 		APITokens: []string{testToken}, WebhookSecret: "hook-secret", Registry: prometheus.NewRegistry(),
 	}
 	for _, e := range edit {
@@ -287,3 +287,7 @@ func (b *testBundle) syncedDevices(t *testing.T, taskType string) []int64 {
 }
 
 func path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+// pinnedClock keeps every enqueue of a test in one debounce window, so a
+// burst of syncs for one device is exactly one task.
+func pinnedClock() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }

@@ -29,6 +29,12 @@ func NewEnqueuer(client *asynq.Client) *Enqueuer {
 	return &Enqueuer{client: client, now: time.Now}
 }
 
+// WithClock returns an Enqueuer that reads time from now, so tests can pin
+// the debounce window.
+func (e *Enqueuer) WithClock(now func() time.Time) *Enqueuer {
+	return &Enqueuer{client: e.client, now: now}
+}
+
 // ErrAlreadyQueued means an identical task is already queued or running;
 // the caller's work will be done by it.
 var ErrAlreadyQueued = errors.New("an identical task is already queued")
