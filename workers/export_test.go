@@ -111,3 +111,27 @@ func TestExportCreatesEveryEligibleDeviceExactlyOnce(t *testing.T) {
 	}
 	require.Len(t, b.wug.Devices(), len(want))
 }
+
+func TestNestedGroupsAreCreatedOnceUnderConcurrentBatches(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 200, concurrency: 8, conn: func(c *models.WUGConnection) {
+		c.GroupTemplate, c.BatchSize = "{region}/{role}", 2
+	}})
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Zero(t, run.DevicesFailed)
+
+	paths := map[string]int{}
+	for _, g := range b.wug.Groups() {
+		paths[strings.ToLower(g.Path)]++
+	}
+	for path, n := range paths {
+		require.Equal(t, 1, n, "group %q exists %d times", path, n)
+	}
+	var attempts int64
+	require.NoError(t, b.db.Model(&models.ExportAttempt{}).Where("sync_log_id = ?", run.ID).Count(&attempts).Error)
+	require.Zero(t, attempts, "no batch failed on a group another batch was creating")
+	for _, d := range b.wug.Devices() {
+		require.Len(t, strings.Split(d.Groups[0], "/"), 3, "My Network/<region>/<role>: %v", d.Groups)
+	}
+}

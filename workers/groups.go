@@ -20,6 +20,9 @@ import (
 // be; a miss always re-reads the tree before creating anything.
 const groupCacheTTL = time.Minute
 
+// Group creation is rare (once per new site), so serialising it per
+// connection costs nothing measurable.
+
 // errGroupMissing means a device's group does not exist in WUG and the
 // connection may not create it. Retrying cannot help.
 var errGroupMissing = errors.New("WUG group does not exist and create_missing_groups is off")
@@ -131,7 +134,9 @@ func (w *Worker) resolveGroups(ctx context.Context, conn models.WUGConnection, c
 }
 
 func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, client *wug.Client, path []string) (string, []wug.Group, error) {
-	unlock, err := w.lock(ctx, fmt.Sprintf("wugsync:wug:%d:group-lock:%s", conn.ID, strings.ToLower(pathKey(path))))
+	// One lock per connection, not per path: "AMER/NYC1" and "AMER/CHI1"
+	// both need "AMER", and two creators of it would collide.
+	unlock, err := w.lock(ctx, fmt.Sprintf("wugsync:wug:%d:group-lock", conn.ID))
 	if err != nil {
 		return "", nil, err
 	}
@@ -143,6 +148,17 @@ func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, clie
 	id, missing, parent := findPath(groups, path)
 	for missing >= 0 && missing < len(path) {
 		created, err := client.CreateChildGroup(ctx, parent, path[missing], "Created by wugsync from NetBox")
+		if errors.Is(err, wug.ErrRejected) {
+			// Someone outside wugsync created it meanwhile ("must be unique
+			// under parent"): use theirs.
+			if groups, err = retryRead(ctx, client.ListGroups); err != nil {
+				return "", nil, fmt.Errorf("list WUG groups: %w", err)
+			}
+			if id, missing, parent = findPath(groups, path); missing < 0 {
+				break
+			}
+			return "", nil, fmt.Errorf("create WUG group %q: refused, and it does not exist", "My Network/"+pathKey(path[:missing+1]))
+		}
 		if err != nil {
 			return "", nil, fmt.Errorf("create WUG group %q: %w", "My Network/"+pathKey(path[:missing+1]), err)
 		}

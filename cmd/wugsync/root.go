@@ -1,11 +1,6 @@
 package main
 
 import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
-
 	"github.com/spf13/cobra"
 )
 
@@ -30,9 +25,3 @@ Configuration comes from WUGSYNC_* environment variables; see README.md.`,
 // extraCommands collects subcommands registered by the other files of this
 // package, so each role's wiring lives in its own file.
 var extraCommands []func() *cobra.Command
-
-// signalContext is cancelled on SIGINT or SIGTERM, the start of a graceful
-// shutdown for every long-running role.
-func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}

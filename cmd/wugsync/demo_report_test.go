@@ -1,0 +1,44 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/sim/wugsim"
+)
+
+func TestSkipsAreCountedByCategoryAndConflictsListedByAddress(t *testing.T) {
+	t.Parallel()
+	skip := func(id int64, name, ip, reason string) models.PlanEntry {
+		return models.PlanEntry{NetBoxDeviceID: id, DeviceName: name, IPAddress: ip, Action: models.PlanSkip, Reason: reason}
+	}
+	entries := []models.PlanEntry{
+		{NetBoxDeviceID: 1, Action: models.PlanCreate, Reason: "new device"},
+		skip(2, "a", "", "map device 2: device has no primary ip address"),
+		skip(3, "b", "", "map device 3: device has no primary ip address"),
+		skip(4, "c", "127.0.0.1", `map device 4: primary_ip4 "127.0.0.1" rejected: loopback`),
+		skip(5, "d", "10.0.0.9", "IP conflict: 10.0.0.9 is also the primary IP of NetBox device 6 (e)"),
+		skip(6, "e", "10.0.0.9", "IP conflict: 10.0.0.9 is also the primary IP of NetBox device 5 (d)"),
+		skip(7, "f", "", `not selected: status "planned" not in [active]`),
+	}
+	skipped, conflicts := summarizeSkips(entries)
+	require.Equal(t, []reasonCount{
+		{"IP conflict", 2}, {"no primary IP", 2}, {"IP rejected: loopback", 1}, {"not selected: status", 1},
+	}, skipped)
+	require.Equal(t, []ipConflict{{IP: "10.0.0.9", Devices: []string{"d (#5)", "e (#6)"}}}, conflicts)
+}
+
+func TestGroupTreeIsIndentedBelowItsParents(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	writeGroupTree(&b, []wugsim.Group{
+		{ID: "2", Name: "Europe", ParentID: "0"},
+		{ID: "0", Name: "My Network"},
+		{ID: "3", Name: "FRA1", ParentID: "2", DeviceIDs: []string{"a", "b"}},
+		{ID: "1", Name: "Americas", ParentID: "0", DeviceIDs: []string{"c"}},
+	})
+	require.Equal(t, "  My Network (0)\n    Americas (1)\n    Europe (0)\n      FRA1 (2)\n", b.String())
+}

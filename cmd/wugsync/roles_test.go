@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/internal/testinfra"
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/sim/netboxsim"
+	"github.com/wugsync/wugsync/sim/wugsim"
+	"github.com/wugsync/wugsync/tasks"
+)
+
+// runningRole is a long-running command started by startRole.
+type runningRole struct {
+	info startedInfo
+	stop func() error
+}
+
+// startRole runs a command in the background with vars and args, returns
+// once it serves, and stops it when the test ends if the test did not.
+func startRole(t *testing.T, newCommand func(environment) *cobra.Command, vars map[string]string, args ...string) runningRole {
+	t.Helper()
+	own := map[string]string{}
+	for k, v := range vars {
+		own[k] = v
+	}
+	env := testEnvironment(own)
+	started := make(chan startedInfo, 1)
+	env.started = func(info startedInfo) { started <- info }
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := newCommand(env)
+	cmd.SetOut(io.Discard)
+	cmd.SetArgs(append([]string{}, args...))
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	var info startedInfo
+	select {
+	case info = <-started:
+	case err := <-done:
+		cancel()
+		t.Fatalf("%s stopped before serving: %v", cmd.Name(), err)
+	}
+	var result error
+	stopped := false
+	stop := func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			result = <-done
+		}
+		return result
+	}
+	t.Cleanup(func() { _ = stop() })
+	return runningRole{info: info, stop: stop}
+}
+
+func body(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, url)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// TestSeparateRolesWorkTogether runs api, worker and scheduler as separate
+// commands on one Redis and one database, as a deployment does: a
+// connection created through the API is exported on the scheduler's first
+// tick by the worker, and every role stops cleanly.
+func TestSeparateRolesWorkTogether(t *testing.T) {
+	t.Parallel()
+	redis := testinfra.NewRedis(t)
+	database := testinfra.NewDatabase(t)
+	db := testinfra.OpenMigrated(t, database) // what `wugsync migrate` does
+	nb, err := netboxsim.New(netboxsim.Options{Devices: 40, Seed: 9})
+	require.NoError(t, err)
+	nbServer := httptest.NewServer(nb)
+	t.Cleanup(nbServer.Close)
+	wug := wugsim.New(wugsim.Options{})
+	wugServer := httptest.NewServer(wug)
+	t.Cleanup(wugServer.Close)
+
+	token := strings.Repeat("c", 40)
+	vars := map[string]string{
+		config.EnvRedisURL:    redis.URL,
+		config.EnvDatabaseURL: database.URL,
+		config.EnvNetBoxURL:   nbServer.URL,
+		config.EnvNetBoxToken: netboxsim.DefaultToken,
+		config.EnvAPIToken:    token,
+		config.EnvSecretKey:   strings.Repeat("5a", 32),
+		config.EnvHTTPAddr:    "127.0.0.1:0",
+	}
+	api := startRole(t, newAPICommand, vars)
+	worker := startRole(t, newWorkerCommand, vars, "--health-addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
+
+	// A person creates a connection through the API.
+	wugURL, err := url.Parse(wugServer.URL)
+	require.NoError(t, err)
+	port, err := strconv.Atoi(wugURL.Port())
+	require.NoError(t, err)
+	payload := fmt.Sprintf(`{"name": "lab", "host": "127.0.0.1", "port": %d, "use_ssl": false, "username": %q, "password": %q}`,
+		port, wugsim.DefaultUsername, wugsim.DefaultPassword)
+	req, err := http.NewRequest(http.MethodPost, api.info.APIURL+"/api/v1/connections", strings.NewReader(payload))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Token "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var created struct {
+		ID uint `json:"id"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&created))
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+
+	// The scheduler's first tick finds the connection due and starts a run.
+	ctx := context.Background()
+	sub := redis.Client.Subscribe(ctx, tasks.RunEndedChannel(redis.Client))
+	defer sub.Close()
+	_, err = sub.Receive(ctx)
+	require.NoError(t, err)
+	scheduler := startRole(t, newSchedulerCommand, vars, "--health-addr", "127.0.0.1:0")
+	var msg *goredis.Message
+	select {
+	case msg = <-sub.Channel():
+	case <-time.After(hangGuard):
+		t.Fatal("no run ended: the scheduler did not start the export, or no worker ran it")
+	}
+	var run models.WUGSyncLog
+	require.NoError(t, db.First(&run, msg.Payload).Error)
+	require.Equal(t, created.ID, run.ConnectionID)
+	require.Equal(t, models.TriggerScheduled, run.Trigger)
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Positive(t, run.DevicesCreated)
+	require.Equal(t, run.DevicesCreated, wug.DeviceCount())
+
+	// Probes and metrics of the roles without an API.
+	require.Equal(t, "ok\n", body(t, worker.info.HealthURL+"/healthz"))
+	require.Equal(t, "ready\n", body(t, worker.info.HealthURL+"/readyz"))
+	require.Contains(t, body(t, worker.info.HealthURL+"/metrics"), `wugsync_task_duration_seconds_count{outcome="ok",type="netbox:export"}`)
+	require.Equal(t, "ready\n", body(t, scheduler.info.HealthURL+"/readyz"))
+	require.Equal(t, http.StatusOK, status(t, api.info.APIURL+"/readyz", ""))
+
+	require.NoError(t, scheduler.stop())
+	require.NoError(t, worker.stop())
+	require.NoError(t, api.stop())
+	_, err = http.Get(worker.info.HealthURL + "/healthz")
+	require.Error(t, err, "the probe server stops with the worker")
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/wugsync/wugsync/api"
+	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/internal/process"
+	"github.com/wugsync/wugsync/workers"
+)
+
+// stack is the API, a worker and the scheduler in one process: all of
+// `wugsync all`, and the core of `wugsync demo`. It falls back to an
+// embedded Redis and applies migrations at start.
+type stack struct {
+	svc       *process.Services
+	log       *logrus.Entry
+	worker    *workers.Server
+	scheduler *workers.Scheduler // nil until startScheduler
+	api       *api.Server
+	http      *process.HTTPServer
+}
+
+// startStack opens the services, starts the worker and serves the API on
+// ln. The scheduler is left to startScheduler, so the demo can finish its
+// own export before periodic ones may begin. On error everything started
+// is stopped again and ln is closed.
+func startStack(ctx context.Context, cfg config.Config, log *logrus.Entry, role string, ln net.Listener) (_ *stack, err error) {
+	s := &stack{log: log}
+	defer func() {
+		if err != nil {
+			_ = ln.Close()
+			_ = s.shutdown()
+		}
+	}()
+	s.svc, err = process.Open(ctx, cfg, log, process.Options{Role: role, EmbeddedRedis: true, Migrate: true, Sealer: true})
+	if err != nil {
+		return nil, err
+	}
+	nb, err := process.NewNetBoxClient(s.svc)
+	if err != nil {
+		return nil, err
+	}
+	s.worker = process.NewWorkerServer(s.svc, nb, 0)
+	if err := s.worker.Start(); err != nil {
+		s.worker = nil
+		return nil, err
+	}
+	if s.api, err = newAPIHandler(s.svc); err != nil {
+		return nil, err
+	}
+	s.http = process.StartHTTP(s.api, ln)
+	log.WithFields(logrus.Fields{"url": s.url(), "concurrency": cfg.WorkerConcurrency}).
+		Info("API, dashboard and worker running")
+	return s, nil
+}
+
+// url is the API's base URL.
+func (s *stack) url() string { return s.http.URL() }
+
+// startScheduler starts periodic exports and sweeps.
+func (s *stack) startScheduler() {
+	s.scheduler = process.NewScheduler(s.svc)
+	s.scheduler.Start()
+}
+
+// wait blocks until ctx ends (nil) or the HTTP server fails (its error).
+func (s *stack) wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-s.http.Stopped():
+		return s.http.Err()
+	}
+}
+
+// shutdown stops in the reverse order of start: the API stops taking
+// requests, the scheduler stops ticking, the worker lets tasks in flight
+// finish (or re-queues them), and the services close last.
+func (s *stack) shutdown() error {
+	var errs []error
+	if s.http != nil {
+		errs = append(errs, s.http.Shutdown(process.ShutdownGrace))
+	}
+	if s.scheduler != nil {
+		s.scheduler.Shutdown()
+	}
+	if s.worker != nil {
+		s.worker.Shutdown()
+	}
+	if s.api != nil {
+		errs = append(errs, s.api.Close())
+	}
+	if s.svc != nil {
+		errs = append(errs, s.svc.Close())
+	}
+	s.log.Info("stopped")
+	return errors.Join(errs...)
+}

@@ -1,0 +1,62 @@
+package process
+
+import (
+	"time"
+
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/workers"
+)
+
+// DefaultWorkerShutdownTimeout is how long in-flight tasks get to finish
+// after SIGTERM before they go back to the queue. Deployments that let long
+// exports finish raise it with --shutdown-timeout (and the pod's grace
+// period with it).
+const DefaultWorkerShutdownTimeout = 25 * time.Second
+
+// NewNetBoxClient builds the NetBox client from WUGSYNC_NETBOX_URL and
+// WUGSYNC_NETBOX_TOKEN, naming the missing variable when one is unset.
+func NewNetBoxClient(s *Services) (*netbox.Client, error) {
+	if err := s.Config.RequireNetBox(); err != nil {
+		return nil, err
+	}
+	return netbox.New(netbox.Config{
+		URL:    s.Config.NetBoxURL,
+		Token:  s.Config.NetBoxToken,
+		Logger: s.Log.WithField("component", "netbox"),
+	})
+}
+
+// NewWorkerServer builds the asynq server that runs every task handler, with
+// its metrics on the process registry. Call Start, and Shutdown on the way
+// out.
+func NewWorkerServer(s *Services, nb *netbox.Client, shutdownTimeout time.Duration) *workers.Server {
+	if shutdownTimeout <= 0 {
+		shutdownTimeout = DefaultWorkerShutdownTimeout
+	}
+	w := workers.NewWorker(workers.Params{
+		DB:       s.DB,
+		Redis:    s.Redis.Client,
+		Enqueuer: s.Enqueuer,
+		Sealer:   s.Sealer,
+		NetBox:   nb,
+		Log:      s.Log,
+		Metrics:  workers.NewMetrics(s.Registry),
+	})
+	return workers.NewServer(workers.ServerParams{
+		Redis:           s.Redis.Client,
+		Concurrency:     s.Config.WorkerConcurrency,
+		ShutdownTimeout: shutdownTimeout,
+		Worker:          w,
+	})
+}
+
+// NewScheduler builds the scheduler of periodic exports and sweeps. Call
+// Start, and Shutdown on the way out.
+func NewScheduler(s *Services) *workers.Scheduler {
+	return workers.NewScheduler(workers.SchedulerParams{
+		DB:       s.DB,
+		Redis:    s.Redis.Client,
+		Enqueuer: s.Enqueuer,
+		Log:      s.Log.WithField("component", "scheduler"),
+	})
+}
