@@ -49,6 +49,7 @@ type bundleOptions struct {
 	noWorker    bool
 	params      func(*workers.Params)
 	concurrency int
+	retryBase   time.Duration
 }
 
 func setup(t *testing.T, opts bundleOptions) *testBundle {
@@ -123,13 +124,17 @@ func (b *testBundle) startWorker() func() {
 	if b.opts.params != nil {
 		b.opts.params(&params)
 	}
+	retryBase, retryMax := 10*time.Millisecond, 200*time.Millisecond
+	if b.opts.retryBase > 0 {
+		retryBase, retryMax = b.opts.retryBase, b.opts.retryBase
+	}
 	concurrency := b.opts.concurrency
 	if concurrency == 0 {
 		concurrency = 8
 	}
 	srv := workers.NewServer(workers.ServerParams{
 		Redis: b.redis.Client, Concurrency: concurrency, Worker: workers.NewWorker(params),
-		ShutdownTimeout: 2 * time.Second, RetryBase: 10 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		ShutdownTimeout: 2 * time.Second, RetryBase: retryBase, RetryMax: retryMax,
 		PollInterval: 50 * time.Millisecond,
 	})
 	require.NoError(b.t, srv.Start())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/tasks"
 )
 
@@ -25,7 +26,14 @@ func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID ui
 	}
 	var errs []error
 	for _, conn := range conns {
-		if err := w.syncDeviceOn(ctx, conn, deviceID, trigger, syncType); err != nil {
+		err := w.syncDeviceOn(ctx, conn, deviceID, trigger, syncType)
+		if errors.Is(err, netbox.ErrConfig) {
+			// A filter NetBox does not know (a deleted tag, a renamed
+			// site) fails the same way on every retry; the run records it.
+			w.connectionLog(conn).WithError(err).Warn("connection's device filters are invalid in NetBox")
+			continue
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("connection %q: %w", conn.Name, err))
 		}
 	}

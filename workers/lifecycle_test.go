@@ -508,3 +508,16 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	require.Zero(t, sync.DevicesCreated, "the sync found the run's device")
 	b.requireWUGMatches(want)
 }
+
+func TestUnknownNetBoxFilterFailsTheRunAtOnce(t *testing.T) {
+	t.Parallel()
+	// Retries an hour apart: only a run failed without retrying ends
+	// while the test waits.
+	b := setup(t, bundleOptions{devices: 5, retryBase: time.Hour, conn: func(c *models.WUGConnection) {
+		c.DeviceFilters.Tags = []string{"no-such-tag"}
+	}})
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunFailed, run.Status)
+	require.Contains(t, run.ErrorMessage, `tag="no-such-tag"`, "the error names the filter and value")
+	require.Empty(t, b.wug.Devices())
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/tasks"
 	"github.com/wugsync/wugsync/wug"
 )
@@ -133,6 +134,11 @@ func (w *Worker) handleExport(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
 	err := w.runExport(ctx, p.RunID)
+	if errors.Is(err, netbox.ErrConfig) {
+		// NetBox refused the connection's filters: no retry can help.
+		w.failRun(ctx, p.RunID, err)
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
 	if err != nil && finalAttempt(ctx, err) {
 		w.failRun(ctx, p.RunID, err)
 	}
