@@ -425,13 +425,13 @@ func oldestUnlinked(found []wug.DeviceOverview, linked map[string]bool) string {
 func (p *planner) commit(ctx context.Context) error {
 	db := p.w.p.DB.WithContext(ctx)
 	size := max(1, min(p.conn.BatchSize, models.MaxBatchSize))
-	err := db.Exec(`UPDATE sync_plan_entries SET batch = (
-			SELECT (numbered.n - 1) / ? + 1 FROM (
-				SELECT id, ROW_NUMBER() OVER (ORDER BY netbox_device_id) AS n
-				FROM sync_plan_entries WHERE sync_log_id = ? AND action IN ?
-			) AS numbered WHERE numbered.id = sync_plan_entries.id)
-		WHERE sync_log_id = ? AND action IN ?`,
-		size, p.run.ID, writeActions, p.run.ID, writeActions).Error
+	// UPDATE … FROM numbers every entry in one pass on both databases; a
+	// correlated subquery would recompute the numbering per row.
+	err := db.Exec(`UPDATE sync_plan_entries SET batch = numbered.b
+		FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY netbox_device_id) - 1) / ? + 1 AS b
+		      FROM sync_plan_entries WHERE sync_log_id = ? AND action IN ?) AS numbered
+		WHERE sync_plan_entries.id = numbered.id`,
+		size, p.run.ID, writeActions).Error
 	if err != nil {
 		return fmt.Errorf("number plan batches: %w", err)
 	}
