@@ -237,6 +237,9 @@ func TestInjectedWUGFaultsStillGiveTheExactEndState(t *testing.T) {
 	require.NoError(t, b.wug.SetFaults("*", wugsim.Fault{
 		ErrorRate: 0.10, RateLimitRate: 0.05, RetryAfter: time.Second, TimeoutRate: 0.05,
 	}))
+	// Template calls are never retried in-process, so every third one
+	// failing makes batch tasks fail and retry.
+	require.NoError(t, b.wug.SetFaults("PATCH /api/v1/devices/-/config/template", wugsim.Fault{ErrorRate: 0.34}))
 	run := b.export(tasks.ExportRequest{})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	b.wug.ClearFaults()
@@ -252,6 +255,8 @@ func TestInjectedWUGFaultsStillGiveTheExactEndState(t *testing.T) {
 	require.Positive(t, faults, "faults were injected")
 	var attempts int64
 	require.NoError(t, b.db.Model(&models.ExportAttempt{}).Where("sync_log_id = ?", run.ID).Count(&attempts).Error)
+	// A failed batch attempt is recorded before its retry runs, and the
+	// run closes only after that retry: the rows exist by now.
 	require.Positive(t, attempts, "every failed attempt is kept")
 }
 
