@@ -34,6 +34,7 @@ type connectionInput struct {
 	AutoScanExportedIPs   *bool                      `json:"auto_scan_exported_ips"`
 	DeviceFilters         *models.DeviceFilters      `json:"device_filters"`
 	GroupTemplate         *string                    `json:"group_template"`
+	RoleRules             *[]models.RoleRule         `json:"role_rules"`
 	CreateMissingGroups   *bool                      `json:"create_missing_groups"`
 	DecommissionAction    *models.DecommissionAction `json:"decommission_action"`
 	RateLimitPerSecond    *int                       `json:"rate_limit_per_second"`
@@ -89,6 +90,12 @@ func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Seale
 				return unprocessable("group_template", err.Error())
 			}
 		}
+	}
+	if in.RoleRules != nil {
+		if err := export.ValidateRoleRules(*in.RoleRules); err != nil {
+			return unprocessable("role_rules", err.Error())
+		}
+		conn.RoleRules = *in.RoleRules
 	}
 	if err := conn.Validate(); err != nil {
 		if apiErr, ok := fromFieldError(err); ok {

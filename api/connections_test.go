@@ -24,6 +24,7 @@ func TestCreateConnectionAppliesDefaultsAndHidesPassword(t *testing.T) {
 	require.Equal(t, true, got["verify_ssl"], "TLS verification is on by default")
 	require.Equal(t, true, got["has_password"])
 	require.Equal(t, "{site}", got["group_template"])
+	require.Equal(t, []any{}, got["role_rules"], "no rules: the built-in ones")
 	require.EqualValues(t, models.DefaultBatchSize, got["batch_size"])
 	require.NotContains(t, string(r.Body), "pa55word!")
 	require.NotContains(t, string(r.Body), "password_encrypted")
@@ -76,6 +77,8 @@ func TestCreateConnectionRejectsBadInputNamingTheField(t *testing.T) {
 		{"scheme contradicts use_ssl", func() map[string]any { m := with("host", "http://wug"); m["use_ssl"] = true; return m }(), 422, "use_ssl"},
 		{"bad decommission action", with("decommission_action", "explode"), 422, "decommission_action"},
 		{"bad group template", with("group_template", "{nonsense}"), 422, "group_template"},
+		{"role rule without a role", with("role_rules", []map[string]any{{"match": []string{"ap"}, "primary_role": ""}}), 422, "role_rules"},
+		{"role rule matching nothing", with("role_rules", []map[string]any{{"match": []string{" - "}, "primary_role": "Switch"}}), 422, "role_rules"},
 		{"bad CA PEM", with("ca_cert_pem", "not a certificate"), 422, "ca_cert_pem"},
 		{"empty filter value", with("device_filters", map[string]any{"sites": []string{" "}}), 422, "device_filters.sites[0]"},
 		{"interval out of range", with("export_interval_minutes", 0), 422, "export_interval_minutes"},
@@ -242,4 +245,21 @@ func TestDeleteConnection(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, r.Status)
 	r = b.call(t, http.MethodDelete, path("/api/v1/connections/%d", id), nil)
 	require.Equal(t, http.StatusNotFound, r.Status)
+}
+
+func TestConnectionRoleRulesRoundTrip(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	rules := []map[string]any{{"match": []string{"top of rack"}, "primary_role": "Switch", "device_type": "Cisco Switch"}}
+	r := b.call(t, http.MethodPost, "/api/v1/connections", map[string]any{
+		"name": "lab", "host": "wug", "username": "admin", "password": "pa55word!", "role_rules": rules,
+	})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	var stored models.WUGConnection
+	require.NoError(t, b.db.First(&stored, r.json(t)["id"]).Error)
+	require.Equal(t, []models.RoleRule{{Match: []string{"top of rack"}, PrimaryRole: "Switch", DeviceType: "Cisco Switch"}}, stored.RoleRules)
+
+	r = b.call(t, http.MethodPatch, path("/api/v1/connections/%d", stored.ID), map[string]any{"role_rules": []any{}})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, []any{}, r.json(t)["role_rules"])
 }

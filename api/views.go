@@ -15,6 +15,9 @@ type connectionView struct {
 }
 
 func newConnectionView(c models.WUGConnection) connectionView {
+	if c.RoleRules == nil {
+		c.RoleRules = []models.RoleRule{} // "none: the built-in rules" reads as [], not null
+	}
 	return connectionView{WUGConnection: c, HasPassword: c.PasswordEncrypted != ""}
 }
 

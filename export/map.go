@@ -52,7 +52,7 @@ type MapOptions struct {
 	GroupTemplate string
 	// Site holds what the device's nested site lacks (its region).
 	Site SiteInfo
-	// RoleRules map roles to WUG roles; nil means DefaultRoleRules.
+	// RoleRules map roles to WUG roles; none means DefaultRoleRules.
 	RoleRules []RoleRule
 	// NetBoxURL is NetBox's base URL. When set, the device link is built
 	// from it and the device id, so a webhook (whose data carries relative

@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"github.com/wugsync/wugsync/models"
 	"slices"
 	"strings"
 	"unicode"
@@ -17,19 +18,9 @@ const (
 	DefaultDeviceType  = "Network Device"
 )
 
-// RoleRule maps NetBox device roles to a WUG primary role and device type.
-// A rule matches when one of its Match phrases appears as whole words in the
-// role's slug or name: "switch" matches "core-switch" and "Core Switches"
-// but not "switchboard", and "ap" matches "AP" but not "laptop".
-type RoleRule struct {
-	// Match lists words or phrases ("access point" matches the slug
-	// "access-point" and the name "Access Point"). Case does not matter.
-	Match []string `json:"match"`
-	// PrimaryRole is the WUG role; WUG turns an unknown one into "Device".
-	PrimaryRole string `json:"primary_role"`
-	// DeviceType is the WUG device type (icon and category).
-	DeviceType string `json:"device_type"`
-}
+// RoleRule is a connection's NetBox role → WUG role rule; it is stored on
+// the connection, so the type lives in models.
+type RoleRule = models.RoleRule
 
 // DefaultRoleRules are the rules used when a connection configures none.
 // The first matching rule wins, so rules for narrower roles come first: a
@@ -73,7 +64,7 @@ func ValidateRoleRules(rules []RoleRule) error {
 // else DefaultPrimaryRole and DefaultDeviceType. A nil rules slice means
 // DefaultRoleRules. A rule with no device type gets DefaultDeviceType.
 func MapRole(role netbox.Ref, rules []RoleRule) (primaryRole, deviceType string) {
-	if rules == nil {
+	if len(rules) == 0 {
 		rules = DefaultRoleRules()
 	}
 	r, ok := matchRole(role, rules)

@@ -81,9 +81,11 @@ func TestMapRoleCustomRules(t *testing.T) {
 		})
 	}
 
+	// A connection stores "no rules" as an empty list: that means the
+	// built-in rules, not "map everything to Device".
 	role, deviceType := MapRole(netbox.Ref{Slug: "router"}, []RoleRule{})
-	require.Equal(t, DefaultPrimaryRole, role, "an empty, non-nil rule list maps everything to the default")
-	require.Equal(t, DefaultDeviceType, deviceType)
+	require.Equal(t, "Router", role)
+	require.Equal(t, "Router", deviceType)
 }
 
 func TestValidateRoleRules(t *testing.T) {

@@ -61,6 +61,18 @@ func (f DeviceFilters) Merge(run DeviceFilters) DeviceFilters {
 	}
 }
 
+// RoleRule maps NetBox roles to a WUG role: the first rule whose phrases
+// match the role's slug or name (whole words, any case) wins.
+type RoleRule struct {
+	// Match lists words or phrases ("access point" matches the slug
+	// "access-point" and the name "Access Point").
+	Match []string `json:"match"`
+	// PrimaryRole is the WUG role; WUG turns an unknown one into "Device".
+	PrimaryRole string `json:"primary_role"`
+	// DeviceType is the WUG device type (icon and category).
+	DeviceType string `json:"device_type"`
+}
+
 // WUGConnection is one WhatsUp Gold server and how NetBox devices are
 // exported to it.
 type WUGConnection struct {
@@ -76,14 +88,17 @@ type WUGConnection struct {
 	VerifySSL         bool   `gorm:"column:verify_ssl" json:"verify_ssl"`
 	// CACertPEM is an optional CA bundle for WUG servers with a private CA,
 	// so verification can stay on.
-	CACertPEM             string             `gorm:"column:ca_cert_pem" json:"ca_cert_pem,omitempty"`
-	IsActive              bool               `gorm:"column:is_active" json:"is_active"`
-	EnableNetBoxExport    bool               `gorm:"column:enable_netbox_export" json:"enable_netbox_export"`
-	ExportIntervalMinutes int                `gorm:"column:export_interval_minutes" json:"export_interval_minutes"`
-	LastExport            *time.Time         `gorm:"column:last_export" json:"last_export"`
-	AutoScanExportedIPs   bool               `gorm:"column:auto_scan_exported_ips" json:"auto_scan_exported_ips"`
-	DeviceFilters         DeviceFilters      `gorm:"column:device_filters;serializer:json" json:"device_filters"`
-	GroupTemplate         string             `gorm:"column:group_template" json:"group_template"`
+	CACertPEM             string        `gorm:"column:ca_cert_pem" json:"ca_cert_pem,omitempty"`
+	IsActive              bool          `gorm:"column:is_active" json:"is_active"`
+	EnableNetBoxExport    bool          `gorm:"column:enable_netbox_export" json:"enable_netbox_export"`
+	ExportIntervalMinutes int           `gorm:"column:export_interval_minutes" json:"export_interval_minutes"`
+	LastExport            *time.Time    `gorm:"column:last_export" json:"last_export"`
+	AutoScanExportedIPs   bool          `gorm:"column:auto_scan_exported_ips" json:"auto_scan_exported_ips"`
+	DeviceFilters         DeviceFilters `gorm:"column:device_filters;serializer:json" json:"device_filters"`
+	GroupTemplate         string        `gorm:"column:group_template" json:"group_template"`
+	// RoleRules map NetBox roles to WUG roles and device types; empty uses
+	// the built-in rules (export.DefaultRoleRules).
+	RoleRules             []RoleRule         `gorm:"column:role_rules;serializer:json" json:"role_rules"`
 	CreateMissingGroups   bool               `gorm:"column:create_missing_groups" json:"create_missing_groups"`
 	DecommissionAction    DecommissionAction `gorm:"column:decommission_action" json:"decommission_action"`
 	RateLimitPerSecond    int                `gorm:"column:rate_limit_per_second" json:"rate_limit_per_second"`

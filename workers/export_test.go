@@ -135,3 +135,25 @@ func TestNestedGroupsAreCreatedOnceUnderConcurrentBatches(t *testing.T) {
 		require.Len(t, strings.Split(d.Groups[0], "/"), 3, "My Network/<region>/<role>: %v", d.Groups)
 	}
 }
+
+func TestConnectionRoleRulesDecideTheWUGRole(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 40, conn: func(c *models.WUGConnection) {
+		c.RoleRules = []models.RoleRule{{Match: []string{"access switch"}, PrimaryRole: "Switch", DeviceType: "Cisco Switch"}}
+	}})
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	var access, others int
+	for _, d := range b.wug.Devices() {
+		if attr(d, "NetBox_Role") == "Access Switch" {
+			access++
+			require.Equal(t, "Switch", d.Role)
+			require.Equal(t, "Cisco Switch", d.DeviceType)
+		} else {
+			others++
+			require.Equal(t, "Device", d.Role, "only the connection's rules apply: %s", attr(d, "NetBox_Role"))
+		}
+	}
+	require.Positive(t, access)
+	require.Positive(t, others)
+}

@@ -105,6 +105,7 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 		GroupTemplate: conn.GroupTemplate,
 		Site:          export.SiteInfo{Region: regions[d.Site.ID]},
 		NetBoxURL:     w.p.NetBox.Server(),
+		RoleRules:     conn.RoleRules,
 	}
 }
 

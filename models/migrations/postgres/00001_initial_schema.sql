@@ -16,6 +16,7 @@ CREATE TABLE wug_connections (
     auto_scan_exported_ips  BOOLEAN NOT NULL DEFAULT TRUE,
     device_filters          TEXT NOT NULL DEFAULT '{}',
     group_template          TEXT NOT NULL DEFAULT '{site}',
+    role_rules              TEXT NULL,
     create_missing_groups   BOOLEAN NOT NULL DEFAULT TRUE,
     decommission_action     TEXT NOT NULL DEFAULT 'none' CHECK (decommission_action IN ('none', 'maintenance', 'delete')),
     rate_limit_per_second   INTEGER NOT NULL DEFAULT 10 CHECK (rate_limit_per_second > 0),
