@@ -86,6 +86,19 @@ type GroupTemplate struct {
 	levels [][]segment
 }
 
+// NeedsRegion reports whether the template uses {region}. A device's nested
+// site carries no region, so only then must the caller look regions up.
+func (gt GroupTemplate) NeedsRegion() bool {
+	for _, level := range gt.levels {
+		for _, seg := range level {
+			if seg.key == "region" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ParseGroupTemplate parses a template of "/"-separated levels, each
 // literal text mixed with placeholders ({site} {region} {tenant} {role}
 // {platform} {location} {status} {manufacturer}), e.g. "{region}/{site}" or

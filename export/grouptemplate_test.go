@@ -160,3 +160,18 @@ func TestWUGGroup(t *testing.T) {
 	require.Equal(t, wug.GroupRef{Name: "Core", Parents: []string{"My Network", "Acme", "FRA1"}}, WUGGroup([]string{"Acme", "FRA1", "Core"}))
 	require.Equal(t, wug.GroupRef{Name: "My Network"}, WUGGroup(nil))
 }
+
+func TestGroupTemplateNeedsRegion(t *testing.T) {
+	t.Parallel()
+	for template, want := range map[string]bool{
+		"{site}":                    false,
+		"{region}/{site}":           true,
+		"{ Region }/{site}":         true,
+		"Regions/{tenant} {region}": true,
+		"region/{site}":             false,
+	} {
+		gt, err := ParseGroupTemplate(template)
+		require.NoError(t, err, template)
+		require.Equal(t, want, gt.NeedsRegion(), template)
+	}
+}

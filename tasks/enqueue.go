@@ -1,12 +1,10 @@
 package tasks
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -100,5 +98,3 @@ func (e *Enqueuer) enqueue(ctx context.Context, typ string, payload any, taskID 
 	}
 	return nil
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -1,8 +1,6 @@
 package workers
 
 import (
-	"encoding/json"
-
 	"github.com/sirupsen/logrus"
 )
 
@@ -15,5 +13,3 @@ func (l asynqLogger) Info(args ...any)  { l.e.Info(args...) }
 func (l asynqLogger) Warn(args ...any)  { l.e.Warn(args...) }
 func (l asynqLogger) Error(args ...any) { l.e.Error(args...) }
 func (l asynqLogger) Fatal(args ...any) { l.e.Fatal(args...) }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

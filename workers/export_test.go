@@ -1,7 +1,11 @@
 package workers_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -12,6 +16,7 @@ import (
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/sim/wugsim"
 	"github.com/wugsync/wugsync/tasks"
 )
 
@@ -115,7 +120,7 @@ func TestExportCreatesEveryEligibleDeviceExactlyOnce(t *testing.T) {
 func TestNestedGroupsAreCreatedOnceUnderConcurrentBatches(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOptions{devices: 200, concurrency: 8, conn: func(c *models.WUGConnection) {
-		c.GroupTemplate, c.BatchSize = "{region}/{role}", 2
+		c.GroupTemplate, c.BatchSize = "{ Region }/{role}", 2 // spacing and case as people type them
 	}})
 	run := b.export(tasks.ExportRequest{})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
@@ -124,6 +129,7 @@ func TestNestedGroupsAreCreatedOnceUnderConcurrentBatches(t *testing.T) {
 	paths := map[string]int{}
 	for _, g := range b.wug.Groups() {
 		paths[strings.ToLower(g.Path)]++
+		require.NotEqual(t, "No Region", g.Name, "regions were looked up")
 	}
 	for path, n := range paths {
 		require.Equal(t, 1, n, "group %q exists %d times", path, n)
@@ -156,4 +162,47 @@ func TestConnectionRoleRulesDecideTheWUGRole(t *testing.T) {
 	}
 	require.Positive(t, access)
 	require.Positive(t, others)
+}
+
+// raceGroupCreation creates each top-level group in WUG itself just before
+// wugsync's own create request reaches the server, as a person working in
+// the WUG console at the same moment would.
+type raceGroupCreation struct {
+	wug *wugsim.Server
+	t   *testing.T
+}
+
+func (h raceGroupCreation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost && r.URL.Path == "/api/v1/device-groups/0/child" {
+		body, err := io.ReadAll(r.Body)
+		require.NoError(h.t, err)
+		var in struct {
+			Name string `json:"name"`
+		}
+		require.NoError(h.t, json.Unmarshal(body, &in))
+		_, err = h.wug.AddGroup(in.Name)
+		require.NoError(h.t, err)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	h.wug.ServeHTTP(w, r)
+}
+
+func TestGroupCreatedOutsideMeanwhileIsUsed(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 40})
+	b.routeWUGThrough(raceGroupCreation{wug: b.wug, t: t})
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Zero(t, run.DevicesFailed)
+	require.Equal(t, len(b.expected()), run.DevicesCreated)
+	var attempts int64
+	require.NoError(t, b.db.Model(&models.ExportAttempt{}).Where("sync_log_id = ?", run.ID).Count(&attempts).Error)
+	require.Zero(t, attempts, "the refused create was resolved in place, not by failing the batch")
+	names := map[string]int{}
+	for _, g := range b.wug.Groups() {
+		names[g.Path]++
+	}
+	for path, n := range names {
+		require.Equal(t, 1, n, "group %q exists %d times", path, n)
+	}
 }

@@ -149,15 +149,17 @@ func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, clie
 	for missing >= 0 && missing < len(path) {
 		created, err := client.CreateChildGroup(ctx, parent, path[missing], "Created by wugsync from NetBox")
 		if errors.Is(err, wug.ErrRejected) {
-			// Someone outside wugsync created it meanwhile ("must be unique
-			// under parent"): use theirs.
+			// Refused, most likely because a person or another tool created
+			// the same group a moment ago ("must be unique under parent"):
+			// take theirs and carry on below it.
+			refused := missing
 			if groups, err = retryRead(ctx, client.ListGroups); err != nil {
 				return "", nil, fmt.Errorf("list WUG groups: %w", err)
 			}
-			if id, missing, parent = findPath(groups, path); missing < 0 {
-				break
+			if id, missing, parent = findPath(groups, path); missing >= 0 && missing <= refused {
+				return "", nil, fmt.Errorf("create WUG group %q: refused, and it does not exist", "My Network/"+pathKey(path[:missing+1]))
 			}
-			return "", nil, fmt.Errorf("create WUG group %q: refused, and it does not exist", "My Network/"+pathKey(path[:missing+1]))
+			continue
 		}
 		if err != nil {
 			return "", nil, fmt.Errorf("create WUG group %q: %w", "My Network/"+pathKey(path[:missing+1]), err)

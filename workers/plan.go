@@ -42,16 +42,11 @@ type planner struct {
 	regions map[int]string // NetBox site id → region name, when the group template needs it
 
 	conflicts *export.ConflictTracker
-	// firstEntry remembers where the first holder of each address was
-	// planned, so its entry can be turned into a conflict skip later.
-	firstEntry map[netip.Addr]conflictHolder
-	seen       map[int64]struct{}
-	creates    []plannedCreate
-}
-
-type conflictHolder struct {
-	deviceID int64
-	name     string
+	// firstName is the name of the first device holding each address, for
+	// the conflict message of a later one.
+	firstName map[netip.Addr]string
+	seen      map[int64]struct{}
+	creates   []plannedCreate
 }
 
 type plannedCreate struct {
@@ -62,10 +57,10 @@ type plannedCreate struct {
 func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn models.WUGConnection, client *wug.Client) (*planner, error) {
 	p := &planner{
 		w: w, run: run, conn: conn, client: client,
-		filters:    conn.DeviceFilters.Merge(run.Filters),
-		conflicts:  export.NewConflictTracker(0),
-		firstEntry: map[netip.Addr]conflictHolder{},
-		seen:       map[int64]struct{}{},
+		filters:   conn.DeviceFilters.Merge(run.Filters),
+		conflicts: export.NewConflictTracker(0),
+		firstName: map[netip.Addr]string{},
+		seen:      map[int64]struct{}{},
 	}
 	regions, err := w.siteRegions(ctx, conn.GroupTemplate)
 	if err != nil {
@@ -75,11 +70,18 @@ func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn mo
 	return p, nil
 }
 
-// siteRegions reads the site → region map once per run, only when the group
-// template uses {region}: a device's nested site carries no region.
+// siteRegions returns the NetBox site → region map when the group template
+// uses {region} (a device's nested site carries no region). The map is
+// read once per minute per process, not once per batch.
 func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int]string, error) {
-	if !strings.Contains(groupTemplate, "{region}") {
-		return nil, nil
+	gt, err := export.ParseGroupTemplate(groupTemplate)
+	if err != nil || !gt.NeedsRegion() {
+		return nil, nil // a bad template fails each device's mapping, with its reason
+	}
+	w.regions.mu.Lock()
+	defer w.regions.mu.Unlock()
+	if w.regions.bySite != nil && w.now().Sub(w.regions.fetched) < groupCacheTTL {
+		return w.regions.bySite, nil
 	}
 	sites, err := w.p.NetBox.ListSites(ctx)
 	if err != nil {
@@ -91,6 +93,7 @@ func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int
 			out[s.ID] = s.Region.Name
 		}
 	}
+	w.regions.bySite, w.regions.fetched = out, w.now()
 	return out, nil
 }
 
@@ -189,20 +192,19 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 		}
 		entry.IPAddress = mapped.Address.String()
 		if otherID, dup := p.conflicts.Add(d.ID, mapped.Address); dup {
-			other := p.firstEntry[mapped.Address]
 			entry.Action = models.PlanSkip
-			entry.Reason = fmt.Sprintf("IP conflict: %s is also the primary IP of NetBox device %d (%s)", entry.IPAddress, otherID, other.name)
+			entry.Reason = fmt.Sprintf("IP conflict: %s is also the primary IP of NetBox device %d (%s)", entry.IPAddress, otherID, p.firstName[mapped.Address])
 			reason := fmt.Sprintf("IP conflict: %s is also the primary IP of NetBox device %d (%s)", entry.IPAddress, id, entry.DeviceName)
 			if e, here := byDevice[int64(otherID)]; here {
 				if e.Action != models.PlanSkip {
-					e.Action, e.Reason, e.Diff, e.WUGDeviceID = models.PlanSkip, reason, nil, rowLink(rows[e.NetBoxDeviceID])
+					e.Action, e.Reason, e.Diff = models.PlanSkip, reason, nil
 				}
 			} else if err := p.markConflict(ctx, int64(otherID), reason); err != nil {
 				return err
 			}
 			continue
 		}
-		p.firstEntry[mapped.Address] = conflictHolder{deviceID: id, name: entry.DeviceName}
+		p.firstName[mapped.Address] = entry.DeviceName
 		p.decide(entry, row, mapped)
 	}
 	// A device conflicting with one planned earlier on this page was
@@ -215,13 +217,6 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 		return nil
 	}
 	return p.w.recordPlannedRows(ctx, p.run, entries, rows)
-}
-
-func rowLink(row *models.NetBoxIPExport) string {
-	if row == nil {
-		return ""
-	}
-	return row.WUGDeviceID
 }
 
 func dropSkipped(creates []plannedCreate, byDevice map[int64]*models.PlanEntry) []plannedCreate {

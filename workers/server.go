@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -234,7 +235,7 @@ func (w *Worker) recordTaskError(ctx context.Context, t *asynq.Task, err error) 
 		RunID        uint `json:"run_id"`
 		ConnectionID uint `json:"connection_id"`
 	}
-	_ = jsonUnmarshal(t.Payload(), &ids)
+	_ = json.Unmarshal(t.Payload(), &ids) // ids are optional: not every task has them
 	if ids.RunID != 0 {
 		attempt.SyncLogID = &ids.RunID
 		if run, lerr := w.loadRun(context.WithoutCancel(ctx), ids.RunID); lerr == nil {

@@ -57,6 +57,11 @@ type Worker struct {
 	mu      sync.Mutex
 	clients map[uint]cachedClient
 	groups  *groupCache
+	regions struct {
+		mu      sync.Mutex
+		fetched time.Time
+		bySite  map[int]string
+	}
 }
 
 type cachedClient struct {
