@@ -66,7 +66,7 @@ func (e *Enqueuer) Decommission(ctx context.Context, p DecommissionPayload) erro
 
 // ScanStatus enqueues the next poll of a scan after delay.
 func (e *Enqueuer) ScanStatus(ctx context.Context, p ScanStatusPayload, delay time.Duration) error {
-	id := fmt.Sprintf("scan:%d:%s:%d", p.ConnectionID, p.ScanID, p.Poll)
+	id := fmt.Sprintf("scan:%d:%s:%d:%d", p.ConnectionID, p.ScanID, p.Chain, p.Poll)
 	return e.enqueue(ctx, TypeScanStatus, p, id, asynq.ProcessIn(delay))
 }
 

@@ -103,6 +103,9 @@ type ScanStatusPayload struct {
 	// Poll counts the polls so far; the delay before the next one grows
 	// with it.
 	Poll int `json:"poll"`
+	// Chain tells apart a poll chain the sweep restarted from the lost one,
+	// whose task ids may still be taken (an archived task keeps its id).
+	Chain int64 `json:"chain,omitempty"`
 }
 
 // SweepPayload names the scheduler slot that enqueued the sweep.

@@ -51,9 +51,9 @@ func (w *Worker) sweepScans(ctx context.Context) error {
 		if alive > 0 {
 			continue
 		}
-		// A fresh chain: Poll numbers from the sweep's minute keep its task
-		// ids apart from the lost chain's.
-		p := tasks.ScanStatusPayload{ConnectionID: s.ConnectionID, ScanID: s.WUGScanID, Poll: 0}
+		// A fresh chain, numbered by the sweep's time so its task ids never
+		// collide with the lost chain's.
+		p := tasks.ScanStatusPayload{ConnectionID: s.ConnectionID, ScanID: s.WUGScanID, Chain: w.now().Unix()}
 		if err := w.p.Enqueuer.ScanStatus(ctx, p, 0); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return err
 		}

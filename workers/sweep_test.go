@@ -48,3 +48,33 @@ func TestSweepClosesARunWhoseLastTallyWasLost(t *testing.T) {
 	require.Equal(t, models.RunCompleted, ended.Status)
 	require.Equal(t, done.DevicesCreated, ended.DevicesCreated, "counters rebuilt from the entries")
 }
+
+func TestSweepRestartsALostScanPoll(t *testing.T) {
+	t.Parallel()
+	found, _, opts := scanFixture(t)
+	opts.wug.RejectTemplates = []string{found}
+	opts.wug.ScanPolls = 1
+	// The first poll is due in an hour: as far as anyone can tell, the
+	// chain is lost (its heartbeat key never appears).
+	opts.params = func(p *workers.Params) { p.ScanPollBase, p.ScanPollMax = time.Hour, time.Hour }
+	b := setup(t, opts)
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sub := b.redis.Client.Subscribe(ctx, tasks.ScanEndedChannel(b.redis.Client))
+	defer sub.Close()
+	_, err := sub.Receive(ctx)
+	require.NoError(t, err)
+	require.NoError(t, b.enq.Sweep(ctx, 3))
+	select {
+	case <-sub.Channel():
+	case <-ctx.Done():
+		t.Fatal("the sweep did not restart the scan poll")
+	}
+	var row models.NetBoxIPExport
+	require.NoError(t, b.db.Where("ip_address = ?", found).First(&row).Error)
+	require.Equal(t, models.ExportScanCompleted, row.ExportStatus, row.ErrorMessage)
+	require.True(t, row.WUGDeviceDiscovered)
+}
