@@ -99,6 +99,21 @@ func (c *Client) CreateChildGroup(ctx context.Context, parentID, name, descripti
 	return g, nil
 }
 
+// DeleteGroup deletes an empty group (DELETE /device-groups/{id}). WUG refuses a group that
+// still has child groups or devices, and "My Network" can never go, so a caller empties the
+// group first; the refusal is ErrRejected and a group that does not exist is ErrNotFound.
+func (c *Client) DeleteGroup(ctx context.Context, groupID string) error {
+	req := request{op: OpDeleteGroup, method: http.MethodDelete}
+	if err := c.requireID(req, "group id", groupID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(groupID) == RootGroupID {
+		return c.errorf(req, "%q cannot be deleted", RootGroupName)
+	}
+	req.path = groupPath(groupID)
+	return c.callSuccess(ctx, req)
+}
+
 type wireDeviceList struct {
 	Devices []string `json:"devices"`
 }

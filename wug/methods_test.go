@@ -339,6 +339,30 @@ func TestGroupsCreateMembershipAndMove(t *testing.T) {
 	require.Equal(t, 1, n)
 }
 
+func TestDeleteGroupOnlyWhenEmpty(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wugsim.Options{})
+	ctx := b.ctx(t)
+	parent, err := b.client.CreateChildGroup(ctx, RootGroupID, "wugsync-sandbox", "")
+	require.NoError(t, err)
+	child, err := b.client.CreateChildGroup(ctx, parent.ID, "child", "")
+	require.NoError(t, err)
+
+	require.ErrorIs(t, b.client.DeleteGroup(ctx, parent.ID), ErrRejected, "a group with children stays")
+	require.NoError(t, b.client.DeleteGroup(ctx, child.ID))
+	require.NoError(t, b.client.DeleteGroup(ctx, parent.ID))
+	require.ErrorIs(t, b.client.DeleteGroup(ctx, parent.ID), ErrNotFound)
+	require.ErrorIs(t, b.client.DeleteGroup(ctx, RootGroupID), ErrInvalidInput)
+	require.ErrorIs(t, b.client.DeleteGroup(ctx, " "), ErrInvalidInput)
+
+	groups, err := b.client.ListGroups(ctx)
+	require.NoError(t, err)
+	for _, g := range groups {
+		require.NotContains(t, []string{parent.ID, child.ID}, g.ID)
+	}
+	require.Equal(t, []int{400, 200, 200, 404}, routeLog(b.sim, "DELETE /api/v1/device-groups/{groupId}"))
+}
+
 func TestDeleteOneAndMany(t *testing.T) {
 	t.Parallel()
 	b := setup(t, wugsim.Options{})

@@ -21,6 +21,7 @@ const (
 	OpListGroups             = "list_groups"
 	OpChildGroups            = "child_groups"
 	OpCreateChildGroup       = "create_child_group"
+	OpDeleteGroup            = "delete_group"
 	OpAddDevicesToGroup      = "add_devices_to_group"
 	OpRemoveDevicesFromGroup = "remove_devices_from_group"
 	OpDeviceGroups           = "device_groups"
