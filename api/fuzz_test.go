@@ -6,6 +6,7 @@ import (
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/wug"
 )
 
 // Fuzz targets for every body the API decodes. Their seed corpora run with
@@ -57,7 +58,7 @@ func FuzzConnectionInput(f *testing.F) {
 		if !create {
 			conn.Name, conn.Host, conn.Username = "stored", "wug", "admin"
 		}
-		if apiErr := requireAPIError(t, in.apply(&conn, sealer, create)); apiErr != nil {
+		if apiErr := requireAPIError(t, in.apply(&conn, sealer, wug.DefaultDenyList(), create)); apiErr != nil {
 			if len(apiErr.Fields) != 1 {
 				t.Fatalf("a validation error names one field: %+v", apiErr)
 			}
@@ -66,7 +67,7 @@ func FuzzConnectionInput(f *testing.F) {
 		if err := conn.Validate(); err != nil {
 			t.Fatalf("accepted a connection that does not validate: %v", err)
 		}
-		if create && conn.PasswordEncrypted == "" {
+		if create && !conn.HasPassword() {
 			t.Fatal("created without a password")
 		}
 	})

@@ -177,7 +177,7 @@ func ipExportQuery() []*openapi3.Parameter {
 		queryInteger("connection_id", "only this connection's rows", 1, 0),
 		queryEnumParam("status", "only rows in this export status", enumStrings(models.ExportStatuses())),
 		queryString("ip", "exact IP address"),
-		queryInteger("device_id", "NetBox device id", 1, 0),
+		queryInteger("device_id", "NetBox device id", 1, MaxNetBoxID),
 		queryString("device", "device name contains (any case)"))
 }
 
@@ -192,7 +192,7 @@ func (s *Server) ipExportRoutes() []route {
 			Responses: []response{{Status: 200, Description: "the row", Body: ipExportView{}}}}},
 		{Method: http.MethodPost, Path: "/api/v1/ip-exports/:id/retry", Access: accessAPI, JSON: s.retryIPExport, Doc: operation{
 			ID: "retryIPExport", Summary: "Syncs the row's device on its connection again", Tag: "ip-exports",
-			Errors:    []int{http.StatusNotFound, http.StatusConflict},
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
 		{Method: http.MethodPost, Path: "/api/v1/ip-exports/bulk-export", Access: accessAPI, JSON: s.postBulkExport, Doc: operation{
 			ID: "bulkExport", Summary: "Syncs listed devices (by NetBox id or exported IP) on one connection", Tag: "ip-exports",
@@ -201,6 +201,10 @@ func (s *Server) ipExportRoutes() []route {
 	}
 }
 
+// noFields documents the body of a route that takes no parameters: empty,
+// or {}.
+type noFields struct{}
+
 // ipExportRow documents a list row (the model as stored).
 type ipExportRow = models.NetBoxIPExport
 
@@ -208,7 +212,7 @@ func (s *Server) syncRoutes() []route {
 	return []route{
 		{Method: http.MethodPost, Path: "/api/v1/netbox-devices/:device_id/sync", Access: accessAPI, JSON: s.syncNetBoxDevice, Doc: operation{
 			ID: "syncDevice", Summary: "Syncs one NetBox device to every active connection", Tag: "exports",
-			Errors:    []int{http.StatusNotFound, http.StatusConflict},
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
 	}
 }
@@ -223,7 +227,7 @@ func (s *Server) seedRoutes() []route {
 				{Status: 202, Description: "the run is queued or still running", Body: seedResult{}}}}},
 		{Method: http.MethodPost, Path: SeedPrefix + "/netbox-device/:device_id/sync/", Access: accessAPI, Seed: true, JSON: s.seedDeviceSync, Doc: operation{
 			ID: "seedDeviceSync", Summary: "Seed plugin route: syncs one NetBox device to every active connection", Tag: "seed",
-			Errors:    []int{http.StatusNotFound, http.StatusConflict},
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: seedResult{}}}}},
 		{Method: http.MethodGet, Path: SeedPrefix + "/connections/:id/export-status/", Access: accessAPI, Seed: true, JSON: s.seedExportStatus, Doc: operation{
 			ID: "seedExportStatus", Summary: "Seed plugin route: export statistics of a connection", Tag: "seed",
