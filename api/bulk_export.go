@@ -23,7 +23,7 @@ const maxBulkItems = 1000
 // and either NetBox device ids or IP addresses already exported on it.
 type bulkExportInput struct {
 	ConnectionID uint     `json:"connection_id"`
-	DeviceIDs    []int64  `json:"device_ids"`
+	DeviceIDs    []int64  `json:"device_ids" doc:"NetBox device ids, 1 to 2147483647"`
 	IPAddresses  []string `json:"ip_addresses"`
 }
 

@@ -23,19 +23,19 @@ const maxPasswordLength = 1024
 // JSON null also means "not sent".
 type connectionInput struct {
 	Name                  *string                    `json:"name"`
-	Host                  *string                    `json:"host"`
-	Port                  *int                       `json:"port"`
+	Host                  *string                    `json:"host" doc:"a host name, host:port or http(s) URL; an IP address in WUGSYNC_CONNECTION_DENY is refused"`
+	Port                  *int                       `json:"port" doc:"changing it needs password in the same request"`
 	Username              *string                    `json:"username"`
-	Password              *string                    `json:"password"`
-	UseSSL                *bool                      `json:"use_ssl"`
-	VerifySSL             *bool                      `json:"verify_ssl"`
-	CACertPEM             *string                    `json:"ca_cert_pem" text:"multiline"`
+	Password              *string                    `json:"password" doc:"write-only; required on create, and with any change of host, port, use_ssl or verify_ssl"`
+	UseSSL                *bool                      `json:"use_ssl" doc:"changing it needs password in the same request"`
+	VerifySSL             *bool                      `json:"verify_ssl" doc:"changing it needs password in the same request"`
+	CACertPEM             *string                    `json:"ca_cert_pem" text:"multiline" doc:"PEM certificates; the only text that may hold line breaks"`
 	IsActive              *bool                      `json:"is_active"`
 	EnableNetBoxExport    *bool                      `json:"enable_netbox_export"`
 	ExportIntervalMinutes *int                       `json:"export_interval_minutes"`
 	AutoScanExportedIPs   *bool                      `json:"auto_scan_exported_ips"`
 	DeviceFilters         *models.DeviceFilters      `json:"device_filters"`
-	GroupTemplate         *string                    `json:"group_template"`
+	GroupTemplate         *string                    `json:"group_template" doc:"levels separated by /, at most 8 below My Network; no empty, . or .. level"`
 	RoleRules             *[]models.RoleRule         `json:"role_rules"`
 	CreateMissingGroups   *bool                      `json:"create_missing_groups"`
 	DecommissionAction    *models.DecommissionAction `json:"decommission_action"`

@@ -160,7 +160,8 @@ func (s *Server) runRoutes() []route {
 			Responses: []response{{Status: 200, Description: "a page of runs", Body: page[runView]{}}}}},
 		{Method: http.MethodGet, Path: "/api/v1/sync-logs/:id", Access: accessAPI, JSON: s.getRun, Doc: operation{
 			ID: "getRun", Summary: "One run; ?wait=N blocks until it ends or N seconds pass", Tag: "runs",
-			Query:     []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the run to end", 0, MaxWaitSeconds)},
+			Query: []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the run to end; 503 at once when the "+
+				"API process already has its maximum of waiting clients", 0, MaxWaitSeconds)},
 			Errors:    []int{http.StatusNotFound},
 			Responses: []response{{Status: 200, Description: "the run as it stands", Body: runView{}}}}},
 		{Method: http.MethodGet, Path: "/api/v1/sync-logs/:id/plan", Access: accessAPI, JSON: s.getPlan, Doc: operation{
@@ -218,7 +219,8 @@ func (s *Server) syncRoutes() []route {
 }
 
 func (s *Server) seedRoutes() []route {
-	seedWait := []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the final counts", 0, MaxWaitSeconds)}
+	seedWait := []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the final counts; 503 at once when the "+
+		"API process already has its maximum of waiting clients", 0, MaxWaitSeconds)}
 	return []route{
 		{Method: http.MethodPost, Path: SeedPrefix + "/connections/:id/export/", Access: accessAPI, Seed: true, JSON: s.seedExport, Doc: operation{
 			ID: "seedExport", Summary: "Seed plugin route: starts an export; ?wait=N returns the final counts", Tag: "seed",

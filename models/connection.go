@@ -34,7 +34,7 @@ type DeviceFilters struct {
 	Sites     []string `json:"sites,omitempty"`
 	Roles     []string `json:"roles,omitempty"`
 	Tags      []string `json:"tags,omitempty"`
-	Statuses  []string `json:"statuses,omitempty"`
+	Statuses  []string `json:"statuses,omitempty" doc:"NetBox statuses: offline, active, planned, staged, failed, inventory, decommissioning, paused (VMs); custom:<value> for one your NetBox adds"`
 	Platforms []string `json:"platforms,omitempty"`
 	Tenants   []string `json:"tenants,omitempty"`
 }
