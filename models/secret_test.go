@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/internal/testinfra"
@@ -140,12 +141,19 @@ func TestPasswordIsBoundToItsRow(t *testing.T) {
 		_, err := moved.Password(bundle.sealer)
 		require.ErrorIs(t, err, models.ErrWrongKey, "A's password does not open as B's")
 
-		var own models.WUGConnection
-		require.NoError(t, bundle.db.First(&own, a.ID).Error)
-		plain, err := own.Password(bundle.sealer)
-		require.NoError(t, err)
-		require.Equal(t, "s3cret-pass", plain)
+		requirePassword(t, bundle.db, bundle.sealer, a.ID, "s3cret-pass")
 	})
+}
+
+// requirePassword checks the password stored for connection id.
+func requirePassword(t *testing.T, db *gorm.DB, sealer *models.Sealer, id uint, want string) {
+	t.Helper()
+	var conn models.WUGConnection
+	require.NoError(t, db.First(&conn, id).Error)
+	require.True(t, strings.HasPrefix(conn.PasswordEncrypted, "v2:"), "sealed for its row: %s", conn.PasswordEncrypted)
+	plain, err := conn.Password(sealer)
+	require.NoError(t, err)
+	require.Equal(t, want, plain)
 }
 
 // TestCreateSealsInTheInsertTransaction: the id is known only after the
@@ -162,11 +170,7 @@ func TestCreateSealsInTheInsertTransaction(t *testing.T) {
 		require.Error(t, bundle.db.Create(&dup).Error, "the name is taken")
 		dup.ID, dup.Name = 0, "lab-2"
 		require.NoError(t, bundle.db.Create(&dup).Error, "the password is sealed on the retry")
-		var loaded models.WUGConnection
-		require.NoError(t, bundle.db.First(&loaded, dup.ID).Error)
-		plain, err := loaded.Password(bundle.sealer)
-		require.NoError(t, err)
-		require.Equal(t, "other", plain)
+		requirePassword(t, bundle.db, bundle.sealer, dup.ID, "other")
 	})
 }
 
@@ -207,12 +211,7 @@ func TestMigrationResealsOldPasswords(t *testing.T) {
 			require.Contains(t, res.Applied, int64(2))
 			require.Equal(t, 1, loads)
 			for name, id := range ids {
-				var conn models.WUGConnection
-				require.NoError(t, db.First(&conn, id).Error)
-				require.True(t, strings.HasPrefix(conn.PasswordEncrypted, "v2:"), conn.PasswordEncrypted)
-				plain, err := conn.Password(sealer)
-				require.NoError(t, err)
-				require.Equal(t, name+"-pass", plain)
+				requirePassword(t, db, sealer, id, name+"-pass")
 			}
 			res, err = models.Migrate(context.Background(), db, withKey)
 			require.NoError(t, err)

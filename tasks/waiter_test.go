@@ -11,6 +11,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/models"
@@ -19,17 +20,19 @@ import (
 
 var connections atomic.Int64
 
-// activeRun records a running export on a connection of its own (one
+// runningExport records a running export on a connection of its own (one
 // active export per connection).
-func (b testBundle) activeRun(t *testing.T) models.WUGSyncLog {
+func runningExport(t *testing.T, db *gorm.DB) models.WUGSyncLog {
 	t.Helper()
 	conn := models.NewWUGConnection()
 	conn.Name, conn.Host, conn.Username = fmt.Sprintf("c%d", connections.Add(1)), "wug", "admin"
-	require.NoError(t, b.db.Create(&conn).Error)
+	require.NoError(t, db.Create(&conn).Error)
 	run := models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncExport, Trigger: models.TriggerManual, Status: models.RunRunning}
-	require.NoError(t, b.db.Create(&run).Error)
+	require.NoError(t, db.Create(&run).Error)
 	return run
 }
+
+func (b testBundle) activeRun(t *testing.T) models.WUGSyncLog { return runningExport(t, b.db) }
 
 type waited struct {
 	run models.WUGSyncLog
@@ -115,11 +118,7 @@ func TestRunWaiterFailsFastWithoutRedis(t *testing.T) {
 	require.NoError(t, ln.Close())
 	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	t.Cleanup(func() { _ = rdb.Close() })
-	conn := models.NewWUGConnection()
-	conn.Name, conn.Host, conn.Username = "lab", "wug", "admin"
-	require.NoError(t, db.Create(&conn).Error)
-	run := models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncExport, Trigger: models.TriggerManual, Status: models.RunRunning}
-	require.NoError(t, db.Create(&run).Error)
+	run := runningExport(t, db)
 
 	w := tasks.NewRunWaiter(rdb, db, 0)
 	t.Cleanup(func() { _ = w.Close() })
@@ -140,11 +139,7 @@ func TestRunWaiterRereadsRunsAfterReconnecting(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = rdb.Close() })
 	db := testinfra.DB(t)
-	conn := models.NewWUGConnection()
-	conn.Name, conn.Host, conn.Username = "lab", "wug", "admin"
-	require.NoError(t, db.Create(&conn).Error)
-	run := models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncExport, Trigger: models.TriggerManual, Status: models.RunRunning}
-	require.NoError(t, db.Create(&run).Error)
+	run := runningExport(t, db)
 
 	w := tasks.NewRunWaiter(rdb, db, 0)
 	t.Cleanup(func() { _ = w.Close() })
