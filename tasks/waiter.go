@@ -100,6 +100,8 @@ func (w *RunWaiter) Waiting() int {
 func (w *RunWaiter) Close() error {
 	w.mu.Lock()
 	w.closed = true
+	close(w.changed) // wakes callers still waiting for the subscription
+	w.changed = make(chan struct{})
 	for _, set := range w.waiters {
 		for rw := range set {
 			signal(rw.wake)
