@@ -23,7 +23,7 @@ const maxBulkItems = 1000
 // and either NetBox device ids or IP addresses already exported on it.
 type bulkExportInput struct {
 	ConnectionID uint     `json:"connection_id"`
-	DeviceIDs    []int64  `json:"device_ids"`
+	DeviceIDs    []int64  `json:"device_ids" doc:"NetBox device ids, 1 to 2147483647"`
 	IPAddresses  []string `json:"ip_addresses"`
 }
 
@@ -42,8 +42,8 @@ func (in bulkExportInput) validate() ([]string, error) {
 		return nil, unprocessable("ip_addresses", fmt.Sprintf("has more than %d entries; run an export with filters instead", maxBulkItems))
 	}
 	for i, id := range in.DeviceIDs {
-		if id <= 0 {
-			return nil, unprocessable(fmt.Sprintf("device_ids[%d]", i), fmt.Sprintf("%d is not a positive NetBox device id", id))
+		if id <= 0 || id > MaxNetBoxID {
+			return nil, unprocessable(fmt.Sprintf("device_ids[%d]", i), fmt.Sprintf("%d is not a NetBox device id (1 to %d)", id, MaxNetBoxID))
 		}
 	}
 	ips := make([]string, 0, len(in.IPAddresses))

@@ -10,6 +10,8 @@ import (
 
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/wug"
 )
 
 // maxPasswordLength bounds the stored WUG password; anything longer is a
@@ -21,19 +23,19 @@ const maxPasswordLength = 1024
 // JSON null also means "not sent".
 type connectionInput struct {
 	Name                  *string                    `json:"name"`
-	Host                  *string                    `json:"host"`
-	Port                  *int                       `json:"port"`
+	Host                  *string                    `json:"host" doc:"a host name, host:port or http(s) URL; an IP address in WUGSYNC_CONNECTION_DENY is refused"`
+	Port                  *int                       `json:"port" doc:"changing it needs password in the same request"`
 	Username              *string                    `json:"username"`
-	Password              *string                    `json:"password"`
-	UseSSL                *bool                      `json:"use_ssl"`
-	VerifySSL             *bool                      `json:"verify_ssl"`
-	CACertPEM             *string                    `json:"ca_cert_pem"`
+	Password              *string                    `json:"password" doc:"write-only; required on create, and with any change of host, port, use_ssl or verify_ssl"`
+	UseSSL                *bool                      `json:"use_ssl" doc:"changing it needs password in the same request"`
+	VerifySSL             *bool                      `json:"verify_ssl" doc:"changing it needs password in the same request"`
+	CACertPEM             *string                    `json:"ca_cert_pem" text:"multiline" doc:"PEM certificates; the only text that may hold line breaks"`
 	IsActive              *bool                      `json:"is_active"`
 	EnableNetBoxExport    *bool                      `json:"enable_netbox_export"`
 	ExportIntervalMinutes *int                       `json:"export_interval_minutes"`
 	AutoScanExportedIPs   *bool                      `json:"auto_scan_exported_ips"`
 	DeviceFilters         *models.DeviceFilters      `json:"device_filters"`
-	GroupTemplate         *string                    `json:"group_template"`
+	GroupTemplate         *string                    `json:"group_template" doc:"levels separated by /, at most 8 below My Network; no empty, . or .. level"`
 	RoleRules             *[]models.RoleRule         `json:"role_rules"`
 	CreateMissingGroups   *bool                      `json:"create_missing_groups"`
 	DecommissionAction    *models.DecommissionAction `json:"decommission_action"`
@@ -44,20 +46,31 @@ type connectionInput struct {
 
 // apply writes the input onto conn (a new connection with defaults, or the
 // stored one for PATCH), normalising the host and checking every value.
-// create demands a password; PATCH without one keeps the stored one. The
+// create demands a password; PATCH without one keeps the stored one, unless
+// the address changes. A host that is an IP address in deny is refused. The
 // returned *Error names the first field at fault; conn may be partly
 // changed then and must be discarded.
-func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Sealer, create bool) error {
+func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Sealer, deny wug.DenyList, create bool) error {
 	if in.Name != nil {
 		conn.Name = strings.TrimSpace(*in.Name)
 	}
+	before := endpointOf(*conn)
 	if err := in.applyAddress(conn); err != nil {
 		return err
+	}
+	if in.Host != nil {
+		if err := deny.CheckHost(conn.Host); err != nil {
+			return unprocessable("host", err.Error())
+		}
 	}
 	if in.Username != nil {
 		conn.Username = strings.TrimSpace(*in.Username)
 	}
 	setBool(&conn.VerifySSL, in.VerifySSL)
+	if !create && in.Password == nil && endpointOf(*conn) != before {
+		return unprocessable("password", "is required again when host, port, use_ssl or verify_ssl changes: "+
+			"the stored password is only ever sent to the server it was given for")
+	}
 	setBool(&conn.IsActive, in.IsActive)
 	setBool(&conn.EnableNetBoxExport, in.EnableNetBoxExport)
 	setBool(&conn.AutoScanExportedIPs, in.AutoScanExportedIPs)
@@ -104,6 +117,18 @@ func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Seale
 		return err
 	}
 	return in.applyPassword(conn, sealer, create)
+}
+
+// endpoint is where a connection sends its password, and how safely.
+type endpoint struct {
+	host      string
+	port      int
+	useSSL    bool
+	verifySSL bool
+}
+
+func endpointOf(c models.WUGConnection) endpoint {
+	return endpoint{host: c.Host, port: c.Port, useSSL: c.UseSSL, verifySSL: c.VerifySSL}
 }
 
 // applyAddress normalises host into host, port and use_ssl. An explicit
@@ -172,8 +197,14 @@ func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, e
 		cleaned := make([]string, 0, len(*l.list))
 		for i, v := range *l.list {
 			v = strings.TrimSpace(v)
+			name := fmt.Sprintf("%s.%s[%d]", field, l.name, i)
 			if v == "" {
-				return f, unprocessable(fmt.Sprintf("%s.%s[%d]", field, l.name, i), "is empty")
+				return f, unprocessable(name, "is empty")
+			}
+			if l.name == "statuses" {
+				if err := checkStatus(v); err != nil {
+					return f, unprocessable(name, err.Error())
+				}
 			}
 			cleaned = append(cleaned, v)
 		}
@@ -183,6 +214,22 @@ func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, e
 		*l.list = cleaned
 	}
 	return f, nil
+}
+
+// checkStatus accepts NetBox's built-in device and VM statuses, and a
+// custom one spelt with models.CustomStatusPrefix.
+func checkStatus(v string) error {
+	if custom, ok := strings.CutPrefix(v, models.CustomStatusPrefix); ok {
+		if strings.TrimSpace(custom) == "" || strings.ContainsAny(custom, " ,") {
+			return fmt.Errorf("%q names no custom status value (e.g. %sretired)", v, models.CustomStatusPrefix)
+		}
+		return nil
+	}
+	if !netbox.KnownStatus(v) {
+		return fmt.Errorf("%q is not a NetBox status (devices: %s; virtual machines also: paused); "+
+			"write a status your NetBox adds as %s%s", v, strings.Join(netbox.DeviceStatuses, ", "), models.CustomStatusPrefix, v)
+	}
+	return nil
 }
 
 // checkCACertPEM accepts an empty value (no private CA) or PEM holding at

@@ -37,7 +37,7 @@ func (s *Server) createConnection(c *gin.Context) error {
 		return err
 	}
 	conn := models.NewWUGConnection()
-	if err := in.apply(&conn, s.p.Sealer, true); err != nil {
+	if err := in.apply(&conn, s.p.Sealer, s.deny, true); err != nil {
 		return err
 	}
 	if err := s.p.DB.WithContext(c.Request.Context()).Create(&conn).Error; err != nil {
@@ -82,7 +82,7 @@ func (s *Server) updateConnection(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := in.apply(&conn, s.p.Sealer, false); err != nil {
+	if err := in.apply(&conn, s.p.Sealer, s.deny, false); err != nil {
 		return err
 	}
 	// Select("*") writes every column, false and zero values included.

@@ -181,13 +181,13 @@ func TestPatchConnection(t *testing.T) {
 	url := path("/api/v1/connections/%d", id)
 
 	t.Run("without password keeps the stored one", func(t *testing.T) {
-		r := b.call(t, http.MethodPatch, url, map[string]any{"batch_size": 250, "is_active": false, "host": "10.0.0.9:9000"})
+		r := b.call(t, http.MethodPatch, url, map[string]any{"batch_size": 250, "is_active": false,
+			"host": "wug-lab.example.net", "port": 9644})
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 		got := r.json(t)
 		require.EqualValues(t, 250, got["batch_size"])
 		require.Equal(t, false, got["is_active"], "false is written, not skipped as a zero value")
-		require.Equal(t, "10.0.0.9", got["host"])
-		require.EqualValues(t, 9000, got["port"])
+		require.Equal(t, "wug-lab.example.net", got["host"], "the same address sent again needs no password")
 		require.Equal(t, "lab", got["name"], "fields not sent are kept")
 		var stored models.WUGConnection
 		require.NoError(t, b.db.First(&stored, id).Error)
@@ -262,4 +262,45 @@ func TestConnectionRoleRulesRoundTrip(t *testing.T) {
 	r = b.call(t, http.MethodPatch, path("/api/v1/connections/%d", stored.ID), map[string]any{"role_rules": []any{}})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	require.Equal(t, []any{}, r.json(t)["role_rules"])
+}
+
+// TestChangingTheAddressNeedsThePasswordAgain: a stored password is only
+// sent to the server it was given for. Moving a connection to another
+// host, port or scheme, or turning verification off, without giving the
+// password again is refused and changes nothing.
+func TestChangingTheAddressNeedsThePasswordAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "lab", map[string]any{"host": "https://wug-lab.example.net:9644"})
+	url := path("/api/v1/connections/%d", id)
+	for _, change := range []map[string]any{
+		{"host": "attacker.example.net"},
+		{"host": "https://wug-lab.example.net:9645"},
+		{"port": 443},
+		{"use_ssl": false},
+		{"verify_ssl": false},
+		{"host": "http://wug-lab.example.net:9644"},
+	} {
+		r := b.call(t, http.MethodPatch, url, change)
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%v: %s", change, r.Body)
+		require.Contains(t, r.errorOf(t)["fields"], "password", "%v", change)
+	}
+	got := b.call(t, http.MethodGet, url, nil).json(t)
+	require.Equal(t, "wug-lab.example.net", got["host"], "a refused PATCH changes nothing")
+	require.EqualValues(t, 9644, got["port"])
+	require.Equal(t, true, got["use_ssl"])
+	require.Equal(t, true, got["verify_ssl"])
+
+	r := b.call(t, http.MethodPatch, url, map[string]any{"host": "wug-new.example.net", "verify_ssl": false, "password": "new-pass"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	var stored models.WUGConnection
+	require.NoError(t, b.db.First(&stored, id).Error)
+	require.Equal(t, "wug-new.example.net", stored.Host)
+	require.False(t, stored.VerifySSL)
+	plain, err := stored.Password(b.sealer)
+	require.NoError(t, err)
+	require.Equal(t, "new-pass", plain)
+
+	r = b.call(t, http.MethodPatch, url, map[string]any{"host": "wug-new.example.net", "verify_ssl": false, "batch_size": 50})
+	require.Equal(t, http.StatusOK, r.Status, "the same address again needs no password: %s", r.Body)
 }

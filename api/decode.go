@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // MaxBodyBytes bounds every request body (1 MiB): no route needs more, and
@@ -67,7 +68,122 @@ func decodeStrict(data []byte, out any, optional bool) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return badRequest("", "the body has data after the JSON object")
 	}
+	return checkBodyText(data, reflect.TypeOf(out))
+}
+
+// decodeNoFields reads the body of a route that takes no parameters
+// (…/retry, …/sync): nothing, or a JSON object without fields. Anything
+// else is a 400, so a client that thinks it is sending options hears that
+// they are not read.
+func decodeNoFields(r *http.Request) error {
+	var none struct{}
+	return decodeJSON(r, &none, true)
+}
+
+// textMultiline is the `text` struct tag of a string field that may hold
+// line breaks (a PEM certificate). Every other string may hold no control
+// character (Unicode category Cc) at all: NUL breaks PostgreSQL, and line
+// breaks and escapes forge log lines and WUG names. No input has a
+// free-text note, the one place a tab would belong.
+const textMultiline = "multiline"
+
+// controlAllowed reports whether rule lets a string hold control rune r.
+func controlAllowed(rule string, r rune) bool {
+	return rule == textMultiline && (r == '\n' || r == '\r')
+}
+
+// controlProblem describes the first control character of s that rule
+// does not allow, or returns "".
+func controlProblem(s, rule string) string {
+	pos := 0
+	for _, r := range s {
+		if unicode.IsControl(r) && !controlAllowed(rule, r) {
+			return fmt.Sprintf("contains the control character U+%04X at character %d; control characters are not allowed", r, pos)
+		}
+		pos++
+	}
+	return ""
+}
+
+// checkBodyText refuses, with a 422 naming the field, any string in a
+// decoded body (values, and keys of free-form objects) that holds a
+// control character its field does not allow. Every JSON body passes here,
+// so no route can forget it.
+func checkBodyText(data []byte, into reflect.Type) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return badRequest("", "malformed JSON: "+strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return checkText(v, into, "", "")
+}
+
+func checkText(v any, t reflect.Type, path, rule string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch val := v.(type) {
+	case string:
+		if p := controlProblem(val, rule); p != "" {
+			return unprocessable(fieldPath(path), p)
+		}
+	case []any:
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
+		for i, item := range val {
+			if err := checkText(item, elem, fmt.Sprintf("%s[%d]", path, i), rule); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(val))
+		for k := range val {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var fields map[string]reflect.StructField
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
+		}
+		for _, k := range keys {
+			child := joinPath(path, k)
+			if p := controlProblem(k, ""); p != "" {
+				return unprocessable(fieldPath(path), "has a key that "+p)
+			}
+			var ft reflect.Type
+			childRule := ""
+			switch {
+			case fields != nil:
+				if f, ok := lookupFold(fields, k); ok {
+					ft, childRule = f.Type, f.Tag.Get("text")
+				}
+			case t != nil && t.Kind() == reflect.Map:
+				ft = t.Elem()
+			}
+			if err := checkText(val[k], ft, child, childRule); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// fieldPath names the body itself when the problem is at its top level.
+func fieldPath(path string) string {
+	if path == "" {
+		return "body"
+	}
+	return path
 }
 
 // jsonProblem turns a decoding error into a 400 naming the field at fault.
@@ -144,11 +260,11 @@ func unknownFieldPath(data []byte, t reflect.Type, prefix string) string {
 		sort.Strings(keys)
 		fields := jsonFields(t)
 		for _, k := range keys {
-			ft, ok := lookupFold(fields, k)
+			f, ok := lookupFold(fields, k)
 			if !ok {
 				return prefix + k
 			}
-			if p := unknownFieldPath(obj[k], ft, prefix+k+"."); p != "" {
+			if p := unknownFieldPath(obj[k], f.Type, prefix+k+"."); p != "" {
 				return p
 			}
 		}
@@ -166,10 +282,10 @@ func unknownFieldPath(data []byte, t reflect.Type, prefix string) string {
 	return ""
 }
 
-// jsonFields maps the JSON names of t's fields to their types, following
+// jsonFields maps the JSON names of t's fields to the fields, following
 // embedded structs as encoding/json does.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -186,7 +302,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 			if name == "" {
 				name = f.Name
 			}
-			out[name] = f.Type
+			out[name] = f
 		}
 	}
 	return out
@@ -194,14 +310,14 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 
 // lookupFold matches a key the way encoding/json does: exactly, else
 // ignoring case.
-func lookupFold(fields map[string]reflect.Type, key string) (reflect.Type, bool) {
-	if t, ok := fields[key]; ok {
-		return t, true
+func lookupFold(fields map[string]reflect.StructField, key string) (reflect.StructField, bool) {
+	if f, ok := fields[key]; ok {
+		return f, true
 	}
-	for name, t := range fields {
+	for name, f := range fields {
 		if strings.EqualFold(name, key) {
-			return t, true
+			return f, true
 		}
 	}
-	return nil, false
+	return reflect.StructField{}, false
 }

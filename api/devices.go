@@ -33,14 +33,17 @@ func (s *Server) queueDeviceSync(ctx context.Context, deviceID int64, trigger mo
 
 // syncNetBoxDevice is POST /api/v1/netbox-devices/{device_id}/sync.
 func (s *Server) syncNetBoxDevice(c *gin.Context) error {
-	id, err := pathID(c, "device_id")
+	id, err := pathNetBoxID(c, "device_id")
 	if err != nil {
 		return err
 	}
-	n, err := s.queueDeviceSync(c.Request.Context(), int64(id), models.TriggerAPI)
+	if err := decodeNoFields(c.Request); err != nil {
+		return err
+	}
+	n, err := s.queueDeviceSync(c.Request.Context(), id, models.TriggerAPI)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusAccepted, queuedSync{Status: "queued", NetBoxDeviceID: int64(id), Connections: int(n)})
+	c.JSON(http.StatusAccepted, queuedSync{Status: "queued", NetBoxDeviceID: id, Connections: int(n)})
 	return nil
 }

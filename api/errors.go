@@ -34,9 +34,15 @@ type Error struct {
 	Fields map[string]string
 	// RunID is the active run a 409 on an export trigger points at.
 	RunID uint
+	// Cause is the error behind it, for errors.Is (e.g.
+	// tasks.ErrTooManyWaiters); it is never shown to the client.
+	Cause error
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// Unwrap exposes Cause.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // errorBody is the wire form of an Error.
 type errorBody struct {

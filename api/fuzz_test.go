@@ -1,11 +1,14 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/wug"
 )
 
 // Fuzz targets for every body the API decodes. Their seed corpora run with
@@ -30,6 +33,44 @@ func requireAPIError(t *testing.T, err error) *Error {
 	return apiErr
 }
 
+// requireNoControlText fails when a decoded body holds a control character
+// that its field does not allow: decodeStrict must have refused it.
+func requireNoControlText(t *testing.T, v reflect.Value, rule string) {
+	t.Helper()
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			requireNoControlText(t, v.Elem(), rule)
+		}
+	case reflect.String:
+		if p := controlProblem(v.String(), rule); p != "" {
+			t.Fatalf("accepted %q: %s", v.String(), p)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 { // json.RawMessage: decoded later, checked there
+			var s string
+			if json.Unmarshal(v.Bytes(), &s) == nil {
+				requireNoControlText(t, reflect.ValueOf(s), rule)
+			}
+			return
+		}
+		for i := range v.Len() {
+			requireNoControlText(t, v.Index(i), rule)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			requireNoControlText(t, k, "")
+			requireNoControlText(t, v.MapIndex(k), rule)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				requireNoControlText(t, v.Field(i), v.Type().Field(i).Tag.Get("text"))
+			}
+		}
+	}
+}
+
 func FuzzConnectionInput(f *testing.F) {
 	for _, seed := range []string{
 		`{"name": "lab", "host": "https://wug:9644", "username": "admin", "password": "x"}`,
@@ -39,6 +80,8 @@ func FuzzConnectionInput(f *testing.F) {
 		`{"group_template": "{tenant}/{site}/{role}", "decommission_action": "maintenance"}`,
 		`{"ca_cert_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"}`,
 		`{"name": null, "port": 1e400}`, `[]`, `{`, ``, `{"a":1}{"b":2}`,
+		`{"device_filters": {"sites": ["\u0000"]}}`, `{"name": "a\u001bb", "ca_cert_pem": "x\ny"}`,
+		`{"device_filters": {"statuses": ["custom:x", "actve"]}}`, `{"host": "169.254.169.254"}`,
 	} {
 		f.Add([]byte(seed), true)
 		f.Add([]byte(seed), false)
@@ -53,11 +96,12 @@ func FuzzConnectionInput(f *testing.F) {
 			requireAPIError(t, err)
 			return
 		}
+		requireNoControlText(t, reflect.ValueOf(in), "")
 		conn := models.NewWUGConnection()
 		if !create {
 			conn.Name, conn.Host, conn.Username = "stored", "wug", "admin"
 		}
-		if apiErr := requireAPIError(t, in.apply(&conn, sealer, create)); apiErr != nil {
+		if apiErr := requireAPIError(t, in.apply(&conn, sealer, wug.DefaultDenyList(), create)); apiErr != nil {
 			if len(apiErr.Fields) != 1 {
 				t.Fatalf("a validation error names one field: %+v", apiErr)
 			}
@@ -66,7 +110,7 @@ func FuzzConnectionInput(f *testing.F) {
 		if err := conn.Validate(); err != nil {
 			t.Fatalf("accepted a connection that does not validate: %v", err)
 		}
-		if create && conn.PasswordEncrypted == "" {
+		if create && !conn.HasPassword() {
 			t.Fatal("created without a password")
 		}
 	})
@@ -77,6 +121,7 @@ func FuzzBulkExportInput(f *testing.F) {
 		`{"connection_id": 1, "device_ids": [1, 2]}`,
 		`{"connection_id": 1, "ip_addresses": ["10.0.0.1/24", "2001:db8::1", "x"]}`,
 		`{"connection_id": -1}`, `{"device_ids": [0]}`, `{"connection_id": 1, "device_ids": [1], "ip_addresses": []}`,
+		`{"connection_id": 1, "ip_addresses": ["10.0.0.1\u0000"]}`, `{"connection_id": 1, "device_ids": [2147483648]}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -86,6 +131,7 @@ func FuzzBulkExportInput(f *testing.F) {
 			requireAPIError(t, err)
 			return
 		}
+		requireNoControlText(t, reflect.ValueOf(in), "")
 		ips, err := in.validate()
 		if requireAPIError(t, err) != nil {
 			return
@@ -103,6 +149,7 @@ func FuzzExportInputs(f *testing.F) {
 		`{"device_filters": {"sites": ["fra1"]}, "dry_run": true}`,
 		`{"device_filters": {"device_roles": ["core"], "sites": [1, 2]}, "exclude_recent_exports": true}`,
 		`{"device_filters": {"colour": ["red"]}}`, `{"dry_run": "yes"}`, `{}`, ``,
+		`{"device_filters": {"sites": ["\u0000"]}}`, `{"device_filters": {"s\u0000": ["a"]}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -110,7 +157,7 @@ func FuzzExportInputs(f *testing.F) {
 		var v1 exportInput
 		if err := decodeStrict(body, &v1, true); err != nil {
 			requireAPIError(t, err)
-		} else if v1.DeviceFilters != nil {
+		} else if requireNoControlText(t, reflect.ValueOf(v1), ""); v1.DeviceFilters != nil {
 			_, err := cleanFilters(*v1.DeviceFilters, "device_filters")
 			requireAPIError(t, err)
 		}
@@ -119,6 +166,7 @@ func FuzzExportInputs(f *testing.F) {
 			requireAPIError(t, err)
 			return
 		}
+		requireNoControlText(t, reflect.ValueOf(seed), "")
 		_, err := seed.toExportInput()
 		requireAPIError(t, err)
 	})

@@ -31,7 +31,7 @@ func parseIPExportFilter(c *gin.Context) (ipExportFilter, error) {
 		}
 		f.IP = addr
 	}
-	if f.DeviceID, err = queryID(c, "device_id"); err != nil {
+	if f.DeviceID, err = queryNetBoxID(c, "device_id"); err != nil {
 		return f, err
 	}
 	f.DeviceName = strings.TrimSpace(c.Query("device"))
@@ -83,6 +83,9 @@ func (s *Server) getIPExport(c *gin.Context) error {
 func (s *Server) retryIPExport(c *gin.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
+		return err
+	}
+	if err := decodeNoFields(c.Request); err != nil {
 		return err
 	}
 	ctx := c.Request.Context()

@@ -3,7 +3,9 @@ package api
 import (
 	"html/template"
 	"net/http"
+	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 )
@@ -90,14 +92,31 @@ func (s *Server) logout(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/login")
 }
 
-// safeNext keeps a post-login redirect on this site: a local absolute path,
-// never "//host" or a URL.
+// defaultNext is where a login lands without a usable next.
+const defaultNext = "/dashboard/"
+
+// safeNext keeps a post-login redirect on this site. It parses next and
+// accepts only a path on this origin: no scheme, host or user info, no
+// leading "//" or "/\" (browsers read both as another host), and no
+// backslash or control character, raw or percent-encoded (browsers drop a
+// tab or a line break, which turns "/\t/evil.example" into
+// "//evil.example"). Anything else lands on the dashboard.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
-		return "/dashboard/"
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(next, "/") || strings.HasPrefix(u.Path, "//") {
+		return defaultNext
 	}
-	return next
+	decoded, err := url.PathUnescape(next)
+	if err != nil {
+		return defaultNext
+	}
+	for _, s := range []string{next, decoded} {
+		if strings.HasPrefix(s, "//") || strings.ContainsRune(s, '\\') || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+			return defaultNext
+		}
+	}
+	return u.String()
 }
 
 // isTLS reports whether the client reached us over TLS, directly or

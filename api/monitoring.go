@@ -1,7 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynqmon"
@@ -17,10 +23,65 @@ func newMonitor(p Params) *asynqmon.HTTPHandler {
 }
 
 // serveMonitor hands /monitoring/* to asynqmon; the wildcard route is what
-// makes its API and assets reachable under gin (asynqmon#236).
+// makes its API and assets reachable under gin (asynqmon#236). Every
+// answer carries asynqmon's Content-Security-Policy.
 func (s *Server) serveMonitor(c *gin.Context) {
+	c.Header("Content-Security-Policy", s.monitorCSP)
 	s.monitor.ServeHTTP(c.Writer, c.Request)
 }
+
+// inlineScript matches the inline scripts of asynqmon's page (its flags
+// and webpack's loader); scripts with attributes load files.
+var inlineScript = regexp.MustCompile(`(?s)<script>(.*?)</script>`)
+
+// monitorPolicy builds asynqmon's Content-Security-Policy. asynqmon's page
+// has two inline scripts, whose hashes are taken from the page it renders
+// at start (they hold the root path), so no other inline script runs. Its
+// Material-UI styles are injected at run time, which needs inline styles,
+// and it loads the Roboto and Material Icons fonts from Google, as
+// upstream does; nothing else leaves this origin.
+func monitorPolicy(monitor http.Handler) (string, error) {
+	rec := &pageRecorder{header: http.Header{}}
+	req, err := http.NewRequest(http.MethodGet, MonitoringRoot+"/", nil)
+	if err != nil {
+		return "", err
+	}
+	monitor.ServeHTTP(rec, req)
+	if rec.status != 0 && rec.status != http.StatusOK {
+		return "", fmt.Errorf("asynqmon page answered %d", rec.status)
+	}
+	scripts := []string{"'self'"}
+	for _, m := range inlineScript.FindAllSubmatch(rec.body.Bytes(), -1) {
+		sum := sha256.Sum256(m[1])
+		scripts = append(scripts, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
+	}
+	if len(scripts) == 1 {
+		return "", fmt.Errorf("asynqmon page has no inline script; its layout changed")
+	}
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src " + strings.Join(scripts, " "),
+		"style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
+		"font-src 'self' https://fonts.gstatic.com",
+		"img-src 'self' data:",
+		"connect-src 'self'",
+		"manifest-src 'self'",
+		"form-action 'self'",
+		"base-uri 'none'",
+		"frame-ancestors 'none'",
+	}, "; "), nil
+}
+
+// pageRecorder keeps the page asynqmon renders at start.
+type pageRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *pageRecorder) Header() http.Header         { return r.header }
+func (r *pageRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *pageRecorder) WriteHeader(status int)      { r.status = status }
 
 // serveDashboard hands /dashboard/* to the embedded dashboard with the
 // prefix stripped, so the assets handler sees "/", "/app.js"...

@@ -82,7 +82,9 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 		Info: &openapi3.Info{Title: "wugsync API", Version: "1",
 			Description: "Keeps WhatsUp Gold in step with NetBox. Authenticate with `Authorization: Token <token>` " +
 				"(or `Bearer <token>`); a missing token is 401, a wrong one 403. Errors are " +
-				"`{\"error\": {\"code\", \"message\", \"fields\"}}`."},
+				"`{\"error\": {\"code\", \"message\", \"fields\"}}`. Text must not hold control characters " +
+				"(Unicode category Cc, NUL included; line breaks only in `ca_cert_pem`): a body with one is 422 and a " +
+				"query parameter with one is 400, naming the field."},
 		Servers: openapi3.Servers{{URL: "/"}},
 		Paths:   openapi3.NewPaths(),
 		Components: &openapi3.Components{SecuritySchemes: openapi3.SecuritySchemes{
@@ -123,7 +125,11 @@ func (r route) openAPIOperation() (*openapi3.Operation, error) {
 		if m[0][0] == '*' {
 			p.Schema = openapi3.NewStringSchema().NewRef()
 		} else {
-			p.Schema = openapi3.NewIntegerSchema().WithMin(1).NewRef()
+			schema := openapi3.NewIntegerSchema().WithMin(1)
+			if m[1] == "device_id" {
+				schema = schema.WithMax(MaxNetBoxID)
+			}
+			p.Schema = schema.NewRef()
 		}
 		op.AddParameter(p)
 	}
@@ -192,9 +198,8 @@ func (r route) addErrors(op *openapi3.Operation) error {
 		statuses[http.StatusRequestEntityTooLarge] = true
 		statuses[http.StatusUnprocessableEntity] = true
 	}
-	if len(r.Doc.Query) > 0 {
-		statuses[http.StatusBadRequest] = true
-	}
+	// Any route refuses a query string with a control character.
+	statuses[http.StatusBadRequest] = true
 	if r.JSON != nil {
 		statuses[http.StatusInternalServerError] = true
 	}

@@ -40,13 +40,17 @@ const (
 )
 
 // schemaOf derives the JSON schema of a Go value from its type, so the
-// document describes exactly what the handlers encode and decode. Objects
+// document describes exactly what the handlers encode and decode. A
+// field's `doc` tag becomes its description. Objects
 // are closed (additionalProperties: false): a field added to a type but not
 // to the document cannot exist, because there is no separate document.
 func schemaOf(v any, mode schemaMode) (*openapi3.SchemaRef, error) {
 	closed := false
 	return openapi3gen.NewSchemaRefForValue(v, nil, openapi3gen.SchemaCustomizer(
-		func(_ string, t reflect.Type, _ reflect.StructTag, schema *openapi3.Schema) error {
+		func(_ string, t reflect.Type, tag reflect.StructTag, schema *openapi3.Schema) error {
+			if doc := tag.Get("doc"); doc != "" {
+				schema.Description = doc
+			}
 			if values, ok := enumValues[t]; ok {
 				for _, v := range values {
 					schema.Enum = append(schema.Enum, v)

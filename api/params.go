@@ -2,11 +2,49 @@ package api
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 )
+
+// rejectControlQuery refuses, with a 400 naming the parameter, a request
+// whose query string holds a control character (Unicode category Cc) in a
+// name or a value. The router puts it in front of every route's handler,
+// so no route can forget it; render writes the route's error shape.
+func rejectControlQuery(render func(*gin.Context, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := checkQueryText(c); err != nil {
+			render(c, err)
+			return
+		}
+		c.Next()
+	}
+}
+
+func checkQueryText(c *gin.Context) error {
+	if c.Request.URL.RawQuery == "" {
+		return nil
+	}
+	query := c.Request.URL.Query()
+	names := make([]string, 0, len(query))
+	for name := range query {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if p := controlProblem(name, ""); p != "" {
+			return badRequest("query", fmt.Sprintf("a parameter name %s", p))
+		}
+		for _, v := range query[name] {
+			if p := controlProblem(v, ""); p != "" {
+				return badRequest(name, p)
+			}
+		}
+	}
+	return nil
+}
 
 // Paging bounds of every list endpoint.
 const (
@@ -70,6 +108,36 @@ func pathID(c *gin.Context, name string) (uint64, error) {
 		return 0, notFound("%s %q is not a positive integer", name, raw)
 	}
 	return n, nil
+}
+
+// MaxNetBoxID is the largest NetBox object id the API accepts: NetBox's
+// ids are 32-bit in practice, and a larger number is a typo that would
+// otherwise become a task failing at NetBox.
+const MaxNetBoxID = 1<<31 - 1
+
+// pathNetBoxID reads a NetBox device id from the path: like pathID, but
+// in NetBox's range.
+func pathNetBoxID(c *gin.Context, name string) (int64, error) {
+	n, err := pathID(c, name)
+	if err != nil {
+		return 0, err
+	}
+	if n > MaxNetBoxID {
+		return 0, notFound("%s %d is not a NetBox id (1 to %d)", name, n, MaxNetBoxID)
+	}
+	return int64(n), nil
+}
+
+// queryNetBoxID reads an optional NetBox device id filter; 0 means absent.
+func queryNetBoxID(c *gin.Context, name string) (int64, error) {
+	n, err := queryID(c, name)
+	if err != nil {
+		return 0, err
+	}
+	if n > MaxNetBoxID {
+		return 0, badRequest(name, fmt.Sprintf("%d is not a NetBox id (1 to %d)", n, MaxNetBoxID))
+	}
+	return int64(n), nil
 }
 
 // queryEnum reads an optional filter that must be one of valid's values.

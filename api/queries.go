@@ -147,7 +147,7 @@ type ipExportFilter struct {
 	ConnectionID uint64
 	Status       models.ExportStatus
 	IP           string
-	DeviceID     uint64
+	DeviceID     int64
 	// DeviceName matches names containing it, ignoring case.
 	DeviceName string
 }

@@ -160,7 +160,8 @@ func (s *Server) runRoutes() []route {
 			Responses: []response{{Status: 200, Description: "a page of runs", Body: page[runView]{}}}}},
 		{Method: http.MethodGet, Path: "/api/v1/sync-logs/:id", Access: accessAPI, JSON: s.getRun, Doc: operation{
 			ID: "getRun", Summary: "One run; ?wait=N blocks until it ends or N seconds pass", Tag: "runs",
-			Query:     []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the run to end", 0, MaxWaitSeconds)},
+			Query: []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the run to end; 503 at once when the "+
+				"API process already has its maximum of waiting clients", 0, MaxWaitSeconds)},
 			Errors:    []int{http.StatusNotFound},
 			Responses: []response{{Status: 200, Description: "the run as it stands", Body: runView{}}}}},
 		{Method: http.MethodGet, Path: "/api/v1/sync-logs/:id/plan", Access: accessAPI, JSON: s.getPlan, Doc: operation{
@@ -177,7 +178,7 @@ func ipExportQuery() []*openapi3.Parameter {
 		queryInteger("connection_id", "only this connection's rows", 1, 0),
 		queryEnumParam("status", "only rows in this export status", enumStrings(models.ExportStatuses())),
 		queryString("ip", "exact IP address"),
-		queryInteger("device_id", "NetBox device id", 1, 0),
+		queryInteger("device_id", "NetBox device id", 1, MaxNetBoxID),
 		queryString("device", "device name contains (any case)"))
 }
 
@@ -192,7 +193,7 @@ func (s *Server) ipExportRoutes() []route {
 			Responses: []response{{Status: 200, Description: "the row", Body: ipExportView{}}}}},
 		{Method: http.MethodPost, Path: "/api/v1/ip-exports/:id/retry", Access: accessAPI, JSON: s.retryIPExport, Doc: operation{
 			ID: "retryIPExport", Summary: "Syncs the row's device on its connection again", Tag: "ip-exports",
-			Errors:    []int{http.StatusNotFound, http.StatusConflict},
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
 		{Method: http.MethodPost, Path: "/api/v1/ip-exports/bulk-export", Access: accessAPI, JSON: s.postBulkExport, Doc: operation{
 			ID: "bulkExport", Summary: "Syncs listed devices (by NetBox id or exported IP) on one connection", Tag: "ip-exports",
@@ -201,6 +202,10 @@ func (s *Server) ipExportRoutes() []route {
 	}
 }
 
+// noFields documents the body of a route that takes no parameters: empty,
+// or {}.
+type noFields struct{}
+
 // ipExportRow documents a list row (the model as stored).
 type ipExportRow = models.NetBoxIPExport
 
@@ -208,13 +213,14 @@ func (s *Server) syncRoutes() []route {
 	return []route{
 		{Method: http.MethodPost, Path: "/api/v1/netbox-devices/:device_id/sync", Access: accessAPI, JSON: s.syncNetBoxDevice, Doc: operation{
 			ID: "syncDevice", Summary: "Syncs one NetBox device to every active connection", Tag: "exports",
-			Errors:    []int{http.StatusNotFound, http.StatusConflict},
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
 	}
 }
 
 func (s *Server) seedRoutes() []route {
-	seedWait := []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the final counts", 0, MaxWaitSeconds)}
+	seedWait := []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the final counts; 503 at once when the "+
+		"API process already has its maximum of waiting clients", 0, MaxWaitSeconds)}
 	return []route{
 		{Method: http.MethodPost, Path: SeedPrefix + "/connections/:id/export/", Access: accessAPI, Seed: true, JSON: s.seedExport, Doc: operation{
 			ID: "seedExport", Summary: "Seed plugin route: starts an export; ?wait=N returns the final counts", Tag: "seed",
@@ -223,7 +229,7 @@ func (s *Server) seedRoutes() []route {
 				{Status: 202, Description: "the run is queued or still running", Body: seedResult{}}}}},
 		{Method: http.MethodPost, Path: SeedPrefix + "/netbox-device/:device_id/sync/", Access: accessAPI, Seed: true, JSON: s.seedDeviceSync, Doc: operation{
 			ID: "seedDeviceSync", Summary: "Seed plugin route: syncs one NetBox device to every active connection", Tag: "seed",
-			Errors:    []int{http.StatusNotFound, http.StatusConflict},
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: seedResult{}}}}},
 		{Method: http.MethodGet, Path: SeedPrefix + "/connections/:id/export-status/", Access: accessAPI, Seed: true, JSON: s.seedExportStatus, Doc: operation{
 			ID: "seedExportStatus", Summary: "Seed plugin route: export statistics of a connection", Tag: "seed",

@@ -78,7 +78,7 @@ func (s *Server) waitRun(ctx context.Context, id uint64, wait time.Duration) (mo
 	}
 	waitCtx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	ended, err := tasks.WaitRunEnded(waitCtx, s.p.Redis, s.p.DB, run.ID)
+	ended, err := s.waiter.Wait(waitCtx, run.ID)
 	switch {
 	case err == nil:
 		return ended, nil
@@ -87,8 +87,15 @@ func (s *Server) waitRun(ctx context.Context, id uint64, wait time.Duration) (mo
 		return s.q.run(ctx, id)
 	case ctx.Err() != nil:
 		return run, ctx.Err()
+	case errors.Is(err, tasks.ErrTooManyWaiters):
+		e := unavailable("too many clients are waiting for runs to end (at most %d per API process): "+
+			"retry later, or poll %s without ?wait", s.waiter.Max(), runURL(run.ID))
+		e.RunID, e.Cause = run.ID, err
+		return ended, e
 	}
-	return run, unavailable("cannot wait for run %d: %v", run.ID, err)
+	e := unavailable("cannot wait for run %d: %v", run.ID, err)
+	e.Cause = err
+	return run, e
 }
 
 // getPlan is GET /api/v1/sync-logs/{id}/plan.

@@ -216,11 +216,14 @@ func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
 
 // seedDeviceSync is POST /api/plugins/wug-sync/netbox-device/{device_id}/sync/.
 func (s *Server) seedDeviceSync(c *gin.Context) error {
-	id, err := pathID(c, "device_id")
+	id, err := pathNetBoxID(c, "device_id")
 	if err != nil {
 		return err
 	}
-	n, err := s.queueDeviceSync(c.Request.Context(), int64(id), models.TriggerAPI)
+	if err := decodeNoFields(c.Request); err != nil {
+		return err
+	}
+	n, err := s.queueDeviceSync(c.Request.Context(), id, models.TriggerAPI)
 	if err != nil {
 		return err
 	}

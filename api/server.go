@@ -18,6 +18,7 @@ import (
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/wug"
 )
 
 // Params is everything the API needs; cmd wires it.
@@ -34,11 +35,20 @@ type Params struct {
 	WebhookSecret string
 	// MetricsToken is WUGSYNC_METRICS_TOKEN; empty leaves /metrics open.
 	MetricsToken string
+	// ConnectionDeny is WUGSYNC_CONNECTION_DENY: networks a connection's
+	// host may not be in (checked on create and PATCH for a literal IP,
+	// and on every address the connection test dials). Nil means
+	// wug.DefaultDenyList.
+	ConnectionDeny *wug.DenyList
 	// Registry is shared with workers.NewMetrics; the API adds its HTTP
 	// metrics and asynq's queue collector, and serves it on /metrics.
 	// Nil gets a registry of its own.
 	Registry *prometheus.Registry
 	Log      *logrus.Entry
+	// MaxWaiters caps the clients waiting on ?wait= at once in this
+	// process; past it they get 503 (tasks.ErrTooManyWaiters). Zero means
+	// tasks.DefaultMaxWaiters.
+	MaxWaiters int
 	// Dashboard serves the static dashboard under /dashboard/ (prefix
 	// stripped) behind the login; nil answers 404 there.
 	Dashboard http.Handler
@@ -53,9 +63,12 @@ type Server struct {
 	q            queries
 	tokens       tokenSet
 	metricsToken tokenSet
+	deny         wug.DenyList
 	sessions     sessionStore
 	metrics      *httpMetrics
 	monitor      *asynqmon.HTTPHandler
+	monitorCSP   string
+	waiter       *tasks.RunWaiter
 	openapi      []byte
 	routes       []route
 }
@@ -84,7 +97,10 @@ func New(p Params) (*Server, error) {
 	s := &Server{
 		p: p, q: queries{db: p.DB},
 		tokens: newTokenSet(p.APITokens), metricsToken: newTokenSet([]string{p.MetricsToken}),
-		sessions: sessionStore{rdb: p.Redis},
+		sessions: sessionStore{rdb: p.Redis}, deny: wug.DefaultDenyList(),
+	}
+	if p.ConnectionDeny != nil {
+		s.deny = *p.ConnectionDeny
 	}
 	var err error
 	if s.metrics, err = newHTTPMetrics(p.Registry); err != nil {
@@ -98,6 +114,11 @@ func New(p Params) (*Server, error) {
 		return nil, fmt.Errorf("build OpenAPI document: %w", err)
 	}
 	s.monitor = newMonitor(p)
+	if s.monitorCSP, err = monitorPolicy(s.monitor); err != nil {
+		_ = s.monitor.Close()
+		return nil, fmt.Errorf("asynqmon Content-Security-Policy: %w", err)
+	}
+	s.waiter = tasks.NewRunWaiter(p.Redis, p.DB, p.MaxWaiters)
 	s.engine = s.newEngine()
 	return s, nil
 }
@@ -141,7 +162,8 @@ func (s *Server) newEngine() *gin.Engine {
 			Message: fmt.Sprintf("%s is not allowed on %s", c.Request.Method, c.Request.URL.Path)})
 	})
 	for _, r := range s.routes {
-		e.Handle(r.Method, r.Path, append(s.accessChain(r), s.handlerOf(r))...)
+		chain := append(s.accessChain(r), rejectControlQuery(s.renderer(r)), s.handlerOf(r))
+		e.Handle(r.Method, r.Path, chain...)
 	}
 	return e
 }
@@ -150,10 +172,7 @@ func (s *Server) newEngine() *gin.Engine {
 func (s *Server) accessChain(r route) []gin.HandlerFunc {
 	switch r.Access {
 	case accessAPI:
-		if r.Seed {
-			return []gin.HandlerFunc{s.requireAuth(s.writeSeedError)}
-		}
-		return []gin.HandlerFunc{s.requireAuth(s.writeError)}
+		return []gin.HandlerFunc{s.requireAuth(s.renderer(r))}
 	case accessBrowser:
 		return []gin.HandlerFunc{s.requireBrowserAuth}
 	case accessMetrics:
@@ -161,6 +180,14 @@ func (s *Server) accessChain(r route) []gin.HandlerFunc {
 	}
 	// Open routes and the webhook (which checks its signature itself).
 	return nil
+}
+
+// renderer writes an error in the route's shape (v1 or seed).
+func (s *Server) renderer(r route) func(*gin.Context, error) {
+	if r.Seed {
+		return s.writeSeedError
+	}
+	return s.writeError
 }
 
 func (s *Server) handlerOf(r route) gin.HandlerFunc {
@@ -173,8 +200,10 @@ func (s *Server) handlerOf(r route) gin.HandlerFunc {
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
 
-// Close releases asynqmon's own Redis connection and inspector.
+// Close ends the shared run-end subscription and releases asynqmon's own
+// Redis connection and inspector.
 func (s *Server) Close() error {
+	_ = s.waiter.Close()
 	if err := s.monitor.Close(); err != nil {
 		return fmt.Errorf("close asynqmon: %w", err)
 	}

@@ -18,7 +18,7 @@ func newConnectionView(c models.WUGConnection) connectionView {
 	if c.RoleRules == nil {
 		c.RoleRules = []models.RoleRule{} // "none: the built-in rules" reads as [], not null
 	}
-	return connectionView{WUGConnection: c, HasPassword: c.PasswordEncrypted != ""}
+	return connectionView{WUGConnection: c, HasPassword: c.HasPassword()}
 }
 
 // runView is a run (WUGSyncLog) with its connection's name and its own URL,

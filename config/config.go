@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -30,6 +31,7 @@ const (
 	EnvLogLevel          = "WUGSYNC_LOG_LEVEL"
 	EnvLogFormat         = "WUGSYNC_LOG_FORMAT"
 	EnvWorkerConcurrency = "WUGSYNC_WORKER_CONCURRENCY"
+	EnvConnectionDeny    = "WUGSYNC_CONNECTION_DENY"
 )
 
 // Variables lists every environment variable wugsync reads, in the order of
@@ -38,15 +40,25 @@ func Variables() []string {
 	return []string{
 		EnvHTTPAddr, EnvRedisURL, EnvDatabaseURL, EnvNetBoxURL, EnvNetBoxToken,
 		EnvAPIToken, EnvWebhookSecret, EnvMetricsToken, EnvSecretKey,
-		EnvLogLevel, EnvLogFormat, EnvWorkerConcurrency,
+		EnvLogLevel, EnvLogFormat, EnvWorkerConcurrency, EnvConnectionDeny,
 	}
 }
+
+// MinTokenLength is the shortest API or metrics token accepted: anything
+// shorter can be guessed.
+const MinTokenLength = 16
 
 // Defaults that apply when a variable is unset.
 const (
 	DefaultHTTPAddr          = ":8080"
 	DefaultDatabaseURL       = "sqlite://wugsync.db"
 	DefaultWorkerConcurrency = 20
+	// DefaultConnectionDeny are the addresses no WUG connection may reach:
+	// link-local (where clouds serve instance metadata and credentials)
+	// and AWS's IPv6 metadata address.
+	DefaultConnectionDeny = "169.254.0.0/16,fe80::/10,fd00:ec2::254/128"
+	// ConnectionDenyNone turns the connection deny list off.
+	ConnectionDenyNone = "none"
 )
 
 // Config is the whole process configuration. Secrets are kept as plain
@@ -64,6 +76,9 @@ type Config struct {
 	LogLevel          logrus.Level
 	LogFormat         string // "json" or "text"
 	WorkerConcurrency int
+	// ConnectionDeny are the networks WUG connections may not reach (the
+	// connection test and the workers check every address they dial).
+	ConnectionDeny []netip.Prefix
 }
 
 // Error is a configuration error naming the variable at fault, so the process
@@ -125,9 +140,12 @@ func Load(lookup LookupFunc) (Config, error) {
 		}
 	}
 	for _, tok := range cfg.APITokens {
-		if len(tok) < 16 {
-			return Config{}, &Error{EnvAPIToken, "each token must be at least 16 characters"}
+		if len(tok) < MinTokenLength {
+			return Config{}, &Error{EnvAPIToken, fmt.Sprintf("each token must be at least %d characters", MinTokenLength)}
 		}
+	}
+	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < MinTokenLength {
+		return Config{}, &Error{EnvMetricsToken, fmt.Sprintf("must be at least %d characters (generate one with: openssl rand -hex 32)", MinTokenLength)}
 	}
 
 	level := get(EnvLogLevel)
@@ -150,6 +168,13 @@ func Load(lookup LookupFunc) (Config, error) {
 		return Config{}, &Error{EnvLogFormat, fmt.Sprintf("unknown format %q (want json or text)", format)}
 	}
 
+	deny := orDefault(get(EnvConnectionDeny), DefaultConnectionDeny)
+	prefixes, err := ParseConnectionDeny(deny)
+	if err != nil {
+		return Config{}, &Error{EnvConnectionDeny, err.Error()}
+	}
+	cfg.ConnectionDeny = prefixes
+
 	if v := get(EnvWorkerConcurrency); v != "" {
 		n, err := strconv.Atoi(v)
 		switch {
@@ -161,6 +186,30 @@ func Load(lookup LookupFunc) (Config, error) {
 		cfg.WorkerConcurrency = n
 	}
 	return cfg, nil
+}
+
+// ParseConnectionDeny reads a WUGSYNC_CONNECTION_DENY value: CIDRs or
+// single addresses, comma-separated, or "none" for an empty list.
+func ParseConnectionDeny(v string) ([]netip.Prefix, error) {
+	if strings.EqualFold(strings.TrimSpace(v), ConnectionDenyNone) {
+		return []netip.Prefix{}, nil
+	}
+	out := []netip.Prefix{}
+	for _, item := range splitList(v) {
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		addr, err := netip.ParseAddr(item)
+		if err != nil || addr.Zone() != "" {
+			return nil, fmt.Errorf("%q is not a CIDR (e.g. 169.254.0.0/16) or an IP address; use %q to deny nothing", item, ConnectionDenyNone)
+		}
+		out = append(out, netip.PrefixFrom(addr, addr.BitLen()))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("names no network; use %q to deny nothing", ConnectionDenyNone)
+	}
+	return out, nil
 }
 
 // RequireRedis returns an error naming WUGSYNC_REDIS_URL when no Redis is

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"net/netip"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -61,6 +62,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{config.EnvNetBoxURL, "netbox.local", "http"},
 		{config.EnvHTTPAddr, "8080", "host:port"},
 		{config.EnvAPIToken, "short", "at least 16"},
+		{config.EnvMetricsToken, "scrape-me", "at least 16"},
+		{config.EnvConnectionDeny, "169.254.0.0/33", "not a CIDR"},
+		{config.EnvConnectionDeny, "metadata.internal", "not a CIDR"},
+		{config.EnvConnectionDeny, " , ", "names no network"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.variable+"="+tc.value, func(t *testing.T) {
@@ -94,4 +99,29 @@ func TestRequireRedisAndNetBox(t *testing.T) {
 	require.Contains(t, err.Error(), config.EnvRedisURL)
 	err = cfg.RequireNetBox()
 	require.Contains(t, err.Error(), config.EnvNetBoxURL)
+}
+
+func TestConnectionDeny(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(lookup(nil))
+	require.NoError(t, err)
+	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("fe80::/10"),
+		netip.MustParsePrefix("fd00:ec2::254/128")}, cfg.ConnectionDeny, "link-local and cloud metadata by default")
+
+	cfg, err = config.Load(lookup(map[string]string{config.EnvConnectionDeny: "10.0.0.0/8, 192.0.2.7,2001:db8::1/64"}))
+	require.NoError(t, err)
+	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"),
+		netip.MustParsePrefix("2001:db8::/64")}, cfg.ConnectionDeny)
+
+	cfg, err = config.Load(lookup(map[string]string{config.EnvConnectionDeny: "none"}))
+	require.NoError(t, err)
+	require.Empty(t, cfg.ConnectionDeny)
+	require.NotNil(t, cfg.ConnectionDeny)
+}
+
+func TestMetricsTokenOfSixteenCharactersIsAccepted(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(lookup(map[string]string{config.EnvMetricsToken: "0123456789abcdef"}))
+	require.NoError(t, err)
+	require.Equal(t, "0123456789abcdef", cfg.MetricsToken)
 }

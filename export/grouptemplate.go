@@ -178,11 +178,36 @@ func isRootLevel(level []segment) bool {
 	return len(level) == 1 && level[0].key == "" && strings.EqualFold(cleanText(level[0].literal), wug.RootGroupName)
 }
 
+// MaxGroupDepth is how many levels below "My Network" a group template the
+// API accepts may have: deeper trees are a typo or an attempt to make every
+// device cost a chain of group creations.
+const MaxGroupDepth = 8
+
+// maxGroupTemplateLength bounds the template text the API accepts.
+const maxGroupTemplateLength = 500
+
 // ValidateGroupTemplate checks a template without a device, for the API to
-// refuse a bad group_template before it is stored.
+// refuse a bad group_template before it is stored: it must parse, have at
+// most MaxGroupDepth levels, and no level may be "." or "..", which read as
+// a path trick rather than a group name. Stored templates are parsed
+// without these limits, so an upgrade does not stop an existing export.
 func ValidateGroupTemplate(t string) error {
-	_, err := ParseGroupTemplate(t)
-	return err
+	if len(t) > maxGroupTemplateLength {
+		return &GroupTemplateError{Template: t, Problem: fmt.Sprintf("is longer than %d characters", maxGroupTemplateLength)}
+	}
+	gt, err := ParseGroupTemplate(t)
+	if err != nil {
+		return err
+	}
+	if len(gt.levels) > MaxGroupDepth {
+		return &GroupTemplateError{Template: t, Problem: fmt.Sprintf("has %d levels; at most %d are allowed below %q", len(gt.levels), MaxGroupDepth, wug.RootGroupName)}
+	}
+	for i, raw := range strings.Split(t, "/") {
+		if name := strings.TrimSpace(raw); name == "." || name == ".." {
+			return &GroupTemplateError{Template: t, Level: i + 1, Problem: fmt.Sprintf("%q is not a group name", name)}
+		}
+	}
+	return nil
 }
 
 // GroupPath is ParseGroupTemplate followed by Path.

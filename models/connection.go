@@ -21,25 +21,36 @@ const (
 	MaxBatchSize = 499
 )
 
+// CustomStatusPrefix marks a status filter value that NetBox's built-in
+// choices do not have (one an admin added with FIELD_CHOICES):
+// "custom:retired" selects the status "retired". Without it the API accepts
+// only the built-in values, so a typo does not silently select nothing.
+const CustomStatusPrefix = "custom:"
+
 // DeviceFilters selects which NetBox devices a connection exports. Each list
-// holds NetBox slugs (statuses hold status values); an empty list does not
-// filter.
+// holds NetBox slugs (statuses hold status values, custom ones with
+// CustomStatusPrefix); an empty list does not filter.
 type DeviceFilters struct {
 	Sites     []string `json:"sites,omitempty"`
 	Roles     []string `json:"roles,omitempty"`
 	Tags      []string `json:"tags,omitempty"`
-	Statuses  []string `json:"statuses,omitempty"`
+	Statuses  []string `json:"statuses,omitempty" doc:"NetBox statuses: offline, active, planned, staged, failed, inventory, decommissioning, paused (VMs); custom:<value> for one your NetBox adds"`
 	Platforms []string `json:"platforms,omitempty"`
 	Tenants   []string `json:"tenants,omitempty"`
 }
 
-// EffectiveStatuses is the status selection, defaulting to "active" as
+// EffectiveStatuses is the status selection as NetBox spells it (custom
+// statuses without CustomStatusPrefix), defaulting to "active" as
 // DESIGN.md §6 says.
 func (f DeviceFilters) EffectiveStatuses() []string {
 	if len(f.Statuses) == 0 {
 		return []string{"active"}
 	}
-	return f.Statuses
+	out := make([]string, len(f.Statuses))
+	for i, s := range f.Statuses {
+		out[i] = strings.TrimPrefix(s, CustomStatusPrefix)
+	}
+	return out
 }
 
 // Merge narrows f by a run's own filters: a list given for the run replaces
@@ -106,6 +117,9 @@ type WUGConnection struct {
 	BatchSize             int                `gorm:"column:batch_size" json:"batch_size"`
 	CreatedAt             time.Time          `gorm:"column:created_at" json:"created_at"`
 	UpdatedAt             time.Time          `gorm:"column:updated_at" json:"updated_at"`
+
+	// pending is a password set before the row had an id (see SetPassword).
+	pending *pendingPassword
 }
 
 // TableName pins the table name so GORM's naming rules cannot drift from the

@@ -15,7 +15,9 @@ import (
 
 // migrationFiles holds the versioned SQL of both databases inside the binary,
 // so `wugsync migrate` needs no files on disk. The two directories carry the
-// same versions and the same schema, in each database's own types.
+// same versions and the same schema, in each database's own types. Steps
+// that SQL cannot do (re-encrypting passwords) are Go migrations with their
+// own versions (goMigrations), shared by both databases.
 //
 //go:embed migrations/postgres/*.sql migrations/sqlite/*.sql
 var migrationFiles embed.FS
@@ -26,11 +28,25 @@ type MigrationResult struct {
 	Version int64   // schema version after the call
 }
 
+// MigrateOption adjusts Migrate.
+type MigrateOption func(*migrateOptions)
+
+type migrateOptions struct {
+	sealer func() (*Sealer, error)
+}
+
+// WithSealer gives the migrations that re-encrypt stored passwords (00002)
+// the key. load is called only when a stored password needs it, so a
+// database without any needs no key to migrate.
+func WithSealer(load func() (*Sealer, error)) MigrateOption {
+	return func(o *migrateOptions) { o.sealer = load }
+}
+
 // Migrate applies every pending migration. Running it again is a no-op. On
 // PostgreSQL a session advisory lock makes concurrent starts (several pods
 // running `wugsync migrate`) take turns instead of racing.
-func Migrate(ctx context.Context, db *gorm.DB) (MigrationResult, error) {
-	provider, err := newProvider(db)
+func Migrate(ctx context.Context, db *gorm.DB, opts ...MigrateOption) (MigrationResult, error) {
+	provider, err := newProvider(db, opts...)
 	if err != nil {
 		return MigrationResult{}, err
 	}
@@ -68,13 +84,17 @@ func PendingMigrations(ctx context.Context, db *gorm.DB) (int, error) {
 	return pending, nil
 }
 
-func newProvider(db *gorm.DB) (*goose.Provider, error) {
+func newProvider(db *gorm.DB, migrateOpts ...MigrateOption) (*goose.Provider, error) {
+	var mo migrateOptions
+	for _, o := range migrateOpts {
+		o(&mo)
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
 	}
 	dialect, dir := goose.DialectSQLite3, "migrations/sqlite"
-	var opts []goose.ProviderOption
+	opts := []goose.ProviderOption{goose.WithGoMigrations(goMigrations(Dialect(db), mo)...)}
 	if Dialect(db) == config.DatabasePostgres {
 		dialect, dir = goose.DialectPostgres, "migrations/postgres"
 		locker, err := lock.NewPostgresSessionLocker()

@@ -47,8 +47,12 @@ type Config struct {
 	// duration and error (nil on success). It must be fast and safe for concurrent use.
 	Observer func(op string, d time.Duration, err error)
 	// HTTPClient replaces the client built from the TLS options. Its Timeout is ignored in
-	// favour of Config.Timeout.
+	// favour of Config.Timeout, and Deny does not apply to it.
 	HTTPClient *http.Client
+	// Deny lists the networks the client refuses to connect to, checked on every address
+	// it dials after resolution. Nil means the process default (SetDefaultDenyList, else
+	// DefaultDenyList); an empty list denies nothing.
+	Deny *DenyList
 }
 
 // Client talks to one WUG server. It is safe for concurrent use; share one per connection so
@@ -157,6 +161,11 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = tlsConfig
 	transport.MaxIdleConnsPerHost = 64
+	deny := defaultDeny()
+	if cfg.Deny != nil {
+		deny = *cfg.Deny
+	}
+	deny.guard(transport)
 	return &http.Client{
 		Transport: transport,
 		// WUG never redirects API calls; following one would send the token elsewhere.

@@ -61,6 +61,9 @@ type APIError struct {
 	Code string
 	// Message is the server's error message or a description of what was wrong.
 	Message string
+	// FromErrorBody says that Code and Message were read from a JSON error body in one
+	// of the shapes WUG uses, rather than quoted from whatever the server answered.
+	FromErrorBody bool
 
 	kind  error
 	cause error
@@ -92,8 +95,13 @@ func (e *APIError) Unwrap() error { return e.cause }
 // Kind returns the sentinel error that classifies this error.
 func (e *APIError) Kind() error { return e.kind }
 
-// Temporary reports whether retrying the same call later may succeed.
+// Temporary reports whether retrying the same call later may succeed. A
+// refused address (ErrAddressDenied) is not: only a configuration change
+// helps.
 func (e *APIError) Temporary() bool {
+	if errors.Is(e.cause, ErrAddressDenied) {
+		return false
+	}
 	switch e.kind {
 	case ErrRateLimited, ErrServerError, ErrUnavailable:
 		return true

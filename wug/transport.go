@@ -149,7 +149,8 @@ func (c *Client) transportError(ctx context.Context, req request, err error) err
 // statusError turns a non-2xx answer into an *APIError.
 func (c *Client) statusError(req request, resp *http.Response, body []byte) error {
 	code, message := parseErrorBody(body)
-	if message == "" && code == "" {
+	fromBody := code != "" || message != ""
+	if !fromBody {
 		message = strings.TrimPrefix(c.snippet(req, body), ": ")
 	}
 	if message == "" {
@@ -163,7 +164,7 @@ func (c *Client) statusError(req request, resp *http.Response, body []byte) erro
 		}
 	}
 	e := c.newError(req, kind, resp.StatusCode, message, nil)
-	e.Code = code
+	e.Code, e.FromErrorBody = code, fromBody
 	if kind == ErrRateLimited {
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}

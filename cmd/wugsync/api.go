@@ -75,19 +75,21 @@ Needs WUGSYNC_REDIS_URL, WUGSYNC_API_TOKEN and a migrated database (run
 // newAPIHandler builds the HTTP API of a process on its shared services,
 // with the API tokens of its configuration.
 func newAPIHandler(svc *process.Services) (*api.Server, error) {
+	deny := process.ConnectionDeny(svc.Config)
 	server, err := api.New(api.Params{
-		DB:            svc.DB,
-		Redis:         svc.Redis.Client,
-		RedisOpt:      svc.Redis.ConnOpt,
-		Enqueuer:      svc.Enqueuer,
-		Sealer:        svc.Sealer,
-		APITokens:     svc.Config.APITokens,
-		WebhookSecret: svc.Config.WebhookSecret,
-		MetricsToken:  svc.Config.MetricsToken,
-		Registry:      svc.Registry,
-		Log:           svc.Log.WithField("component", "api"),
-		Dashboard:     dashboard.Handler(),
-		Now:           time.Now,
+		DB:             svc.DB,
+		Redis:          svc.Redis.Client,
+		RedisOpt:       svc.Redis.ConnOpt,
+		Enqueuer:       svc.Enqueuer,
+		Sealer:         svc.Sealer,
+		APITokens:      svc.Config.APITokens,
+		WebhookSecret:  svc.Config.WebhookSecret,
+		MetricsToken:   svc.Config.MetricsToken,
+		ConnectionDeny: &deny,
+		Registry:       svc.Registry,
+		Log:            svc.Log.WithField("component", "api"),
+		Dashboard:      dashboard.Handler(),
+		Now:            time.Now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the API: %w", err)

@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/internal/process"
 	"github.com/wugsync/wugsync/models"
 )
 
@@ -24,7 +25,7 @@ func newMigrateCommand() *cobra.Command {
 				return err
 			}
 			defer models.Close(db)
-			result, err := models.Migrate(cmd.Context(), db)
+			result, err := models.Migrate(cmd.Context(), db, process.MigrationKey(cfg))
 			if err != nil {
 				return err
 			}

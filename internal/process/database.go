@@ -48,13 +48,14 @@ func OpenMigratedDatabase(ctx context.Context, databaseURL string) (*gorm.DB, er
 }
 
 // OpenAndMigrateDatabase opens the database and applies pending migrations,
-// as the all-in-one modes do at start.
-func OpenAndMigrateDatabase(ctx context.Context, databaseURL string, log *logrus.Entry) (*gorm.DB, error) {
+// as the all-in-one modes do at start. opts give the migrations that
+// re-encrypt stored passwords their key (models.WithSealer).
+func OpenAndMigrateDatabase(ctx context.Context, databaseURL string, log *logrus.Entry, opts ...models.MigrateOption) (*gorm.DB, error) {
 	db, err := models.Open(ctx, databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	result, err := models.Migrate(ctx, db)
+	result, err := models.Migrate(ctx, db, opts...)
 	if err != nil {
 		_ = models.Close(db)
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/wug"
 )
 
 // Options say which shared parts a role needs and where they may come from.
@@ -52,6 +53,9 @@ type Services struct {
 // opened is closed again.
 func Open(ctx context.Context, cfg config.Config, log *logrus.Entry, opts Options) (_ *Services, err error) {
 	s := &Services{Config: cfg, Log: log}
+	// Every WUG client of the process (the workers', the connection
+	// test's) refuses the addresses of WUGSYNC_CONNECTION_DENY.
+	wug.SetDefaultDenyList(ConnectionDeny(cfg))
 	defer func() {
 		if err != nil {
 			_ = s.Close()
@@ -131,7 +135,7 @@ func openDatabase(ctx context.Context, cfg config.Config, log *logrus.Entry, mig
 		dbLog.Info("using the default SQLite database " + config.DefaultDatabaseURL + " (" + config.EnvDatabaseURL + " names another)")
 	}
 	if migrate {
-		return OpenAndMigrateDatabase(ctx, cfg.DatabaseURL, dbLog)
+		return OpenAndMigrateDatabase(ctx, cfg.DatabaseURL, dbLog, MigrationKey(cfg))
 	}
 	db, err := OpenMigratedDatabase(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -139,6 +143,21 @@ func openDatabase(ctx context.Context, cfg config.Config, log *logrus.Entry, mig
 	}
 	dbLog.Info("database schema is current")
 	return db, nil
+}
+
+// ConnectionDeny is the WUG deny list of cfg; a Config built without
+// Load (nil list) gets the default one.
+func ConnectionDeny(cfg config.Config) wug.DenyList {
+	if cfg.ConnectionDeny == nil {
+		return wug.DefaultDenyList()
+	}
+	return wug.NewDenyList(cfg.ConnectionDeny)
+}
+
+// MigrationKey hands the password key to the migrations that re-encrypt
+// stored passwords; it is loaded only if one needs it.
+func MigrationKey(cfg config.Config) models.MigrateOption {
+	return models.WithSealer(func() (*models.Sealer, error) { return models.LoadSealer(cfg) })
 }
 
 func loadSealer(cfg config.Config, log *logrus.Entry) (*models.Sealer, error) {
