@@ -182,13 +182,17 @@ func TestNegativeMaxRetriesDisablesRetries(t *testing.T) {
 
 func TestAttemptTimeoutIsRetriedThenReported(t *testing.T) {
 	t.Parallel()
+	// The limiter counts attempts on the client's side: under load a
+	// 20 ms attempt may time out before its request reaches the server.
+	lim := &countingLimiter{}
 	b := setup(t, netboxsim.Options{Devices: 5, Faults: []netboxsim.FaultRule{{PathPrefix: "/api/", Hang: true}}},
-		func(c *netbox.Config) { c.Timeout, c.MaxRetries = 20*time.Millisecond, 1 })
+		func(c *netbox.Config) { c.Timeout, c.MaxRetries, c.Limiter = 20*time.Millisecond, 1, lim })
 	_, err := b.client.Status(context.Background())
 	require.ErrorIs(t, err, netbox.ErrServer)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Contains(t, err.Error(), "timed out")
-	require.Equal(t, 2, b.sim.RequestCount("GET", "/api/status/"))
+	require.Equal(t, 2, lim.acquired, "one retry after the first timeout")
+	require.Equal(t, 2, lim.released)
 }
 
 func TestCancelledContextStopsWithoutRetry(t *testing.T) {

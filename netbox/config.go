@@ -1,6 +1,7 @@
 package netbox
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -87,6 +88,17 @@ type Config struct {
 	Logger logrus.FieldLogger
 	// UserAgent is sent on every request. Default "wugsync-netbox-client".
 	UserAgent string
+	// Limiter gates every HTTP attempt, retries included, so that a caller
+	// can hold all processes to one request rate per NetBox. Nil means no
+	// limit.
+	Limiter Limiter
+}
+
+// Limiter gates the requests a Client sends, like the WUG client's: Acquire
+// blocks until the request may go and returns a release func called when the
+// exchange is over. An error from Acquire fails the request, wrapped with %w.
+type Limiter interface {
+	Acquire(ctx context.Context, op string) (release func(), err error)
 }
 
 // settings is a validated Config with defaults applied.
@@ -102,6 +114,7 @@ type settings struct {
 	httpClient   *http.Client
 	log          logrus.FieldLogger
 	userAgent    string
+	limiter      Limiter
 }
 
 func (cfg Config) settings() (settings, error) {
@@ -124,6 +137,7 @@ func (cfg Config) settings() (settings, error) {
 		paging:       cfg.Paging,
 		log:          cfg.Logger,
 		userAgent:    cfg.UserAgent,
+		limiter:      cfg.Limiter,
 	}
 	switch {
 	case s.maxRetries == 0:

@@ -8,10 +8,9 @@ import (
 	"time"
 )
 
-// DeviceFilter selects devices (and, with the same parameters, virtual
-// machines). Slices hold several values, which NetBox ORs, except Tags,
-// which NetBox ANDs: a device must carry every listed tag. Empty fields do
-// not filter.
+// DeviceFilter selects devices and, with the same fields, virtual machines.
+// Slices hold several values, which NetBox ORs, except Tags, which NetBox
+// ANDs: an object must carry every listed tag. Empty fields do not filter.
 type DeviceFilter struct {
 	IDs   []int
 	Names []string
@@ -23,7 +22,21 @@ type DeviceFilter struct {
 	Tags      []string
 	Platforms []string
 	Tenants   []string
-	// HasPrimaryIP keeps only devices with (true) or without (false) a
+	// SiteIDs, RoleIDs, PlatformIDs and TenantIDs are NetBox ids; they are
+	// ORed with the slugs of the same relation.
+	SiteIDs     []int
+	RoleIDs     []int
+	PlatformIDs []int
+	TenantIDs   []int
+	// ClusterIDs keeps objects in these clusters (devices and VMs).
+	ClusterIDs []int
+	// Clusters keeps VMs in the clusters of these names. NetBox has no
+	// cluster name filter for devices, so listing devices with it fails
+	// with a *FilterError; resolve names with ListClusters instead.
+	Clusters []string
+	// ExcludeTags drops objects carrying any of these tag slugs (tag__n).
+	ExcludeTags []string
+	// HasPrimaryIP keeps only objects with (true) or without (false) a
 	// primary IPv4 or IPv6 address.
 	HasPrimaryIP *bool
 	// Query is NetBox's fuzzy "q" search.
@@ -34,17 +47,34 @@ type DeviceFilter struct {
 	LastUpdatedGTE time.Time
 }
 
-// values encodes the filter as NetBox query parameters, repeating a
-// parameter for several values (NetBox does not split commas). It rejects
-// empty and non-positive values here, with the same FilterError NetBox's 400
-// would produce.
-func (f DeviceFilter) values() (url.Values, error) {
+// values encodes the filter as NetBox query parameters for kind k,
+// repeating a parameter for several values (NetBox does not split commas).
+// It rejects empty and non-positive values here, with the same FilterError
+// NetBox's 400 would produce.
+func (f DeviceFilter) values(k objectKind) (url.Values, error) {
 	q := url.Values{}
-	for _, id := range f.IDs {
-		if id <= 0 {
-			return nil, &FilterError{Filter: "id", Value: strconv.Itoa(id), Message: "ids are positive integers"}
+	ints := []struct {
+		param  string
+		values []int
+	}{
+		{"id", f.IDs},
+		{"site_id", f.SiteIDs},
+		{"role_id", f.RoleIDs},
+		{"platform_id", f.PlatformIDs},
+		{"tenant_id", f.TenantIDs},
+		{"cluster_id", f.ClusterIDs},
+	}
+	for _, l := range ints {
+		for _, id := range l.values {
+			if id <= 0 {
+				return nil, &FilterError{Filter: l.param, Value: strconv.Itoa(id), Message: "ids are positive integers"}
+			}
+			q.Add(l.param, strconv.Itoa(id))
 		}
-		q.Add("id", strconv.Itoa(id))
+	}
+	if len(f.Clusters) > 0 && !k.clusterNames {
+		return nil, &FilterError{Filter: "cluster", Value: strings.Join(f.Clusters, ","),
+			Message: "NetBox filters " + k.noun + " by cluster id only"}
 	}
 	lists := []struct {
 		param  string
@@ -55,8 +85,10 @@ func (f DeviceFilter) values() (url.Values, error) {
 		{"site", f.Sites},
 		{"role", f.Roles},
 		{"tag", f.Tags},
+		{"tag__n", f.ExcludeTags},
 		{"platform", f.Platforms},
 		{"tenant", f.Tenants},
+		{"cluster", f.Clusters},
 	}
 	for _, l := range lists {
 		for _, v := range l.values {

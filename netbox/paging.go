@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -120,11 +121,7 @@ func listError(c *Client, err error, q url.Values) error {
 	if json.Unmarshal(bad.body, &fields) != nil || len(fields) == 0 {
 		return bad.apiErr
 	}
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(fields))
 	var errs []error
 	for _, k := range keys {
 		if k == "detail" {

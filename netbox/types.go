@@ -3,6 +3,7 @@ package netbox
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,13 +149,31 @@ func (d Device) DisplayName() string {
 }
 
 // HasTag reports whether the device carries the tag with this slug.
-func (d Device) HasTag(slug string) bool {
-	for _, t := range d.Tags {
+func (d Device) HasTag(slug string) bool { return hasTag(d.Tags, slug) }
+
+// TagSlugs returns the device's tag slugs, sorted.
+func (d Device) TagSlugs() []string { return tagSlugs(d.Tags) }
+
+func hasTag(tags []Tag, slug string) bool {
+	for _, t := range tags {
 		if t.Slug == slug {
 			return true
 		}
 	}
 	return false
+}
+
+// tagSlugs returns the slugs sorted. Tags decoded from a webhook snapshot
+// carry only names and are left out.
+func tagSlugs(tags []Tag) []string {
+	out := make([]string, 0, len(tags))
+	for _, t := range tags {
+		if t.Slug != "" {
+			out = append(out, t.Slug)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // AssignedObject is the nested object an IP address is assigned to: an
@@ -241,6 +260,24 @@ type VirtualMachine struct {
 	Created      time.Time      `json:"created"`
 	LastUpdated  time.Time      `json:"last_updated"`
 }
+
+// DisplayName is the VM's name, else NetBox's display string, else
+// "vm-<id>".
+func (vm VirtualMachine) DisplayName() string {
+	if strings.TrimSpace(vm.Name) != "" {
+		return vm.Name
+	}
+	if strings.TrimSpace(vm.Display) != "" {
+		return vm.Display
+	}
+	return "vm-" + strconv.Itoa(vm.ID)
+}
+
+// HasTag reports whether the VM carries the tag with this slug.
+func (vm VirtualMachine) HasTag(slug string) bool { return hasTag(vm.Tags, slug) }
+
+// TagSlugs returns the VM's tag slugs, sorted.
+func (vm VirtualMachine) TagSlugs() []string { return tagSlugs(vm.Tags) }
 
 // Site is a dcim.site with its region, which the nested site inside a device
 // lacks. The exporter lists sites once to build "{region}/{site}" paths.

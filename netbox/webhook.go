@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -250,4 +252,51 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…(" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// ChangedFields compares an "updated" event's prechange and postchange
+// snapshots and returns the keys whose values differ, sorted, with custom
+// fields named "custom_fields.<name>". last_updated is ignored: NetBox
+// leaves it out of the prechange snapshot (CHANGELOG_SKIP_EMPTY_CHANGES).
+// ok is false when the event does not carry both snapshots (a creation, a
+// deletion, or a NetBox that sends none), so nothing can be concluded.
+//
+// An event whose only change is "custom_fields.wug_device_id" is the echo of
+// wugsync's own write-back.
+func (e WebhookEvent) ChangedFields() (changed []string, ok bool, err error) {
+	if len(e.Snapshots.Prechange) == 0 || len(e.Snapshots.Postchange) == 0 {
+		return nil, false, nil
+	}
+	var pre, post map[string]any
+	if err := json.Unmarshal(e.Snapshots.Prechange, &pre); err != nil {
+		return nil, false, fmt.Errorf("%w: \"snapshots.prechange\": %v", ErrWebhookPayload, err)
+	}
+	if err := json.Unmarshal(e.Snapshots.Postchange, &post); err != nil {
+		return nil, false, fmt.Errorf("%w: \"snapshots.postchange\": %v", ErrWebhookPayload, err)
+	}
+	changed = diffKeys(pre, post, "", map[string]bool{"last_updated": true})
+	preCF, _ := pre["custom_fields"].(map[string]any)
+	postCF, _ := post["custom_fields"].(map[string]any)
+	if !reflect.DeepEqual(pre["custom_fields"], post["custom_fields"]) {
+		changed = slices.DeleteFunc(changed, func(k string) bool { return k == "custom_fields" })
+		changed = append(changed, diffKeys(preCF, postCF, "custom_fields.", nil)...)
+	}
+	slices.Sort(changed)
+	return changed, true, nil
+}
+
+// diffKeys lists the keys of a and b whose values differ, prefixed.
+func diffKeys(a, b map[string]any, prefix string, ignore map[string]bool) []string {
+	var out []string
+	for k, av := range a {
+		if bv, ok := b[k]; (!ok || !reflect.DeepEqual(av, bv)) && !ignore[k] {
+			out = append(out, prefix+k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok && !ignore[k] {
+			out = append(out, prefix+k)
+		}
+	}
+	return out
 }

@@ -242,3 +242,78 @@ func TestWebhookBodyEscapesLikePython(t *testing.T) {
 	require.NotNil(t, d.Name)
 	_ = context.Background()
 }
+
+// recorder is a webhook receiver that keeps the bodies.
+type recorder struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got [][]byte
+}
+
+func newRecorder(t *testing.T) *recorder {
+	t.Helper()
+	r := &recorder{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		r.got = append(r.got, body)
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *recorder) url() string { return r.srv.URL }
+
+func (r *recorder) bodies() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]byte(nil), r.got...)
+}
+
+func TestChangedFieldsRecognisesTheWriteBackEcho(t *testing.T) {
+	t.Parallel()
+	for _, version := range []string{netboxsim.Version42, netboxsim.Version44, netboxsim.Version45} {
+		r := newRecorder(t)
+		b := setup(t, netboxsim.Options{Version: version, Devices: 20, WebhookURL: r.url(), WebhookSync: true}, nil)
+		ctx := context.Background()
+		_, err := b.client.UpdateCustomFields(ctx, netbox.ObjectTypeDevice, []netbox.CustomFieldUpdate{cfUpdate(3, "803")})
+		require.NoError(t, err)
+		_, err = b.sim.UpdateDevice(4, func(d *netboxsim.Device) {
+			d.Status = "offline"
+			d.CustomFields["wug_device_id"] = "804"
+		})
+		require.NoError(t, err)
+		_, err = b.sim.UpdateDevice(5, func(*netboxsim.Device) {})
+		require.NoError(t, err)
+
+		bodies := r.bodies()
+		require.Len(t, bodies, 3, version)
+		want := [][]string{{"custom_fields.wug_device_id"}, {"custom_fields.wug_device_id", "status"}, nil}
+		for i, body := range bodies {
+			ev, err := netbox.ParseWebhook(body)
+			require.NoError(t, err)
+			changed, ok, err := ev.ChangedFields()
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.Equal(t, want[i], changed, "%s event %d", version, i)
+		}
+	}
+}
+
+func TestChangedFieldsNeedsBothSnapshots(t *testing.T) {
+	t.Parallel()
+	ev, err := netbox.ParseWebhook([]byte(`{"event": "created", "object_type": "dcim.device", "data": {"id": 1},
+		"snapshots": {"prechange": null, "postchange": {"name": "x"}}}`))
+	require.NoError(t, err)
+	changed, ok, err := ev.ChangedFields()
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.Nil(t, changed)
+
+	ev, err = netbox.ParseWebhook([]byte(`{"event": "updated", "object_type": "dcim.device", "data": {"id": 1},
+		"snapshots": {"prechange": {"custom_fields": {"a": 1}}, "postchange": [1]}}`))
+	require.NoError(t, err)
+	_, _, err = ev.ChangedFields()
+	require.ErrorIs(t, err, netbox.ErrWebhookPayload)
+}

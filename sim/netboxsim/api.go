@@ -254,3 +254,38 @@ func (s *Server) ensureInterface(deviceID int) int {
 	st.invalidate()
 	return iface.ID
 }
+
+// CustomFields returns a copy of every custom field, in id order.
+func (s *Server) CustomFields() []CustomField {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return derefAll(s.st.customFields.all(), CustomField.clone)
+}
+
+// CustomLinks returns a copy of every custom link, in id order.
+func (s *Server) CustomLinks() []CustomLink {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return derefAll(s.st.customLinks.all(), CustomLink.clone)
+}
+
+// JournalEntries returns a copy of every journal entry, in id order.
+func (s *Server) JournalEntries() []JournalEntry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return derefAll(s.st.journal.all(), JournalEntry.clone)
+}
+
+// Webhooks returns a copy of every webhook, in id order.
+func (s *Server) Webhooks() []Webhook {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return derefAll(s.st.webhooks.all(), Webhook.clone)
+}
+
+// EventRules returns a copy of every event rule, in id order.
+func (s *Server) EventRules() []EventRule {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return derefAll(s.st.eventRules.all(), EventRule.clone)
+}

@@ -10,6 +10,14 @@ type tokenInfo struct {
 	username string
 	write    bool
 	expired  bool
+	// perms are the user's permissions; nil means a superuser's (all).
+	perms map[string]bool
+}
+
+// can reports whether the token's user holds permission, e.g.
+// "dcim.change_device".
+func (t tokenInfo) can(permission string) bool {
+	return t.perms == nil || t.perms[permission]
 }
 
 func buildTokens(opts Options, p profile) map[string]tokenInfo {
@@ -26,6 +34,13 @@ func buildTokens(opts Options, p profile) map[string]tokenInfo {
 	}
 	for _, t := range opts.ReadOnlyTokens {
 		tokens[t] = tokenInfo{username: opts.Username}
+	}
+	for t, perms := range opts.TokenPermissions {
+		granted := make(map[string]bool, len(perms))
+		for _, p := range perms {
+			granted[p] = true
+		}
+		tokens[t] = tokenInfo{username: opts.Username, write: true, perms: granted}
 	}
 	for _, t := range opts.ExpiredTokens {
 		tokens[t] = tokenInfo{username: opts.Username, expired: true}

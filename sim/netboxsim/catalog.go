@@ -160,14 +160,17 @@ var tagDefs = []struct{ name, slug, color string }{
 	{"no-monitoring", "no-monitoring", "9e9e9e"},
 }
 
+// customFieldDefs are the generated custom fields. wug_device_id is the
+// text field wugsync's write-back fills (empty until then); the rest are
+// device fields real inventories carry, monitoring_profile on VMs too.
 var customFieldDefs = []CustomField{
-	{Name: "wug_device_id", Type: "integer"},
-	{Name: "monitoring_profile", Type: "select"},
-	{Name: "snmp_enabled", Type: "boolean"},
-	{Name: "support_contract_end", Type: "date"},
-	{Name: "service_tags", Type: "multiselect"},
-	{Name: "owner_team", Type: "text"},
-	{Name: "extra_data", Type: "json"},
+	{ID: 1, Name: "wug_device_id", Type: "text", Label: "WUG device ID", ObjectTypes: []string{"dcim.device", "virtualization.virtualmachine"}},
+	{ID: 2, Name: "monitoring_profile", Type: "select", ObjectTypes: []string{"dcim.device", "virtualization.virtualmachine"}},
+	{ID: 3, Name: "snmp_enabled", Type: "boolean", ObjectTypes: []string{"dcim.device"}},
+	{ID: 4, Name: "support_contract_end", Type: "date", ObjectTypes: []string{"dcim.device"}},
+	{ID: 5, Name: "service_tags", Type: "multiselect", ObjectTypes: []string{"dcim.device"}},
+	{ID: 6, Name: "owner_team", Type: "text", ObjectTypes: []string{"dcim.device"}},
+	{ID: 7, Name: "extra_data", Type: "json", ObjectTypes: []string{"dcim.device"}},
 }
 
 // nonASCIIWords are location words real networks put in device names.

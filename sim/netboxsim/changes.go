@@ -69,15 +69,6 @@ func (rc renderCtx) objectChange(id int, mode renderMode) (obj, bool) {
 	if mode.brief {
 		return obj{{"id", c.id}, {"url", url}, {"display", display}}, true
 	}
-	var changed any
-	switch c.objectType {
-	case "dcim.device":
-		changed = rc.nestedDevice(c.objectID)
-	case "ipam.ipaddress":
-		changed = rc.nestedIP(c.objectID)
-	case "dcim.site":
-		changed = rc.nestedSite(c.objectID)
-	}
 	return obj{
 		{"id", c.id},
 		{"url", url},
@@ -90,7 +81,7 @@ func (rc renderCtx) objectChange(id int, mode renderMode) (obj, bool) {
 		{"action", obj{{"value", c.action}, {"label", actionLabels[c.action]}}},
 		{"changed_object_type", c.objectType},
 		{"changed_object_id", c.objectID},
-		{"changed_object", changed},
+		{"changed_object", rc.nestedObject(c.objectType, c.objectID)},
 		{"message", ""},
 		{"prechange_data", c.pre},
 		{"postchange_data", c.post},

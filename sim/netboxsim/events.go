@@ -44,6 +44,33 @@ type tx struct {
 	requestID string
 	events    []*event
 	byKey     map[string]*event
+	// undo restores rows a rollback discards, newest last.
+	undo []func()
+}
+
+// savepoint marks where a rollback returns to.
+type savepoint struct{ undo, changes int }
+
+func (t *tx) savepoint() savepoint {
+	return savepoint{undo: len(t.undo), changes: len(t.s.st.changes)}
+}
+
+// onRollback registers how to restore a row this transaction changed.
+func (t *tx) onRollback(fn func()) { t.undo = append(t.undo, fn) }
+
+// rollbackTo undoes the row changes and change-log rows made since sp, as
+// the database transaction of a failed bulk request does. The events
+// already queued stay queued: NetBox's REST API does not clear its
+// in-memory event queue when a bulk update fails (only the UI's bulk views
+// send clear_events), so the objects saved before the failing one still
+// get their webhooks, describing changes that were rolled back.
+func (t *tx) rollbackTo(sp savepoint) {
+	for i := len(t.undo) - 1; i >= sp.undo; i-- {
+		t.undo[i]()
+	}
+	t.undo = t.undo[:sp.undo]
+	t.s.st.changes = t.s.st.changes[:sp.changes]
+	t.s.st.invalidate()
 }
 
 func (s *Server) begin(username, requestID string) *tx {
@@ -80,12 +107,16 @@ func (t *tx) record(objectType string, id int, action string, repr string, pre, 
 func (t *tx) commit() func() {
 	t.s.st.invalidate()
 	var bodies []pendingDelivery
-	if t.s.hooks.enabled() {
+	if len(t.events) > 0 {
+		targets := t.s.hookTargets()
 		for _, ev := range t.events {
-			if !t.s.hooks.subscribed(ev.objectType) {
-				continue
+			for _, tg := range targets {
+				if tg.wants(ev) {
+					d := t.s.webhookBody(ev, t.username, t.requestID)
+					d.target = tg
+					bodies = append(bodies, d)
+				}
 			}
-			bodies = append(bodies, t.s.webhookBody(ev, t.username, t.requestID))
 		}
 	}
 	return func() { t.s.hooks.enqueue(bodies) }
@@ -164,12 +195,8 @@ func (st *store) deviceSnapshot(d *Device, pre bool) any {
 	if !pre {
 		o = append(o, kv{"last_updated", snapTime(d.LastUpdated)})
 	}
-	cf := obj{}
-	for _, def := range st.customFields {
-		cf = append(cf, kv{def.Name, d.CustomFields[def.Name]})
-	}
 	return append(o,
-		kv{"custom_fields", cf},
+		kv{"custom_fields", st.cfValues("dcim.device", d.CustomFields)},
 		kv{"description", d.Description},
 		kv{"comments", d.Comments},
 		kv{"local_context_data", nil},

@@ -124,7 +124,7 @@ func (s *Server) queryDevices(q url.Values) ([]int, fieldErrors) {
 	if term := strings.ToLower(strings.TrimSpace(q.Get("q"))); term != "" {
 		add(func(d *Device) bool { return s.deviceMatchesSearch(d, term) })
 	}
-	add(customFieldFilter(p, st.customFields, func(d *Device) map[string]any { return d.CustomFields }))
+	add(customFieldFilter(p, st.cfDefs("dcim.device"), func(d *Device) map[string]any { return d.CustomFields }))
 	if !p.errs.empty() {
 		return nil, p.errs
 	}
@@ -243,9 +243,9 @@ func (s *Server) tagFilter(p *qparser, tagsOf func(*Device) []string) func(*Devi
 
 // customFieldFilter adds cf_<name>=value. Text fields match loosely
 // (icontains, NetBox's default filter logic); other types exactly.
-func customFieldFilter[T any](p *qparser, defs []CustomField, values func(*T) map[string]any) func(*T) bool {
+func customFieldFilter[T any](p *qparser, defs []*CustomField, values func(*T) map[string]any) func(*T) bool {
 	type cond struct {
-		def  CustomField
+		def  *CustomField
 		want []string
 	}
 	var conds []cond
@@ -508,7 +508,9 @@ func (s *Server) queryVMs(q url.Values) ([]int, fieldErrors) {
 		relation(p, "role", &st.roles, func(r *Role) string { return r.Slug }, func(d *Device) int { return d.RoleID }),
 		relation(p, "platform", &st.platforms, func(r *Platform) string { return r.Slug }, func(d *Device) int { return d.PlatformID }),
 		relation(p, "tenant", &st.tenants, func(r *Tenant) string { return r.Slug }, func(d *Device) int { return d.TenantID }),
-		relation(p, "cluster", &st.clusters, nil, func(d *Device) int { return d.ClusterID }),
+		// VMs filter clusters by name too (to_field_name='name'); devices
+		// by id only.
+		relation(p, "cluster", &st.clusters, func(r *Cluster) string { return r.Name }, func(d *Device) int { return d.ClusterID }),
 		s.regionFilter(p, func(d *Device) int { return d.SiteID }),
 		s.tagFilter(p, func(d *Device) []string { return d.Tags }),
 	} {
@@ -525,7 +527,7 @@ func (s *Server) queryVMs(q url.Values) ([]int, fieldErrors) {
 	if term := strings.ToLower(strings.TrimSpace(q.Get("q"))); term != "" {
 		add(func(vm *VirtualMachine) bool { return strings.Contains(strings.ToLower(vm.Name), term) })
 	}
-	add(customFieldFilter(p, st.customFields, func(vm *VirtualMachine) map[string]any { return vm.CustomFields }))
+	add(customFieldFilter(p, st.cfDefs("virtualization.virtualmachine"), func(vm *VirtualMachine) map[string]any { return vm.CustomFields }))
 	if !p.errs.empty() {
 		return nil, p.errs
 	}

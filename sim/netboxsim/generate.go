@@ -144,7 +144,7 @@ func (g *generator) catalog() {
 		inv.Tags = append(inv.Tags, Tag{ID: i + 1, Name: t.name, Slug: t.slug, Color: t.color})
 	}
 	inv.VRFs = []VRF{{ID: 1, Name: "lab", RD: "65000:999"}}
-	inv.CustomFields = append([]CustomField(nil), customFieldDefs...)
+	inv.CustomFields = cloneAll(customFieldDefs, CustomField.clone)
 	for i, r := range regionDefs {
 		created, updated := g.timestamps()
 		inv.Regions = append(inv.Regions, Region{ID: i + 1, Name: r.name, Slug: r.slug, Created: created, LastUpdated: updated})

@@ -90,3 +90,8 @@ func (a answer) ids(t *testing.T) []int {
 func (a answer) count() int { return int(a.body["count"].(float64)) }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func decodeJSON(t *testing.T, raw []byte, out any) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal(raw, out), string(raw))
+}

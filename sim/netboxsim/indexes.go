@@ -17,6 +17,9 @@ type indexes struct {
 	siteVMs          map[int]int
 	regionSites      map[int]int
 
+	// cfDefs are the custom fields per object type, in NetBox's order.
+	cfDefs map[string][]*CustomField
+
 	// nameOrder is the device ids in NetBox's default ordering, built on
 	// first use because sorting is the expensive part.
 	nameOrder []int

@@ -16,15 +16,26 @@ type resource struct {
 	query func(s *Server, q url.Values) ([]int, fieldErrors)
 	// render renders one row, false when the id does not exist.
 	render func(rc renderCtx, id int, mode renderMode) (obj, bool)
+	// create serves POST of one object or a list of them.
 	create func(s *Server, req *apiRequest)
 	update func(s *Server, req *apiRequest, id int, partial bool)
-	remove func(s *Server, req *apiRequest, id int)
+	// bulkUpdate serves PATCH (partial) and PUT on the list endpoint.
+	bulkUpdate func(s *Server, req *apiRequest, partial bool)
+	remove     func(s *Server, req *apiRequest, id int)
+	// bulkRemove serves DELETE on the list endpoint.
+	bulkRemove func(s *Server, req *apiRequest)
 }
 
 func (res resource) allow(detail bool) string {
 	methods := []string{"GET", "HEAD", "OPTIONS"}
 	if !detail && res.create != nil {
 		methods = append(methods, "POST")
+	}
+	if !detail && res.bulkUpdate != nil {
+		methods = append(methods, "PUT", "PATCH")
+	}
+	if !detail && res.bulkRemove != nil {
+		methods = append(methods, "DELETE")
 	}
 	if detail && res.update != nil {
 		methods = append(methods, "PUT", "PATCH")
@@ -105,8 +116,9 @@ func (s *Server) shapingOf(r *http.Request) shaping {
 	sh := shaping{mode: renderMode{configContext: !strings.Contains(q.Get("exclude"), "config_context")}}
 	if f := q.Get("fields"); f != "" {
 		sh.fields = csvSet(f)
-	} else if q.Get("brief") != "" {
-		// Any non-empty value turns brief on, even "false".
+	} else if q.Get("brief") != "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		// Any non-empty value turns brief on, even "false"; writes never
+		// answer in brief form.
 		sh.mode = renderMode{brief: true}
 	}
 	if o := q.Get("omit"); o != "" && s.profile.v2Tokens && sh.fields == nil {
@@ -191,20 +203,11 @@ func (s *Server) resources() map[string]resource {
 }
 
 var resourceTable = map[string]resource{
-	"dcim/devices": {
+	"dcim/devices": deviceKind.resource(resource{
 		modelName: "Device",
 		query:     (*Server).queryDevices,
-		render: func(rc renderCtx, id int, m renderMode) (obj, bool) {
-			d := rc.st.devices.get(id)
-			if d == nil {
-				return nil, false
-			}
-			return rc.device(d, m), true
-		},
-		create: (*Server).restCreateDevice,
-		update: (*Server).restUpdateDevice,
-		remove: (*Server).restDeleteDevice,
-	},
+		render:    deviceKind.renderID,
+	}),
 	"ipam/ip-addresses": {
 		modelName: "IPAddress",
 		query:     (*Server).queryIPAddresses,
@@ -219,17 +222,11 @@ var resourceTable = map[string]resource{
 		update: (*Server).restUpdateIPAddress,
 		remove: (*Server).restDeleteIPAddress,
 	},
-	"virtualization/virtual-machines": {
+	"virtualization/virtual-machines": vmKind.resource(resource{
 		modelName: "VirtualMachine",
 		query:     (*Server).queryVMs,
-		render: func(rc renderCtx, id int, m renderMode) (obj, bool) {
-			vm := rc.st.vms.get(id)
-			if vm == nil {
-				return nil, false
-			}
-			return rc.virtualMachine(vm, m), true
-		},
-	},
+		render:    vmKind.renderID,
+	}),
 	"dcim/sites": {
 		modelName: "Site",
 		query: func(s *Server, q url.Values) ([]int, fieldErrors) {
@@ -307,6 +304,11 @@ var resourceTable = map[string]resource{
 	"extras/tags":             simpleResource("Tag", "extras/tags/", func(st *store) *table[Tag] { return &st.tags }, func(r *Tag) (string, string) { return r.Name, r.Slug }, renderCtx.nestedTag),
 	"ipam/vrfs":               simpleResource("VRF", "ipam/vrfs/", func(st *store) *table[VRF] { return &st.vrfs }, func(r *VRF) (string, string) { return r.Name, "" }, renderCtx.nestedVRF),
 	"virtualization/clusters": simpleResource("Cluster", "virtualization/clusters/", func(st *store) *table[Cluster] { return &st.clusters }, func(r *Cluster) (string, string) { return r.Name, "" }, renderCtx.nestedCluster),
+	"extras/custom-fields":    configResource(customFieldModel),
+	"extras/custom-links":     configResource(customLinkModel),
+	"extras/journal-entries":  configResource(journalEntryModel),
+	"extras/webhooks":         configResource(webhookModel),
+	"extras/event-rules":      configResource(eventRuleModel),
 	"core/object-changes": {
 		modelName: "ObjectChange",
 		query:     (*Server).queryChanges,

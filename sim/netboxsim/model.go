@@ -193,20 +193,111 @@ type VirtualMachine struct {
 	VCPUs        float64
 	MemoryMB     int
 	DiskGB       int
+	Serial       string
 	Description  string
+	Comments     string
 	Tags         []string
 	CustomFields map[string]any
 	Created      time.Time
 	LastUpdated  time.Time
 }
 
-// CustomField defines a custom field on devices (and VMs): every device
-// renders every field, null when unset.
+// CustomField is an extras.customfield: every object of its object types
+// renders it, null when unset.
 type CustomField struct {
+	// ID is assigned when zero.
+	ID   int
 	Name string
-	// Type is NetBox's field type: text, integer, boolean, date, select,
-	// multiselect, json, url.
+	// Type is NetBox's field type: text, longtext, integer, decimal,
+	// boolean, date, datetime, url, json, select, multiselect.
 	Type string
+	// ObjectTypes are the types that carry the field ("dcim.device",
+	// "virtualization.virtualmachine"). Empty means both, for hand-built
+	// inventories.
+	ObjectTypes []string
+	Label       string
+	GroupName   string
+	Description string
+	Required    bool
+	// Default is given to objects that lack a value when the field is
+	// created or gains an object type.
+	Default any
+	// Weight orders fields (with GroupName and Name); 0 means NetBox's 100.
+	Weight          int
+	ValidationRegex string
+	Created         time.Time
+	LastUpdated     time.Time
+}
+
+// CustomLink is an extras.customlink.
+type CustomLink struct {
+	ID          int
+	Name        string
+	ObjectTypes []string
+	Enabled     bool
+	LinkText    string
+	LinkURL     string
+	Weight      int
+	GroupName   string
+	ButtonClass string
+	NewWindow   bool
+	Created     time.Time
+	LastUpdated time.Time
+}
+
+// JournalEntry is an extras.journalentry on a device or VM.
+type JournalEntry struct {
+	ID int
+	// ObjectType and ObjectID are the assigned object, e.g. "dcim.device", 42.
+	ObjectType string
+	ObjectID   int
+	// Kind is info, success, warning or danger.
+	Kind        string
+	Comments    string
+	CreatedBy   string
+	Tags        []string
+	Created     time.Time
+	LastUpdated time.Time
+}
+
+// Webhook is an extras.webhook: where an event rule sends its events.
+type Webhook struct {
+	ID                int
+	Name              string
+	Description       string
+	PayloadURL        string
+	HTTPMethod        string
+	HTTPContentType   string
+	AdditionalHeaders string
+	BodyTemplate      string
+	Secret            string
+	SSLVerification   bool
+	CAFilePath        *string
+	Created           time.Time
+	LastUpdated       time.Time
+}
+
+// EventRule is an extras.eventrule. An enabled rule whose action is a
+// webhook makes the simulator deliver matching events to that webhook, as
+// NetBox's RQ worker would. Conditions are stored but not evaluated: every
+// event of the rule's object and event types matches.
+type EventRule struct {
+	ID          int
+	Name        string
+	Description string
+	ObjectTypes []string
+	Enabled     bool
+	// EventTypes are object_created, object_updated, object_deleted (and
+	// the job events, which the simulator never raises).
+	EventTypes []string
+	Conditions any
+	// ActionType is webhook, script or notification; ActionObjectType and
+	// ActionObjectID name the webhook ("extras.webhook", its id).
+	ActionType       string
+	ActionObjectType string
+	ActionObjectID   int
+	Created          time.Time
+	LastUpdated      time.Time
 }
 
 // Inventory is the whole simulated database. GenerateInventory builds a
@@ -226,6 +317,10 @@ type Inventory struct {
 	Clusters        []Cluster
 	VRFs            []VRF
 	CustomFields    []CustomField
+	CustomLinks     []CustomLink
+	JournalEntries  []JournalEntry
+	Webhooks        []Webhook
+	EventRules      []EventRule
 	Interfaces      []Interface
 	IPAddresses     []IPAddress
 	Devices         []Device
@@ -262,6 +357,35 @@ func (vm VirtualMachine) clone() VirtualMachine {
 	vm.Tags = slices.Clone(vm.Tags)
 	vm.CustomFields = maps.Clone(vm.CustomFields)
 	return vm
+}
+
+func (cf CustomField) clone() CustomField {
+	cf.ObjectTypes = slices.Clone(cf.ObjectTypes)
+	return cf
+}
+
+func (l CustomLink) clone() CustomLink {
+	l.ObjectTypes = slices.Clone(l.ObjectTypes)
+	return l
+}
+
+func (j JournalEntry) clone() JournalEntry {
+	j.Tags = slices.Clone(j.Tags)
+	return j
+}
+
+func (w Webhook) clone() Webhook {
+	if w.CAFilePath != nil {
+		p := *w.CAFilePath
+		w.CAFilePath = &p
+	}
+	return w
+}
+
+func (r EventRule) clone() EventRule {
+	r.ObjectTypes = slices.Clone(r.ObjectTypes)
+	r.EventTypes = slices.Clone(r.EventTypes)
+	return r
 }
 
 // StrPtr returns a pointer to s, for Device.Name and Device.AssetTag.

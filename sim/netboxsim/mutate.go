@@ -59,6 +59,7 @@ func (t *tx) createDevice(d Device) (*Device, fieldErrors) {
 	row := &d
 	st.devices.insert(row)
 	st.invalidate()
+	t.onRollback(func() { st.devices.remove(row.ID); st.invalidate() })
 	t.record("dcim.device", d.ID, actionCreate, st.deviceDisplay(row), nil, st.deviceSnapshot(row, false), t.s.eventCtx().device(row, renderMode{}))
 	return row, fieldErrors{}
 }
@@ -77,6 +78,8 @@ func (t *tx) updateDevice(id int, fn func(*Device)) (*Device, fieldErrors, bool)
 	}
 	pre := st.deviceSnapshot(cur, true)
 	next.LastUpdated = t.s.now()
+	old := cur.clone()
+	t.onRollback(func() { *cur = old })
 	*cur = next
 	st.invalidate()
 	t.record("dcim.device", id, actionUpdate, st.deviceDisplay(cur), pre, st.deviceSnapshot(cur, false), t.s.eventCtx().device(cur, renderMode{}))
@@ -200,7 +203,7 @@ func (st *store) validateDevice(d *Device) fieldErrors {
 			errs.add("tags", fmt.Sprintf("Related object not found using the provided attributes: {'slug': '%s'}", slug))
 		}
 	}
-	st.validateCustomFields(&errs, d.CustomFields)
+	st.cleanCustomFields(&errs, "dcim.device", d.CustomFields)
 	return errs
 }
 
@@ -220,57 +223,6 @@ func (st *store) validatePrimaryIP(errs *fieldErrors, field string, ipID, family
 	if d := st.deviceOfIP(ip); d == nil || d.ID != deviceID {
 		errs.add(field, fmt.Sprintf("The specified IP address (%s) is not assigned to this device.", ip.Address))
 	}
-}
-
-func (st *store) validateCustomFields(errs *fieldErrors, values map[string]any) {
-	for name, v := range values {
-		var def *CustomField
-		for i := range st.customFields {
-			if st.customFields[i].Name == name {
-				def = &st.customFields[i]
-			}
-		}
-		if def == nil {
-			errs.add("custom_fields", fmt.Sprintf("Unknown field name '%s' in custom field data.", name))
-			continue
-		}
-		if v == nil {
-			continue
-		}
-		if msg := customFieldTypeError(def.Type, v); msg != "" {
-			errs.add("custom_fields", fmt.Sprintf("Invalid value for custom field '%s': %s", name, msg))
-		}
-	}
-}
-
-func customFieldTypeError(typ string, v any) string {
-	switch typ {
-	case "integer":
-		switch n := v.(type) {
-		case int, int64:
-			return ""
-		case float64:
-			if n == float64(int64(n)) {
-				return ""
-			}
-		}
-		return "Value must be an integer."
-	case "boolean":
-		if _, ok := v.(bool); !ok {
-			return "Value must be true or false."
-		}
-	case "text", "url", "select", "date":
-		if _, ok := v.(string); !ok {
-			return "Value must be a string."
-		}
-	case "multiselect":
-		switch v.(type) {
-		case []any, []string:
-		default:
-			return "Value must be a list."
-		}
-	}
-	return ""
 }
 
 func (st *store) siteName(id int) string {
@@ -388,9 +340,9 @@ func (t *tx) updateIP(id int, fn func(*IPAddress)) (*IPAddress, fieldErrors, boo
 	return cur, fieldErrors{}, true
 }
 
-// deleteIP removes an address; a device using it as primary or OOB is saved
-// with the field cleared (ipam/signals.py clear_primary_ip), which bumps its
-// last_updated and fires a device update.
+// deleteIP removes an address; a device or VM using it as primary (or
+// OOB) is saved with the field cleared (ipam/signals.py clear_primary_ip),
+// which bumps its last_updated and fires its update.
 func (t *tx) deleteIP(id int) bool {
 	st := t.s.st
 	ip := st.ips.get(id)
@@ -413,12 +365,16 @@ func (t *tx) deleteIP(id int) bool {
 			})
 		}
 	}
-	for _, vm := range st.vms.rows {
-		if vm.PrimaryIP4ID == id {
-			vm.PrimaryIP4ID = 0
-		}
-		if vm.PrimaryIP6ID == id {
-			vm.PrimaryIP6ID = 0
+	for _, vmID := range append([]int(nil), st.vms.ids...) {
+		if vm := st.vms.rows[vmID]; vm.PrimaryIP4ID == id || vm.PrimaryIP6ID == id {
+			t.updateVM(vmID, func(vm *VirtualMachine) {
+				if vm.PrimaryIP4ID == id {
+					vm.PrimaryIP4ID = 0
+				}
+				if vm.PrimaryIP6ID == id {
+					vm.PrimaryIP6ID = 0
+				}
+			})
 		}
 	}
 	data := t.s.eventCtx().ipAddress(ip, renderMode{})

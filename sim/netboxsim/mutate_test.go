@@ -98,8 +98,8 @@ func TestMutationValidation(t *testing.T) {
 		{"unknown tag", func(d *netboxsim.Device) { d.Tags = append(d.Tags, "nosuch") }, "tags"},
 		{"foreign primary ip", func(d *netboxsim.Device) { d.PrimaryIP4ID = d2.PrimaryIP4ID }, "primary_ip4"},
 		{"v4 as primary_ip6", func(d *netboxsim.Device) { d.PrimaryIP6ID = d1.PrimaryIP4ID }, "primary_ip6"},
-		{"unknown custom field", func(d *netboxsim.Device) { d.CustomFields = map[string]any{"nope": 1} }, "custom_fields"},
-		{"wrong custom field type", func(d *netboxsim.Device) { d.CustomFields = map[string]any{"wug_device_id": "x"} }, "custom_fields"},
+		{"unknown custom field", func(d *netboxsim.Device) { d.CustomFields = map[string]any{"nope": 1} }, "__all__"},
+		{"wrong custom field type", func(d *netboxsim.Device) { d.CustomFields = map[string]any{"wug_device_id": 812} }, "__all__"},
 		{"duplicate name", func(d *netboxsim.Device) {
 			d.Name, d.SiteID, d.TenantID = d2.Name, d2.SiteID, d2.TenantID
 			d.LocationID, d.RackID, d.Position = 0, 0, nil

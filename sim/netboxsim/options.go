@@ -3,6 +3,7 @@ package netboxsim
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -12,11 +13,13 @@ const (
 	// Version42 imitates NetBox 4.1–4.2: no counts or _depth in nested
 	// roles and platforms, webhook bodies with "model" only, Token auth only.
 	Version42 = "4.2"
-	// Version44 imitates NetBox 4.4: nested role/platform counts and _depth,
-	// webhook bodies with both "object_type" and "model". The default.
+	// Version44 imitates NetBox 4.4 (4.4.9): nested role/platform counts
+	// and _depth, webhook bodies with both "object_type" and "model", 400
+	// "Unknown field name" for an unknown custom field. The default.
 	Version44 = "4.4"
 	// Version45 imitates NetBox 4.5: v2 "Bearer nbt_…" tokens, "Invalid v1
-	// token" messages, "owner" on devices, "model" removed from webhooks.
+	// token" messages, "owner" on devices, "model" removed from webhooks,
+	// unknown custom fields dropped silently (as since 4.4.10).
 	Version45 = "4.5"
 )
 
@@ -44,6 +47,12 @@ type Options struct {
 	ReadOnlyTokens []string
 	// ExpiredTokens get 403 "Token expired".
 	ExpiredTokens []string
+	// TokenPermissions are write-enabled tokens of a user who holds only
+	// the listed permissions, by NetBox's names ("dcim.view_device",
+	// "dcim.change_device", "extras.add_journalentry"…); any other request
+	// gets 403 "You do not have permission to perform this action.".
+	// Object-level constraints are not simulated.
+	TokenPermissions map[string][]string
 	// Username owns every token. Default DefaultUsername.
 	Username string
 
@@ -100,7 +109,16 @@ func (o Options) Validate() error {
 	default:
 		return fmt.Errorf("netboxsim: version %q: want %s, %s or %s", o.Version, Version42, Version44, Version45)
 	}
-	for _, group := range [][]string{o.Tokens, o.ReadOnlyTokens, o.ExpiredTokens} {
+	limited := make([]string, 0, len(o.TokenPermissions))
+	for t, perms := range o.TokenPermissions {
+		limited = append(limited, t)
+		for _, p := range perms {
+			if !permissionRE.MatchString(p) {
+				return fmt.Errorf("netboxsim: permission %q: want <app>.<action>_<model>, e.g. dcim.change_device", p)
+			}
+		}
+	}
+	for _, group := range [][]string{o.Tokens, o.ReadOnlyTokens, o.ExpiredTokens, limited} {
 		for _, t := range group {
 			if t == "" || containsSpace(t) {
 				return fmt.Errorf("netboxsim: token %q is empty or contains whitespace", redact(t))
@@ -128,6 +146,8 @@ func (o Options) Validate() error {
 	}
 	return nil
 }
+
+var permissionRE = regexp.MustCompile(`^[a-z_]+\.(view|add|change|delete)_[a-z]+$`)
 
 var knownObjectTypes = []string{"dcim.device", "dcim.site", "ipam.ipaddress", "virtualization.virtualmachine"}
 

@@ -20,6 +20,10 @@ type profile struct {
 	// tagIDFilter and locationSlugFilter exist from 4.3.
 	tagIDFilter        bool
 	locationSlugFilter bool
+	// dropUnknownCustomFields: from 4.4.10 NetBox drops custom field data
+	// for fields it does not know instead of refusing the write with 400
+	// "Unknown field name" (netbox#21049, commit bc26529be).
+	dropUnknownCustomFields bool
 }
 
 func profileFor(version string) profile {
@@ -30,10 +34,12 @@ func profileFor(version string) profile {
 		return profile{
 			version: "4.5", full: "4.5.4", roleDepth: true, nestedCounts: true, owner: true,
 			webhookObjectType: true, v2Tokens: true, tagIDFilter: true, locationSlugFilter: true,
+			dropUnknownCustomFields: true,
 		}
 	default:
+		// 4.4.9 is the last 4.4 release that refuses unknown custom fields.
 		return profile{
-			version: "4.4", full: "4.4.10", roleDepth: true, nestedCounts: true,
+			version: "4.4", full: "4.4.9", roleDepth: true, nestedCounts: true,
 			webhookModel: true, webhookObjectType: true, tagIDFilter: true, locationSlugFilter: true,
 		}
 	}

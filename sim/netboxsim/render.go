@@ -214,6 +214,22 @@ func (rc renderCtx) nestedInterface(id int) any {
 	}
 }
 
+// nestedObject renders a device, VM, site or IP address in brief form by
+// its object type, nil for other types or a missing object.
+func (rc renderCtx) nestedObject(objectType string, id int) any {
+	switch objectType {
+	case "dcim.device":
+		return rc.nestedDevice(id)
+	case "virtualization.virtualmachine":
+		return rc.nestedVM(id)
+	case "dcim.site":
+		return rc.nestedSite(id)
+	case "ipam.ipaddress":
+		return rc.nestedIP(id)
+	}
+	return nil
+}
+
 // tags renders NestedTagSerializer objects, ordered by name like the Tag
 // model.
 func (rc renderCtx) tags(slugs []string) []any {
@@ -233,15 +249,6 @@ func (rc renderCtx) tags(slugs []string) []any {
 		}
 	}
 	return out
-}
-
-// customFields renders every defined field, null when unset.
-func (rc renderCtx) customFields(values map[string]any) obj {
-	o := make(obj, 0, len(rc.st.customFields))
-	for _, cf := range rc.st.customFields {
-		o = append(o, kv{cf.Name, values[cf.Name]})
-	}
-	return o
 }
 
 // --- full forms -----------------------------------------------------------
@@ -307,7 +314,7 @@ func (rc renderCtx) device(d *Device, mode renderMode) obj {
 	o = append(o,
 		kv{"local_context_data", nil},
 		kv{"tags", rc.tags(d.Tags)},
-		kv{"custom_fields", rc.customFields(d.CustomFields)},
+		kv{"custom_fields", rc.st.cfValues("dcim.device", d.CustomFields)},
 		kv{"created", nullTime(d.Created)},
 		kv{"last_updated", nullTime(d.LastUpdated)},
 		kv{"console_port_count", 1},
@@ -392,7 +399,7 @@ func (rc renderCtx) virtualMachine(vm *VirtualMachine, mode renderMode) obj {
 		{"config_template", nil},
 		{"local_context_data", nil},
 		{"tags", rc.tags(vm.Tags)},
-		{"custom_fields", rc.customFields(vm.CustomFields)},
+		{"custom_fields", rc.st.cfValues("virtualization.virtualmachine", vm.CustomFields)},
 	}
 	if mode.configContext {
 		o = append(o, kv{"config_context", obj{}})

@@ -184,7 +184,7 @@ func tagSlugs(errs *fieldErrors, st *store, v any) ([]string, bool) {
 func customFieldsBody(errs *fieldErrors, v any, into map[string]any) (map[string]any, bool) {
 	m, ok := v.(map[string]any)
 	if !ok {
-		errs.add("custom_fields", "Invalid data. Expected a dictionary.")
+		errs.add("custom_fields", "Invalid data format. Custom field data must be passed as a dictionary mapping field names to their values.")
 		return nil, false
 	}
 	out := make(map[string]any, len(into)+len(m))
@@ -329,95 +329,6 @@ func applyDevice(st *store, d *Device, b body) fieldErrors {
 		}
 	}
 	return errs
-}
-
-func (s *Server) restCreateDevice(req *apiRequest) {
-	b, ok := readObject(req)
-	if !ok {
-		return
-	}
-	var created *Device
-	var errs fieldErrors
-	_ = s.mutate(req.user.username, req.requestID, func(t *tx) error {
-		d := Device{Status: "active"}
-		if errs = applyDevice(s.st, &d, b); !errs.empty() {
-			return nil
-		}
-		created, errs = t.createDevice(d)
-		return nil
-	})
-	if !errs.empty() {
-		writeFieldErrors(req.w, errs)
-		return
-	}
-	s.writeDevice(req, http.StatusCreated, created.ID)
-}
-
-func (s *Server) restUpdateDevice(req *apiRequest, id int, partial bool) {
-	b, ok := readObject(req)
-	if !ok {
-		return
-	}
-	if !partial {
-		var missing fieldErrors
-		for _, f := range []string{"device_type", "role", "site"} {
-			if _, ok := b[f]; !ok {
-				missing.add(f, "This field is required.")
-			}
-		}
-		if !missing.empty() {
-			writeFieldErrors(req.w, missing)
-			return
-		}
-	}
-	var errs fieldErrors
-	found := true
-	_ = s.mutate(req.user.username, req.requestID, func(t *tx) error {
-		cur := s.st.devices.get(id)
-		if cur == nil {
-			found = false
-			return nil
-		}
-		probe := cur.clone()
-		if errs = applyDevice(s.st, &probe, b); !errs.empty() {
-			return nil
-		}
-		_, errs, found = t.updateDevice(id, func(d *Device) { *d = probe })
-		return nil
-	})
-	switch {
-	case !found:
-		writeDetail(req.w, http.StatusNotFound, "No Device matches the given query.")
-	case !errs.empty():
-		writeFieldErrors(req.w, errs)
-	default:
-		s.writeDevice(req, http.StatusOK, id)
-	}
-}
-
-func (s *Server) restDeleteDevice(req *apiRequest, id int) {
-	found := false
-	_ = s.mutate(req.user.username, req.requestID, func(t *tx) error {
-		found = t.deleteDevice(id)
-		return nil
-	})
-	if !found {
-		writeDetail(req.w, http.StatusNotFound, "No Device matches the given query.")
-		return
-	}
-	req.w.WriteHeader(http.StatusNoContent)
-}
-
-// writeDevice answers with the device as the detail endpoint renders it.
-func (s *Server) writeDevice(req *apiRequest, status, id int) {
-	s.mu.RLock()
-	rc := renderCtx{st: s.st, p: s.profile, base: baseURL(req.r), idx: s.st.indexes()}
-	var o obj
-	if d := s.st.devices.get(id); d != nil {
-		o = rc.device(d, renderMode{configContext: true})
-	}
-	s.mu.RUnlock()
-	writeJSON(req.w, status, o)
 }
 
 // applyIP writes the body's fields onto ip.

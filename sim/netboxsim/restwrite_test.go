@@ -15,13 +15,13 @@ func TestRESTPatchDeviceFiresWebhook(t *testing.T) {
 	b := hookSim(t, r, netboxsim.Options{WebhookSync: true})
 	a := b.do(t, http.MethodPatch, "/api/dcim/devices/2/", map[string]any{
 		"name": "renamed-sw", "status": "planned", "tags": []any{map[string]any{"slug": "critical"}},
-		"custom_fields": map[string]any{"wug_device_id": 4711},
+		"custom_fields": map[string]any{"wug_device_id": "4711"},
 	}, nil)
 	require.Equal(t, 200, a.status, string(a.raw))
 	require.Equal(t, "renamed-sw", a.body["name"])
 	require.Contains(t, a.body, "config_context", "writes answer with the detail serializer")
 	cf := a.body["custom_fields"].(map[string]any)
-	require.Equal(t, float64(4711), cf["wug_device_id"])
+	require.Equal(t, "4711", cf["wug_device_id"])
 	require.NotNil(t, cf["owner_team"], "custom_fields merge on PATCH")
 
 	bodies, _ := r.got()

@@ -69,6 +69,7 @@ func New(opts Options) (*Server, error) {
 		stats:   newRequestStats(),
 		closing: make(chan struct{}),
 	}
+	s.st.dropUnknownCF = s.profile.dropUnknownCustomFields
 	s.tokens = buildTokens(opts, s.profile)
 	s.hooks = newWebhookQueue(s, opts)
 	return s, nil
@@ -181,6 +182,9 @@ func (s *Server) route(req *apiRequest) {
 		writeDetail(req.w, http.StatusNotFound, "Not found.")
 		return
 	}
+	if !s.authorize(req, parts[1], res) {
+		return
+	}
 	if len(parts) == 3 {
 		s.serveCollection(req, res)
 		return
@@ -202,9 +206,19 @@ func (s *Server) serveCollection(req *apiRequest, res resource) {
 			methodNotAllowed(req.w, req.r.Method)
 			return
 		}
-		if s.requireWrite(req) {
-			res.create(s, req)
+		res.create(s, req)
+	case http.MethodPatch, http.MethodPut:
+		if res.bulkUpdate == nil {
+			methodNotAllowed(req.w, req.r.Method)
+			return
 		}
+		res.bulkUpdate(s, req, req.r.Method == http.MethodPatch)
+	case http.MethodDelete:
+		if res.bulkRemove == nil {
+			methodNotAllowed(req.w, req.r.Method)
+			return
+		}
+		res.bulkRemove(s, req)
 	case http.MethodOptions:
 		req.w.Header().Set("Allow", res.allow(false))
 		writeJSON(req.w, http.StatusOK, obj{{"name", res.modelName + " List"}})
@@ -222,30 +236,49 @@ func (s *Server) serveObject(req *apiRequest, res resource, id int) {
 			methodNotAllowed(req.w, req.r.Method)
 			return
 		}
-		if s.requireWrite(req) {
-			res.update(s, req, id, req.r.Method == http.MethodPatch)
-		}
+		res.update(s, req, id, req.r.Method == http.MethodPatch)
 	case http.MethodDelete:
 		if res.remove == nil {
 			methodNotAllowed(req.w, req.r.Method)
 			return
 		}
-		if s.requireWrite(req) {
-			res.remove(s, req, id)
-		}
+		res.remove(s, req, id)
 	default:
 		methodNotAllowed(req.w, req.r.Method)
 	}
 }
 
-// requireWrite answers 403 for read-only tokens, as TokenPermissions does.
-func (s *Server) requireWrite(req *apiRequest) bool {
-	if !req.user.write {
-		writeDetail(req.w, http.StatusForbidden, "You do not have permission to perform this action.")
+// authorize applies TokenPermissions before anything else about the
+// request is looked at, as DRF's initial() does: unsafe methods need a
+// write-enabled token, and every method but OPTIONS needs the model
+// permission <app>.<action>_<model>.
+func (s *Server) authorize(req *apiRequest, app string, res resource) bool {
+	action := ""
+	switch req.r.Method {
+	case http.MethodGet, http.MethodHead:
+		action = "view"
+	case http.MethodPost:
+		action = "add"
+	case http.MethodPut, http.MethodPatch:
+		action = "change"
+	case http.MethodDelete:
+		action = "delete"
+	default:
+		return true
+	}
+	if action != "view" && !req.user.write {
+		writeDetail(req.w, http.StatusForbidden, noPermission)
+		return false
+	}
+	if !req.user.can(app + "." + action + "_" + strings.ToLower(res.modelName)) {
+		writeDetail(req.w, http.StatusForbidden, noPermission)
 		return false
 	}
 	return true
 }
+
+// noPermission is DRF's PermissionDenied detail.
+const noPermission = "You do not have permission to perform this action."
 
 func (s *Server) serveRoot(req *apiRequest) {
 	base := baseURL(req.r)
@@ -316,15 +349,7 @@ func writeDetail(w http.ResponseWriter, status int, detail string) {
 
 // writeFieldErrors answers DRF's 400 shape: {"field": ["message", ...]}.
 func writeFieldErrors(w http.ResponseWriter, errs fieldErrors) {
-	o := make(obj, 0, len(errs.keys))
-	for _, k := range errs.keys {
-		msgs := make([]any, len(errs.msgs[k]))
-		for i, m := range errs.msgs[k] {
-			msgs[i] = m
-		}
-		o = append(o, kv{k, msgs})
-	}
-	writeJSON(w, http.StatusBadRequest, o)
+	writeJSON(w, http.StatusBadRequest, errs.obj())
 }
 
 func methodNotAllowed(w http.ResponseWriter, method string) {
@@ -348,6 +373,19 @@ func (e *fieldErrors) add(field, msg string) {
 }
 
 func (e *fieldErrors) empty() bool { return len(e.keys) == 0 }
+
+// obj renders the errors as DRF does: {"field": ["message", ...]}.
+func (e fieldErrors) obj() obj {
+	o := make(obj, 0, len(e.keys))
+	for _, k := range e.keys {
+		msgs := make([]any, len(e.msgs[k]))
+		for i, m := range e.msgs[k] {
+			msgs[i] = m
+		}
+		o = append(o, kv{k, msgs})
+	}
+	return o
+}
 
 // decodeBody reads a JSON request body the way DRF's JSONParser reports
 // failures.

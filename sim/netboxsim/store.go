@@ -82,8 +82,14 @@ type store struct {
 	ips           table[IPAddress]
 	devices       table[Device]
 	vms           table[VirtualMachine]
-	customFields  []CustomField
+	customFields  table[CustomField]
+	customLinks   table[CustomLink]
+	journal       table[JournalEntry]
+	webhooks      table[Webhook]
+	eventRules    table[EventRule]
 	changes       []objectChange
+	// dropUnknownCF is the profile's dropUnknownCustomFields.
+	dropUnknownCF bool
 
 	idxMu sync.Mutex
 	idx   *indexes
@@ -107,8 +113,38 @@ func newStore(inv Inventory) *store {
 		ips:           newTable(cloneAll(inv.IPAddresses, IPAddress.clone), func(r *IPAddress) int { return r.ID }),
 		devices:       newTable(cloneAll(inv.Devices, Device.clone), func(r *Device) int { return r.ID }),
 		vms:           newTable(cloneAll(inv.VirtualMachines, VirtualMachine.clone), func(r *VirtualMachine) int { return r.ID }),
-		customFields:  slices.Clone(inv.CustomFields),
+		customFields:  newTable(normalizeCustomFields(inv.CustomFields), func(r *CustomField) int { return r.ID }),
+		customLinks:   newTable(cloneAll(inv.CustomLinks, CustomLink.clone), func(r *CustomLink) int { return r.ID }),
+		journal:       newTable(cloneAll(inv.JournalEntries, JournalEntry.clone), func(r *JournalEntry) int { return r.ID }),
+		webhooks:      newTable(cloneAll(inv.Webhooks, Webhook.clone), func(r *Webhook) int { return r.ID }),
+		eventRules:    newTable(cloneAll(inv.EventRules, EventRule.clone), func(r *EventRule) int { return r.ID }),
 	}
+}
+
+// normalizeCustomFields applies the defaults a hand-built inventory may
+// leave out: ids, both exportable object types, weight 100.
+func normalizeCustomFields(defs []CustomField) []CustomField {
+	out := cloneAll(defs, CustomField.clone)
+	next := 1
+	for _, cf := range out {
+		next = max(next, cf.ID+1)
+	}
+	for i := range out {
+		if out[i].ID == 0 {
+			out[i].ID = next
+			next++
+		}
+		if len(out[i].ObjectTypes) == 0 {
+			out[i].ObjectTypes = []string{"dcim.device", "virtualization.virtualmachine"}
+		}
+		if out[i].Weight == 0 {
+			out[i].Weight = 100
+		}
+		if out[i].Created.IsZero() {
+			out[i].Created, out[i].LastUpdated = genEpoch, genEpoch
+		}
+	}
+	return out
 }
 
 func cloneAll[T any](rows []T, clone func(T) T) []T {
@@ -134,7 +170,11 @@ func (st *store) inventory() Inventory {
 		Racks:           derefAll(st.racks.all(), func(r Rack) Rack { return r }),
 		Clusters:        derefAll(st.clusters.all(), func(r Cluster) Cluster { return r }),
 		VRFs:            derefAll(st.vrfs.all(), func(r VRF) VRF { return r }),
-		CustomFields:    slices.Clone(st.customFields),
+		CustomFields:    derefAll(st.customFields.all(), CustomField.clone),
+		CustomLinks:     derefAll(st.customLinks.all(), CustomLink.clone),
+		JournalEntries:  derefAll(st.journal.all(), JournalEntry.clone),
+		Webhooks:        derefAll(st.webhooks.all(), Webhook.clone),
+		EventRules:      derefAll(st.eventRules.all(), EventRule.clone),
 		Interfaces:      derefAll(st.interfaces.all(), func(r Interface) Interface { return r }),
 		IPAddresses:     derefAll(st.ips.all(), IPAddress.clone),
 		Devices:         derefAll(st.devices.all(), Device.clone),

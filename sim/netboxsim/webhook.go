@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -20,6 +21,10 @@ type Delivery struct {
 	ObjectType string
 	ObjectID   int
 	RequestID  string
+	// URL is where it went; EventRule names the event rule that sent it,
+	// empty for the target set by Options.WebhookURL or SetWebhookTarget.
+	URL       string
+	EventRule string
 	// Body is the exact bytes POSTed; Signature the X-Hook-Signature sent
 	// (empty without a secret).
 	Body      []byte
@@ -40,6 +45,66 @@ type pendingDelivery struct {
 	requestID  string
 	body       []byte
 	duplicate  bool
+	target     hookTarget
+}
+
+// hookTarget is one event rule with a webhook action, resolved: which
+// events it wants and where and how they go.
+type hookTarget struct {
+	rule        string
+	objectTypes []string
+	eventTypes  []string
+	url         string
+	method      string
+	contentType string
+	secret      string
+}
+
+func (h hookTarget) wants(ev *event) bool {
+	return slices.Contains(h.objectTypes, ev.objectType) && slices.Contains(h.eventTypes, eventTypeOf(ev.action))
+}
+
+// eventTypeOf maps a change action to its event type.
+func eventTypeOf(action string) string {
+	switch action {
+	case actionCreate:
+		return "object_created"
+	case actionDelete:
+		return "object_deleted"
+	}
+	return "object_updated"
+}
+
+// hookTargets are the event rules that deliver webhooks: the built-in one
+// of Options.WebhookURL (all changes of Options.WebhookObjectTypes), then
+// every enabled rule whose action is an existing webhook, in name order.
+// The caller holds the write lock.
+func (s *Server) hookTargets() []hookTarget {
+	var out []hookTarget
+	s.hooks.mu.Lock()
+	if s.hooks.url != "" {
+		out = append(out, hookTarget{
+			objectTypes: slices.Clone(s.hooks.objectTypes), eventTypes: []string{"object_created", "object_updated", "object_deleted"},
+			url: s.hooks.url, method: http.MethodPost, contentType: "application/json", secret: s.hooks.secret,
+		})
+	}
+	s.hooks.mu.Unlock()
+	rules := s.st.eventRules.all()
+	slices.SortFunc(rules, func(a, b *EventRule) int { return strings.Compare(a.Name, b.Name) })
+	for _, r := range rules {
+		if !r.Enabled || r.ActionType != "webhook" || r.ActionObjectType != "extras.webhook" {
+			continue
+		}
+		w := s.st.webhooks.get(r.ActionObjectID)
+		if w == nil {
+			continue
+		}
+		out = append(out, hookTarget{
+			rule: r.Name, objectTypes: r.ObjectTypes, eventTypes: r.EventTypes,
+			url: w.PayloadURL, method: w.HTTPMethod, contentType: w.HTTPContentType, secret: w.Secret,
+		})
+	}
+	return out
 }
 
 // webhookQueue delivers event bodies like NetBox's RQ worker: one POST per
@@ -78,18 +143,6 @@ func newWebhookQueue(_ *Server, opts Options) *webhookQueue {
 		sync:        opts.WebhookSync, dupEvery: opts.WebhookDuplicateEvery, window: opts.WebhookReorderWindow,
 		client: client, changed: make(chan struct{}), ctx: ctx, cancel: cancel,
 	}
-}
-
-func (q *webhookQueue) enabled() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.url != ""
-}
-
-func (q *webhookQueue) subscribed(objectType string) bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return slices.Contains(q.objectTypes, objectType)
 }
 
 // notify wakes Flush callers; the caller holds q.mu.
@@ -180,20 +233,22 @@ func (q *webhookQueue) drain() {
 	}
 }
 
-// send POSTs one body the way NetBox's send_webhook does.
+// send delivers one body the way NetBox's send_webhook does: the
+// webhook's method and content type, the signature when it has a secret,
+// no retry. Jinja2 in the payload URL, headers and body template is not
+// rendered: the URL is used as written and the default body is sent.
 func (q *webhookQueue) send(it pendingDelivery) {
-	q.mu.Lock()
-	url, secret := q.url, q.secret
-	q.mu.Unlock()
+	tg := it.target
 	d := Delivery{
 		Event: it.event, ObjectType: it.objectType, ObjectID: it.objectID,
-		RequestID: it.requestID, Body: it.body, Duplicate: it.duplicate,
+		RequestID: it.requestID, Body: it.body, Duplicate: it.duplicate, URL: tg.url, EventRule: tg.rule,
 	}
-	req, err := http.NewRequestWithContext(q.ctx, http.MethodPost, url, bytes.NewReader(it.body))
+	secret := tg.secret
+	req, err := http.NewRequestWithContext(q.ctx, tg.method, tg.url, bytes.NewReader(it.body))
 	if err != nil {
 		d.Err = fmt.Sprintf("build request: %v", err)
 	} else {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", tg.contentType)
 		req.Header.Set("User-Agent", "python-requests/2.32.3")
 		req.Header.Set("Accept", "*/*")
 		if secret != "" {
@@ -269,8 +324,9 @@ func (s *Server) Deliveries() []Delivery {
 	return slices.Clone(s.hooks.deliveries)
 }
 
-// SetWebhookTarget changes where (and with which secret) later webhooks go;
-// an empty url turns them off.
+// SetWebhookTarget changes where (and with which secret) the built-in event
+// rule of Options.WebhookURL sends later events; an empty url turns it off.
+// Event rules created through the API are not affected.
 func (s *Server) SetWebhookTarget(url, secret string) {
 	s.hooks.mu.Lock()
 	defer s.hooks.mu.Unlock()
