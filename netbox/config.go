@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/wugsync/wugsync/internal/buildinfo"
 )
 
 // Token schemes for Config.TokenScheme.
@@ -85,7 +87,8 @@ type Config struct {
 	// Logger receives retry warnings and the server's API-Version. Nil
 	// discards them.
 	Logger logrus.FieldLogger
-	// UserAgent is sent on every request. Default "wugsync-netbox-client".
+	// UserAgent is sent on every request. Default "wugsync/<version>"
+	// (buildinfo.UserAgent).
 	UserAgent string
 }
 
@@ -143,7 +146,7 @@ func (cfg Config) settings() (settings, error) {
 		s.log = l
 	}
 	if s.userAgent == "" {
-		s.userAgent = "wugsync-netbox-client"
+		s.userAgent = buildinfo.UserAgent()
 	}
 	s.httpClient, err = buildHTTPClient(cfg)
 	if err != nil {

@@ -34,6 +34,12 @@ func osEnvironment() environment { return environment{lookup: os.LookupEnv} }
 // config reads and validates the WUGSYNC_* variables.
 func (e environment) config() (config.Config, error) { return config.Load(e.lookup) }
 
+// configFor reads the WUGSYNC_* variables and checks them for role: every
+// problem is reported at once, before the role connects to anything.
+func (e environment) configFor(role config.Role) (config.Config, error) {
+	return config.LoadRole(e.lookup, role)
+}
+
 func (e environment) notifyStarted(info startedInfo) {
 	if e.started != nil {
 		e.started(info)
