@@ -43,8 +43,10 @@ type Services struct {
 	Sealer   *models.Sealer // nil unless Options.Sealer
 	Enqueuer *tasks.Enqueuer
 	// Registry collects every metric of the process (Go runtime, process,
-	// workers, API), served on /metrics.
+	// workers, API, per-connection gauges), served on /metrics.
 	Registry *prometheus.Registry
+
+	connections *connectionCollector
 }
 
 // Open connects everything a role needs, logging what it chose: which Redis,
@@ -72,7 +74,8 @@ func Open(ctx context.Context, cfg config.Config, log *logrus.Entry, opts Option
 	// close (its Close refuses a shared connection).
 	s.Enqueuer = tasks.NewEnqueuer(asynq.NewClientFromRedisClient(s.Redis.Client))
 	s.Registry = prometheus.NewRegistry()
-	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.connections = newConnectionCollector(s.DB)
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.connections)
 	return s, nil
 }
 
