@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/internal/process"
@@ -17,6 +18,8 @@ type environment struct {
 	lookup config.LookupFunc
 	// started, when set, is called once a long-running command serves.
 	started func(startedInfo)
+	// now, when set, is the clock doctor compares other clocks with.
+	now func() time.Time
 }
 
 // startedInfo describes a running long-lived command.

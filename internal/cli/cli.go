@@ -23,6 +23,7 @@ func Commands() []Command {
 		{Path: "api"},
 		{Path: "bench", Flags: []string{"concurrency", "cpuprofile", "database-url", "rate-limit", "redis-url", "seed-devices", "sizes"}},
 		{Path: "demo", Flags: []string{"addr", "devices", "once", "seed"}},
+		{Path: "doctor", Flags: []string{"connection"}},
 		{Path: "healthcheck", Flags: []string{"timeout", "url"}},
 		{Path: "migrate"},
 		{Path: "scheduler", Flags: []string{"health-addr"}},

@@ -129,7 +129,7 @@ func openRedis(ctx context.Context, cfg config.Config, log *logrus.Entry, role s
 }
 
 func openDatabase(ctx context.Context, cfg config.Config, log *logrus.Entry, migrate bool) (*gorm.DB, error) {
-	dbLog := log.WithField("database", describeDatabase(cfg.DatabaseURL))
+	dbLog := log.WithField("database", DescribeDatabase(cfg.DatabaseURL))
 	if cfg.DatabaseURL == config.DefaultDatabaseURL {
 		dbLog.Info("using the default SQLite database " + config.DefaultDatabaseURL + " (" + config.EnvDatabaseURL + " names another)")
 	}
@@ -162,8 +162,9 @@ func loadSealer(cfg config.Config, log *logrus.Entry) (*models.Sealer, error) {
 	return sealer, nil
 }
 
-// describeDatabase names the database for logs without its password.
-func describeDatabase(raw string) string {
+// DescribeDatabase names the database for logs and reports without its
+// password.
+func DescribeDatabase(raw string) string {
 	parsed, err := config.ParseDatabaseURL(raw)
 	if err != nil {
 		return "<invalid>"
