@@ -120,7 +120,7 @@ func maxmemoryPolicy(t *testing.T, mr *miniredis.Miniredis, policy string) {
 
 // line finds the report line of a check by its mark and name.
 func line(out, mark, name string) string {
-	return regexp.MustCompile(`(?m)^  `+regexp.QuoteMeta(mark)+` `+regexp.QuoteMeta(name)+`(: .*)?$`).FindString(out)
+	return regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(mark) + ` ` + regexp.QuoteMeta(name) + `(: .*)?$`).FindString(out)
 }
 
 // section returns the lines of the report section whose heading starts
@@ -298,4 +298,3 @@ func TestDoctorExitStatus(t *testing.T) {
 	require.Equal(t, 1, code, out)
 	require.Contains(t, out, "wugsync: doctor: 1 check(s) failed")
 }
-
