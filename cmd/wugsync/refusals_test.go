@@ -73,6 +73,7 @@ func TestRolesRefusePendingMigrations(t *testing.T) {
 				config.EnvRedisURL:    redis.URL,
 				config.EnvDatabaseURL: db.URL,
 				config.EnvAPIToken:    strings.Repeat("a", 32),
+				config.EnvSecretKey:   strings.Repeat("ab", 32), // PostgreSQL needs it, and it is checked first
 				config.EnvNetBoxURL:   "http://127.0.0.1:1",
 				config.EnvNetBoxToken: netboxsim.DefaultToken,
 				config.EnvHTTPAddr:    "127.0.0.1:0",
