@@ -49,8 +49,18 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	if m.webhooks, err = register(reg, m.webhooks); err != nil {
 		return nil, err
 	}
+	// Every series at zero from the start, so rate() and alerts see it.
+	for _, objectType := range webhookObjectTypes {
+		for _, outcome := range []string{webhookSync, webhookDecommission, webhookIgnored, "bad_signature", "bad_payload", "refused", "error"} {
+			m.webhooks.WithLabelValues(objectType, outcome)
+		}
+	}
 	return m, nil
 }
+
+// webhookObjectTypes are the object_type label's values (see webhook).
+var webhookObjectTypes = []string{netbox.ObjectTypeDevice, netbox.ObjectTypeIPAddress, netbox.ObjectTypeVirtualMachine,
+	netbox.ObjectTypeInterface, netbox.ObjectTypeSite, netbox.ObjectTypeVMInterface, "unknown", "other"}
 
 // register adds c to reg, or returns the identical collector already
 // there, so two servers on one registry (tests, a restart in-process)

@@ -6,6 +6,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
+	"github.com/wugsync/wugsync/api/apidocs"
 	"github.com/wugsync/wugsync/models"
 )
 
@@ -65,6 +66,10 @@ func (s *Server) probeRoutes() []route {
 		{Method: http.MethodGet, Path: "/api/v1/openapi.json", Access: accessAPI, Raw: s.serveOpenAPI, Doc: operation{
 			ID: "openapi", Summary: "This document", Tag: "operations",
 			Responses: []response{{Status: 200, Description: "OpenAPI 3 document", Schema: anything}}}},
+		{Method: http.MethodGet, Path: apidocs.Prefix + "/*filepath", Access: accessBrowser, Raw: gin.WrapH(apidocs.Handler()), Doc: operation{
+			ID: "apiDocs", Summary: "This document, rendered for a browser (login required)", Tag: "operations",
+			Responses: []response{{Status: 200, Description: "the reference page and its assets", ContentType: htmlContent},
+				{Status: 302, Description: "not logged in: to /login"}}, Errors: []int{http.StatusNotFound}}},
 		{Method: http.MethodPost, Path: "/api/v1/webhooks/netbox", Access: accessWebhook, JSON: s.receiveWebhook, Doc: operation{
 			ID: "netboxWebhook", Summary: "NetBox event rule target: device and IP address events queue syncs", Tag: "webhooks",
 			Body: anyObject{}, Responses: []response{{Status: 202, Description: "queued or ignored", Body: webhookAnswer{}}}}},

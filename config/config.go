@@ -81,30 +81,16 @@ type Config struct {
 	ConnectionDeny []netip.Prefix
 }
 
-// Error is a configuration error naming the variable at fault, so the process
-// can stop with one line a person can act on.
-type Error struct {
-	Variable string
-	Problem  string
-}
-
-func (e *Error) Error() string { return e.Variable + ": " + e.Problem }
-
-// ErrInvalid is matched by every *Error, for callers that only need to know
-// that configuration, not the environment, is at fault.
-var ErrInvalid = errors.New("invalid configuration")
-
-// Is lets errors.Is(err, ErrInvalid) match any configuration error.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
-
 // LookupFunc reads one variable; os.LookupEnv in production, a map in tests.
 type LookupFunc func(string) (string, bool)
 
 // FromEnv reads and validates the process environment.
 func FromEnv() (Config, error) { return Load(os.LookupEnv) }
 
-// Load reads and validates configuration through lookup. It returns the first
-// problem found, as an *Error.
+// Load reads and validates configuration through lookup. It checks every
+// variable and returns every problem at once, as Errors (one *Error per
+// variable), so a person fixes them in one go instead of one per start. The
+// Config holds the defaults in place of the faulty values.
 func Load(lookup LookupFunc) (Config, error) {
 	get := func(name string) string {
 		v, _ := lookup(name)
@@ -120,72 +106,84 @@ func Load(lookup LookupFunc) (Config, error) {
 		WebhookSecret:     get(EnvWebhookSecret),
 		MetricsToken:      get(EnvMetricsToken),
 		SecretKey:         get(EnvSecretKey),
+		LogLevel:          logrus.InfoLevel,
 		WorkerConcurrency: DefaultWorkerConcurrency,
 	}
-
+	var problems Errors
+	fail := func(variable string, err error) {
+		problems = append(problems, &Error{Variable: variable, Problem: err.Error()})
+	}
 	if err := validateListenAddr(cfg.HTTPAddr); err != nil {
-		return Config{}, &Error{EnvHTTPAddr, err.Error()}
+		fail(EnvHTTPAddr, err)
+		cfg.HTTPAddr = DefaultHTTPAddr
 	}
 	if cfg.RedisURL != "" {
 		if err := ValidateRedisURL(cfg.RedisURL); err != nil {
-			return Config{}, &Error{EnvRedisURL, err.Error()}
+			fail(EnvRedisURL, err)
 		}
 	}
 	if _, err := ParseDatabaseURL(cfg.DatabaseURL); err != nil {
-		return Config{}, &Error{EnvDatabaseURL, err.Error()}
+		fail(EnvDatabaseURL, err)
 	}
 	if cfg.NetBoxURL != "" {
 		if err := validateHTTPURL(cfg.NetBoxURL); err != nil {
-			return Config{}, &Error{EnvNetBoxURL, err.Error()}
+			fail(EnvNetBoxURL, err)
 		}
+	}
+	if strings.ContainsAny(cfg.NetBoxToken, " \t\r\n") {
+		fail(EnvNetBoxToken, errors.New("contains whitespace: give the token alone, without \"Token \" or \"Bearer \""))
 	}
 	for _, tok := range cfg.APITokens {
 		if len(tok) < MinTokenLength {
-			return Config{}, &Error{EnvAPIToken, fmt.Sprintf("each token must be at least %d characters", MinTokenLength)}
+			fail(EnvAPIToken, fmt.Errorf("each token must be at least %d characters", MinTokenLength))
+			break
 		}
 	}
 	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < MinTokenLength {
-		return Config{}, &Error{EnvMetricsToken, fmt.Sprintf("must be at least %d characters (generate one with: openssl rand -hex 32)", MinTokenLength)}
+		fail(EnvMetricsToken, fmt.Errorf("must be at least %d characters (generate one with: openssl rand -hex 32)", MinTokenLength))
 	}
-
-	level := get(EnvLogLevel)
-	if level == "" {
-		cfg.LogLevel = logrus.InfoLevel
-	} else {
+	if cfg.SecretKey != "" {
+		if _, err := DecodeSecretKey(cfg.SecretKey); err != nil {
+			fail(EnvSecretKey, err)
+		}
+	}
+	if level := get(EnvLogLevel); level != "" {
 		l, err := parseLevel(level)
 		if err != nil {
-			return Config{}, &Error{EnvLogLevel, err.Error()}
+			fail(EnvLogLevel, err)
+		} else {
+			cfg.LogLevel = l
 		}
-		cfg.LogLevel = l
 	}
-
 	switch format := strings.ToLower(get(EnvLogFormat)); format {
 	case "":
 		cfg.LogFormat = defaultLogFormat()
 	case "json", "text":
 		cfg.LogFormat = format
 	default:
-		return Config{}, &Error{EnvLogFormat, fmt.Sprintf("unknown format %q (want json or text)", format)}
+		cfg.LogFormat = defaultLogFormat()
+		fail(EnvLogFormat, fmt.Errorf("unknown format %q (want json or text)", format))
 	}
 
 	deny := orDefault(get(EnvConnectionDeny), DefaultConnectionDeny)
-	prefixes, err := ParseConnectionDeny(deny)
-	if err != nil {
-		return Config{}, &Error{EnvConnectionDeny, err.Error()}
+	if prefixes, err := ParseConnectionDeny(deny); err != nil {
+		fail(EnvConnectionDeny, err)
+	} else {
+		cfg.ConnectionDeny = prefixes
 	}
-	cfg.ConnectionDeny = prefixes
 
 	if v := get(EnvWorkerConcurrency); v != "" {
 		n, err := strconv.Atoi(v)
 		switch {
 		case err != nil:
-			return Config{}, &Error{EnvWorkerConcurrency, fmt.Sprintf("%q is not a whole number", v)}
+			fail(EnvWorkerConcurrency, fmt.Errorf("%q is not a whole number", v))
 		case n < 1 || n > 1000:
-			return Config{}, &Error{EnvWorkerConcurrency, fmt.Sprintf("%d is out of range (1 to 1000)", n)}
+			fail(EnvWorkerConcurrency, fmt.Errorf("%d is out of range (1 to 1000)", n))
+		default:
+			cfg.WorkerConcurrency = n
 		}
-		cfg.WorkerConcurrency = n
 	}
-	return cfg, nil
+	return cfg, problems.orNil()
 }
 
 // ParseConnectionDeny reads a WUGSYNC_CONNECTION_DENY value: CIDRs or
@@ -215,21 +213,12 @@ func ParseConnectionDeny(v string) ([]netip.Prefix, error) {
 // RequireRedis returns an error naming WUGSYNC_REDIS_URL when no Redis is
 // configured; api, worker and scheduler cannot share work without one.
 func (c Config) RequireRedis(role string) error {
-	if c.RedisURL == "" {
-		return &Error{EnvRedisURL, fmt.Sprintf("required by %q (only \"all\" and \"demo\" fall back to an embedded Redis)", role)}
-	}
-	return nil
+	return c.CheckRole(Role{Name: role, Redis: true}, nil)
 }
 
 // RequireNetBox returns an error naming the missing NetBox variable.
 func (c Config) RequireNetBox() error {
-	if c.NetBoxURL == "" {
-		return &Error{EnvNetBoxURL, "required: the NetBox to read (e.g. https://netbox.example.com)"}
-	}
-	if c.NetBoxToken == "" {
-		return &Error{EnvNetBoxToken, "required: a NetBox API token with read access to dcim and ipam"}
-	}
-	return nil
+	return c.CheckRole(Role{NetBox: true}, nil)
 }
 
 func orDefault(v, def string) string {

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -124,4 +125,74 @@ func TestMetricsTokenOfSixteenCharactersIsAccepted(t *testing.T) {
 	cfg, err := config.Load(lookup(map[string]string{config.EnvMetricsToken: "0123456789abcdef"}))
 	require.NoError(t, err)
 	require.Equal(t, "0123456789abcdef", cfg.MetricsToken)
+}
+
+func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(lookup(map[string]string{
+		config.EnvHTTPAddr:          "8080",
+		config.EnvRedisURL:          "http://redis:6379",
+		config.EnvLogLevel:          "loud",
+		config.EnvWorkerConcurrency: "0",
+		config.EnvSecretKey:         "too-short",
+		config.EnvNetBoxToken:       "Token abc",
+	}))
+	require.ErrorIs(t, err, config.ErrInvalid)
+	problems := config.Problems(err)
+	var named []string
+	for _, p := range problems {
+		named = append(named, p.Variable)
+	}
+	require.Equal(t, []string{config.EnvHTTPAddr, config.EnvRedisURL, config.EnvNetBoxToken, config.EnvSecretKey,
+		config.EnvLogLevel, config.EnvWorkerConcurrency}, named)
+	lines := strings.Split(err.Error(), "\n")
+	require.Len(t, lines, len(named), "one line per problem")
+	for i, line := range lines {
+		require.True(t, strings.HasPrefix(line, named[i]+": "), line)
+	}
+	require.NotContains(t, err.Error(), "too-short", "a mistyped key is not echoed")
+}
+
+func TestRolesNeedTheirVariables(t *testing.T) {
+	t.Parallel()
+	postgres := map[string]string{config.EnvDatabaseURL: "postgres://u:p@db/wugsync"}
+	cases := []struct {
+		role config.Role
+		env  map[string]string
+		want []string
+	}{
+		{config.RoleAPI, nil, []string{config.EnvRedisURL, config.EnvAPIToken}},
+		{config.RoleAPI, postgres, []string{config.EnvRedisURL, config.EnvAPIToken, config.EnvSecretKey}},
+		{config.RoleWorker, postgres, []string{config.EnvRedisURL, config.EnvNetBoxURL, config.EnvNetBoxToken, config.EnvSecretKey}},
+		{config.RoleScheduler, postgres, []string{config.EnvRedisURL}},
+		{config.RoleAll, nil, []string{config.EnvNetBoxURL, config.EnvNetBoxToken}},
+		{config.RoleAll, postgres, []string{config.EnvNetBoxURL, config.EnvNetBoxToken, config.EnvSecretKey}},
+		{config.RoleDemo, nil, nil},
+		{config.RoleMigrate, postgres, nil},
+	}
+	for _, tc := range cases {
+		_, err := config.LoadRole(lookup(tc.env), tc.role)
+		var got []string
+		for _, p := range config.Problems(err) {
+			got = append(got, p.Variable)
+			require.Contains(t, p.Problem, "required", "%s: %s", tc.role.Name, p)
+		}
+		require.Equal(t, tc.want, got, "role %s with %v", tc.role.Name, tc.env)
+	}
+}
+
+func TestAVariableIsReportedOnce(t *testing.T) {
+	t.Parallel()
+	// A malformed key is a problem of its own; the role's need for a key
+	// is not reported on top of it.
+	_, err := config.LoadRole(lookup(map[string]string{
+		config.EnvDatabaseURL: "postgres://u:p@db/wugsync",
+		config.EnvRedisURL:    "redis://r:6379/0",
+		config.EnvAPIToken:    strings.Repeat("a", 16),
+		config.EnvSecretKey:   "zz",
+	}), config.RoleAPI)
+	problems := config.Problems(err)
+	require.Len(t, problems, 1, err)
+	require.Equal(t, config.EnvSecretKey, problems[0].Variable)
+	require.Contains(t, problems[0].Problem, "64 hex characters")
 }

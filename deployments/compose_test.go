@@ -85,8 +85,18 @@ func TestComposeFile(t *testing.T) {
 	require.Equal(t, "api", hook.Hostname())
 	require.Equal(t, str(listenPorts["api"]), hook.Port())
 	require.Equal(t, "/api/v1/webhooks/netbox", hook.Path)
-	require.Contains(t, str(dig(services, "api", "environment", config.EnvNetBoxURL)), "netbox-sim:8000",
-		"without a NetBox configured, the demo profile's simulator is the default")
+	// Outside the demo profile nothing points at the simulator: the NetBox
+	// variables have no default and must be given.
+	for svcName, v := range services {
+		svc := mapOf(v)
+		if !isWugsync(svc) || svc["profiles"] != nil {
+			continue
+		}
+		for _, name := range []string{config.EnvNetBoxURL, config.EnvNetBoxToken} {
+			value := str(dig(svc, "environment", name))
+			require.Regexp(t, `^\$\{`+name+`:\?[^}]+\}$`, value, "%s: %s is required, with no default", svcName, name)
+		}
+	}
 
 	// Every variable compose must be given is in .env.example, and every
 	// WUGSYNC_* name there is real.

@@ -15,6 +15,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/internal/process"
 )
 
 const chartDir = "helm/wugsync"
@@ -197,4 +200,70 @@ func TestHelmChartRefusesMissingValues(t *testing.T) {
 	require.ErrorContains(t, err, "existingSecret is required")
 	_, err = os.Stat(filepath.Join(chartDir, "Chart.yaml"))
 	require.NoError(t, err)
+}
+
+// TestHelmChartOptions renders the chart with KEDA, the ServiceMonitor and
+// the Ingress turned on and checks that each refers to what the chart
+// renders, and that KEDA's query reads metrics wugsync exports.
+func TestHelmChartOptions(t *testing.T) {
+	t.Parallel()
+	catalog := metricCatalog(t)
+	objects := renderChart(t, "wugsync", func(v map[string]any) {
+		mapOf(mapOf(v["worker"])["keda"])["enabled"] = true
+		sm := mapOf(v["serviceMonitor"])
+		sm["enabled"], sm["metricsTokenKey"], sm["labels"] = true, config.EnvMetricsToken, map[string]any{"release": "prometheus"}
+		ing := mapOf(v["ingress"])
+		ing["enabled"], ing["className"], ing["tlsSecretName"] = true, "nginx", "wugsync-tls"
+		ing["annotations"] = map[string]any{"nginx.ingress.kubernetes.io/proxy-read-timeout": "120"}
+	})
+	set := helmSet(t, objects)
+	set.check(t)
+
+	// KEDA instead of the CPU HPA.
+	require.Empty(t, byKind(objects, "HorizontalPodAutoscaler"), "KEDA creates and owns the HPA")
+	scaled := byKind(objects, "ScaledObject")
+	require.Len(t, scaled, 1)
+	require.Equal(t, "wugsync-worker", str(dig(scaled[0], "spec", "scaleTargetRef", "name")))
+	trigger := dig(scaled[0], "spec", "triggers", 0)
+	require.Equal(t, "prometheus", str(dig(trigger, "type")))
+	require.Regexp(t, `^\d+$`, str(dig(trigger, "metadata", "threshold")))
+	checkExpressions(t, catalog, map[string]string{"KEDA query": str(dig(trigger, "metadata", "query"))})
+
+	// The ServiceMonitor scrapes the API and the workers, on ports their
+	// Services have, with the metrics token from the documented Secret.
+	monitors := byKind(objects, "ServiceMonitor")
+	require.Len(t, monitors, 1)
+	sel := mapOf(dig(monitors[0], "spec", "selector", "matchLabels"))
+	require.Equal(t, "prometheus", str(dig(monitors[0], "metadata", "labels", "release")))
+	ports := map[string][]string{}
+	for _, svc := range byKind(objects, "Service") {
+		if subset(sel, mapOf(dig(svc, "metadata", "labels"))) {
+			for _, p := range list(dig(svc, "spec", "ports")) {
+				ports[str(dig(p, "name"))] = append(ports[str(dig(p, "name"))], name(svc))
+			}
+		}
+	}
+	scraped := map[string]bool{}
+	for _, ep := range list(dig(monitors[0], "spec", "endpoints")) {
+		port := str(dig(ep, "port"))
+		require.NotEmpty(t, ports[port], "endpoint port %q is on no selected Service", port)
+		for _, svc := range ports[port] {
+			scraped[svc] = true
+		}
+		require.Equal(t, process.MetricsPath, str(dig(ep, "path")))
+		require.Equal(t, "Bearer", str(dig(ep, "authorization", "type")))
+		secret := str(dig(ep, "authorization", "credentials", "name"))
+		require.Contains(t, set.secretKeys[secret], str(dig(ep, "authorization", "credentials", "key")))
+	}
+	require.Equal(t, map[string]bool{"wugsync-api": true, "wugsync-worker-metrics": true}, scraped)
+
+	// The Ingress sends everything to the API's Service, with TLS.
+	ingresses := byKind(objects, "Ingress")
+	require.Len(t, ingresses, 1)
+	backend := dig(ingresses[0], "spec", "rules", 0, "http", "paths", 0, "backend", "service")
+	require.Equal(t, "wugsync-api", str(dig(backend, "name")))
+	require.Contains(t, ports[str(dig(backend, "port", "name"))], "wugsync-api")
+	require.Equal(t, "wugsync-tls", str(dig(ingresses[0], "spec", "tls", 0, "secretName")))
+	require.Equal(t, "nginx", str(dig(ingresses[0], "spec", "ingressClassName")))
+	require.Equal(t, "120", str(dig(ingresses[0], "metadata", "annotations", "nginx.ingress.kubernetes.io/proxy-read-timeout")))
 }

@@ -142,6 +142,13 @@ func (s manifestSet) check(t *testing.T) summary {
 		delete(spec, "scaleTargetRef")
 		out["HorizontalPodAutoscaler/"+name(hpa)] = map[string]any{"spec": spec, "targets": target}
 	}
+	for _, so := range byKind(s.objects, "ScaledObject") {
+		target := str(dig(so, "spec", "scaleTargetRef", "name"))
+		d, ok := deployments[target]
+		require.True(t, ok, "ScaledObject %s targets %q, which is not a Deployment", name(so), target)
+		require.Nil(t, dig(d, "spec", "replicas"), "Deployment %s is scaled by KEDA and must leave replicas unset", target)
+		out["ScaledObject/"+name(so)] = map[string]any{"targets": target, "triggers": dig(so, "spec", "triggers")}
+	}
 	for cm, data := range configMaps {
 		out["ConfigMap/"+cm] = data
 	}
@@ -275,4 +282,23 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 	}
 	require.ElementsMatch(t, []string{"api", "worker", "scheduler", "migrate"}, components)
+}
+
+// TestMigrateJobNeedsNoDeleteBeforeAnUpgrade: a Job's pod template cannot
+// change, so a finished migrate Job left in place would make the next apply
+// with a new image fail. The plain manifests let Kubernetes remove it as soon
+// as it finishes; the chart's hook replaces the previous one.
+func TestMigrateJobNeedsNoDeleteBeforeAnUpgrade(t *testing.T) {
+	t.Parallel()
+	jobs := byKind(kubernetesManifests(t).objects, "Job")
+	require.Len(t, jobs, 1)
+	require.Equal(t, 0, dig(jobs[0], "spec", "ttlSecondsAfterFinished"), "removed once finished, created anew by every apply")
+	require.Equal(t, "OnFailure", str(dig(jobs[0], "spec", "template", "spec", "restartPolicy")),
+		"a failing migration retries in the same Job, whose pod keeps its logs")
+
+	hooks := byKind(renderChart(t, "wugsync", nil), "Job")
+	require.Len(t, hooks, 1)
+	annotations := mapOf(dig(hooks[0], "metadata", "annotations"))
+	require.Contains(t, strings.Split(str(annotations["helm.sh/hook"]), ","), "pre-upgrade")
+	require.Contains(t, strings.Split(str(annotations["helm.sh/hook-delete-policy"]), ","), "before-hook-creation")
 }

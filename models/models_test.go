@@ -220,3 +220,28 @@ func TestSchemasMatchAcrossDatabases(t *testing.T) {
 	require.Contains(t, want["wug_connections"], "password_encrypted")
 	require.NotContains(t, want["wug_connections"], "password", "no plaintext password column")
 }
+
+func TestSchemaVersionReadsWithoutWriting(t *testing.T) {
+	t.Parallel()
+	latest, err := models.LatestMigration()
+	require.NoError(t, err)
+	require.Positive(t, latest)
+	for _, d := range testinfra.DatabaseBackends(t) {
+		t.Run(d.Backend, func(t *testing.T) {
+			db, err := models.Open(context.Background(), d.URL)
+			require.NoError(t, err)
+			defer models.Close(db)
+
+			v, err := models.SchemaVersion(context.Background(), db)
+			require.NoError(t, err)
+			require.Zero(t, v, "an empty database has no schema")
+			require.False(t, db.Migrator().HasTable("goose_db_version"), "reading the version created nothing")
+
+			_, err = models.Migrate(context.Background(), db)
+			require.NoError(t, err)
+			v, err = models.SchemaVersion(context.Background(), db)
+			require.NoError(t, err)
+			require.Equal(t, latest, v)
+		})
+	}
+}

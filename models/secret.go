@@ -187,19 +187,14 @@ func (c WUGConnection) Password(s *Sealer) (string, error) {
 	return plain, nil
 }
 
-// ParseSecretKey decodes WUGSYNC_SECRET_KEY: 64 hex characters or standard
-// base64 of 32 bytes.
+// ParseSecretKey decodes WUGSYNC_SECRET_KEY (config.DecodeSecretKey),
+// naming the variable when the value is not a key.
 func ParseSecretKey(v string) ([]byte, error) {
-	v = strings.TrimSpace(v)
-	if b, err := hex.DecodeString(v); err == nil && len(b) == 32 {
-		return b, nil
+	key, err := config.DecodeSecretKey(v)
+	if err != nil {
+		return nil, &config.Error{Variable: config.EnvSecretKey, Problem: err.Error()}
 	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(v); err == nil && len(b) == 32 {
-			return b, nil
-		}
-	}
-	return nil, &config.Error{Variable: config.EnvSecretKey, Problem: "must be 32 random bytes as 64 hex characters or base64 (generate one with: openssl rand -hex 32)"}
+	return key, nil
 }
 
 // LoadSealer returns the Sealer for a process. A configured key always wins.

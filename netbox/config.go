@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/wugsync/wugsync/internal/buildinfo"
 )
 
 // Token schemes for Config.TokenScheme.
@@ -86,7 +88,8 @@ type Config struct {
 	// Logger receives retry warnings and the server's API-Version. Nil
 	// discards them.
 	Logger logrus.FieldLogger
-	// UserAgent is sent on every request. Default "wugsync-netbox-client".
+	// UserAgent is sent on every request. Default "wugsync/<version>"
+	// (buildinfo.UserAgent).
 	UserAgent string
 	// Limiter gates every HTTP attempt, retries included, so that a caller
 	// can hold all processes to one request rate per NetBox. Nil means no
@@ -157,7 +160,7 @@ func (cfg Config) settings() (settings, error) {
 		s.log = l
 	}
 	if s.userAgent == "" {
-		s.userAgent = "wugsync-netbox-client"
+		s.userAgent = buildinfo.UserAgent()
 	}
 	s.httpClient, err = buildHTTPClient(cfg)
 	if err != nil {

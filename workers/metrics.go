@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/wug"
 )
 
@@ -94,23 +95,52 @@ func (m *Metrics) Task(typ, outcome string, d time.Duration) {
 	m.tasks.WithLabelValues(typ, outcome).Observe(d.Seconds())
 }
 
+// wugErrorKinds classify WUG failures for wugsync_wug_errors_total, in the
+// order they are tried; anything else is "other".
+var wugErrorKinds = []struct {
+	err  error
+	name string
+}{
+	{wug.ErrRateLimited, "rate_limited"},
+	{wug.ErrServerError, "server_error"},
+	{wug.ErrUnavailable, "unavailable"},
+	{wug.ErrBadCredentials, "bad_credentials"},
+	{wug.ErrNotFound, "not_found"},
+	{wug.ErrProtocol, "protocol"},
+	{wug.ErrRejected, "rejected"},
+	{wug.ErrForbidden, "forbidden"},
+}
+
 func wugErrorKind(err error) string {
-	for _, k := range []struct {
-		err  error
-		name string
-	}{
-		{wug.ErrRateLimited, "rate_limited"},
-		{wug.ErrServerError, "server_error"},
-		{wug.ErrUnavailable, "unavailable"},
-		{wug.ErrBadCredentials, "bad_credentials"},
-		{wug.ErrNotFound, "not_found"},
-		{wug.ErrProtocol, "protocol"},
-		{wug.ErrRejected, "rejected"},
-		{wug.ErrForbidden, "forbidden"},
-	} {
+	for _, k := range wugErrorKinds {
 		if errors.Is(err, k.err) {
 			return k.name
 		}
 	}
 	return "other"
+}
+
+// deviceOutcomes are the outcomes Devices counts.
+var deviceOutcomes = []string{"created", "updated", "failed", "decommissioned", "scan_triggered", "discovered"}
+
+// InitConnection starts every counter of a connection at zero for each
+// known label value, so dashboards and alerts (rate(), increase(), absent())
+// see a series from the start rather than after its first event.
+func (m *Metrics) InitConnection(connection string) {
+	for _, outcome := range deviceOutcomes {
+		m.devices.WithLabelValues(connection, outcome)
+	}
+	for _, op := range wug.Operations() {
+		for _, k := range wugErrorKinds {
+			m.wugErrors.WithLabelValues(connection, op, k.name)
+		}
+		m.wugErrors.WithLabelValues(connection, op, "other")
+	}
+	m.rateWaits.WithLabelValues(connection)
+	m.rateWaitSec.WithLabelValues(connection)
+	for _, syncType := range models.SyncTypes() {
+		for _, status := range []models.RunStatus{models.RunCompleted, models.RunFailed, models.RunCancelled} {
+			m.runs.WithLabelValues(connection, string(syncType), string(status))
+		}
+	}
 }

@@ -35,3 +35,14 @@ const (
 	OpProductVersion         = "product_version"
 	OpDeviceCount            = "device_count"
 )
+
+// Operations lists every operation name, so metrics can start each series at zero.
+func Operations() []string {
+	return []string{
+		OpToken, OpApplyTemplates, OpFindDevicesByIP, OpListDevices, OpGetDevice, OpGetDeviceProperties,
+		OpGetDeviceTemplate, OpUpdateDeviceProperties, OpListInterfaces, OpUpdateInterface, OpListAttributes,
+		OpPatchAttributes, OpListGroups, OpChildGroups, OpCreateChildGroup, OpDeleteGroup, OpAddDevicesToGroup,
+		OpRemoveDevicesFromGroup, OpDeviceGroups, OpDeleteDevice, OpDeleteDevices, OpSetMaintenance, OpStartScan,
+		OpScanStatus, OpListScans, OpScanDevices, OpProductVersion, OpDeviceCount,
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/wugsync/wugsync/internal/buildinfo"
 )
 
 // maxResponseBytes bounds how much of a response the client reads; a 250-device page is a
@@ -96,7 +98,7 @@ func (c *Client) roundTrip(ctx context.Context, req request, payload []byte, tok
 		return nil, fmt.Errorf("wug %q (%s): %s: build request: %w", c.name, c.baseURL, req.op, err)
 	}
 	httpReq.Header.Set("Accept", "application/json")
-	httpReq.Header.Set("User-Agent", "wugsync")
+	httpReq.Header.Set("User-Agent", buildinfo.UserAgent())
 	switch {
 	case req.form != nil:
 		httpReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")

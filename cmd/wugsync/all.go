@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,8 @@ func init() {
 
 // newAllCommand is `wugsync all`: api, worker and scheduler in one process.
 func newAllCommand(env environment) *cobra.Command {
-	return &cobra.Command{
+	var shutdownTimeout time.Duration
+	cmd := &cobra.Command{
 		Use:   "all",
 		Short: "Run api, worker and scheduler in one process (embedded Redis and SQLite when none is configured)",
 		Long: `Runs the API, a worker and the scheduler in one process, for a single machine.
@@ -26,14 +28,13 @@ restarts; without WUGSYNC_DATABASE_URL it uses SQLite (sqlite://wugsync.db) and
 keeps the key that encrypts WUG passwords in a file beside it. Migrations run at
 start. Without WUGSYNC_API_TOKEN it generates a token and prints it once.
 
-Needs WUGSYNC_NETBOX_URL and WUGSYNC_NETBOX_TOKEN.`,
+Needs WUGSYNC_NETBOX_URL and WUGSYNC_NETBOX_TOKEN. On SIGINT or SIGTERM it stops
+taking requests and tasks; tasks in flight get --shutdown-timeout to finish, and
+the process exits at the latest a few seconds after it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := env.config()
+			cfg, err := env.configFor(config.RoleAll)
 			if err != nil {
-				return err
-			}
-			if err := cfg.RequireNetBox(); err != nil {
 				return err
 			}
 			generated, err := ensureAPIToken(&cfg)
@@ -48,7 +49,7 @@ Needs WUGSYNC_NETBOX_URL and WUGSYNC_NETBOX_TOKEN.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", config.EnvHTTPAddr, err)
 			}
-			st, err := startStack(ctx, cfg, log, "all", ln)
+			st, err := startStack(ctx, cfg, log, "all", ln, shutdownTimeout)
 			if err != nil {
 				return err
 			}
@@ -60,9 +61,12 @@ Needs WUGSYNC_NETBOX_URL and WUGSYNC_NETBOX_TOKEN.`,
 				fmt.Fprintf(out, "API token (generated, shown once; set %s to choose your own): %s\n", config.EnvAPIToken, cfg.APITokens[0])
 			}
 			env.notifyStarted(startedInfo{APIURL: st.url(), APIToken: cfg.APITokens[0], Services: st.svc})
-			return errors.Join(st.wait(ctx), st.shutdown())
+			return errors.Join(st.wait(ctx), st.stop(ctx))
 		},
 	}
+	cmd.Flags().DurationVar(&shutdownTimeout, "shutdown-timeout", process.DefaultWorkerShutdownTimeout,
+		"how long tasks in flight may run on after SIGTERM or SIGINT before they are re-queued")
+	return cmd
 }
 
 // dashboardPath is where the API serves the dashboard.

@@ -31,15 +31,9 @@ Needs WUGSYNC_REDIS_URL, WUGSYNC_API_TOKEN and a migrated database (run
 "wugsync migrate" first); WUGSYNC_WEBHOOK_SECRET to accept NetBox webhooks.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := env.config()
+			cfg, err := env.configFor(config.RoleAPI)
 			if err != nil {
 				return err
-			}
-			if err := cfg.RequireRedis("api"); err != nil {
-				return err
-			}
-			if len(cfg.APITokens) == 0 {
-				return &config.Error{Variable: config.EnvAPIToken, Problem: `required by "api" (generate one with: openssl rand -hex 32); only "all" and "demo" make their own`}
 			}
 			ctx, stop := interruptContext(cmd.Context())
 			defer stop()

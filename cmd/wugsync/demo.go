@@ -104,12 +104,12 @@ func runDemo(ctx context.Context, env environment, out io.Writer, opts demoOptio
 		tempDB = filepath.Join(dir, "wugsync.db")
 		overrides[config.EnvDatabaseURL] = "sqlite://" + tempDB
 	}
-	cfg, err := config.Load(func(name string) (string, bool) {
+	cfg, err := config.LoadRole(func(name string) (string, bool) {
 		if v, ok := overrides[name]; ok {
 			return v, true
 		}
 		return env.lookup(name)
-	})
+	}, config.RoleDemo)
 	if err != nil {
 		return err
 	}
@@ -131,11 +131,11 @@ func runDemo(ctx context.Context, env environment, out io.Writer, opts demoOptio
 	if fellBack {
 		fmt.Fprintf(out, "%s is in use: the API listens on %s instead\n", opts.addr, ln.Addr())
 	}
-	st, err := startStack(ctx, cfg, log, "demo", ln)
+	st, err := startStack(ctx, cfg, log, "demo", ln, 0)
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, st.shutdown()) }()
+	defer func() { err = errors.Join(err, st.stop(ctx)) }()
 	sims.netbox.SetWebhookTarget(st.url()+webhookPath, cfg.WebhookSecret)
 
 	conn, err := createDemoConnection(ctx, st.svc, sims)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/internal/process"
@@ -17,6 +18,8 @@ type environment struct {
 	lookup config.LookupFunc
 	// started, when set, is called once a long-running command serves.
 	started func(startedInfo)
+	// now, when set, is the clock doctor compares other clocks with.
+	now func() time.Time
 }
 
 // startedInfo describes a running long-lived command.
@@ -33,6 +36,12 @@ func osEnvironment() environment { return environment{lookup: os.LookupEnv} }
 
 // config reads and validates the WUGSYNC_* variables.
 func (e environment) config() (config.Config, error) { return config.Load(e.lookup) }
+
+// configFor reads the WUGSYNC_* variables and checks them for role: every
+// problem is reported at once, before the role connects to anything.
+func (e environment) configFor(role config.Role) (config.Config, error) {
+	return config.LoadRole(e.lookup, role)
+}
 
 func (e environment) notifyStarted(info startedInfo) {
 	if e.started != nil {

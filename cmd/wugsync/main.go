@@ -5,12 +5,24 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strings"
 )
 
 func main() {
 	if err := newRootCommand().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "wugsync: "+err.Error())
+		printError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// printError writes each line of err (configuration errors carry one line
+// per problem) as its own "wugsync: " line.
+func printError(w io.Writer, err error) {
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			fmt.Fprintln(w, "wugsync: "+line)
+		}
 	}
 }

@@ -9,18 +9,18 @@ import (
 	"github.com/wugsync/wugsync/models"
 )
 
-func newMigrateCommand() *cobra.Command {
+func newMigrateCommand(env environment) *cobra.Command {
 	return &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply database migrations and exit (running it twice is a no-op)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.FromEnv()
+			cfg, err := env.configFor(config.RoleMigrate)
 			if err != nil {
 				return err
 			}
 			log := config.NewLogger(cfg, "migrate")
-			db, err := models.Open(cmd.Context(), cfg.DatabaseURL)
+			db, err := process.OpenDatabase(cmd.Context(), cfg.DatabaseURL)
 			if err != nil {
 				return err
 			}

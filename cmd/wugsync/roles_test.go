@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,24 +107,7 @@ func TestSeparateRolesWorkTogether(t *testing.T) {
 	worker := startRole(t, newWorkerCommand, vars, "--health-addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
 
 	// A person creates a connection through the API.
-	wugURL, err := url.Parse(wugServer.URL)
-	require.NoError(t, err)
-	port, err := strconv.Atoi(wugURL.Port())
-	require.NoError(t, err)
-	payload := fmt.Sprintf(`{"name": "lab", "host": "127.0.0.1", "port": %d, "use_ssl": false, "username": %q, "password": %q}`,
-		port, wugsim.DefaultUsername, wugsim.DefaultPassword)
-	req, err := http.NewRequest(http.MethodPost, api.info.APIURL+"/api/v1/connections", strings.NewReader(payload))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Token "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	var created struct {
-		ID uint `json:"id"`
-	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&created))
-	resp.Body.Close()
-	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	connID := createConnection(t, api.info.APIURL, token, wugServer.URL)
 
 	// The scheduler's first tick finds the connection due and starts a run.
 	ctx := context.Background()
@@ -145,7 +124,7 @@ func TestSeparateRolesWorkTogether(t *testing.T) {
 	}
 	var run models.WUGSyncLog
 	require.NoError(t, db.First(&run, msg.Payload).Error)
-	require.Equal(t, created.ID, run.ConnectionID)
+	require.Equal(t, connID, run.ConnectionID)
 	require.Equal(t, models.TriggerScheduled, run.Trigger)
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	require.Positive(t, run.DevicesCreated)

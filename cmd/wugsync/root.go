@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/wugsync/wugsync/internal/buildinfo"
 )
 
 func newRootCommand() *cobra.Command {
@@ -14,8 +16,10 @@ exactly once, in the right group, with NetBox's facts attached.
 Configuration comes from WUGSYNC_* environment variables; see README.md.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Version(),
 	}
-	root.AddCommand(newMigrateCommand())
+	root.SetVersionTemplate(buildinfo.Summary() + "\n")
+	root.AddCommand(newMigrateCommand(osEnvironment()))
 	for _, add := range extraCommands {
 		root.AddCommand(add())
 	}

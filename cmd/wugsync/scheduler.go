@@ -27,11 +27,8 @@ more (for availability) never doubles a run.
 Needs WUGSYNC_REDIS_URL and a migrated database (run "wugsync migrate" first).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := env.config()
+			cfg, err := env.configFor(config.RoleScheduler)
 			if err != nil {
-				return err
-			}
-			if err := cfg.RequireRedis("scheduler"); err != nil {
 				return err
 			}
 			ctx, stop := interruptContext(cmd.Context())

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -17,6 +19,10 @@ import (
 // `wugsync all`, and the core of `wugsync demo`. It falls back to an
 // embedded Redis and applies migrations at start.
 type stack struct {
+	// shutdownTimeout is how long tasks in flight get after a stop signal;
+	// the whole shutdown is bounded by it (plus shutdownMargin).
+	shutdownTimeout time.Duration
+
 	svc       *process.Services
 	log       *logrus.Entry
 	worker    *workers.Server
@@ -29,8 +35,11 @@ type stack struct {
 // ln. The scheduler is left to startScheduler, so the demo can finish its
 // own export before periodic ones may begin. On error everything started
 // is stopped again and ln is closed.
-func startStack(ctx context.Context, cfg config.Config, log *logrus.Entry, role string, ln net.Listener) (_ *stack, err error) {
-	s := &stack{log: log}
+func startStack(ctx context.Context, cfg config.Config, log *logrus.Entry, role string, ln net.Listener, shutdownTimeout time.Duration) (_ *stack, err error) {
+	if shutdownTimeout <= 0 {
+		shutdownTimeout = process.DefaultWorkerShutdownTimeout
+	}
+	s := &stack{log: log, shutdownTimeout: shutdownTimeout}
 	defer func() {
 		if err != nil {
 			_ = ln.Close()
@@ -45,7 +54,7 @@ func startStack(ctx context.Context, cfg config.Config, log *logrus.Entry, role 
 	if err != nil {
 		return nil, err
 	}
-	s.worker = process.NewWorkerServer(s.svc, nb, 0)
+	s.worker = process.NewWorkerServer(s.svc, nb, shutdownTimeout)
 	if err := s.worker.Start(); err != nil {
 		s.worker = nil
 		return nil, err
@@ -75,6 +84,34 @@ func (s *stack) wait(ctx context.Context) error {
 		return nil
 	case <-s.http.Stopped():
 		return s.http.Err()
+	}
+}
+
+// shutdownMargin is what the stack's shutdown may take beyond the tasks'
+// shutdown timeout: closing the API, the scheduler and the services.
+const shutdownMargin = 10 * time.Second
+
+// stop logs why the stack stops (the signal, when one ended ctx) and shuts
+// it down, giving up after the shutdown timeout plus shutdownMargin: a
+// stop signal must end the process even if a part hangs. Tasks still
+// running then are run again by the next worker once their lease expires.
+func (s *stack) stop(ctx context.Context) error {
+	entry := s.log.WithField("shutdown_timeout", s.shutdownTimeout.String())
+	if cause := context.Cause(ctx); cause != nil {
+		entry = entry.WithField("reason", cause.Error())
+	}
+	entry.Info("shutting down: the API stops taking requests, tasks in flight may finish within the shutdown timeout")
+	done := make(chan error, 1)
+	go func() { done <- s.shutdown() }()
+	limit := s.shutdownTimeout + shutdownMargin
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		s.log.WithField("limit", limit.String()).Error("shutdown did not finish in time: exiting with work in flight")
+		return fmt.Errorf("shutdown did not finish within %s", limit)
 	}
 }
 

@@ -35,14 +35,8 @@ taking tasks; tasks in flight get --shutdown-timeout to finish and then go back
 to the queue for another worker.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := env.config()
+			cfg, err := env.configFor(config.RoleWorker)
 			if err != nil {
-				return err
-			}
-			if err := cfg.RequireRedis("worker"); err != nil {
-				return err
-			}
-			if err := cfg.RequireNetBox(); err != nil {
 				return err
 			}
 			ctx, stop := interruptContext(cmd.Context())

@@ -19,10 +19,11 @@ type Command struct {
 // Commands lists every wugsync subcommand with its flags.
 func Commands() []Command {
 	return []Command{
-		{Path: "all"},
+		{Path: "all", Flags: []string{"shutdown-timeout"}},
 		{Path: "api"},
 		{Path: "bench", Flags: []string{"concurrency", "cpuprofile", "database-url", "rate-limit", "redis-url", "seed-devices", "sizes"}},
 		{Path: "demo", Flags: []string{"addr", "devices", "once", "seed"}},
+		{Path: "doctor", Flags: []string{"connection"}},
 		{Path: "healthcheck", Flags: []string{"timeout", "url"}},
 		{Path: "migrate"},
 		{Path: "scheduler", Flags: []string{"health-addr"}},
@@ -30,6 +31,7 @@ func Commands() []Command {
 		{Path: "sim netbox", Flags: []string{"addr", "devices", "seed", "token", "version", "webhook-secret", "webhook-url"}},
 		{Path: "sim wug", Flags: []string{"addr", "cert-out", "group", "page-limit", "password", "scan-polls", "tls", "token-lifetime", "username"}},
 		{Path: "worker", Flags: []string{"health-addr", "shutdown-timeout"}},
+		{Path: "version"},
 	}
 }
 

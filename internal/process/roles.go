@@ -1,6 +1,7 @@
 package process
 
 import (
+	"context"
 	"time"
 
 	"github.com/wugsync/wugsync/netbox"
@@ -33,6 +34,12 @@ func NewWorkerServer(s *Services, nb *netbox.Client, shutdownTimeout time.Durati
 	if shutdownTimeout <= 0 {
 		shutdownTimeout = DefaultWorkerShutdownTimeout
 	}
+	metrics := workers.NewMetrics(s.Registry)
+	// Every connection's counters start at zero, now and for connections
+	// created later (seen by the next scrape).
+	if err := s.connections.Observe(context.Background(), metrics.InitConnection); err != nil {
+		s.Log.WithError(err).Warn("per-connection counters start at their first event")
+	}
 	w := workers.NewWorker(workers.Params{
 		DB:       s.DB,
 		Redis:    s.Redis.Client,
@@ -40,7 +47,7 @@ func NewWorkerServer(s *Services, nb *netbox.Client, shutdownTimeout time.Durati
 		Sealer:   s.Sealer,
 		NetBox:   nb,
 		Log:      s.Log,
-		Metrics:  workers.NewMetrics(s.Registry),
+		Metrics:  metrics,
 	})
 	return workers.NewServer(workers.ServerParams{
 		Redis:           s.Redis.Client,

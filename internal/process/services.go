@@ -44,8 +44,10 @@ type Services struct {
 	Sealer   *models.Sealer // nil unless Options.Sealer
 	Enqueuer *tasks.Enqueuer
 	// Registry collects every metric of the process (Go runtime, process,
-	// workers, API), served on /metrics.
+	// workers, API, per-connection gauges), served on /metrics.
 	Registry *prometheus.Registry
+
+	connections *connectionCollector
 }
 
 // Open connects everything a role needs, logging what it chose: which Redis,
@@ -76,7 +78,8 @@ func Open(ctx context.Context, cfg config.Config, log *logrus.Entry, opts Option
 	// close (its Close refuses a shared connection).
 	s.Enqueuer = tasks.NewEnqueuer(asynq.NewClientFromRedisClient(s.Redis.Client))
 	s.Registry = prometheus.NewRegistry()
-	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.connections = newConnectionCollector(s.DB)
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.connections)
 	return s, nil
 }
 
@@ -130,7 +133,7 @@ func openRedis(ctx context.Context, cfg config.Config, log *logrus.Entry, role s
 }
 
 func openDatabase(ctx context.Context, cfg config.Config, log *logrus.Entry, migrate bool) (*gorm.DB, error) {
-	dbLog := log.WithField("database", describeDatabase(cfg.DatabaseURL))
+	dbLog := log.WithField("database", DescribeDatabase(cfg.DatabaseURL))
 	if cfg.DatabaseURL == config.DefaultDatabaseURL {
 		dbLog.Info("using the default SQLite database " + config.DefaultDatabaseURL + " (" + config.EnvDatabaseURL + " names another)")
 	}
@@ -178,8 +181,9 @@ func loadSealer(cfg config.Config, log *logrus.Entry) (*models.Sealer, error) {
 	return sealer, nil
 }
 
-// describeDatabase names the database for logs without its password.
-func describeDatabase(raw string) string {
+// DescribeDatabase names the database for logs and reports without its
+// password.
+func DescribeDatabase(raw string) string {
 	parsed, err := config.ParseDatabaseURL(raw)
 	if err != nil {
 		return "<invalid>"

@@ -77,9 +77,9 @@ func TestDatabaseDescriptionsHidePasswords(t *testing.T) {
 		"postgres://wugsync:topsecret@db:5432/wugsync?sslmode=verify-full",
 		"postgres://wugsync@db:5432/wugsync?password=topsecret",
 	} {
-		got := describeDatabase(raw)
+		got := DescribeDatabase(raw)
 		require.NotContains(t, got, "topsecret")
 		require.Contains(t, got, "db:5432/wugsync")
 	}
-	require.Equal(t, "sqlite /var/lib/wugsync/w.db", describeDatabase("sqlite:///var/lib/wugsync/w.db"))
+	require.Equal(t, "sqlite /var/lib/wugsync/w.db", DescribeDatabase("sqlite:///var/lib/wugsync/w.db"))
 }

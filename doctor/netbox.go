@@ -1,0 +1,185 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+)
+
+// netboxTimeout bounds each NetBox request of doctor; it does not retry, so
+// a person waits for one timeout, not for a back-off.
+const netboxTimeout = 20 * time.Second
+
+// Fixes of the NetBox checks.
+const (
+	fixNetBoxToken = "check " + config.EnvNetBoxToken + ": a v1 key (40 hex characters, \"Token\") or, on NetBox 4.5+, a v2 token (nbt_…), not expired, of an active user"
+	fixNetBoxReach = "check " + config.EnvNetBoxURL + " (scheme, host, port, BASE_PATH), DNS, the firewall and NetBox's TLS certificate"
+	fixViewRight   = "give the token's user the view permission on %s (NetBox: Admin > Authentication > Permissions)"
+)
+
+// netbox checks the NetBox wugsync reads: it answers, accepts the token,
+// runs a supported version with webhook workers, lets the token read what
+// the export reads, and resolves the filters of the connections.
+func (r *run) netbox(ctx context.Context) {
+	cfg := r.p.Config
+	if cfg.NetBoxURL == "" || cfg.NetBoxToken == "" {
+		s := r.section("NetBox")
+		for _, v := range []struct{ name, value string }{{config.EnvNetBoxURL, cfg.NetBoxURL}, {config.EnvNetBoxToken, cfg.NetBoxToken}} {
+			if v.value == "" {
+				s.fail(v.name, "not set: worker and all need it to read NetBox", "set "+v.name)
+			}
+		}
+		return
+	}
+	s := r.section("NetBox " + cfg.NetBoxURL)
+	if r.invalid(config.EnvNetBoxURL) || r.invalid(config.EnvNetBoxToken) {
+		s.skip("reachable", "not checked: the NetBox settings are invalid (see Configuration)", "")
+		return
+	}
+	recorder := &dateRecorder{next: http.DefaultTransport.(*http.Transport).Clone(), now: r.now}
+	client := func(pageSize int) (*netbox.Client, error) {
+		return netbox.New(netbox.Config{
+			URL: cfg.NetBoxURL, Token: cfg.NetBoxToken, Timeout: netboxTimeout, MaxRetries: -1, PageSize: pageSize,
+			HTTPClient: &http.Client{Transport: recorder},
+		})
+	}
+	// One object per page is enough to learn whether a list is readable.
+	probe, err := client(1)
+	if err != nil {
+		s.fail("configuration", err.Error(), "fix "+config.EnvNetBoxURL+" and "+config.EnvNetBoxToken)
+		return
+	}
+	full, err := client(0)
+	if err != nil {
+		s.fail("configuration", err.Error(), "fix "+config.EnvNetBoxURL+" and "+config.EnvNetBoxToken)
+		return
+	}
+	st, err := probe.Status(ctx)
+	if sample, ok := recorder.first(); ok {
+		r.clock("NetBox", sample)
+	}
+	switch {
+	case errors.Is(err, netbox.ErrAuth):
+		s.pass("reachable", "NetBox answers")
+		s.fail("token", err.Error(), fixNetBoxToken)
+		s.skip("read rights", "not checked: the token was refused", "")
+		return
+	case err != nil:
+		s.fail("reachable", err.Error(), fixNetBoxReach)
+		return
+	}
+	s.pass("reachable", "NetBox answers")
+	s.pass("token", "accepted")
+	if majorVersion(st.NetBoxVersion) == 4 {
+		s.pass("version", fmt.Sprintf("NetBox %s (API %s)", st.NetBoxVersion, st.APIVersion))
+	} else {
+		s.fail("version", fmt.Sprintf("NetBox %q: wugsync reads the NetBox 4.x API", st.NetBoxVersion), "upgrade NetBox to a 4.x release")
+	}
+	if st.RQWorkersRunning > 0 {
+		s.pass("background workers", fmt.Sprintf("%d running: NetBox sends webhooks", st.RQWorkersRunning))
+	} else {
+		s.fail("background workers", "none running: NetBox queues webhooks but never sends them, so changes reach WUG only at the next periodic export",
+			"start NetBox's worker (manage.py rqworker, or the netbox-worker container)")
+	}
+
+	readable := func(name, permission string, read func() error) {
+		err := read()
+		switch {
+		case err == nil:
+			s.pass(name, "allowed (object permissions with constraints may still hide some objects; doctor cannot see which)")
+		case errors.Is(err, netbox.ErrAuth):
+			s.fail(name, err.Error(), fmt.Sprintf(fixViewRight, permission))
+		default:
+			s.fail(name, err.Error(), fixNetBoxReach)
+		}
+	}
+	readable("read devices", "dcim.device", func() error { _, _, err := first(probe.Devices(ctx, netbox.DeviceFilter{})); return err })
+	readable("read IP addresses", "ipam.ipaddress", func() error {
+		_, _, err := first(probe.IPAddresses(ctx, netbox.IPFilter{}))
+		return err
+	})
+	readable("read sites", "dcim.site", func() error { _, err := full.ListSites(ctx); return err })
+	r.netboxWriteRights(ctx, s, full)
+	r.netboxFilters(ctx, s, probe)
+}
+
+// netboxWriteRights reports the rights wugsync's NetBox writes need.
+func (r *run) netboxWriteRights(ctx context.Context, s section, nb *netbox.Client) {
+	if r.p.NetBoxWriteRights != nil {
+		status, detail, fix := r.p.NetBoxWriteRights(ctx, nb)
+		s.add("write rights", status, detail, fix)
+		return
+	}
+	s.skip("write rights", "not checked: NetBox has no read-only way to test whether a token may add or change objects. "+
+		"wugsync writes to NetBox only for `wugsync netbox-setup` (custom field, custom link, webhook, event rule) and, where a connection turns them on, "+
+		"WUG device ids on devices and VMs and journal entries",
+		"if you use those, give the token write access and add/change on extras.customfield, extras.customlink, extras.webhook, "+
+			"extras.eventrule, dcim.device, virtualization.virtualmachine and extras.journalentry")
+}
+
+// netboxFilters lists the first device each connection in scope selects:
+// NetBox answers 400 for a filter value it does not know (a site slug that
+// does not exist), which the client reports as a FilterError.
+func (r *run) netboxFilters(ctx context.Context, s section, nb *netbox.Client) {
+	if r.db == nil {
+		s.skip("connection filters", "not checked: "+r.dbErr, "")
+		return
+	}
+	for _, conn := range r.scope() {
+		name := fmt.Sprintf("filters of %q", conn.Name)
+		d, found, err := first(nb.Devices(ctx, netboxFilter(conn.DeviceFilters)))
+		switch {
+		case errors.Is(err, netbox.ErrConfig):
+			s.fail(name, err.Error(), fmt.Sprintf("correct the connection's device_filters (PATCH /api/v1/connections/%d)", conn.ID))
+		case err != nil:
+			s.fail(name, err.Error(), fixNetBoxReach)
+		case !found:
+			s.pass(name, describeFilters(conn.DeviceFilters)+": valid, but no NetBox device matches them yet")
+		default:
+			s.pass(name, fmt.Sprintf("%s: valid; selects %q among others", describeFilters(conn.DeviceFilters), d.DisplayName()))
+		}
+	}
+}
+
+// netboxFilter is the device query of a connection's filters, as the
+// export's planner sends it (workers/plan.go).
+func netboxFilter(f models.DeviceFilters) netbox.DeviceFilter {
+	return netbox.DeviceFilter{
+		Statuses:  f.EffectiveStatuses(),
+		Sites:     f.Sites,
+		Roles:     f.Roles,
+		Tags:      f.Tags,
+		Platforms: f.Platforms,
+		Tenants:   f.Tenants,
+	}
+}
+
+func describeFilters(f models.DeviceFilters) string {
+	parts := []string{"status=" + strings.Join(f.EffectiveStatuses(), ",")}
+	for _, l := range []struct {
+		name   string
+		values []string
+	}{{"site", f.Sites}, {"role", f.Roles}, {"tag", f.Tags}, {"platform", f.Platforms}, {"tenant", f.Tenants}} {
+		if len(l.values) > 0 {
+			parts = append(parts, l.name+"="+strings.Join(l.values, ","))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// first returns the first item of a NetBox listing and stops it there.
+func first[T any](seq iter.Seq2[T, error]) (T, bool, error) {
+	for item, err := range seq {
+		return item, err == nil, err
+	}
+	var zero T
+	return zero, false, nil
+}
