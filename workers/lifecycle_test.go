@@ -120,7 +120,7 @@ func TestDeviceAlreadyInWUGIsAdopted(t *testing.T) {
 	require.Len(t, b.wug.Devices(), len(want), "the hand-added device was adopted, not duplicated")
 	got := b.wugByNetBoxID()
 	require.Equal(t, handAdded.ID, got[target].ID)
-	require.Equal(t, want[target].Template.DisplayName, got[target].Name, "adoption renames to the NetBox name")
+	require.Equal(t, want[target].Name, got[target].Name, "adoption renames to the NetBox name")
 	n, _ := strconv.ParseInt(target, 10, 64)
 	row := b.rows()[n]
 	require.True(t, row.Adopted)
