@@ -452,14 +452,7 @@ func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {
 
 	// Rename every device: one properties call each, far more than the
 	// limit allows in a second.
-	for _, d := range b.nb.Devices() {
-		_, err := b.nb.UpdateDevice(d.ID, func(d *netboxsim.Device) {
-			if d.Name != nil {
-				d.Name = ptr(*d.Name + "-x")
-			}
-		})
-		require.NoError(t, err)
-	}
+	b.renameEveryDevice()
 	require.NoError(t, b.db.Model(&b.conn).Updates(map[string]any{"rate_limit_per_second": perSecond, "batch_size": 5}).Error)
 	b.startWorker() // a second process
 	b.wug.ResetStats()
@@ -482,6 +475,20 @@ func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {
 	}
 	require.LessOrEqual(t, busiest, perSecond, "WUG saw %d requests in one second", busiest)
 	require.GreaterOrEqual(t, len(perSecondTotal), run.DevicesUpdated/perSecond, "the run was spread over time")
+}
+
+// renameEveryDevice appends "-x" to the name of every named NetBox device,
+// so the next run updates each with one properties call.
+func (b *testBundle) renameEveryDevice() {
+	b.t.Helper()
+	for _, d := range b.nb.Devices() {
+		_, err := b.nb.UpdateDevice(d.ID, func(d *netboxsim.Device) {
+			if d.Name != nil {
+				d.Name = ptr(*d.Name + "-x")
+			}
+		})
+		require.NoError(b.t, err)
+	}
 }
 
 func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {

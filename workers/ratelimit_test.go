@@ -158,14 +158,7 @@ func TestConcurrencyCapHoldsAcrossWorkerProcesses(t *testing.T) {
 
 	// Rename every device: one properties call each, from one batch task
 	// each.
-	for _, d := range b.nb.Devices() {
-		_, err := b.nb.UpdateDevice(d.ID, func(d *netboxsim.Device) {
-			if d.Name != nil {
-				d.Name = ptr(*d.Name + "-x")
-			}
-		})
-		require.NoError(t, err)
-	}
+	b.renameEveryDevice()
 	require.NoError(t, b.db.Model(&b.conn).Updates(map[string]any{"max_concurrent_requests": maxConcurrent, "batch_size": 1}).Error)
 	front := newInflight(t, b.wug, maxConcurrent)
 	b.routeWUGThrough(front)
