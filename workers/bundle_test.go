@@ -39,12 +39,17 @@ type testBundle struct {
 	enq      *tasks.Enqueuer
 	conn     models.WUGConnection
 	opts     bundleOptions
+	// firstWorker stops the worker process setup started.
+	firstWorker func()
 }
 
 type bundleOptions struct {
-	devices     int
-	wug         wugsim.Options
-	netbox      netboxsim.Options
+	devices int
+	wug     wugsim.Options
+	netbox  netboxsim.Options
+	// netboxVia, when set, puts a handler in front of the simulated NetBox
+	// (to watch or bend its answers).
+	netboxVia   func(http.Handler) http.Handler
 	conn        func(*models.WUGConnection)
 	noWorker    bool
 	params      func(*workers.Params)
@@ -67,19 +72,15 @@ func setup(t *testing.T, opts bundleOptions) *testBundle {
 	}
 	b.nb, err = netboxsim.New(nbOpts)
 	require.NoError(t, err)
-	nbServer := httptest.NewServer(b.nb)
-	t.Cleanup(nbServer.Close)
+	var nbHandler http.Handler = b.nb
+	if opts.netboxVia != nil {
+		nbHandler = opts.netboxVia(b.nb)
+	}
+	nbServer := serve(t, nbHandler)
 	b.nbClient, err = netbox.New(netbox.Config{URL: nbServer.URL, Token: netboxsim.DefaultToken})
 	require.NoError(t, err)
 
-	wugOpts := opts.wug
-	if wugOpts.MaxHold == 0 {
-		wugOpts.MaxHold = 3 * time.Second // past the client's timeout
-	}
-	b.wug = wugsim.New(wugOpts)
-	wugServer := httptest.NewServer(b.wug)
-	t.Cleanup(wugServer.Close)
-	b.wugURL = wugServer.URL
+	b.wug, b.wugURL = startWUG(t, opts.wug)
 
 	redisOpt, err := asynq.ParseRedisURI(b.redis.URL)
 	require.NoError(t, err)
@@ -87,15 +88,51 @@ func setup(t *testing.T, opts bundleOptions) *testBundle {
 	t.Cleanup(func() { _ = b.asynq.Close() })
 	b.enq = tasks.NewEnqueuer(b.asynq)
 
-	b.conn = b.newConnection("lab-wug", opts.conn)
+	b.conn = b.newConnection("lab-wug", b.wugURL, opts.conn)
 	if !opts.noWorker {
-		b.startWorker()
+		b.firstWorker = b.startWorker()
 	}
 	return b
 }
 
-func (b *testBundle) newConnection(name string, edit func(*models.WUGConnection)) models.WUGConnection {
-	u, err := url.Parse(b.wugURL)
+// serve runs h on a test HTTP server. Its cleanup drops the client
+// connections before closing, which cancels the requests a test holds, so a
+// held call can never make Close wait forever.
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
+	return srv
+}
+
+// startWUG starts one simulated WUG server on real HTTP.
+func startWUG(t *testing.T, opts wugsim.Options) (*wugsim.Server, string) {
+	if opts.MaxHold == 0 {
+		opts.MaxHold = 3 * time.Second // past the client's timeout
+	}
+	sim := wugsim.New(opts)
+	srv := serve(t, sim)
+	t.Cleanup(sim.Close) // runs first: releases requests a fault holds
+	return sim, srv.URL
+}
+
+// wugServer is one more simulated WUG server with the connection that
+// reaches it, for tests with several WUG servers.
+type wugServer struct {
+	sim  *wugsim.Server
+	conn models.WUGConnection
+}
+
+// addWUG starts another simulated WUG server and stores a connection to it.
+func (b *testBundle) addWUG(name string, opts wugsim.Options, edit func(*models.WUGConnection)) wugServer {
+	sim, u := startWUG(b.t, opts)
+	return wugServer{sim: sim, conn: b.newConnection(name, u, edit)}
+}
+
+func (b *testBundle) newConnection(name, wugURL string, edit func(*models.WUGConnection)) models.WUGConnection {
+	u, err := url.Parse(wugURL)
 	require.NoError(b.t, err)
 	host, port, err := net.SplitHostPort(u.Host)
 	require.NoError(b.t, err)
@@ -173,8 +210,13 @@ func (b *testBundle) waitRun(id uint) models.WUGSyncLog {
 }
 
 func (b *testBundle) rows() map[int64]models.NetBoxIPExport {
+	return b.rowsOf(b.conn.ID)
+}
+
+// rowsOf returns the export rows of one connection by NetBox device id.
+func (b *testBundle) rowsOf(connID uint) map[int64]models.NetBoxIPExport {
 	var rows []models.NetBoxIPExport
-	require.NoError(b.t, b.db.Where("connection_id = ?", b.conn.ID).Find(&rows).Error)
+	require.NoError(b.t, b.db.Where("connection_id = ?", connID).Find(&rows).Error)
 	out := map[int64]models.NetBoxIPExport{}
 	for _, r := range rows {
 		out[r.NetBoxDeviceID] = r
@@ -182,12 +224,16 @@ func (b *testBundle) rows() map[int64]models.NetBoxIPExport {
 	return out
 }
 
-// wugByTemplate indexes WUG's devices by the NetBox id in their NetBox_ID
+// wugByNetBoxID indexes WUG's devices by the NetBox id in their NetBox_ID
 // attribute, failing on any NetBox device that appears twice.
 func (b *testBundle) wugByNetBoxID() map[string]wugsim.Device {
+	return b.wugDevicesByNetBoxID(b.wug)
+}
+
+func (b *testBundle) wugDevicesByNetBoxID(sim *wugsim.Server) map[string]wugsim.Device {
 	b.t.Helper()
 	out := map[string]wugsim.Device{}
-	for _, d := range b.wug.Devices() {
+	for _, d := range sim.Devices() {
 		id := attr(d, "NetBox_ID")
 		if id == "" {
 			continue
@@ -210,8 +256,7 @@ func attr(d wugsim.Device, name string) string {
 
 // routeWUGThrough puts h in front of the simulated WUG.
 func (b *testBundle) routeWUGThrough(h http.Handler) {
-	srv := httptest.NewServer(h)
-	b.t.Cleanup(srv.Close)
+	srv := serve(b.t, h)
 	u, err := url.Parse(srv.URL)
 	require.NoError(b.t, err)
 	_, port, err := net.SplitHostPort(u.Host)

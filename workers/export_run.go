@@ -85,8 +85,11 @@ func (w *Worker) failBatch(ctx context.Context, runID uint, batchNo int, cause e
 	}
 	msg := "gave up after retries: " + cause.Error()
 	for _, e := range entries {
+		// The claim goes too: a later run must be free to create the
+		// device, not wait for the claim to go stale.
 		_ = w.upsertRow(ctx, e.ConnectionID, e, map[string]any{
-			"export_status": models.ExportError, "error_message": msg, "error_at": w.now(), "last_run_id": runID})
+			"export_status": models.ExportError, "error_message": msg, "error_at": w.now(), "last_run_id": runID,
+			"create_claim": ""})
 		_ = w.setOutcome(ctx, e, outcomeFailed, msg)
 	}
 	if err := w.finishBatch(ctx, runID, batchNo); err != nil {

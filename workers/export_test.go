@@ -2,8 +2,8 @@ package workers_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -13,31 +13,74 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
-	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/sim/netboxsim"
 	"github.com/wugsync/wugsync/sim/wugsim"
 	"github.com/wugsync/wugsync/tasks"
 )
 
-// expected computes, independently of the worker, which NetBox devices a
-// default connection must export and how each must look in WUG.
-func (b *testBundle) expected() map[string]export.Mapped {
+// wantDevice is what DESIGN §6 says WUG must hold for one NetBox device.
+// It is worked out from the NetBox simulator's own records by the spec's
+// rules, not by wugsync's mapping code, so a mapping bug cannot hide behind
+// itself; TestExportMatchesTheReviewedGolden pins every other field.
+type wantDevice struct {
+	Name    string
+	Address netip.Addr
+	Site    string
+}
+
+// expected returns, by NetBox device id, the devices a connection with the
+// default settings must export: status active, a primary IP (IPv4
+// preferred) WUG can monitor, and no other active device with the same IP.
+func (b *testBundle) expected() map[string]wantDevice {
 	b.t.Helper()
-	out := map[string]export.Mapped{}
-	byAddr := map[netip.Addr][]string{}
-	for d, err := range b.nbClient.Devices(context.Background(), netbox.DeviceFilter{Statuses: []string{"active"}}) {
-		require.NoError(b.t, err)
-		m, err := export.Map(d, export.MapOptions{GroupTemplate: b.conn.GroupTemplate, NetBoxURL: b.nbClient.Server()})
-		if err != nil {
+	inv := b.nb.Inventory()
+	ips := map[int]netboxsim.IPAddress{}
+	for _, ip := range inv.IPAddresses {
+		ips[ip.ID] = ip
+	}
+	sites := map[int]string{}
+	for _, s := range inv.Sites {
+		sites[s.ID] = s.Name
+	}
+	types := map[int]netboxsim.DeviceType{}
+	for _, dt := range inv.DeviceTypes {
+		types[dt.ID] = dt
+	}
+	makers := map[int]string{}
+	for _, m := range inv.Manufacturers {
+		makers[m.ID] = m.Name
+	}
+
+	out := map[string]wantDevice{}
+	holders := map[netip.Addr][]string{}
+	for _, d := range inv.Devices {
+		ipID := d.PrimaryIP4ID
+		if ipID == 0 {
+			ipID = d.PrimaryIP6ID
+		}
+		if d.Status != "active" || ipID == 0 {
 			continue
 		}
+		prefix, err := netip.ParsePrefix(ips[ipID].Address)
+		require.NoError(b.t, err, "device %d's primary IP", d.ID)
 		id := strconv.Itoa(d.ID)
-		out[id] = m
-		byAddr[m.Address] = append(byAddr[m.Address], id)
+		holders[prefix.Addr()] = append(holders[prefix.Addr()], id)
+		if !monitorable(prefix) {
+			continue
+		}
+		name := ""
+		if d.Name != nil {
+			name = strings.TrimSpace(*d.Name)
+		}
+		if name == "" { // NetBox's display of an unnamed device
+			dt := types[d.DeviceTypeID]
+			name = fmt.Sprintf("%s %s (%d)", makers[dt.ManufacturerID], dt.Model, d.ID)
+		}
+		out[id] = wantDevice{Name: name, Address: prefix.Addr(), Site: sites[d.SiteID]}
 	}
-	for _, ids := range byAddr {
-		if len(ids) > 1 {
+	for _, ids := range holders {
+		if len(ids) > 1 { // an IP conflict: neither device is exported
 			for _, id := range ids {
 				delete(out, id)
 			}
@@ -46,7 +89,50 @@ func (b *testBundle) expected() map[string]export.Mapped {
 	return out
 }
 
-func (b *testBundle) requireWUGMatches(want map[string]export.Mapped) {
+// unmonitorable are the IANA special-purpose blocks DESIGN §6 rejects
+// (reserved, documentation, benchmarking, future use).
+var unmonitorable = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("3fff::/20"),
+}
+
+// monitorable applies DESIGN §6's address rules: no loopback, multicast,
+// link-local, unspecified, broadcast or reserved address.
+func monitorable(p netip.Prefix) bool {
+	a := p.Addr().Unmap()
+	if a.IsLoopback() || a.IsMulticast() || a.IsLinkLocalUnicast() || a.IsUnspecified() ||
+		a == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+		return false
+	}
+	if a.Is4() && p.Bits() < 31 {
+		network := p.Masked().Addr()
+		broadcast := network.As4()
+		for i := p.Bits(); i < 32; i++ {
+			broadcast[i/8] |= 1 << (7 - i%8)
+		}
+		if a == network || a == netip.AddrFrom4(broadcast) {
+			return false
+		}
+	}
+	for _, r := range unmonitorable {
+		if r.Contains(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// requireWUGMatches checks that WUG holds every wanted device exactly once,
+// and nothing else, with its name, address, site group and NetBox links.
+func (b *testBundle) requireWUGMatches(want map[string]wantDevice) {
 	b.t.Helper()
 	got := b.wugByNetBoxID()
 	for id := range want {
@@ -55,23 +141,17 @@ func (b *testBundle) requireWUGMatches(want map[string]export.Mapped) {
 	}
 	require.Equal(b.t, len(want), len(got), "WUG holds exactly the eligible devices")
 	require.Equal(b.t, len(want), len(b.wug.Devices()), "no other device was created")
-	for id, m := range want {
-		d, ok := got[id]
-		require.True(b.t, ok, "NetBox device %s missing from WUG", id)
-		require.Equal(b.t, m.Template.DisplayName, d.Name, "device %s name", id)
-		require.Equal(b.t, m.Address.String(), d.NetworkAddress, "device %s address", id)
-		require.Equal(b.t, m.Template.PrimaryRole, d.Role, "device %s role", id)
-		if m.Template.Brand != "" { // WUG shows its own default for an empty one
-			require.Equal(b.t, m.Template.Brand, d.Brand, "device %s brand", id)
-		}
-		if m.Template.OS != "" {
-			require.Equal(b.t, m.Template.OS, d.OS, "device %s os", id)
-		}
-		require.Equal(b.t, m.Template.Note, d.Note, "device %s note", id)
-		wantGroup := "My Network/" + strings.Join(m.Fields.GroupPath, "/")
-		require.Contains(b.t, d.Groups, wantGroup, "device %s group", id)
-		for name, value := range m.Fields.Attributes {
-			require.Equal(b.t, value, attr(d, name), "device %s attribute %s", id, name)
+	rows := b.rows()
+	for id, w := range want {
+		d := got[id]
+		require.Equal(b.t, w.Name, d.Name, "device %s name", id)
+		require.Equal(b.t, w.Address.String(), d.NetworkAddress, "device %s address", id)
+		require.Contains(b.t, d.Groups, "My Network/"+w.Site, "device %s group", id)
+		require.Equal(b.t, w.Site, attr(d, "NetBox_Site"), "device %s site", id)
+		require.Equal(b.t, "active", attr(d, "NetBox_Status"), "device %s status", id)
+		require.Equal(b.t, b.nbClient.Server()+"/dcim/devices/"+id+"/", attr(d, "NetBox_URL"), "device %s link", id)
+		if n, _ := strconv.ParseInt(id, 10, 64); !rows[n].Adopted {
+			require.Equal(b.t, "nb-"+id, d.TemplateID, "device %s template id", id)
 		}
 	}
 }

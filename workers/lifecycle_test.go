@@ -120,7 +120,7 @@ func TestDeviceAlreadyInWUGIsAdopted(t *testing.T) {
 	require.Len(t, b.wug.Devices(), len(want), "the hand-added device was adopted, not duplicated")
 	got := b.wugByNetBoxID()
 	require.Equal(t, handAdded.ID, got[target].ID)
-	require.Equal(t, want[target].Template.DisplayName, got[target].Name, "adoption renames to the NetBox name")
+	require.Equal(t, want[target].Name, got[target].Name, "adoption renames to the NetBox name")
 	n, _ := strconv.ParseInt(target, 10, 64)
 	row := b.rows()[n]
 	require.True(t, row.Adopted)
@@ -162,12 +162,26 @@ func TestDryRunWritesNothingAndItsPlanIsExact(t *testing.T) {
 	}
 }
 
-// newGate holds WUG template calls after the first `pass` ones, to stop a
-// worker in the middle of a run. A test that fails while a call is held
-// still releases it, so the servers can close.
-func newGate(t *testing.T, next http.Handler, pass int) *gate {
-	g := &gate{next: next, pass: pass, held: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{})}
-	t.Cleanup(g.open)
+// heldCallLimit bounds how long any test holds a WUG call or waits for a
+// held one: a test whose expectation breaks fails after it instead of
+// hanging until the package timeout.
+const heldCallLimit = time.Minute
+
+// holdTemplateCalls routes WUG through a gate that lets the first `pass`
+// template calls through and holds the next one, to stop a worker in the
+// middle of a run.
+//
+// The held call is released by open, by the end of the test (its cleanup
+// is registered after the server's, so it runs first and the server's
+// Close never waits on it), or after heldCallLimit at the latest.
+func (b *testBundle) holdTemplateCalls(pass int) *gate {
+	ctx, cancel := context.WithTimeout(context.Background(), heldCallLimit)
+	g := &gate{next: b.wug, pass: pass, limit: ctx, held: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{})}
+	b.routeWUGThrough(g)
+	b.t.Cleanup(func() {
+		g.open()
+		cancel()
+	})
 	return g
 }
 
@@ -178,6 +192,7 @@ func (g *gate) open() { g.releaseOnce.Do(func() { close(g.release) }) }
 type gate struct {
 	next    http.Handler
 	pass    int
+	limit   context.Context // the test's deadline for holding a call
 	mu      sync.Mutex
 	seen    int
 	held    chan struct{} // closed when a call is held
@@ -196,7 +211,12 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.mu.Unlock()
 		if hold {
 			g.once.Do(func() { close(g.held) })
-			<-g.release
+			// The worker may drop the request meanwhile: the call is
+			// still held, as a request already sent stays in flight.
+			select {
+			case <-g.release:
+			case <-g.limit.Done():
+			}
 			// The worker is gone; WUG still creates the devices, and
 			// nobody reads the answer.
 			g.next.ServeHTTP(w, r)
@@ -207,21 +227,30 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.next.ServeHTTP(w, r)
 }
 
+// waitFor waits for ch to close, failing the test after heldCallLimit.
+func waitFor(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(heldCallLimit):
+		t.Fatalf("gave up after %s waiting for %s", heldCallLimit, what)
+	}
+}
+
 func TestWorkerStoppedHalfwayLeavesNoDuplicatesAndNoMisses(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOptions{devices: 400, noWorker: true, concurrency: 1,
 		conn: func(c *models.WUGConnection) { c.BatchSize = 50 }})
 	want := b.expected()
-	g := newGate(t, b.wug, 2)
-	b.routeWUGThrough(g)
+	g := b.holdTemplateCalls(2)
 
 	stopFirst := b.startWorker()
 	run, err := tasks.StartExport(context.Background(), b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
-	<-g.held
+	waitFor(t, g.held, "the third template call")
 	stopFirst() // the batch in flight goes back to the queue
 	g.open()
-	<-g.done // WUG created the batch's devices after the worker left
+	waitFor(t, g.done, "the held call to reach WUG") // WUG created the batch's devices after the worker left
 
 	b.startWorker()
 	ended := b.waitRun(run.ID)
@@ -423,14 +452,7 @@ func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {
 
 	// Rename every device: one properties call each, far more than the
 	// limit allows in a second.
-	for _, d := range b.nb.Devices() {
-		_, err := b.nb.UpdateDevice(d.ID, func(d *netboxsim.Device) {
-			if d.Name != nil {
-				d.Name = ptr(*d.Name + "-x")
-			}
-		})
-		require.NoError(t, err)
-	}
+	b.renameEveryDevice()
 	require.NoError(t, b.db.Model(&b.conn).Updates(map[string]any{"rate_limit_per_second": perSecond, "batch_size": 5}).Error)
 	b.startWorker() // a second process
 	b.wug.ResetStats()
@@ -455,6 +477,20 @@ func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {
 	require.GreaterOrEqual(t, len(perSecondTotal), run.DevicesUpdated/perSecond, "the run was spread over time")
 }
 
+// renameEveryDevice appends "-x" to the name of every named NetBox device,
+// so the next run updates each with one properties call.
+func (b *testBundle) renameEveryDevice() {
+	b.t.Helper()
+	for _, d := range b.nb.Devices() {
+		_, err := b.nb.UpdateDevice(d.ID, func(d *netboxsim.Device) {
+			if d.Name != nil {
+				d.Name = ptr(*d.Name + "-x")
+			}
+		})
+		require.NoError(b.t, err)
+	}
+}
+
 func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	t.Parallel()
 	// The held create must outlast the sync's debounce, so the client
@@ -467,8 +503,7 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 		target = n
 		break
 	}
-	g := newGate(t, b.wug, 0)
-	b.routeWUGThrough(g)
+	g := b.holdTemplateCalls(0)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	sub := b.redis.Client.Subscribe(ctx, tasks.RunEndedChannel(b.redis.Client))
@@ -491,7 +526,7 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	b.startWorker()
 	run, err := tasks.StartExport(ctx, b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
-	<-g.held // the run is creating every device, the target included
+	waitFor(t, g.held, "the run's template call") // the run is creating every device, the target included
 
 	require.NoError(t, b.enq.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: target, Trigger: "webhook"}))
 	deferred := ended()
