@@ -114,7 +114,7 @@ func (s *Server) exportStatus(ctx context.Context, id uint64) (exportStatus, err
 	for _, r := range runs {
 		st.RecentRuns = append(st.RecentRuns, newRunView(r, conn.Name))
 	}
-	active, err := tasks.ActiveExport(ctx, s.p.DB, conn.ID)
+	active, err := s.q.store().ActiveExport(ctx, conn.ID)
 	switch {
 	case err == nil:
 		v := newRunView(active, conn.Name)

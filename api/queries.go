@@ -17,16 +17,15 @@ type queries struct {
 	db *gorm.DB
 }
 
+// store is the typed access the API shares with the workers.
+func (q queries) store() models.Store { return models.NewStore(q.db) }
+
 func (q queries) connection(ctx context.Context, id uint64) (models.WUGConnection, error) {
-	var conn models.WUGConnection
-	err := q.db.WithContext(ctx).First(&conn, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	conn, err := q.store().Connection(ctx, uint(id))
+	if models.IsNotFound(err) {
 		return conn, notFound("no connection with id %d", id)
 	}
-	if err != nil {
-		return conn, fmt.Errorf("load connection %d: %w", id, err)
-	}
-	return conn, nil
+	return conn, err
 }
 
 func (q queries) connections(ctx context.Context, p pageParams) ([]models.WUGConnection, int64, error) {
@@ -105,15 +104,11 @@ func (q queries) runs(ctx context.Context, f runFilter, p pageParams) ([]models.
 }
 
 func (q queries) run(ctx context.Context, id uint64) (models.WUGSyncLog, error) {
-	var run models.WUGSyncLog
-	err := q.db.WithContext(ctx).First(&run, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	run, err := q.store().Run(ctx, uint(id))
+	if models.IsNotFound(err) {
 		return run, notFound("no sync log with id %d", id)
 	}
-	if err != nil {
-		return run, fmt.Errorf("load run %d: %w", id, err)
-	}
-	return run, nil
+	return run, err
 }
 
 func (q queries) planEntries(ctx context.Context, runID uint, action models.PlanAction, p pageParams) ([]models.PlanEntry, int64, error) {
@@ -251,13 +246,7 @@ func (q queries) devicesByIP(ctx context.Context, connectionID uint, ips []strin
 
 // syncTargets counts the connections a device sync reaches.
 func (q queries) syncTargets(ctx context.Context) (int64, error) {
-	var n int64
-	err := q.db.WithContext(ctx).Model(&models.WUGConnection{}).
-		Where("is_active = ? AND enable_netbox_export = ?", true, true).Count(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("count active connections: %w", err)
-	}
-	return n, nil
+	return q.store().CountExportConnections(ctx)
 }
 
 func escapeLike(s string) string {

@@ -116,7 +116,7 @@ func TestDiffAndPlanUpdate(t *testing.T) {
 			current := remap(t, tt.edit)
 
 			require.Equal(t, tt.changes, Diff(old, current))
-			plan := PlanUpdate(old, current)
+			plan := Diff(old, current).Update()
 			require.Equal(t, tt.plan, plan)
 			require.Equal(t, len(tt.changes) == 0, plan.Empty())
 			require.Equal(t, len(tt.changes) == 0, old.Hash() == current.Hash(), "the hash must agree with the diff")
@@ -128,7 +128,7 @@ func TestDiffNilEqualsEmpty(t *testing.T) {
 	t.Parallel()
 
 	require.Empty(t, Diff(Fields{}, Fields{GroupPath: []string{}, Attributes: map[string]string{}}))
-	require.True(t, PlanUpdate(Fields{}, Fields{GroupPath: []string{}, Attributes: map[string]string{}}).Empty())
+	require.True(t, Diff(Fields{}, Fields{GroupPath: []string{}, Attributes: map[string]string{}}).Update().Empty())
 
 	cs := Diff(Fields{}, Fields{GroupPath: []string{"A"}})
 	require.Equal(t, Changes{{Field: "group_path", Old: []string{}, New: []string{"A"}}}, cs,

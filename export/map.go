@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/wug"
 )
@@ -93,7 +92,7 @@ func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
 	}
 	template := opts.GroupTemplate
 	if strings.TrimSpace(template) == "" {
-		template = models.DefaultGroupTemplate
+		template = DefaultGroupTemplate
 	}
 	path, err := GroupPath(template, d, opts.Site)
 	if err != nil {

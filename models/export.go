@@ -1,6 +1,11 @@
 package models
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/wugsync/wugsync/export"
+)
 
 // NetBoxIPExport is the export state of one NetBox device on one WUG
 // connection: the link to the WUG device, what was last sent (PayloadHash)
@@ -57,6 +62,21 @@ type NetBoxIPExport struct {
 
 // TableName pins the table name (GORM would say net_box_ip_exports).
 func (NetBoxIPExport) TableName() string { return "netbox_ip_exports" }
+
+// Previous is what the row tells the export's decisions; nil for no row.
+// Unreadable stored Fields count as never exported.
+func (r *NetBoxIPExport) Previous() *export.Previous {
+	if r == nil {
+		return nil
+	}
+	p := &export.Previous{WUGDeviceID: r.WUGDeviceID, Status: r.ExportStatus, PayloadHash: r.PayloadHash,
+		IPAddress: r.IPAddress, ErrorMessage: r.ErrorMessage, ScanID: r.WUGScanID,
+		CreateAttempted: r.CreateAttemptedAt != nil}
+	if r.ExportedFields != "" {
+		_ = json.Unmarshal([]byte(r.ExportedFields), &p.Exported)
+	}
+	return p
+}
 
 // ExportAttempt is one failed or retried attempt at a task. asynq keeps only
 // the last error of a task; this keeps all of them, so the API can show the

@@ -55,10 +55,13 @@ type PlanEntry struct {
 	// (adoption).
 	WUGDeviceID string          `gorm:"column:wug_device_id" json:"wug_device_id,omitempty"`
 	Diff        json.RawMessage `gorm:"column:diff;serializer:json" json:"diff,omitempty"`
-	Batch       int             `gorm:"column:batch" json:"batch"`
-	// Outcome is empty until a batch applied the entry, then "done" or
-	// "failed" (with Error).
-	Outcome   string    `gorm:"column:outcome" json:"outcome"`
+	// PayloadHash is the hash of the Fields the entry was decided on; a
+	// batch that maps the object to other Fields decides again.
+	PayloadHash string `gorm:"column:payload_hash" json:"-"`
+	Batch       int    `gorm:"column:batch" json:"batch"`
+	// Outcome is empty until a batch applied the entry, then done, failed
+	// (with Error) or scan_triggered.
+	Outcome   Outcome   `gorm:"column:outcome" json:"outcome"`
 	Error     string    `gorm:"column:error" json:"error"`
 	CreatedAt time.Time `gorm:"column:created_at" json:"created_at"`
 }
