@@ -20,8 +20,8 @@ type queries struct {
 // store is the typed access the API shares with the workers.
 func (q queries) store() models.Store { return models.NewStore(q.db) }
 
-func (q queries) connection(ctx context.Context, id uint64) (models.WUGConnection, error) {
-	conn, err := q.store().Connection(ctx, uint(id))
+func (q queries) connection(ctx context.Context, id uint) (models.WUGConnection, error) {
+	conn, err := q.store().Connection(ctx, id)
 	if models.IsNotFound(err) {
 		return conn, notFound("no connection with id %d", id)
 	}
@@ -76,7 +76,7 @@ func (q queries) runViews(ctx context.Context, runs []models.WUGSyncLog) ([]runV
 
 // runFilter narrows GET /sync-logs.
 type runFilter struct {
-	ConnectionID uint64
+	ConnectionID uint
 	Status       models.RunStatus
 	SyncType     models.SyncType
 }
@@ -103,8 +103,8 @@ func (q queries) runs(ctx context.Context, f runFilter, p pageParams) ([]models.
 	return runs, total, nil
 }
 
-func (q queries) run(ctx context.Context, id uint64) (models.WUGSyncLog, error) {
-	run, err := q.store().Run(ctx, uint(id))
+func (q queries) run(ctx context.Context, id uint) (models.WUGSyncLog, error) {
+	run, err := q.store().Run(ctx, id)
 	if models.IsNotFound(err) {
 		return run, notFound("no sync log with id %d", id)
 	}
@@ -139,7 +139,7 @@ func (q queries) recentRuns(ctx context.Context, connectionID uint, n int) ([]mo
 
 // ipExportFilter narrows GET /ip-exports.
 type ipExportFilter struct {
-	ConnectionID uint64
+	ConnectionID uint
 	Status       models.ExportStatus
 	IP           string
 	DeviceID     int64
@@ -175,7 +175,7 @@ func (q queries) ipExports(ctx context.Context, f ipExportFilter, p pageParams) 
 	return rows, total, nil
 }
 
-func (q queries) ipExport(ctx context.Context, id uint64) (models.NetBoxIPExport, error) {
+func (q queries) ipExport(ctx context.Context, id uint) (models.NetBoxIPExport, error) {
 	var row models.NetBoxIPExport
 	err := q.db.WithContext(ctx).First(&row, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {

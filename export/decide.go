@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/wugsync/wugsync/wug"
 )
@@ -68,7 +67,7 @@ func Decide(prev *Previous, mapped Fields) Decision {
 	d := Decision{Action: PlanUpdate, Changes: changes}
 	switch {
 	case prev.Status == ExportError:
-		d.Reason = "retry after error: " + Truncate(prev.ErrorMessage, 200)
+		d.Reason = "retry after error: " + shorten(prev.ErrorMessage, 200)
 	case len(changes) == 0:
 		d.Reason = "re-apply: the last export did not finish"
 	default:
@@ -265,14 +264,10 @@ func LessID(a, b string) bool {
 	return a < b
 }
 
-// Truncate shortens s to at most n bytes without splitting a character,
-// marking the cut with "…". It keeps stored messages and reasons short.
-func Truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// shorten keeps a message quoted in a reason short, marking a cut with "…".
+func shorten(s string, max int) string {
+	if cut := Truncate(s, max); cut != s {
+		return cut + "…"
 	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return s
 }

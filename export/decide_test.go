@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -74,17 +75,15 @@ func TestDecideNamesEveryChangedFieldOnceAndAttributesTogether(t *testing.T) {
 	require.Equal(t, "changed: attributes, display_name, note", d.Reason)
 }
 
-func TestDecideTruncatesALongError(t *testing.T) {
+func TestDecideShortensALongError(t *testing.T) {
 	t.Parallel()
 
-	long := ""
-	for range 100 {
-		long += "é!" // 3 bytes a pair: the cut lands inside a character
-	}
+	long := strings.Repeat("é", 150) + strings.Repeat("x", 100)
 	d := Decide(&Previous{WUGDeviceID: "1", Status: ExportError, ErrorMessage: long}, Fields{})
-	msg := d.Reason[len("retry after error: "):]
-	require.LessOrEqual(t, len(msg), 200+len("…"))
-	require.Equal(t, long[:len(msg)-len("…")]+"…", msg)
+	require.Equal(t, "retry after error: "+strings.Repeat("é", 150)+strings.Repeat("x", 50)+"…", d.Reason,
+		"200 characters as WUG counts them, and the cut is marked")
+	short := Decide(&Previous{WUGDeviceID: "1", Status: ExportError, ErrorMessage: "HTTP 500"}, Fields{})
+	require.Equal(t, "retry after error: HTTP 500", short.Reason)
 }
 
 func TestDecideOutOfSelection(t *testing.T) {
@@ -212,14 +211,6 @@ func TestPlannedDiffGivesTheUpdateEvenReadBackFromJSON(t *testing.T) {
 	require.True(t, full.Rename && full.Note && full.Group && full.Address)
 	require.Len(t, full.SetAttributes, 3)
 	require.Empty(t, full.DeleteAttributes)
-}
-
-func TestTruncateMarksTheCut(t *testing.T) {
-	t.Parallel()
-
-	require.Equal(t, "short", Truncate("short", 10))
-	require.Equal(t, "abc…", Truncate("abcdef", 3))
-	require.Equal(t, "a…", Truncate("aé", 2), "never splits a character")
 }
 
 func jsonRoundTrip(in, out any) error {

@@ -69,7 +69,7 @@ func (s Store) StoreTally(ctx context.Context, t RunBatch) error {
 			"scanning", "pending", "updated_at"}),
 	}).Create(&t).Error
 	if err != nil {
-		return fmt.Errorf("store tally of batch %d of run %d: %w", t.Batch, t.SyncLogID, err)
+		return fmt.Errorf("store tally of batch %d of run %d: %w", t.Batch, t.RunID, err)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func (WUGSyncLog) TableName() string { return "wug_sync_logs" }
 // update. A dry run stops after writing these.
 type PlanEntry struct {
 	ID             uint       `gorm:"column:id;primaryKey" json:"id"`
-	SyncLogID      uint       `gorm:"column:sync_log_id" json:"sync_log_id"`
+	RunID          uint       `gorm:"column:sync_log_id" json:"sync_log_id"`
 	ConnectionID   uint       `gorm:"column:connection_id" json:"connection_id"`
 	NetBoxDeviceID int64      `gorm:"column:netbox_device_id" json:"netbox_device_id"`
 	DeviceName     string     `gorm:"column:device_name" json:"device_name"`
@@ -75,7 +75,7 @@ func (PlanEntry) TableName() string { return "sync_plan_entries" }
 // instead of a count over every device.
 type RunBatch struct {
 	ID             uint      `gorm:"column:id;primaryKey" json:"-"`
-	SyncLogID      uint      `gorm:"column:sync_log_id" json:"sync_log_id"`
+	RunID          uint      `gorm:"column:sync_log_id" json:"sync_log_id"`
 	Batch          int       `gorm:"column:batch" json:"batch"`
 	Created        int       `gorm:"column:created" json:"created"`
 	Updated        int       `gorm:"column:updated" json:"updated"`

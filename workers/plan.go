@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 
-
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
@@ -173,7 +172,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 		p.seen[id] = struct{}{}
 		row := rows[id]
 		entry := &models.PlanEntry{
-			SyncLogID: p.run.ID, ConnectionID: p.conn.ID, NetBoxDeviceID: id,
+			RunID: p.run.ID, ConnectionID: p.conn.ID, NetBoxDeviceID: id,
 			DeviceName: d.DisplayName(),
 		}
 		if row != nil {
@@ -280,7 +279,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 				continue
 			}
 			e := &models.PlanEntry{
-				SyncLogID: p.run.ID, ConnectionID: p.conn.ID, NetBoxDeviceID: r.NetBoxDeviceID,
+				RunID: p.run.ID, ConnectionID: p.conn.ID, NetBoxDeviceID: r.NetBoxDeviceID,
 				DeviceName: r.NetBoxDeviceName, IPAddress: r.IPAddress, WUGDeviceID: r.WUGDeviceID,
 			}
 			p.apply(e, export.DecideGone())

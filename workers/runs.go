@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
 )
@@ -57,7 +56,7 @@ func (w *Worker) tallyBatch(ctx context.Context, runID uint, batch int) error {
 	if err != nil {
 		return err
 	}
-	return w.store().StoreTally(ctx, models.RunBatch{SyncLogID: runID, Batch: batch, Created: t.created,
+	return w.store().StoreTally(ctx, models.RunBatch{RunID: runID, Batch: batch, Created: t.created,
 		Updated: t.updated, Decommissioned: t.decommissioned, Failed: t.failed, Scanning: t.scanning,
 		Pending: t.pending, UpdatedAt: w.now()})
 }
