@@ -231,7 +231,8 @@ func (q queries) devicesByIP(ctx context.Context, connectionID uint, ips []strin
 		return out, nil
 	}
 	var rows []models.NetBoxIPExport
-	tx := q.db.WithContext(ctx).Select("netbox_device_id", "ip_address").Where("ip_address IN ?", ips)
+	tx := q.db.WithContext(ctx).Select("netbox_device_id", "ip_address").
+		Where("object_type = ? AND ip_address IN ?", models.ObjectDevice, ips)
 	if connectionID != 0 {
 		tx = tx.Where("connection_id = ?", connectionID)
 	}

@@ -104,6 +104,22 @@ func (a PlanAction) Writes() bool {
 // WriteActions are the plan actions a batch applies to WUG.
 func WriteActions() []PlanAction { return []PlanAction{PlanCreate, PlanUpdate, PlanDecommission} }
 
+// ObjectType is the kind of NetBox object a row or plan entry is about
+// (DESIGN.md section 10).
+type ObjectType string
+
+// Object types, stored verbatim and checked by the database.
+const (
+	ObjectDevice         ObjectType = "device"
+	ObjectVirtualMachine ObjectType = "virtualmachine"
+)
+
+// ObjectTypes lists every ObjectType.
+func ObjectTypes() []ObjectType { return []ObjectType{ObjectDevice, ObjectVirtualMachine} }
+
+// Valid reports whether t is a known object type.
+func (t ObjectType) Valid() bool { return slices.Contains(ObjectTypes(), t) }
+
 // Outcome is what a batch did with one plan entry; empty until it did
 // anything.
 type Outcome string

@@ -134,6 +134,15 @@ const (
 // PlanActions lists every PlanAction.
 func PlanActions() []PlanAction { return export.PlanActions() }
 
+// ObjectType is the kind of NetBox object a row is about.
+type ObjectType = export.ObjectType
+
+// Object types (export.ObjectType).
+const (
+	ObjectDevice         = export.ObjectDevice
+	ObjectVirtualMachine = export.ObjectVirtualMachine
+)
+
 // Outcome is what a batch did with one plan entry.
 type Outcome = export.Outcome
 

@@ -10,10 +10,37 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// RowKey names the export row of one NetBox device on one connection.
+// RowKey names the export row of one NetBox object on one connection.
 type RowKey struct {
 	ConnectionID uint
-	DeviceID     int64
+	ObjectType   ObjectType
+	ObjectID     int64
+}
+
+// DeviceKey names the row of a NetBox device.
+func DeviceKey(connID uint, deviceID int64) RowKey {
+	return RowKey{ConnectionID: connID, ObjectType: ObjectDevice, ObjectID: deviceID}
+}
+
+// Key names the row of the object a plan entry is about.
+func (e *PlanEntry) Key() RowKey {
+	t, id := objectIdentity(e.ObjectType, e.NetBoxObjectID, e.NetBoxDeviceID)
+	return RowKey{ConnectionID: e.ConnectionID, ObjectType: t, ObjectID: id}
+}
+
+// Key names the row.
+func (r *NetBoxIPExport) Key() RowKey {
+	t, id := objectIdentity(r.ObjectType, r.NetBoxObjectID, r.NetBoxDeviceID)
+	return RowKey{ConnectionID: r.ConnectionID, ObjectType: t, ObjectID: id}
+}
+
+// deviceID is the netbox_device_id of a new row: the object's id for a
+// device, none for other objects.
+func (k RowKey) deviceID() int64 {
+	if k.ObjectType == ObjectDevice {
+		return k.ObjectID
+	}
+	return 0
 }
 
 // RowChange is one event in the life of an export row; each names the
@@ -157,9 +184,9 @@ func (c RowDecommissioned) columns() map[string]any {
 
 // UpdateRow applies a change to one row; it reports whether the row exists.
 func (s Store) UpdateRow(ctx context.Context, key RowKey, c RowChange) (bool, error) {
-	res := s.rows(ctx, key.ConnectionID).Where("netbox_device_id = ?", key.DeviceID).Updates(c.columns())
+	res := s.objects(ctx, key.ConnectionID, key.ObjectType).Where("netbox_object_id = ?", key.ObjectID).Updates(c.columns())
 	if res.Error != nil {
-		return false, fmt.Errorf("update export row of device %d: %w", key.DeviceID, res.Error)
+		return false, fmt.Errorf("update export row of %s %d: %w", key.ObjectType, key.ObjectID, res.Error)
 	}
 	return res.RowsAffected > 0, nil
 }
@@ -171,19 +198,20 @@ func (s Store) UpsertRow(ctx context.Context, key RowKey, name, ip string, c Row
 	if ok, err := s.UpdateRow(ctx, key, c); ok || err != nil {
 		return err
 	}
-	row := NetBoxIPExport{ConnectionID: key.ConnectionID, NetBoxDeviceID: key.DeviceID,
-		NetBoxDeviceName: name, IPAddress: ip, ExportReason: ReasonNewDevice, ExportStatus: ExportPending}
+	row := NetBoxIPExport{ConnectionID: key.ConnectionID, ObjectType: key.ObjectType, NetBoxObjectID: key.ObjectID,
+		NetBoxDeviceID: key.deviceID(), NetBoxDeviceName: name, IPAddress: ip,
+		ExportReason: ReasonNewDevice, ExportStatus: ExportPending}
 	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return fmt.Errorf("create export row of device %d: %w", key.DeviceID, err)
+		return fmt.Errorf("create export row of %s %d: %w", key.ObjectType, key.ObjectID, err)
 	}
 	_, err := s.UpdateRow(ctx, key, c)
 	return err
 }
 
-// UpdateRows applies one change to many rows of a connection; it returns
-// how many rows exist.
-func (s Store) UpdateRows(ctx context.Context, connID uint, ids []int64, c RowChange) (int64, error) {
-	res := s.rows(ctx, connID).Where("netbox_device_id IN ?", ids).Updates(c.columns())
+// UpdateRows applies one change to the rows of many objects of one type on
+// a connection; it returns how many rows exist.
+func (s Store) UpdateRows(ctx context.Context, connID uint, t ObjectType, ids []int64, c RowChange) (int64, error) {
+	res := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Updates(c.columns())
 	if res.Error != nil {
 		return 0, fmt.Errorf("update %d export rows: %w", len(ids), res.Error)
 	}
@@ -194,19 +222,23 @@ func (s Store) rows(ctx context.Context, connID uint) *gorm.DB {
 	return s.db.WithContext(ctx).Model(&NetBoxIPExport{}).Where("connection_id = ?", connID)
 }
 
-// RowsByDevice loads the rows of some devices on one connection.
-func (s Store) RowsByDevice(ctx context.Context, connID uint, ids []int64) (map[int64]*NetBoxIPExport, error) {
+func (s Store) objects(ctx context.Context, connID uint, t ObjectType) *gorm.DB {
+	return s.rows(ctx, connID).Where("object_type = ?", t)
+}
+
+// RowsByObject loads the rows of some objects of one type on one
+// connection, by object id.
+func (s Store) RowsByObject(ctx context.Context, connID uint, t ObjectType, ids []int64) (map[int64]*NetBoxIPExport, error) {
 	out := make(map[int64]*NetBoxIPExport, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []*NetBoxIPExport
-	if err := s.db.WithContext(ctx).Where("connection_id = ? AND netbox_device_id IN ?", connID, ids).
-		Find(&rows).Error; err != nil {
+	if err := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load export rows: %w", err)
 	}
 	for _, r := range rows {
-		out[r.NetBoxDeviceID] = r
+		out[r.NetBoxObjectID] = r
 	}
 	return out, nil
 }
@@ -214,9 +246,9 @@ func (s Store) RowsByDevice(ctx context.Context, connID uint, ids []int64) (map[
 // Row loads one row.
 func (s Store) Row(ctx context.Context, key RowKey) (NetBoxIPExport, error) {
 	var row NetBoxIPExport
-	if err := s.db.WithContext(ctx).Where("connection_id = ? AND netbox_device_id = ?", key.ConnectionID, key.DeviceID).
+	if err := s.objects(ctx, key.ConnectionID, key.ObjectType).Where("netbox_object_id = ?", key.ObjectID).
 		First(&row).Error; err != nil {
-		return row, fmt.Errorf("load export row of device %d: %w", key.DeviceID, err)
+		return row, fmt.Errorf("load export row of %s %d: %w", key.ObjectType, key.ObjectID, err)
 	}
 	return row, nil
 }
@@ -235,12 +267,13 @@ func (s Store) LinkedWUGDevices(ctx context.Context, connID uint) (map[string]bo
 	return out, nil
 }
 
-// EachLinkedRow calls fn with the linked, not decommissioned rows of a
-// connection (only those of ids when ids is not nil), a thousand at a time.
-func (s Store) EachLinkedRow(ctx context.Context, connID uint, ids []int64, fn func([]NetBoxIPExport) error) error {
-	q := s.rows(ctx, connID).Where("wug_device_id <> '' AND export_status <> ?", ExportDecommissioned)
+// EachLinkedRow calls fn with the linked, not decommissioned rows of one
+// object type on a connection (only those of ids when ids is not nil), a
+// thousand at a time.
+func (s Store) EachLinkedRow(ctx context.Context, connID uint, t ObjectType, ids []int64, fn func([]NetBoxIPExport) error) error {
+	q := s.objects(ctx, connID, t).Where("wug_device_id <> '' AND export_status <> ?", ExportDecommissioned)
 	if ids != nil {
-		q = q.Where("netbox_device_id IN ?", ids)
+		q = q.Where("netbox_object_id IN ?", ids)
 	}
 	var rows []NetBoxIPExport
 	return q.FindInBatches(&rows, 1000, func(*gorm.DB, int) error { return fn(rows) }).Error
@@ -257,10 +290,10 @@ func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) err
 	return nil
 }
 
-// Skipped is a device a run skipped, with why.
+// Skipped is an object a run skipped, with why.
 type Skipped struct {
-	DeviceID int64
-	Reason   string
+	Key    RowKey
+	Reason string
 	// Name and IP, when Named, also refresh the row's name and address.
 	Named    bool
 	Name, IP string
@@ -268,7 +301,7 @@ type Skipped struct {
 
 // MarkSkipped upserts skipped rows of one run. A skipped device keeps its
 // WUG link: skipping is not a decommission.
-func (s Store) MarkSkipped(ctx context.Context, connID, runID uint, at time.Time, skipped []Skipped) error {
+func (s Store) MarkSkipped(ctx context.Context, runID uint, at time.Time, skipped []Skipped) error {
 	if len(skipped) == 0 {
 		return nil
 	}
@@ -277,7 +310,8 @@ func (s Store) MarkSkipped(ctx context.Context, connID, runID uint, at time.Time
 	for _, k := range skipped {
 		run := runID
 		rows = append(rows, NetBoxIPExport{
-			ConnectionID: connID, NetBoxDeviceID: k.DeviceID, ExportReason: ReasonScheduled,
+			ConnectionID: k.Key.ConnectionID, ObjectType: k.Key.ObjectType, NetBoxObjectID: k.Key.ObjectID,
+			NetBoxDeviceID: k.Key.deviceID(), ExportReason: ReasonScheduled,
 			ExportStatus: ExportSkipped, SkipReason: k.Reason, SkippedAt: &at, LastRunID: &run,
 			NetBoxDeviceName: k.Name, IPAddress: k.IP,
 		})
@@ -288,7 +322,7 @@ func (s Store) MarkSkipped(ctx context.Context, connID, runID uint, at time.Time
 		cols = append(cols, "netbox_device_name", "ip_address")
 	}
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "netbox_device_id"}},
+		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
 		DoUpdates: clause.AssignmentColumns(cols),
 	}).CreateInBatches(rows, 200).Error
 	if err != nil {
@@ -297,10 +331,10 @@ func (s Store) MarkSkipped(ctx context.Context, connID, runID uint, at time.Time
 	return nil
 }
 
-// ClaimCreates gives claimer the right to create the unlinked devices of
+// ClaimCreates gives claimer the right to create the unlinked objects of
 // ids whose claim is free, its own, or older than staleBefore.
-func (s Store) ClaimCreates(ctx context.Context, connID uint, ids []int64, claimer string, now, staleBefore time.Time) error {
-	err := s.rows(ctx, connID).Where("netbox_device_id IN ? AND wug_device_id = ''", ids).
+func (s Store) ClaimCreates(ctx context.Context, connID uint, t ObjectType, ids []int64, claimer string, now, staleBefore time.Time) error {
+	err := s.objects(ctx, connID, t).Where("netbox_object_id IN ? AND wug_device_id = ''", ids).
 		Where("create_claim = '' OR create_claim = ? OR create_claimed_at < ?", claimer, staleBefore).
 		Updates(map[string]any{"create_claim": claimer, "create_claimed_at": now}).Error
 	if err != nil {
@@ -320,10 +354,10 @@ func (s Store) RecordAttempt(ctx context.Context, key RowKey, runID uint, taskTy
 	attempt := ExportAttempt{ConnectionID: &connID, ExportID: &row.ID, SyncLogID: &runID,
 		TaskType: taskType, Attempt: row.Attempts + 1, Error: msg, OccurredAt: at}
 	if err := s.db.WithContext(ctx).Create(&attempt).Error; err != nil {
-		return fmt.Errorf("record attempt of device %d: %w", key.DeviceID, err)
+		return fmt.Errorf("record attempt of %s %d: %w", key.ObjectType, key.ObjectID, err)
 	}
 	if err := s.rows(ctx, connID).Where("id = ?", row.ID).Update("attempts", row.Attempts+1).Error; err != nil {
-		return fmt.Errorf("count attempt of device %d: %w", key.DeviceID, err)
+		return fmt.Errorf("count attempt of %s %d: %w", key.ObjectType, key.ObjectID, err)
 	}
 	return nil
 }
@@ -392,21 +426,21 @@ func (s Store) PendingEntries(ctx context.Context, runID uint, batch int) ([]*Pl
 	return entries, nil
 }
 
-// SkipEntry turns a device's stored entry into a skip with reason (an IP
+// SkipEntry turns an object's stored entry into a skip with reason (an IP
 // conflict found on a later page); a skip stays as it is.
-func (s Store) SkipEntry(ctx context.Context, runID uint, deviceID int64, reason string) error {
-	err := s.entries(ctx, runID).Where("netbox_device_id = ? AND action <> ?", deviceID, PlanSkip).
+func (s Store) SkipEntry(ctx context.Context, runID uint, key RowKey, reason string) error {
+	err := s.entry(ctx, runID, key).Where("action <> ?", PlanSkip).
 		Updates(map[string]any{"action": PlanSkip, "reason": reason, "diff": nil}).Error
 	if err != nil {
-		return fmt.Errorf("mark IP conflict on device %d: %w", deviceID, err)
+		return fmt.Errorf("mark IP conflict on %s %d: %w", key.ObjectType, key.ObjectID, err)
 	}
 	return nil
 }
 
 // AdoptEntry turns a planned create into the update of the WUG device
 // found at its address.
-func (s Store) AdoptEntry(ctx context.Context, runID uint, deviceID int64, wugID, reason string) error {
-	err := s.entries(ctx, runID).Where("netbox_device_id = ?", deviceID).
+func (s Store) AdoptEntry(ctx context.Context, runID uint, key RowKey, wugID, reason string) error {
+	err := s.entry(ctx, runID, key).
 		Updates(map[string]any{"action": PlanUpdate, "wug_device_id": wugID, "reason": reason}).Error
 	if err != nil {
 		return fmt.Errorf("record adoption of WUG device %s: %w", wugID, err)
@@ -416,7 +450,7 @@ func (s Store) AdoptEntry(ctx context.Context, runID uint, deviceID int64, wugID
 
 // LinkEntry records the WUG device an entry acts on, and why.
 func (s Store) LinkEntry(ctx context.Context, e *PlanEntry, wugID, reason string) error {
-	if err := s.entry(ctx, e.ID).Updates(map[string]any{"wug_device_id": wugID, "reason": reason}).Error; err != nil {
+	if err := s.entryByID(ctx, e.ID).Updates(map[string]any{"wug_device_id": wugID, "reason": reason}).Error; err != nil {
 		return fmt.Errorf("record link of device %d: %w", e.NetBoxDeviceID, err)
 	}
 	e.WUGDeviceID, e.Reason = wugID, reason
@@ -425,7 +459,7 @@ func (s Store) LinkEntry(ctx context.Context, e *PlanEntry, wugID, reason string
 
 // ReplanEntry stores the diff an entry was decided again on.
 func (s Store) ReplanEntry(ctx context.Context, e *PlanEntry, diff json.RawMessage, hash string) error {
-	if err := s.entry(ctx, e.ID).Updates(map[string]any{"diff": diff, "payload_hash": hash}).Error; err != nil {
+	if err := s.entryByID(ctx, e.ID).Updates(map[string]any{"diff": diff, "payload_hash": hash}).Error; err != nil {
 		return fmt.Errorf("record the new plan of device %d: %w", e.NetBoxDeviceID, err)
 	}
 	e.Diff, e.PayloadHash = diff, hash
@@ -436,7 +470,7 @@ func (s Store) ReplanEntry(ctx context.Context, e *PlanEntry, diff json.RawMessa
 // acted on.
 func (s Store) SetOutcome(ctx context.Context, e *PlanEntry, outcome Outcome, msg string) error {
 	e.Outcome, e.Error = outcome, msg
-	err := s.entry(ctx, e.ID).Updates(map[string]any{"outcome": outcome, "error": msg, "wug_device_id": e.WUGDeviceID}).Error
+	err := s.entryByID(ctx, e.ID).Updates(map[string]any{"outcome": outcome, "error": msg, "wug_device_id": e.WUGDeviceID}).Error
 	if err != nil {
 		return fmt.Errorf("record outcome of device %d: %w", e.NetBoxDeviceID, err)
 	}
@@ -447,6 +481,10 @@ func (s Store) entries(ctx context.Context, runID uint) *gorm.DB {
 	return s.db.WithContext(ctx).Model(&PlanEntry{}).Where("sync_log_id = ?", runID)
 }
 
-func (s Store) entry(ctx context.Context, id uint) *gorm.DB {
+func (s Store) entryByID(ctx context.Context, id uint) *gorm.DB {
 	return s.db.WithContext(ctx).Model(&PlanEntry{}).Where("id = ?", id)
+}
+
+func (s Store) entry(ctx context.Context, runID uint, key RowKey) *gorm.DB {
+	return s.entries(ctx, runID).Where("object_type = ? AND netbox_object_id = ?", key.ObjectType, key.ObjectID)
 }

@@ -73,7 +73,7 @@ func (b *batch) apply(ctx context.Context) error {
 	for _, e := range b.entries {
 		ids = append(ids, e.NetBoxDeviceID)
 	}
-	rows, err := b.w.store().RowsByDevice(ctx, b.conn.ID, ids)
+	rows, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
 	if err != nil {
 		return err
 	}
@@ -159,10 +159,10 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 		ids = append(ids, e.NetBoxDeviceID)
 	}
 	now := b.w.now()
-	if err := b.w.store().ClaimCreates(ctx, b.conn.ID, ids, claimer, now, now.Add(-claimStale)); err != nil {
+	if err := b.w.store().ClaimCreates(ctx, b.conn.ID, models.ObjectDevice, ids, claimer, now, now.Add(-claimStale)); err != nil {
 		return nil, nil, 0, err
 	}
-	fresh, err := b.w.store().RowsByDevice(ctx, b.conn.ID, ids)
+	fresh, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -281,13 +281,13 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 		}
 		id := export.OldestNamed(found, m.Template.DisplayName)
 		if id == "" {
-			if _, err := b.w.store().UpdateRow(ctx, rowKey(e), models.RowCreateAttempt{}); err != nil {
+			if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowCreateAttempt{}); err != nil {
 				return nil, err
 			}
 			row.CreateAttemptedAt = nil
 			continue
 		}
-		if _, err := b.w.store().UpdateRow(ctx, rowKey(e), models.RowLinked{WUGDeviceID: id}); err != nil {
+		if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
 			return nil, err
 		}
 		if err := b.w.store().LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
@@ -378,7 +378,7 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 			if r, ok := results[m.Template.TemplateID]; ok && len(r.Errors) > 0 {
 				why += ": " + strings.Join(r.Errors, "; ")
 			}
-			_, err := b.w.store().UpdateRow(ctx, rowKey(e), models.RowScanStarted{ScanID: scanID, Why: why,
+			_, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowScanStarted{ScanID: scanID, Why: why,
 				Name: m.Template.DisplayName, IP: m.Address.String(), At: now, RunID: b.run.ID})
 			if err != nil {
 				return err
@@ -557,7 +557,7 @@ func (b *batch) updateAddress(ctx context.Context, wugID string, m export.Mapped
 // relinkDeleted handles a linked WUG device that someone deleted in WUG:
 // the link is cleared so the next run creates the device again.
 func (b *batch) relinkDeleted(ctx context.Context, e *models.PlanEntry, wugID string) error {
-	if _, err := b.w.store().UpdateRow(ctx, rowKey(e), models.RowUnlinked{}); err != nil {
+	if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowUnlinked{}); err != nil {
 		return err
 	}
 	return b.fail(ctx, e, "WUG device "+wugID+" no longer exists in WUG; the next run creates it again", true)
@@ -590,7 +590,7 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 		if action == models.DecommissionDelete {
 			change.Deleted, change.Note = true, "decommissioned: deleted WUG device "+e.WUGDeviceID
 		}
-		if _, err := b.w.store().UpdateRow(ctx, rowKey(e), change); err != nil {
+		if _, err := b.w.store().UpdateRow(ctx, e.Key(), change); err != nil {
 			return err
 		}
 		if err := b.w.store().SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
@@ -662,7 +662,7 @@ func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, count
 		return err
 	}
 	if countAttempt {
-		if err := b.w.store().RecordAttempt(ctx, rowKey(e), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
+		if err := b.w.store().RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
 			return err
 		}
 	}

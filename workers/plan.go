@@ -161,7 +161,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 	if len(devices) == 0 {
 		return nil
 	}
-	rows, err := p.w.store().RowsByDevice(ctx, p.conn.ID, deviceIDs(devices))
+	rows, err := p.w.store().RowsByObject(ctx, p.conn.ID, models.ObjectDevice, deviceIDs(devices))
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (p *planner) apply(entry *models.PlanEntry, d export.Decision) {
 // markConflict turns the already-stored entry of an earlier page into a
 // conflict skip.
 func (p *planner) markConflict(ctx context.Context, deviceID int64, reason string) error {
-	if err := p.w.store().SkipEntry(ctx, p.run.ID, deviceID, reason); err != nil {
+	if err := p.w.store().SkipEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), reason); err != nil {
 		return err
 	}
 	for i, c := range p.creates {
@@ -258,7 +258,7 @@ func (p *planner) markConflict(ctx context.Context, deviceID int64, reason strin
 	if p.run.DryRun {
 		return nil
 	}
-	return p.w.store().MarkSkipped(ctx, p.conn.ID, p.run.ID, p.w.now(), []models.Skipped{{DeviceID: deviceID, Reason: reason}})
+	return p.w.store().MarkSkipped(ctx, p.run.ID, p.w.now(), []models.Skipped{{Key: models.DeviceKey(p.conn.ID, deviceID), Reason: reason}})
 }
 
 // planDecommissions adds the linked devices that left the selection. Only
@@ -273,7 +273,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 		ids = scope.deviceIDs64()
 	}
 	var gone []*models.PlanEntry
-	err := p.w.store().EachLinkedRow(ctx, p.conn.ID, ids, func(rows []models.NetBoxIPExport) error {
+	err := p.w.store().EachLinkedRow(ctx, p.conn.ID, models.ObjectDevice, ids, func(rows []models.NetBoxIPExport) error {
 		for _, r := range rows {
 			if _, ok := p.seen[r.NetBoxDeviceID]; ok {
 				continue
@@ -342,7 +342,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 		}
 	}
 	for deviceID, wugID := range matches {
-		if err := p.w.store().AdoptEntry(ctx, p.run.ID, deviceID, wugID, export.AdoptReason(wugID)); err != nil {
+		if err := p.w.store().AdoptEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), wugID, export.AdoptReason(wugID)); err != nil {
 			return err
 		}
 	}
@@ -413,9 +413,9 @@ func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, 
 	var skips []models.Skipped
 	for _, e := range entries {
 		if e.Action == models.PlanSkip {
-			skips = append(skips, models.Skipped{DeviceID: e.NetBoxDeviceID, Reason: e.Reason,
+			skips = append(skips, models.Skipped{Key: e.Key(), Reason: e.Reason,
 				Named: true, Name: e.DeviceName, IP: e.IPAddress})
 		}
 	}
-	return w.store().MarkSkipped(ctx, run.ConnectionID, run.ID, w.now(), skips)
+	return w.store().MarkSkipped(ctx, run.ID, w.now(), skips)
 }

@@ -10,15 +10,11 @@ import (
 // store is the typed access to runs, rows and plan entries.
 func (w *Worker) store() models.Store { return models.NewStore(w.p.DB) }
 
-// rowKey names the export row of a plan entry's device.
-func rowKey(e *models.PlanEntry) models.RowKey {
-	return models.RowKey{ConnectionID: e.ConnectionID, DeviceID: e.NetBoxDeviceID}
-}
 
 // upsertRow writes the row of a plan entry, creating it when planning did
 // not (a dry run never does, and a single-device sync may race a run).
 func upsertRow(ctx context.Context, s models.Store, e *models.PlanEntry, c models.RowChange) error {
-	return s.UpsertRow(ctx, rowKey(e), e.DeviceName, e.IPAddress, c)
+	return s.UpsertRow(ctx, e.Key(), e.DeviceName, e.IPAddress, c)
 }
 
 // markCreateAttempted stamps rows before their template call (see
@@ -29,7 +25,7 @@ func (w *Worker) markCreateAttempted(ctx context.Context, connID uint, entries [
 		ids[i] = e.NetBoxDeviceID
 	}
 	change := models.RowCreateAttempt{At: &at}
-	n, err := w.store().UpdateRows(ctx, connID, ids, change)
+	n, err := w.store().UpdateRows(ctx, connID, models.ObjectDevice, ids, change)
 	if err != nil || n == int64(len(ids)) {
 		return err
 	}

@@ -86,8 +86,7 @@ func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection,
 		default:
 			change = models.RowScanMissed{Message: failure, At: now}
 		}
-		key := models.RowKey{ConnectionID: conn.ID, DeviceID: r.NetBoxDeviceID}
-		if _, err := w.store().UpdateRow(ctx, key, change); err != nil {
+		if _, err := w.store().UpdateRow(ctx, r.Key(), change); err != nil {
 			return err
 		}
 	}
