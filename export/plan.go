@@ -64,14 +64,6 @@ func Rewrite(current Fields) UpdatePlan {
 	return p
 }
 
-// Empty reports whether nothing changed. A plan whose only change is
-// RoleBrandOS is not empty, although it needs no WUG call: the new Fields
-// still have to be stored and the change reported.
-func (p UpdatePlan) Empty() bool {
-	return !p.Rename && !p.Note && !p.Address && !p.Group && !p.RoleBrandOS &&
-		len(p.SetAttributes) == 0 && len(p.DeleteAttributes) == 0
-}
-
 // Properties reports whether the device's properties (name, note) need the
 // properties call.
 func (p UpdatePlan) Properties() bool { return p.Rename || p.Note }

@@ -96,11 +96,6 @@ func PlanActions() []PlanAction {
 // Valid reports whether a is a known plan action.
 func (a PlanAction) Valid() bool { return slices.Contains(PlanActions(), a) }
 
-// Writes reports whether a batch applies the action to WUG.
-func (a PlanAction) Writes() bool {
-	return a == PlanCreate || a == PlanUpdate || a == PlanDecommission
-}
-
 // WriteActions are the plan actions a batch applies to WUG.
 func WriteActions() []PlanAction { return []PlanAction{PlanCreate, PlanUpdate, PlanDecommission} }
 

@@ -27,9 +27,6 @@ func (s Store) Transaction(ctx context.Context, fn func(tx Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return fn(Store{db: tx}) })
 }
 
-// ErrNotFound means the connection, run or row asked for does not exist.
-var ErrNotFound = gorm.ErrRecordNotFound
-
 // Connection loads one connection.
 func (s Store) Connection(ctx context.Context, id uint) (WUGConnection, error) {
 	var conn WUGConnection

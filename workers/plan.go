@@ -195,15 +195,15 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 			continue
 		}
 		entry.IPAddress = mapped.Address.String()
-		if otherID, dup := p.conflicts.Add(d.ID, mapped.Address); dup {
+		if otherID, dup := p.conflicts.Add(id, mapped.Address); dup {
 			p.apply(entry, export.Decision{Action: models.PlanSkip,
-				Reason: export.ConflictReason(entry.IPAddress, int64(otherID), p.firstName[mapped.Address])})
+				Reason: export.ConflictReason(entry.IPAddress, otherID, p.firstName[mapped.Address])})
 			reason := export.ConflictReason(entry.IPAddress, id, entry.DeviceName)
-			if e, here := byDevice[int64(otherID)]; here {
+			if e, here := byDevice[otherID]; here {
 				if e.Action != models.PlanSkip {
 					p.apply(e, export.Decision{Action: models.PlanSkip, Reason: reason})
 				}
-			} else if err := p.markConflict(ctx, int64(otherID), reason); err != nil {
+			} else if err := p.markConflict(ctx, otherID, reason); err != nil {
 				return err
 			}
 			continue

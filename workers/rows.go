@@ -10,7 +10,6 @@ import (
 // store is the typed access to runs, rows and plan entries.
 func (w *Worker) store() models.Store { return models.NewStore(w.p.DB) }
 
-
 // upsertRow writes the row of a plan entry, creating it when planning did
 // not (a dry run never does, and a single-device sync may race a run).
 func upsertRow(ctx context.Context, s models.Store, e *models.PlanEntry, c models.RowChange) error {

@@ -2,50 +2,22 @@ package workers
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
 )
 
-// tally counts plan entries by what happened to them.
-type tally struct {
-	created, updated, decommissioned, failed, scanning, pending int
-	unchanged, skipped, total                                   int
-}
-
 // countEntries tallies the entries of a run, or of one batch of it when
-// batch > 0. A dry run applies nothing, so its writes count as planned.
-func (w *Worker) countEntries(ctx context.Context, runID uint, batch int, dryRun bool) (tally, error) {
+// batch > 0.
+func (w *Worker) countEntries(ctx context.Context, runID uint, batch int, dryRun bool) (export.Tally, error) {
 	counts, err := w.store().CountEntries(ctx, runID, batch)
 	if err != nil {
-		return tally{}, err
+		return export.Tally{}, err
 	}
-	var t tally
-	for _, r := range counts {
-		if r.Action != models.PlanDecommission {
-			t.total += r.N
-		}
-		done := r.Outcome == models.OutcomeDone || (dryRun && r.Outcome == models.OutcomeNone)
-		switch {
-		case r.Action == models.PlanUnchanged:
-			t.unchanged += r.N
-		case r.Action == models.PlanSkip:
-			t.skipped += r.N
-		case r.Outcome == models.OutcomeFailed:
-			t.failed += r.N
-		case r.Outcome == models.OutcomeScan:
-			t.scanning += r.N
-		case r.Action == models.PlanCreate && done:
-			t.created += r.N
-		case r.Action == models.PlanUpdate && done:
-			t.updated += r.N
-		case r.Action == models.PlanDecommission && done:
-			t.decommissioned += r.N
-		case r.Outcome == models.OutcomeNone:
-			t.pending += r.N
-		}
+	var t export.Tally
+	for _, c := range counts {
+		t.Add(c.Action, c.Outcome, c.N, dryRun)
 	}
 	return t, nil
 }
@@ -56,9 +28,9 @@ func (w *Worker) tallyBatch(ctx context.Context, runID uint, batch int) error {
 	if err != nil {
 		return err
 	}
-	return w.store().StoreTally(ctx, models.RunBatch{RunID: runID, Batch: batch, Created: t.created,
-		Updated: t.updated, Decommissioned: t.decommissioned, Failed: t.failed, Scanning: t.scanning,
-		Pending: t.pending, UpdatedAt: w.now()})
+	return w.store().StoreTally(ctx, models.RunBatch{RunID: runID, Batch: batch, Created: t.Created,
+		Updated: t.Updated, Decommissioned: t.Decommissioned, Failed: t.Failed, Scanning: t.Scanning,
+		Pending: t.Pending, UpdatedAt: w.now()})
 }
 
 // commitPlanCounts stores the counters known once the plan is complete:
@@ -69,11 +41,9 @@ func (w *Worker) commitPlanCounts(ctx context.Context, run *models.WUGSyncLog) e
 	if err != nil {
 		return err
 	}
-	c := models.PlanCounts{Total: t.total, Unchanged: t.unchanged, Skipped: t.skipped, DryRun: run.DryRun}
+	c := models.PlanCounts{Total: t.Total, Unchanged: t.Unchanged, Skipped: t.Skipped, DryRun: run.DryRun}
 	if run.DryRun {
-		c.Created, c.Updated = t.created, t.updated
-		c.Summary = fmt.Sprintf("dry run, nothing written to WUG: %d devices considered; would create %d, update %d, decommission %d; %d unchanged, %d skipped",
-			t.total, t.created, t.updated, t.decommissioned, t.unchanged, t.skipped)
+		c.Created, c.Updated, c.Summary = t.Created, t.Updated, t.DryRunSummary()
 	}
 	return w.store().StorePlanCounts(ctx, run.ID, c)
 }
@@ -160,19 +130,9 @@ func summarize(run *models.WUGSyncLog, decommissioned, scanning int) string {
 	if run.DryRun {
 		return run.Summary // written with the plan
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d devices considered: %d created, %d updated, %d unchanged, %d skipped, %d failed",
-		run.DevicesTotal, run.DevicesCreated, run.DevicesUpdated, run.DevicesUnchanged, run.DevicesSkipped, run.DevicesFailed)
-	if decommissioned > 0 {
-		fmt.Fprintf(&b, ", %d decommissioned", decommissioned)
-	}
-	if scanning > 0 {
-		fmt.Fprintf(&b, ", %d handed to a WUG discovery scan", scanning)
-	}
-	if run.DevicesSkipped > 0 || run.DevicesFailed > 0 {
-		fmt.Fprintf(&b, " (see /api/v1/sync-logs/%d/plan for reasons)", run.ID)
-	}
-	return b.String()
+	return export.RunCounts{RunID: run.ID, Total: run.DevicesTotal, Created: run.DevicesCreated,
+		Updated: run.DevicesUpdated, Unchanged: run.DevicesUnchanged, Skipped: run.DevicesSkipped,
+		Failed: run.DevicesFailed, Decommissioned: decommissioned, Scanning: scanning}.Summary()
 }
 
 // announceRunEnded wakes whoever waits for the run (the API's ?wait=N).
