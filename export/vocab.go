@@ -127,6 +127,9 @@ const (
 	OutcomeScan   Outcome = "scan_triggered"
 )
 
+// Outcomes lists every Outcome, none first.
+func Outcomes() []Outcome { return []Outcome{OutcomeNone, OutcomeDone, OutcomeFailed, OutcomeScan} }
+
 // DefaultGroupTemplate puts a device in a WUG group named after its site.
 const DefaultGroupTemplate = "{site}"
 

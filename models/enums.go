@@ -143,6 +143,9 @@ const (
 	ObjectVirtualMachine = export.ObjectVirtualMachine
 )
 
+// ObjectTypes lists every ObjectType.
+func ObjectTypes() []ObjectType { return export.ObjectTypes() }
+
 // Outcome is what a batch did with one plan entry.
 type Outcome = export.Outcome
 
@@ -153,6 +156,9 @@ const (
 	OutcomeFailed = export.OutcomeFailed
 	OutcomeScan   = export.OutcomeScan
 )
+
+// Outcomes lists every Outcome.
+func Outcomes() []Outcome { return export.Outcomes() }
 
 func contains[T comparable](all []T, v T) bool {
 	for _, x := range all {

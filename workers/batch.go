@@ -192,10 +192,10 @@ func (w *Worker) finishBatch(ctx context.Context, runID uint, batchNo int) error
 // loadDevices reads the batch's devices fresh from NetBox in one call, so a
 // batch always writes the latest data, and maps them.
 func (b *batch) loadDevices(ctx context.Context) error {
-	var ids []int
+	var ids []int64
 	for _, e := range b.entries {
 		if e.Action != models.PlanDecommission {
-			ids = append(ids, int(e.NetBoxDeviceID))
+			ids = append(ids, e.NetBoxDeviceID)
 		}
 	}
 	b.devices = map[int64]netbox.Device{}
@@ -203,11 +203,11 @@ func (b *batch) loadDevices(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}) {
+	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}) {
 		if err != nil {
 			return fmt.Errorf("read batch devices from netbox: %w", err)
 		}
-		b.devices[int64(d.ID)] = d
+		b.devices[objectID(d)] = d
 	}
 	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
 	if err != nil {

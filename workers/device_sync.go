@@ -59,7 +59,7 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 	if err != nil {
 		return err
 	}
-	if err := p.build(ctx, planScope{deviceIDs: []int{int(deviceID)}}); err != nil {
+	if err := p.build(ctx, planScope{deviceIDs: []int64{deviceID}}); err != nil {
 		return err
 	}
 	if run.BatchesTotal > 0 {

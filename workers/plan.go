@@ -19,18 +19,28 @@ const planPageSize = 500
 // planScope limits a plan to some NetBox devices (a webhook or API sync of
 // one device); nil deviceIDs plans the connection's whole selection.
 type planScope struct {
-	deviceIDs []int
+	deviceIDs []int64
 }
 
 func (s planScope) full() bool { return s.deviceIDs == nil }
 
-func (s planScope) deviceIDs64() []int64 {
-	ids := make([]int64, len(s.deviceIDs))
-	for i, id := range s.deviceIDs {
-		ids[i] = int64(id)
+// The netbox client counts NetBox ids in int; everything of ours in int64.
+// These two helpers are the only crossing.
+
+// netboxIDs is ids as the netbox client takes them.
+func netboxIDs(ids []int64) []int {
+	if ids == nil {
+		return nil
 	}
-	return ids
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = int(id)
+	}
+	return out
 }
+
+// objectID is a NetBox device's id as rows and plans hold it.
+func objectID(d netbox.Device) int64 { return int64(d.ID) }
 
 // planner decides, for every device of a run, create / update / unchanged
 // / skip / decommission, and stores the decisions as plan entries. It reads
@@ -116,7 +126,7 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 
 func (p *planner) netboxFilter(scope planScope) netbox.DeviceFilter {
 	return netbox.DeviceFilter{
-		IDs:       scope.deviceIDs,
+		IDs:       netboxIDs(scope.deviceIDs),
 		Statuses:  p.filters.EffectiveStatuses(),
 		Sites:     p.filters.Sites,
 		Roles:     p.filters.Roles,
@@ -168,7 +178,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 	entries := make([]*models.PlanEntry, 0, len(devices))
 	byDevice := map[int64]*models.PlanEntry{}
 	for _, d := range devices {
-		id := int64(d.ID)
+		id := objectID(d)
 		p.seen[id] = struct{}{}
 		row := rows[id]
 		entry := &models.PlanEntry{
@@ -270,7 +280,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 	}
 	var ids []int64
 	if !scope.full() {
-		ids = scope.deviceIDs64()
+		ids = scope.deviceIDs
 	}
 	var gone []*models.PlanEntry
 	err := p.w.store().EachLinkedRow(ctx, p.conn.ID, models.ObjectDevice, ids, func(rows []models.NetBoxIPExport) error {
@@ -367,7 +377,7 @@ func (p *planner) commit(ctx context.Context) error {
 func deviceIDs(devices []netbox.Device) []int64 {
 	ids := make([]int64, len(devices))
 	for i, d := range devices {
-		ids[i] = int64(d.ID)
+		ids[i] = objectID(d)
 	}
 	return ids
 }
