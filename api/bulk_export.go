@@ -78,7 +78,7 @@ func (s *Server) bulkExport(ctx context.Context, in bulkExportInput, trigger mod
 	if err != nil {
 		return bulkQueued{}, err
 	}
-	conn, err := s.q.connection(ctx, uint64(in.ConnectionID))
+	conn, err := s.q.connection(ctx, in.ConnectionID)
 	var nf *Error
 	if errors.As(err, &nf) && nf.Status == http.StatusNotFound {
 		return bulkQueued{}, unprocessable("connection_id", fmt.Sprintf("no connection with id %d", in.ConnectionID))

@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
-	"github.com/wugsync/wugsync/tasks"
 )
 
 // listConnections is GET /api/v1/connections.
@@ -113,7 +112,7 @@ func (s *Server) deleteConnection(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	active, err := tasks.ActiveExport(ctx, s.p.DB, conn.ID)
+	active, err := s.q.store().ActiveExport(ctx, conn.ID)
 	switch {
 	case err == nil:
 		e := conflict("connection %q has export run %d %s; wait for it to end before deleting", conn.Name, active.ID, active.Status)

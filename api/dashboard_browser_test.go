@@ -115,7 +115,7 @@ func (b *dashboardBundle) seed(t *testing.T, sealer *models.Sealer) {
 		{NetBoxDeviceID: 105, DeviceName: "lab-box", IPAddress: "127.0.0.1", Action: models.PlanSkip, Reason: "loopback address 127.0.0.1"},
 	}
 	for i := range entries {
-		entries[i].SyncLogID = run.ID
+		entries[i].RunID = run.ID
 		entries[i].ConnectionID = conn.ID
 		b.plan[entries[i].Action]++
 	}

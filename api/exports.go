@@ -25,7 +25,7 @@ type exportInput struct {
 
 // startExport validates and records a run; shared by the v1 and the seed
 // route, which differ only in trigger and answer shape.
-func (s *Server) startExport(ctx context.Context, connectionID uint64, in exportInput, trigger models.Trigger) (models.WUGSyncLog, error) {
+func (s *Server) startExport(ctx context.Context, connectionID uint, in exportInput, trigger models.Trigger) (models.WUGSyncLog, error) {
 	var filters models.DeviceFilters
 	if in.DeviceFilters != nil {
 		var err error
@@ -94,7 +94,7 @@ func (s *Server) getExportStatus(c *gin.Context) error {
 	return nil
 }
 
-func (s *Server) exportStatus(ctx context.Context, id uint64) (exportStatus, error) {
+func (s *Server) exportStatus(ctx context.Context, id uint) (exportStatus, error) {
 	conn, err := s.q.connection(ctx, id)
 	if err != nil {
 		return exportStatus{}, err
@@ -114,7 +114,7 @@ func (s *Server) exportStatus(ctx context.Context, id uint64) (exportStatus, err
 	for _, r := range runs {
 		st.RecentRuns = append(st.RecentRuns, newRunView(r, conn.Name))
 	}
-	active, err := tasks.ActiveExport(ctx, s.p.DB, conn.ID)
+	active, err := s.q.store().ActiveExport(ctx, conn.ID)
 	switch {
 	case err == nil:
 		v := newRunView(active, conn.Name)

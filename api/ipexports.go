@@ -93,7 +93,7 @@ func (s *Server) retryIPExport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := s.q.connection(ctx, uint64(row.ConnectionID))
+	conn, err := s.q.connection(ctx, row.ConnectionID)
 	if err != nil {
 		return err
 	}

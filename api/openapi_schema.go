@@ -19,6 +19,8 @@ var enumValues = map[reflect.Type][]string{
 	reflect.TypeFor[models.Trigger]():            enumStrings(models.Triggers()),
 	reflect.TypeFor[models.DecommissionAction](): enumStrings(models.DecommissionActions()),
 	reflect.TypeFor[models.PlanAction]():         enumStrings(models.PlanActions()),
+	reflect.TypeFor[models.ObjectType]():         enumStrings(models.ObjectTypes()),
+	reflect.TypeFor[models.Outcome]():            enumStrings(models.Outcomes()),
 }
 
 func enumStrings[T ~string](all []T) []string {

@@ -87,7 +87,7 @@ func queryInt(c *gin.Context, name string, def, lo, hi int) (int, error) {
 }
 
 // queryID reads an optional positive id filter; 0 means absent.
-func queryID(c *gin.Context, name string) (uint64, error) {
+func queryID(c *gin.Context, name string) (uint, error) {
 	raw, ok := c.GetQuery(name)
 	if !ok || strings.TrimSpace(raw) == "" {
 		return 0, nil
@@ -96,18 +96,18 @@ func queryID(c *gin.Context, name string) (uint64, error) {
 	if err != nil || n == 0 {
 		return 0, badRequest(name, fmt.Sprintf("%q is not a positive integer", raw))
 	}
-	return n, nil
+	return uint(n), nil
 }
 
 // pathID reads a positive integer path parameter. An id that is not a
 // number cannot name anything, so it is a 404 like any unknown id.
-func pathID(c *gin.Context, name string) (uint64, error) {
+func pathID(c *gin.Context, name string) (uint, error) {
 	raw := c.Param(name)
 	n, err := strconv.ParseUint(raw, 10, 63)
 	if err != nil || n == 0 {
 		return 0, notFound("%s %q is not a positive integer", name, raw)
 	}
-	return n, nil
+	return uint(n), nil
 }
 
 // MaxNetBoxID is the largest NetBox object id the API accepts: NetBox's

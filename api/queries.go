@@ -17,16 +17,15 @@ type queries struct {
 	db *gorm.DB
 }
 
-func (q queries) connection(ctx context.Context, id uint64) (models.WUGConnection, error) {
-	var conn models.WUGConnection
-	err := q.db.WithContext(ctx).First(&conn, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+// store is the typed access the API shares with the workers.
+func (q queries) store() models.Store { return models.NewStore(q.db) }
+
+func (q queries) connection(ctx context.Context, id uint) (models.WUGConnection, error) {
+	conn, err := q.store().Connection(ctx, id)
+	if models.IsNotFound(err) {
 		return conn, notFound("no connection with id %d", id)
 	}
-	if err != nil {
-		return conn, fmt.Errorf("load connection %d: %w", id, err)
-	}
-	return conn, nil
+	return conn, err
 }
 
 func (q queries) connections(ctx context.Context, p pageParams) ([]models.WUGConnection, int64, error) {
@@ -77,7 +76,7 @@ func (q queries) runViews(ctx context.Context, runs []models.WUGSyncLog) ([]runV
 
 // runFilter narrows GET /sync-logs.
 type runFilter struct {
-	ConnectionID uint64
+	ConnectionID uint
 	Status       models.RunStatus
 	SyncType     models.SyncType
 }
@@ -104,16 +103,12 @@ func (q queries) runs(ctx context.Context, f runFilter, p pageParams) ([]models.
 	return runs, total, nil
 }
 
-func (q queries) run(ctx context.Context, id uint64) (models.WUGSyncLog, error) {
-	var run models.WUGSyncLog
-	err := q.db.WithContext(ctx).First(&run, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+func (q queries) run(ctx context.Context, id uint) (models.WUGSyncLog, error) {
+	run, err := q.store().Run(ctx, id)
+	if models.IsNotFound(err) {
 		return run, notFound("no sync log with id %d", id)
 	}
-	if err != nil {
-		return run, fmt.Errorf("load run %d: %w", id, err)
-	}
-	return run, nil
+	return run, err
 }
 
 func (q queries) planEntries(ctx context.Context, runID uint, action models.PlanAction, p pageParams) ([]models.PlanEntry, int64, error) {
@@ -144,7 +139,7 @@ func (q queries) recentRuns(ctx context.Context, connectionID uint, n int) ([]mo
 
 // ipExportFilter narrows GET /ip-exports.
 type ipExportFilter struct {
-	ConnectionID uint64
+	ConnectionID uint
 	Status       models.ExportStatus
 	IP           string
 	DeviceID     int64
@@ -180,7 +175,7 @@ func (q queries) ipExports(ctx context.Context, f ipExportFilter, p pageParams) 
 	return rows, total, nil
 }
 
-func (q queries) ipExport(ctx context.Context, id uint64) (models.NetBoxIPExport, error) {
+func (q queries) ipExport(ctx context.Context, id uint) (models.NetBoxIPExport, error) {
 	var row models.NetBoxIPExport
 	err := q.db.WithContext(ctx).First(&row, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -236,7 +231,8 @@ func (q queries) devicesByIP(ctx context.Context, connectionID uint, ips []strin
 		return out, nil
 	}
 	var rows []models.NetBoxIPExport
-	tx := q.db.WithContext(ctx).Select("netbox_device_id", "ip_address").Where("ip_address IN ?", ips)
+	tx := q.db.WithContext(ctx).Select("netbox_device_id", "ip_address").
+		Where("object_type = ? AND ip_address IN ?", models.ObjectDevice, ips)
 	if connectionID != 0 {
 		tx = tx.Where("connection_id = ?", connectionID)
 	}
@@ -251,13 +247,7 @@ func (q queries) devicesByIP(ctx context.Context, connectionID uint, ips []strin
 
 // syncTargets counts the connections a device sync reaches.
 func (q queries) syncTargets(ctx context.Context) (int64, error) {
-	var n int64
-	err := q.db.WithContext(ctx).Model(&models.WUGConnection{}).
-		Where("is_active = ? AND enable_netbox_export = ?", true, true).Count(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("count active connections: %w", err)
-	}
-	return n, nil
+	return q.store().CountExportConnections(ctx)
 }
 
 func escapeLike(s string) string {

@@ -71,7 +71,7 @@ func (s *Server) getRun(c *gin.Context) error {
 
 // waitRun loads a run and, when it is still active and wait is positive,
 // blocks until it ends (announced on Redis) or wait passes.
-func (s *Server) waitRun(ctx context.Context, id uint64, wait time.Duration) (models.WUGSyncLog, error) {
+func (s *Server) waitRun(ctx context.Context, id uint, wait time.Duration) (models.WUGSyncLog, error) {
 	run, err := s.q.run(ctx, id)
 	if err != nil || wait <= 0 || !run.Status.Active() {
 		return run, err

@@ -133,10 +133,10 @@ func TestGetPlan(t *testing.T) {
 	conn := b.createConnection(t, "lab", nil)
 	run := b.insertRun(t, conn, models.RunCompleted)
 	entries := []models.PlanEntry{
-		{SyncLogID: run.ID, ConnectionID: conn, NetBoxDeviceID: 1, DeviceName: "sw1", IPAddress: "10.0.0.1", Action: models.PlanCreate, Batch: 1},
-		{SyncLogID: run.ID, ConnectionID: conn, NetBoxDeviceID: 2, DeviceName: "sw2", IPAddress: "10.0.0.2", Action: models.PlanUpdate,
+		{RunID: run.ID, ConnectionID: conn, NetBoxDeviceID: 1, DeviceName: "sw1", IPAddress: "10.0.0.1", Action: models.PlanCreate, Batch: 1},
+		{RunID: run.ID, ConnectionID: conn, NetBoxDeviceID: 2, DeviceName: "sw2", IPAddress: "10.0.0.2", Action: models.PlanUpdate,
 			WUGDeviceID: "77", Diff: []byte(`{"displayName":{"old":"sw-2","new":"sw2"}}`), Batch: 1},
-		{SyncLogID: run.ID, ConnectionID: conn, NetBoxDeviceID: 3, DeviceName: "sw3", Action: models.PlanSkip, Reason: "no primary IP"},
+		{RunID: run.ID, ConnectionID: conn, NetBoxDeviceID: 3, DeviceName: "sw3", Action: models.PlanSkip, Reason: "no primary IP"},
 	}
 	require.NoError(t, b.db.Create(&entries).Error)
 

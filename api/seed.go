@@ -145,7 +145,7 @@ func (s *Server) seedExport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if run, err = s.waitRun(ctx, uint64(run.ID), time.Duration(wait)*time.Second); err != nil {
+	if run, err = s.waitRun(ctx, run.ID, time.Duration(wait)*time.Second); err != nil {
 		return err
 	}
 	res, err := s.seedRunResult(c, run)

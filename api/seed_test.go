@@ -81,8 +81,8 @@ func TestSeedExportWaitReturnsFinalCounts(t *testing.T) {
 	var run models.WUGSyncLog
 	require.NoError(t, b.db.Where("connection_id = ?", id).First(&run).Error)
 	entries := []models.PlanEntry{
-		{SyncLogID: run.ID, ConnectionID: id, NetBoxDeviceID: 1, DeviceName: "sw1", Action: models.PlanCreate, WUGDeviceID: "18", Outcome: "done"},
-		{SyncLogID: run.ID, ConnectionID: id, NetBoxDeviceID: 2, DeviceName: "sw2", Action: models.PlanCreate, Outcome: "failed", Error: "HTTP 500"},
+		{RunID: run.ID, ConnectionID: id, NetBoxDeviceID: 1, DeviceName: "sw1", Action: models.PlanCreate, WUGDeviceID: "18", Outcome: "done"},
+		{RunID: run.ID, ConnectionID: id, NetBoxDeviceID: 2, DeviceName: "sw2", Action: models.PlanCreate, Outcome: "failed", Error: "HTTP 500"},
 	}
 	require.NoError(t, b.db.Create(&entries).Error)
 	b.endRun(t, run.ID, map[string]any{"devices_created": 1, "devices_failed": 1, "devices_total": 2})

@@ -82,7 +82,7 @@ func TestWaiterCapAnswers503(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, err := b.srv.waitRun(ctx, uint64(run.ID), time.Minute)
+	_, err := b.srv.waitRun(ctx, run.ID, time.Minute)
 	require.ErrorIs(t, err, tasks.ErrTooManyWaiters, "callers can tell the cap from other failures")
 
 	r = b.call(t, http.MethodGet, path("/api/v1/sync-logs/%d", run.ID), nil)

@@ -12,13 +12,13 @@ import "net/netip"
 // device, a few MB for 100,000 devices). The zero value is ready to use. It
 // is not safe for concurrent use.
 type ConflictTracker struct {
-	first map[netip.Addr]int
+	first map[netip.Addr]int64
 }
 
 // NewConflictTracker returns a tracker sized for about n devices, which
 // spares rehashing on a large inventory.
 func NewConflictTracker(n int) *ConflictTracker {
-	return &ConflictTracker{first: make(map[netip.Addr]int, max(n, 0))}
+	return &ConflictTracker{first: make(map[netip.Addr]int64, max(n, 0))}
 }
 
 // Add records that deviceID uses addr. When another device used addr first,
@@ -26,9 +26,9 @@ func NewConflictTracker(n int) *ConflictTracker {
 // both devices (and on every later one Add flags for the same address).
 // Adding the same device and address again is not a conflict, so a retried
 // page does not turn a device against itself.
-func (t *ConflictTracker) Add(deviceID int, addr netip.Addr) (conflictWith int, conflict bool) {
+func (t *ConflictTracker) Add(deviceID int64, addr netip.Addr) (conflictWith int64, conflict bool) {
 	if t.first == nil {
-		t.first = make(map[netip.Addr]int)
+		t.first = make(map[netip.Addr]int64)
 	}
 	addr = addr.Unmap().WithZone("")
 	owner, ok := t.first[addr]
@@ -42,12 +42,3 @@ func (t *ConflictTracker) Add(deviceID int, addr netip.Addr) (conflictWith int, 
 		return 0, false
 	}
 }
-
-// Owner returns the first device recorded for addr.
-func (t *ConflictTracker) Owner(addr netip.Addr) (deviceID int, ok bool) {
-	deviceID, ok = t.first[addr.Unmap().WithZone("")]
-	return deviceID, ok
-}
-
-// Len is the number of distinct addresses recorded.
-func (t *ConflictTracker) Len() int { return len(t.first) }

@@ -98,6 +98,11 @@ func Diff(old, current Fields) Changes {
 	return cs
 }
 
+// attributeName is the attribute a change field names, if it names one.
+func attributeName(field string) (string, bool) {
+	return strings.CutPrefix(field, FieldAttributePrefix)
+}
+
 // pathValue copies a path for a Change, so the diff does not alias the
 // caller's slice, and makes a missing path show as [] rather than null.
 func pathValue(s []string) []string {

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -116,9 +117,9 @@ func TestDiffAndPlanUpdate(t *testing.T) {
 			current := remap(t, tt.edit)
 
 			require.Equal(t, tt.changes, Diff(old, current))
-			plan := PlanUpdate(old, current)
+			plan := Diff(old, current).Update()
 			require.Equal(t, tt.plan, plan)
-			require.Equal(t, len(tt.changes) == 0, plan.Empty())
+			require.Equal(t, len(tt.changes) == 0, reflect.DeepEqual(plan, UpdatePlan{}))
 			require.Equal(t, len(tt.changes) == 0, old.Hash() == current.Hash(), "the hash must agree with the diff")
 		})
 	}
@@ -128,7 +129,7 @@ func TestDiffNilEqualsEmpty(t *testing.T) {
 	t.Parallel()
 
 	require.Empty(t, Diff(Fields{}, Fields{GroupPath: []string{}, Attributes: map[string]string{}}))
-	require.True(t, PlanUpdate(Fields{}, Fields{GroupPath: []string{}, Attributes: map[string]string{}}).Empty())
+	require.Equal(t, UpdatePlan{}, Diff(Fields{}, Fields{GroupPath: []string{}, Attributes: map[string]string{}}).Update())
 
 	cs := Diff(Fields{}, Fields{GroupPath: []string{"A"}})
 	require.Equal(t, Changes{{Field: "group_path", Old: []string{}, New: []string{"A"}}}, cs,
@@ -171,21 +172,9 @@ func TestUpdatePlanAttributeBatchUpsertsByName(t *testing.T) {
 	require.Equal(t, wug.AttributeBatch{}, UpdatePlan{Rename: true}.AttributeBatch())
 }
 
-func TestUpdatePlanEmptyAndProperties(t *testing.T) {
+func TestUpdatePlanProperties(t *testing.T) {
 	t.Parallel()
 
-	require.True(t, UpdatePlan{}.Empty())
-	for name, p := range map[string]UpdatePlan{
-		"rename":      {Rename: true},
-		"note":        {Note: true},
-		"address":     {Address: true},
-		"group":       {Group: true},
-		"role":        {RoleBrandOS: true},
-		"set attr":    {SetAttributes: []wug.NameValue{{Name: "a", Value: "b"}}},
-		"delete attr": {DeleteAttributes: []string{"a"}},
-	} {
-		require.False(t, p.Empty(), name)
-	}
 	require.True(t, UpdatePlan{Rename: true}.Properties())
 	require.True(t, UpdatePlan{Note: true}.Properties())
 	require.False(t, UpdatePlan{Address: true, Group: true}.Properties())

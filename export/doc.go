@@ -1,10 +1,15 @@
 // Package export is the pure domain logic of the NetBox→WhatsUp Gold export:
 // which NetBox devices are selected, which primary addresses WUG may monitor,
 // where a device goes in WUG's group tree, what the WUG device template says,
-// and what changed since the last export.
+// what changed since the last export, and every decision about an object:
+// create, update, adopt, skip or decommission (Decide, Classify), with the
+// reason a person reads and the counters a run shows (Tally). It owns the
+// vocabulary those decisions use (statuses, reasons, actions, outcomes);
+// models stores it verbatim.
 //
-// The package does no I/O. Workers fetch NetBox devices and call WUG; they
-// ask this package what to send. Everything here is deterministic for a
+// The package does no I/O and imports no database or queue. Workers fetch
+// NetBox devices, read the store and call WUG; they ask this package what
+// to do and store what it decided. Everything here is deterministic for a
 // given device and configuration, so the same device always maps to the same
 // Fields and the same Fields always hash to the same value: that is what lets
 // an unchanged device cost no WUG call at all.

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 )
 
@@ -27,7 +26,7 @@ import (
 // From NetBox 4.3 the role filter also matches child roles; a device whose
 // role is a child of a listed role fails this local check. List the child
 // roles too when filtering on a role tree.
-func Eligible(d netbox.Device, f models.DeviceFilters) (bool, string) {
+func Eligible(d netbox.Device, f DeviceFilters) (bool, string) {
 	if statuses := f.EffectiveStatuses(); !containsFold(statuses, d.Status.Value) {
 		return false, fmt.Sprintf("status %q not in %v", d.Status.Value, statuses)
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 )
 
@@ -25,40 +24,40 @@ func TestEligible(t *testing.T) {
 	tests := []struct {
 		name    string
 		edit    func(d *netbox.Device)
-		filters models.DeviceFilters
+		filters DeviceFilters
 		reason  string // "" means eligible
 	}{
-		{name: "no filters: active is the default status", filters: models.DeviceFilters{}},
+		{name: "no filters: active is the default status", filters: DeviceFilters{}},
 		{name: "default status excludes planned", edit: func(d *netbox.Device) { d.Status = netbox.Choice{Value: "planned", Label: "Planned"} },
 			reason: `status "planned" not in [active]`},
 		{name: "listed statuses are ORed", edit: func(d *netbox.Device) { d.Status = netbox.Choice{Value: "staged"} },
-			filters: models.DeviceFilters{Statuses: []string{"active", "staged"}}},
-		{name: "status outside explicit list", filters: models.DeviceFilters{Statuses: []string{"offline"}},
+			filters: DeviceFilters{Statuses: []string{"active", "staged"}}},
+		{name: "status outside explicit list", filters: DeviceFilters{Statuses: []string{"offline"}},
 			reason: `status "active" not in [offline]`},
-		{name: "site matches by slug", filters: models.DeviceFilters{Sites: []string{"ber1", "fra1"}}},
-		{name: "site name is not a slug", filters: models.DeviceFilters{Sites: []string{"FRA1 Frankfurt"}},
+		{name: "site matches by slug", filters: DeviceFilters{Sites: []string{"ber1", "fra1"}}},
+		{name: "site name is not a slug", filters: DeviceFilters{Sites: []string{"FRA1 Frankfurt"}},
 			reason: `site "fra1" not in [FRA1 Frankfurt]`},
-		{name: "site differs", filters: models.DeviceFilters{Sites: []string{"ber1"}}, reason: `site "fra1" not in [ber1]`},
+		{name: "site differs", filters: DeviceFilters{Sites: []string{"ber1"}}, reason: `site "fra1" not in [ber1]`},
 		{name: "site known only by id", edit: func(d *netbox.Device) { d.Site = netbox.Ref{ID: 1} },
-			filters: models.DeviceFilters{Sites: []string{"fra1"}}, reason: `site id 1 (slug unknown) not in [fra1]`},
-		{name: "role matches", filters: models.DeviceFilters{Roles: []string{"core-switch"}}},
-		{name: "role differs", filters: models.DeviceFilters{Roles: []string{"router"}}, reason: `role "core-switch" not in [router]`},
-		{name: "platform matches", filters: models.DeviceFilters{Platforms: []string{"cisco-ios-xe"}}},
+			filters: DeviceFilters{Sites: []string{"fra1"}}, reason: `site id 1 (slug unknown) not in [fra1]`},
+		{name: "role matches", filters: DeviceFilters{Roles: []string{"core-switch"}}},
+		{name: "role differs", filters: DeviceFilters{Roles: []string{"router"}}, reason: `role "core-switch" not in [router]`},
+		{name: "platform matches", filters: DeviceFilters{Platforms: []string{"cisco-ios-xe"}}},
 		{name: "platform missing", edit: func(d *netbox.Device) { d.Platform = nil },
-			filters: models.DeviceFilters{Platforms: []string{"cisco-ios-xe"}}, reason: `platform none not in [cisco-ios-xe]`},
-		{name: "tenant matches case-insensitively", filters: models.DeviceFilters{Tenants: []string{"ACME"}}},
+			filters: DeviceFilters{Platforms: []string{"cisco-ios-xe"}}, reason: `platform none not in [cisco-ios-xe]`},
+		{name: "tenant matches case-insensitively", filters: DeviceFilters{Tenants: []string{"ACME"}}},
 		{name: "tenant missing", edit: func(d *netbox.Device) { d.Tenant = nil },
-			filters: models.DeviceFilters{Tenants: []string{"acme"}}, reason: `tenant none not in [acme]`},
-		{name: "one required tag present", filters: models.DeviceFilters{Tags: []string{"monitored"}}},
+			filters: DeviceFilters{Tenants: []string{"acme"}}, reason: `tenant none not in [acme]`},
+		{name: "one required tag present", filters: DeviceFilters{Tags: []string{"monitored"}}},
 		{name: "all required tags present", edit: withTags("monitored", "prod", "extra"),
-			filters: models.DeviceFilters{Tags: []string{"monitored", "prod"}}},
+			filters: DeviceFilters{Tags: []string{"monitored", "prod"}}},
 		{name: "tags are ANDed, not ORed", edit: withTags("monitored"),
-			filters: models.DeviceFilters{Tags: []string{"monitored", "prod"}},
+			filters: DeviceFilters{Tags: []string{"monitored", "prod"}},
 			reason:  `tags [prod] missing (the device must carry all of [monitored prod])`},
-		{name: "no tags at all", edit: withTags(), filters: models.DeviceFilters{Tags: []string{"monitored"}},
+		{name: "no tags at all", edit: withTags(), filters: DeviceFilters{Tags: []string{"monitored"}},
 			reason: `tags [monitored] missing (the device must carry all of [monitored])`},
 		{name: "status is checked before other filters", edit: func(d *netbox.Device) { d.Status = netbox.Choice{Value: "offline"} },
-			filters: models.DeviceFilters{Sites: []string{"ber1"}}, reason: `status "offline" not in [active]`},
+			filters: DeviceFilters{Sites: []string{"ber1"}}, reason: `status "offline" not in [active]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 // Fields is the flat view of everything wugsync writes to WUG for one
 // device. It is stored as JSON beside the device's export row and compared
 // with the next run's Fields: equal Fields mean no WUG call, different ones
-// say exactly which WUG updates to make (PlanUpdate).
+// say exactly which WUG updates to make (Changes.Update).
 type Fields struct {
 	DisplayName string `json:"display_name"`
 	IPAddress   string `json:"ip_address"`

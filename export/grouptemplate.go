@@ -246,7 +246,7 @@ func (gt GroupTemplate) Path(d netbox.Device, site SiteInfo) ([]string, error) {
 			}
 			b.WriteString(v)
 		}
-		path = append(path, truncate(cleanText(b.String()), maxGroupName))
+		path = append(path, Truncate(cleanText(b.String()), maxGroupName))
 	}
 	return path, nil
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/wug"
 )
@@ -93,7 +92,7 @@ func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
 	}
 	template := opts.GroupTemplate
 	if strings.TrimSpace(template) == "" {
-		template = models.DefaultGroupTemplate
+		template = DefaultGroupTemplate
 	}
 	path, err := GroupPath(template, d, opts.Site)
 	if err != nil {
@@ -110,8 +109,8 @@ func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
 		GroupPath:   path,
 		PrimaryRole: role,
 		DeviceType:  deviceType,
-		Brand:       truncate(cleanText(d.DeviceType.Manufacturer.Name), maxBrandOS),
-		OS:          truncate(cleanText(platformName(d)), maxBrandOS),
+		Brand:       Truncate(cleanText(d.DeviceType.Manufacturer.Name), maxBrandOS),
+		OS:          Truncate(cleanText(platformName(d)), maxBrandOS),
 		Note:        note(d, link),
 		Attributes:  make(map[string]string, len(attrs)),
 	}
@@ -167,7 +166,7 @@ func checkComplete(d netbox.Device) error {
 // displayName is the device name (NetBox's display string for an unnamed
 // device), on one line and within WUG's limit.
 func displayName(d netbox.Device) string {
-	name := truncate(cleanText(d.DisplayName()), maxDisplayName)
+	name := Truncate(cleanText(d.DisplayName()), wug.MaxDisplayName)
 	if name == "" {
 		return "device-" + strconv.Itoa(d.ID)
 	}
@@ -178,7 +177,7 @@ func displayName(d netbox.Device) string {
 // address itself, as WUG wants a resolvable name or an IP there.
 func networkName(ref *netbox.IPRef, addr netip.Addr) string {
 	if ref != nil {
-		if name := truncate(cleanText(ref.DNSName), maxNetworkName); name != "" {
+		if name := Truncate(cleanText(ref.DNSName), maxNetworkName); name != "" {
 			return name
 		}
 	}
@@ -203,7 +202,7 @@ func note(d netbox.Device, link string) string {
 	if link != "" {
 		lines = append(lines, "NetBox: "+link)
 	}
-	if desc := truncate(cleanText(d.Description), maxNoteLine); desc != "" {
+	if desc := Truncate(cleanText(d.Description), maxNoteLine); desc != "" {
 		lines = append(lines, "Description: "+desc)
 	}
 	return strings.Join(lines, "\n")
@@ -228,7 +227,7 @@ func attributes(d netbox.Device, link string) []wug.NameValue {
 	}
 	out := all[:0]
 	for _, a := range all {
-		a.Value = truncate(cleanText(a.Value), maxAttributeValue)
+		a.Value = Truncate(cleanText(a.Value), maxAttributeValue)
 		if a.Value != "" {
 			out = append(out, a)
 		}

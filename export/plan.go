@@ -1,11 +1,6 @@
 package export
 
-import (
-	"maps"
-	"slices"
-
-	"github.com/wugsync/wugsync/wug"
-)
+import "github.com/wugsync/wugsync/wug"
 
 // UpdatePlan is what an existing WUG device needs so that it matches NetBox
 // again, one flag per WUG call that makes the change.
@@ -32,10 +27,10 @@ type UpdatePlan struct {
 	RoleBrandOS bool `json:"role_brand_os"`
 }
 
-// PlanUpdate turns the difference between the last exported Fields and the
-// current ones into the WUG updates to make.
-func PlanUpdate(old, current Fields) UpdatePlan {
-	cs := Diff(old, current)
+// Update turns a diff into the WUG updates that apply it. A plan stores
+// its diff, so the batch that applies the plan needs nothing else; a diff
+// read back from JSON works the same (attribute values are strings).
+func (cs Changes) Update() UpdatePlan {
 	p := UpdatePlan{
 		Rename:      cs.Has(FieldDisplayName),
 		Note:        cs.Has(FieldNote),
@@ -43,25 +38,30 @@ func PlanUpdate(old, current Fields) UpdatePlan {
 		Group:       cs.Has(FieldGroupPath),
 		RoleBrandOS: cs.Has(FieldPrimaryRole) || cs.Has(FieldDeviceType) || cs.Has(FieldBrand) || cs.Has(FieldOS),
 	}
-	for _, name := range slices.Sorted(maps.Keys(current.Attributes)) {
-		if v, ok := old.Attributes[name]; !ok || v != current.Attributes[name] {
-			p.SetAttributes = append(p.SetAttributes, wug.NameValue{Name: name, Value: current.Attributes[name]})
+	// Changes are sorted by field, so attributes come out sorted by name.
+	for _, c := range cs {
+		name, ok := attributeName(c.Field)
+		if !ok {
+			continue
 		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(old.Attributes)) {
-		if _, ok := current.Attributes[name]; !ok {
+		if c.New == nil {
 			p.DeleteAttributes = append(p.DeleteAttributes, name)
+			continue
 		}
+		value, _ := c.New.(string)
+		p.SetAttributes = append(p.SetAttributes, wug.NameValue{Name: name, Value: value})
 	}
 	return p
 }
 
-// Empty reports whether nothing changed. A plan whose only change is
-// RoleBrandOS is not empty, although it needs no WUG call: the new Fields
-// still have to be stored and the change reported.
-func (p UpdatePlan) Empty() bool {
-	return !p.Rename && !p.Note && !p.Address && !p.Group && !p.RoleBrandOS &&
-		len(p.SetAttributes) == 0 && len(p.DeleteAttributes) == 0
+// Rewrite is the update of a WUG device whose state wugsync does not know:
+// one it adopts, or one an earlier create of ours made before its answer
+// was lost. Everything ours is written: properties, address, every
+// attribute, and the group (the device keeps any group a person gave it).
+func Rewrite(current Fields) UpdatePlan {
+	p := Diff(Fields{}, current).Update()
+	p.Rename, p.Note, p.Group = true, true, true
+	return p
 }
 
 // Properties reports whether the device's properties (name, note) need the
@@ -72,6 +72,7 @@ func (p UpdatePlan) Properties() bool { return p.Rename || p.Note }
 // that applies the attribute changes without knowing attribute ids: WUG
 // deletes by name before it adds, so naming each set attribute in
 // DeleteNames as well turns the add into an upsert and leaves no duplicate.
+// Empty when no attribute changed.
 func (p UpdatePlan) AttributeBatch() wug.AttributeBatch {
 	var b wug.AttributeBatch
 	for _, a := range p.SetAttributes {

@@ -2,7 +2,6 @@ package export
 
 import (
 	"fmt"
-	"github.com/wugsync/wugsync/models"
 	"slices"
 	"strings"
 	"unicode"
@@ -17,10 +16,6 @@ const (
 	DefaultPrimaryRole = "Device"
 	DefaultDeviceType  = "Network Device"
 )
-
-// RoleRule is a connection's NetBox role → WUG role rule; it is stored on
-// the connection, so the type lives in models.
-type RoleRule = models.RoleRule
 
 // DefaultRoleRules are the rules used when a connection configures none.
 // The first matching rule wins, so rules for narrower roles come first: a

@@ -3,15 +3,14 @@ package export
 import (
 	"strings"
 	"unicode"
-	"unicode/utf16"
+
+	"github.com/wugsync/wugsync/wug"
 )
 
-// WUG field limits (reference/wug-api.md §4.1). WUG is a .NET server, so its
-// "max length" counts UTF-16 code units: a character outside the Basic
-// Multilingual Plane (most emoji) counts twice. Truncating by that measure
-// is safe whichever way WUG actually counts.
+// WUG field limits (reference/wug-api.md §4.1), counted as wug.TextLen
+// counts: in UTF-16 code units, as the .NET server does. The display name's
+// limit is the client's own, wug.MaxDisplayName.
 const (
-	maxDisplayName    = 150
 	maxAttributeName  = 150
 	maxAttributeValue = 3000
 	maxBrandOS        = 256
@@ -34,15 +33,13 @@ func cleanText(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// truncate shortens s to at most max UTF-16 code units without splitting a
-// character, so the result is always valid UTF-8 and within WUG's limit.
-func truncate(s string, max int) string {
+// Truncate shortens s to at most max UTF-16 code units (wug.TextLen's
+// measure) without splitting a character, so the result is always valid
+// UTF-8 and within WUG's limit; trailing space at the cut goes too.
+func Truncate(s string, max int) string {
 	units := 0
 	for i, r := range s {
-		n := utf16.RuneLen(r)
-		if n < 0 { // invalid rune: WUG would receive U+FFFD, one unit
-			n = 1
-		}
+		n := wug.TextLen(string(r))
 		if units+n > max {
 			return strings.TrimRightFunc(s[:i], unicode.IsSpace)
 		}

@@ -26,7 +26,7 @@ func TestTruncate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := truncate(tt.in, tt.max)
+			got := Truncate(tt.in, tt.max)
 			require.Equal(t, tt.want, got)
 			require.True(t, utf8.ValidString(got))
 		})

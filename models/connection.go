@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wugsync/wugsync/export"
 )
 
 // Connection defaults (DESIGN.md §4). They live in Go rather than in GORM
@@ -12,7 +14,7 @@ import (
 const (
 	DefaultWUGPort               = 9644
 	DefaultExportIntervalMinutes = 180
-	DefaultGroupTemplate         = "{site}"
+	DefaultGroupTemplate         = export.DefaultGroupTemplate
 	DefaultRateLimitPerSecond    = 10
 	DefaultMaxConcurrentRequests = 4
 	DefaultBatchSize             = 100
@@ -21,68 +23,16 @@ const (
 	MaxBatchSize = 499
 )
 
-// CustomStatusPrefix marks a status filter value that NetBox's built-in
-// choices do not have (one an admin added with FIELD_CHOICES):
-// "custom:retired" selects the status "retired". Without it the API accepts
-// only the built-in values, so a typo does not silently select nothing.
-const CustomStatusPrefix = "custom:"
+// CustomStatusPrefix marks a custom NetBox status in a status filter
+// (export.CustomStatusPrefix).
+const CustomStatusPrefix = export.CustomStatusPrefix
 
-// DeviceFilters selects which NetBox devices a connection exports. Each list
-// holds NetBox slugs (statuses hold status values, custom ones with
-// CustomStatusPrefix); an empty list does not filter.
-type DeviceFilters struct {
-	Sites     []string `json:"sites,omitempty"`
-	Roles     []string `json:"roles,omitempty"`
-	Tags      []string `json:"tags,omitempty"`
-	Statuses  []string `json:"statuses,omitempty" doc:"NetBox statuses: offline, active, planned, staged, failed, inventory, decommissioning, paused (VMs); custom:<value> for one your NetBox adds"`
-	Platforms []string `json:"platforms,omitempty"`
-	Tenants   []string `json:"tenants,omitempty"`
-}
+// DeviceFilters selects which NetBox devices a connection exports
+// (export.DeviceFilters).
+type DeviceFilters = export.DeviceFilters
 
-// EffectiveStatuses is the status selection as NetBox spells it (custom
-// statuses without CustomStatusPrefix), defaulting to "active" as
-// DESIGN.md §6 says.
-func (f DeviceFilters) EffectiveStatuses() []string {
-	if len(f.Statuses) == 0 {
-		return []string{"active"}
-	}
-	out := make([]string, len(f.Statuses))
-	for i, s := range f.Statuses {
-		out[i] = strings.TrimPrefix(s, CustomStatusPrefix)
-	}
-	return out
-}
-
-// Merge narrows f by a run's own filters: a list given for the run replaces
-// the connection's list for that field.
-func (f DeviceFilters) Merge(run DeviceFilters) DeviceFilters {
-	pick := func(conn, run []string) []string {
-		if len(run) > 0 {
-			return run
-		}
-		return conn
-	}
-	return DeviceFilters{
-		Sites:     pick(f.Sites, run.Sites),
-		Roles:     pick(f.Roles, run.Roles),
-		Tags:      pick(f.Tags, run.Tags),
-		Statuses:  pick(f.Statuses, run.Statuses),
-		Platforms: pick(f.Platforms, run.Platforms),
-		Tenants:   pick(f.Tenants, run.Tenants),
-	}
-}
-
-// RoleRule maps NetBox roles to a WUG role: the first rule whose phrases
-// match the role's slug or name (whole words, any case) wins.
-type RoleRule struct {
-	// Match lists words or phrases ("access point" matches the slug
-	// "access-point" and the name "Access Point").
-	Match []string `json:"match"`
-	// PrimaryRole is the WUG role; WUG turns an unknown one into "Device".
-	PrimaryRole string `json:"primary_role"`
-	// DeviceType is the WUG device type (icon and category).
-	DeviceType string `json:"device_type"`
-}
+// RoleRule maps NetBox roles to a WUG role (export.RoleRule).
+type RoleRule = export.RoleRule
 
 // WUGConnection is one WhatsUp Gold server and how NetBox devices are
 // exported to it.

@@ -3,55 +3,47 @@ package models
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wugsync/wugsync/export"
 )
 
-// ExportStatus is where one device stands on one WUG connection. Its machine
-// is pending → exported | scan_triggered → scan_completed | error, with
-// skipped and decommissioned as side exits.
-type ExportStatus string
+// The export's vocabulary is defined in package export, next to the rules
+// that decide it; these aliases let the storage code and its callers spell
+// the values as models.X.
 
-// Export statuses, stored verbatim and checked by the database.
+// ExportStatus is where one NetBox object stands on one WUG connection.
+type ExportStatus = export.ExportStatus
+
+// Export statuses (export.ExportStatus).
 const (
-	ExportPending        ExportStatus = "pending"
-	ExportExported       ExportStatus = "exported"
-	ExportScanTriggered  ExportStatus = "scan_triggered"
-	ExportScanCompleted  ExportStatus = "scan_completed"
-	ExportSkipped        ExportStatus = "skipped"
-	ExportError          ExportStatus = "error"
-	ExportDecommissioned ExportStatus = "decommissioned"
+	ExportPending        = export.ExportPending
+	ExportExported       = export.ExportExported
+	ExportScanTriggered  = export.ExportScanTriggered
+	ExportScanCompleted  = export.ExportScanCompleted
+	ExportSkipped        = export.ExportSkipped
+	ExportError          = export.ExportError
+	ExportDecommissioned = export.ExportDecommissioned
 )
 
 // ExportStatuses lists every ExportStatus in lifecycle order.
-func ExportStatuses() []ExportStatus {
-	return []ExportStatus{ExportPending, ExportExported, ExportScanTriggered, ExportScanCompleted,
-		ExportSkipped, ExportError, ExportDecommissioned}
-}
-
-// Valid reports whether s is a known status.
-func (s ExportStatus) Valid() bool { return contains(ExportStatuses(), s) }
+func ExportStatuses() []ExportStatus { return export.ExportStatuses() }
 
 // ExportReason records why a row was last (re)exported.
-type ExportReason string
+type ExportReason = export.ExportReason
 
-// Export reasons, stored verbatim and checked by the database.
+// Export reasons (export.ExportReason).
 const (
-	ReasonNewDevice    ExportReason = "new_device"
-	ReasonIPChange     ExportReason = "ip_change"
-	ReasonChanged      ExportReason = "changed"
-	ReasonManual       ExportReason = "manual"
-	ReasonScheduled    ExportReason = "scheduled"
-	ReasonWebhook      ExportReason = "webhook"
-	ReasonDecommission ExportReason = "decommission"
+	ReasonNewDevice    = export.ReasonNewDevice
+	ReasonIPChange     = export.ReasonIPChange
+	ReasonChanged      = export.ReasonChanged
+	ReasonManual       = export.ReasonManual
+	ReasonScheduled    = export.ReasonScheduled
+	ReasonWebhook      = export.ReasonWebhook
+	ReasonDecommission = export.ReasonDecommission
 )
 
 // ExportReasons lists every ExportReason.
-func ExportReasons() []ExportReason {
-	return []ExportReason{ReasonNewDevice, ReasonIPChange, ReasonChanged, ReasonManual,
-		ReasonScheduled, ReasonWebhook, ReasonDecommission}
-}
-
-// Valid reports whether r is a known reason.
-func (r ExportReason) Valid() bool { return contains(ExportReasons(), r) }
+func ExportReasons() []ExportReason { return export.ExportReasons() }
 
 // RunStatus is the lifecycle of a WUGSyncLog: queued → running → completed |
 // failed | cancelled.
@@ -95,23 +87,18 @@ func SyncTypes() []SyncType { return []SyncType{SyncExport, SyncDevice, SyncDeco
 func (t SyncType) Valid() bool { return contains(SyncTypes(), t) }
 
 // Trigger says who asked for a run.
-type Trigger string
+type Trigger = export.Trigger
 
-// Triggers, stored verbatim and checked by the database.
+// Triggers (export.Trigger).
 const (
-	TriggerManual    Trigger = "manual"    // a person, through the API or dashboard
-	TriggerScheduled Trigger = "scheduled" // the scheduler's interval
-	TriggerWebhook   Trigger = "webhook"   // a NetBox event rule
-	TriggerAPI       Trigger = "api"       // a script, through a seed-compatible route
+	TriggerManual    = export.TriggerManual
+	TriggerScheduled = export.TriggerScheduled
+	TriggerWebhook   = export.TriggerWebhook
+	TriggerAPI       = export.TriggerAPI
 )
 
 // Triggers lists every Trigger.
-func Triggers() []Trigger {
-	return []Trigger{TriggerManual, TriggerScheduled, TriggerWebhook, TriggerAPI}
-}
-
-// Valid reports whether t is a known trigger.
-func (t Trigger) Valid() bool { return contains(Triggers(), t) }
+func Triggers() []Trigger { return export.Triggers() }
 
 // DecommissionAction is what happens in WUG to a device that left NetBox or
 // the connection's selection.
@@ -132,25 +119,46 @@ func DecommissionActions() []DecommissionAction {
 // Valid reports whether a is a known action.
 func (a DecommissionAction) Valid() bool { return contains(DecommissionActions(), a) }
 
-// PlanAction is what a run decided for one device.
-type PlanAction string
+// PlanAction is what a run decided for one NetBox object.
+type PlanAction = export.PlanAction
 
-// Plan actions, stored verbatim and checked by the database.
+// Plan actions (export.PlanAction).
 const (
-	PlanCreate       PlanAction = "create"
-	PlanUpdate       PlanAction = "update"
-	PlanUnchanged    PlanAction = "unchanged"
-	PlanSkip         PlanAction = "skip"
-	PlanDecommission PlanAction = "decommission"
+	PlanCreate       = export.PlanCreate
+	PlanUpdate       = export.PlanUpdate
+	PlanUnchanged    = export.PlanUnchanged
+	PlanSkip         = export.PlanSkip
+	PlanDecommission = export.PlanDecommission
 )
 
 // PlanActions lists every PlanAction.
-func PlanActions() []PlanAction {
-	return []PlanAction{PlanCreate, PlanUpdate, PlanUnchanged, PlanSkip, PlanDecommission}
-}
+func PlanActions() []PlanAction { return export.PlanActions() }
 
-// Valid reports whether a is a known plan action.
-func (a PlanAction) Valid() bool { return contains(PlanActions(), a) }
+// ObjectType is the kind of NetBox object a row is about.
+type ObjectType = export.ObjectType
+
+// Object types (export.ObjectType).
+const (
+	ObjectDevice         = export.ObjectDevice
+	ObjectVirtualMachine = export.ObjectVirtualMachine
+)
+
+// ObjectTypes lists every ObjectType.
+func ObjectTypes() []ObjectType { return export.ObjectTypes() }
+
+// Outcome is what a batch did with one plan entry.
+type Outcome = export.Outcome
+
+// Plan entry outcomes (export.Outcome).
+const (
+	OutcomeNone   = export.OutcomeNone
+	OutcomeDone   = export.OutcomeDone
+	OutcomeFailed = export.OutcomeFailed
+	OutcomeScan   = export.OutcomeScan
+)
+
+// Outcomes lists every Outcome.
+func Outcomes() []Outcome { return export.Outcomes() }
 
 func contains[T comparable](all []T, v T) bool {
 	for _, x := range all {

@@ -1,15 +1,27 @@
 package models
 
-import "time"
+import (
+	"encoding/json"
+	"time"
 
-// NetBoxIPExport is the export state of one NetBox device on one WUG
+	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/export"
+)
+
+// NetBoxIPExport is the export state of one NetBox object on one WUG
 // connection: the link to the WUG device, what was last sent (PayloadHash)
-// and the timestamp of every transition. It is keyed by (connection, NetBox
-// device), not by IP, so a device that changes address keeps its WUG device,
-// and it outlives the NetBox device so history survives deletion.
+// and the timestamp of every transition. It is keyed by (connection, object
+// type, NetBox object id), not by IP, so an object that changes address
+// keeps its WUG device, and it outlives the NetBox object so history
+// survives deletion.
 type NetBoxIPExport struct {
-	ID               uint         `gorm:"column:id;primaryKey" json:"id"`
-	ConnectionID     uint         `gorm:"column:connection_id" json:"connection_id"`
+	ID           uint `gorm:"column:id;primaryKey" json:"id"`
+	ConnectionID uint `gorm:"column:connection_id" json:"connection_id"`
+	// ObjectType and NetBoxObjectID name the NetBox object; a device's id
+	// is also in NetBoxDeviceID.
+	ObjectType       ObjectType   `gorm:"column:object_type" json:"object_type"`
+	NetBoxObjectID   int64        `gorm:"column:netbox_object_id" json:"netbox_object_id"`
 	NetBoxDeviceID   int64        `gorm:"column:netbox_device_id" json:"netbox_device_id"`
 	NetBoxDeviceName string       `gorm:"column:netbox_device_name" json:"netbox_device_name"`
 	IPAddress        string       `gorm:"column:ip_address" json:"ip_address"`
@@ -57,6 +69,38 @@ type NetBoxIPExport struct {
 
 // TableName pins the table name (GORM would say net_box_ip_exports).
 func (NetBoxIPExport) TableName() string { return "netbox_ip_exports" }
+
+// BeforeCreate completes the identity of a device row given by its device
+// id alone.
+func (r *NetBoxIPExport) BeforeCreate(*gorm.DB) error {
+	r.ObjectType, r.NetBoxObjectID = objectIdentity(r.ObjectType, r.NetBoxObjectID, r.NetBoxDeviceID)
+	return nil
+}
+
+func objectIdentity(t ObjectType, objectID, deviceID int64) (ObjectType, int64) {
+	if t == "" {
+		t = ObjectDevice
+	}
+	if objectID == 0 && t == ObjectDevice {
+		objectID = deviceID
+	}
+	return t, objectID
+}
+
+// Previous is what the row tells the export's decisions; nil for no row.
+// Unreadable stored Fields count as never exported.
+func (r *NetBoxIPExport) Previous() *export.Previous {
+	if r == nil {
+		return nil
+	}
+	p := &export.Previous{WUGDeviceID: r.WUGDeviceID, Status: r.ExportStatus, PayloadHash: r.PayloadHash,
+		IPAddress: r.IPAddress, ErrorMessage: r.ErrorMessage, ScanID: r.WUGScanID,
+		CreateAttempted: r.CreateAttemptedAt != nil}
+	if r.ExportedFields != "" {
+		_ = json.Unmarshal([]byte(r.ExportedFields), &p.Exported)
+	}
+	return p
+}
 
 // ExportAttempt is one failed or retried attempt at a task. asynq keeps only
 // the last error of a task; this keeps all of them, so the API can show the

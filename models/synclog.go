@@ -3,6 +3,8 @@ package models
 import (
 	"encoding/json"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // WUGSyncLog is one run and the unit of progress: its counters are updated
@@ -42,9 +44,13 @@ func (WUGSyncLog) TableName() string { return "wug_sync_logs" }
 // PlanEntry is what a run decided for one device, with the field diffs of an
 // update. A dry run stops after writing these.
 type PlanEntry struct {
-	ID             uint       `gorm:"column:id;primaryKey" json:"id"`
-	SyncLogID      uint       `gorm:"column:sync_log_id" json:"sync_log_id"`
-	ConnectionID   uint       `gorm:"column:connection_id" json:"connection_id"`
+	ID           uint `gorm:"column:id;primaryKey" json:"id"`
+	RunID        uint `gorm:"column:sync_log_id" json:"sync_log_id"`
+	ConnectionID uint `gorm:"column:connection_id" json:"connection_id"`
+	// ObjectType and NetBoxObjectID name the NetBox object; a device's id
+	// is also in NetBoxDeviceID.
+	ObjectType     ObjectType `gorm:"column:object_type" json:"object_type"`
+	NetBoxObjectID int64      `gorm:"column:netbox_object_id" json:"netbox_object_id"`
 	NetBoxDeviceID int64      `gorm:"column:netbox_device_id" json:"netbox_device_id"`
 	DeviceName     string     `gorm:"column:device_name" json:"device_name"`
 	IPAddress      string     `gorm:"column:ip_address" json:"ip_address"`
@@ -55,10 +61,13 @@ type PlanEntry struct {
 	// (adoption).
 	WUGDeviceID string          `gorm:"column:wug_device_id" json:"wug_device_id,omitempty"`
 	Diff        json.RawMessage `gorm:"column:diff;serializer:json" json:"diff,omitempty"`
-	Batch       int             `gorm:"column:batch" json:"batch"`
-	// Outcome is empty until a batch applied the entry, then "done" or
-	// "failed" (with Error).
-	Outcome   string    `gorm:"column:outcome" json:"outcome"`
+	// PayloadHash is the hash of the Fields the entry was decided on; a
+	// batch that maps the object to other Fields decides again.
+	PayloadHash string `gorm:"column:payload_hash" json:"-"`
+	Batch       int    `gorm:"column:batch" json:"batch"`
+	// Outcome is empty until a batch applied the entry, then done, failed
+	// (with Error) or scan_triggered.
+	Outcome   Outcome   `gorm:"column:outcome" json:"outcome"`
 	Error     string    `gorm:"column:error" json:"error"`
 	CreatedAt time.Time `gorm:"column:created_at" json:"created_at"`
 }
@@ -66,13 +75,20 @@ type PlanEntry struct {
 // TableName pins the table name.
 func (PlanEntry) TableName() string { return "sync_plan_entries" }
 
+// BeforeCreate completes the identity of a device entry given by its
+// device id alone.
+func (e *PlanEntry) BeforeCreate(*gorm.DB) error {
+	e.ObjectType, e.NetBoxObjectID = objectIdentity(e.ObjectType, e.NetBoxObjectID, e.NetBoxDeviceID)
+	return nil
+}
+
 // RunBatch is the tally of one batch of a run. Each batch rewrites its own
 // row from its own plan entries, so a batch that runs twice never counts
 // twice, and a run's counters are a sum over at most a thousand rows
 // instead of a count over every device.
 type RunBatch struct {
 	ID             uint      `gorm:"column:id;primaryKey" json:"-"`
-	SyncLogID      uint      `gorm:"column:sync_log_id" json:"sync_log_id"`
+	RunID          uint      `gorm:"column:sync_log_id" json:"sync_log_id"`
 	Batch          int       `gorm:"column:batch" json:"batch"`
 	Created        int       `gorm:"column:created" json:"created"`
 	Updated        int       `gorm:"column:updated" json:"updated"`

@@ -47,12 +47,13 @@ type ExportRequest struct {
 // database's partial unique index keeps one active run per connection even
 // when the API, the scheduler and a script ask at the same moment.
 func StartExport(ctx context.Context, db *gorm.DB, enq *Enqueuer, req ExportRequest) (models.WUGSyncLog, error) {
-	var conn models.WUGConnection
-	if err := db.WithContext(ctx).First(&conn, req.ConnectionID).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return models.WUGSyncLog{}, fmt.Errorf("connection %d: %w", req.ConnectionID, ErrConnectionNotFound)
-		}
-		return models.WUGSyncLog{}, fmt.Errorf("load connection %d: %w", req.ConnectionID, err)
+	store := models.NewStore(db)
+	conn, err := store.Connection(ctx, req.ConnectionID)
+	if models.IsNotFound(err) {
+		return models.WUGSyncLog{}, fmt.Errorf("connection %d: %w", req.ConnectionID, ErrConnectionNotFound)
+	}
+	if err != nil {
+		return models.WUGSyncLog{}, err
 	}
 	if !conn.IsActive {
 		return models.WUGSyncLog{}, fmt.Errorf("connection %q: %w", conn.Name, ErrConnectionInactive)
@@ -65,9 +66,9 @@ func StartExport(ctx context.Context, db *gorm.DB, enq *Enqueuer, req ExportRequ
 		DryRun:       req.DryRun,
 		Filters:      req.Filters,
 	}
-	if err := db.WithContext(ctx).Create(&run).Error; err != nil {
+	if err := store.CreateRun(ctx, &run); err != nil {
 		if models.IsUniqueViolation(err) {
-			active, lerr := ActiveExport(ctx, db, conn.ID)
+			active, lerr := store.ActiveExport(ctx, conn.ID)
 			if lerr != nil {
 				return models.WUGSyncLog{}, lerr
 			}
@@ -77,25 +78,9 @@ func StartExport(ctx context.Context, db *gorm.DB, enq *Enqueuer, req ExportRequ
 	}
 	if err := enq.Export(ctx, run.ID); err != nil && !errors.Is(err, ErrAlreadyQueued) {
 		// Without its task the run would hold the connection's slot forever.
-		now := time.Now().UTC()
-		db.WithContext(context.WithoutCancel(ctx)).Model(&run).Updates(map[string]any{
-			"status": models.RunFailed, "ended_at": now, "error_message": "could not enqueue: " + err.Error(),
-		})
+		_, _ = store.EndRun(context.WithoutCancel(ctx), run.ID, models.RunFailed,
+			"could not enqueue: "+err.Error(), "", time.Now().UTC())
 		return models.WUGSyncLog{}, err
-	}
-	return run, nil
-}
-
-// ActiveExport returns the queued or running export of a connection, or
-// gorm.ErrRecordNotFound.
-func ActiveExport(ctx context.Context, db *gorm.DB, connectionID uint) (models.WUGSyncLog, error) {
-	var run models.WUGSyncLog
-	err := db.WithContext(ctx).
-		Where("connection_id = ? AND sync_type = ? AND status IN ?", connectionID, models.SyncExport,
-			[]models.RunStatus{models.RunQueued, models.RunRunning}).
-		Order("id").First(&run).Error
-	if err != nil {
-		return models.WUGSyncLog{}, fmt.Errorf("find active run of connection %d: %w", connectionID, err)
 	}
 	return run, nil
 }

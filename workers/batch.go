@@ -11,7 +11,6 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/sirupsen/logrus"
-	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
@@ -49,11 +48,9 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 	if err != nil {
 		return err
 	}
-	var entries []*models.PlanEntry
-	if err := w.p.DB.WithContext(ctx).
-		Where("sync_log_id = ? AND batch = ? AND outcome = ''", run.ID, batchNo).
-		Order("netbox_device_id").Find(&entries).Error; err != nil {
-		return fmt.Errorf("load batch %d of run %d: %w", batchNo, run.ID, err)
+	entries, err := w.store().PendingEntries(ctx, run.ID, batchNo)
+	if err != nil {
+		return err
 	}
 	if len(entries) > 0 {
 		client, _, err := w.wugClient(conn)
@@ -76,7 +73,7 @@ func (b *batch) apply(ctx context.Context) error {
 	for _, e := range b.entries {
 		ids = append(ids, e.NetBoxDeviceID)
 	}
-	rows, err := b.w.rowsByDevice(ctx, b.conn.ID, ids)
+	rows, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
 	if err != nil {
 		return err
 	}
@@ -93,14 +90,12 @@ func (b *batch) apply(ctx context.Context) error {
 		if e.Outcome != "" {
 			continue // failed while loading or mapping
 		}
-		switch {
-		case e.Action == models.PlanCreate && e.WUGDeviceID != "":
-			updates = append(updates, e) // linked to an earlier create by a previous attempt
-		case e.Action == models.PlanCreate:
+		switch b.step(e) {
+		case export.StepCreate:
 			creates = append(creates, e)
-		case e.Action == models.PlanUpdate:
-			updates = append(updates, e)
-		case e.Action == models.PlanDecommission:
+		case export.StepUpdate, export.StepAdopt, export.StepRelink:
+			updates = append(updates, e) // a relinked create: linked by a previous attempt
+		case export.StepDecommission:
 			decommissions = append(decommissions, e)
 		}
 	}
@@ -130,6 +125,15 @@ func (b *batch) apply(ctx context.Context) error {
 	return nil
 }
 
+// step classifies an entry against the row as the batch loaded it.
+func (b *batch) step(e *models.PlanEntry) export.Step {
+	linked := ""
+	if row := b.rows[e.NetBoxDeviceID]; row != nil {
+		linked = row.WUGDeviceID
+	}
+	return export.Classify(e.Action, e.WUGDeviceID, linked)
+}
+
 // claimStale is how long a create claim protects a device; a claimer that
 // died longer ago than this is assumed gone.
 const claimStale = 10 * time.Minute
@@ -148,21 +152,17 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 	ids := make([]int64, 0, len(creates))
 	for _, e := range creates {
 		if b.rows[e.NetBoxDeviceID] == nil {
-			if err := b.w.upsertRow(ctx, b.conn.ID, e, map[string]any{"export_status": models.ExportPending}); err != nil {
+			if err := upsertRow(ctx, b.w.store(), e, models.RowPending{}); err != nil {
 				return nil, nil, 0, err
 			}
 		}
 		ids = append(ids, e.NetBoxDeviceID)
 	}
 	now := b.w.now()
-	err = b.w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
-		Where("connection_id = ? AND netbox_device_id IN ? AND wug_device_id = ''", b.conn.ID, ids).
-		Where("create_claim = '' OR create_claim = ? OR create_claimed_at < ?", claimer, now.Add(-claimStale)).
-		Updates(map[string]any{"create_claim": claimer, "create_claimed_at": now}).Error
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("claim %d creates: %w", len(ids), err)
+	if err := b.w.store().ClaimCreates(ctx, b.conn.ID, models.ObjectDevice, ids, claimer, now, now.Add(-claimStale)); err != nil {
+		return nil, nil, 0, err
 	}
-	fresh, err := b.w.rowsByDevice(ctx, b.conn.ID, ids)
+	fresh, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -192,10 +192,10 @@ func (w *Worker) finishBatch(ctx context.Context, runID uint, batchNo int) error
 // loadDevices reads the batch's devices fresh from NetBox in one call, so a
 // batch always writes the latest data, and maps them.
 func (b *batch) loadDevices(ctx context.Context) error {
-	var ids []int
+	var ids []int64
 	for _, e := range b.entries {
 		if e.Action != models.PlanDecommission {
-			ids = append(ids, int(e.NetBoxDeviceID))
+			ids = append(ids, e.NetBoxDeviceID)
 		}
 	}
 	b.devices = map[int64]netbox.Device{}
@@ -203,11 +203,11 @@ func (b *batch) loadDevices(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}) {
+	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}) {
 		if err != nil {
 			return fmt.Errorf("read batch devices from netbox: %w", err)
 		}
-		b.devices[int64(d.ID)] = d
+		b.devices[objectID(d)] = d
 	}
 	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
 	if err != nil {
@@ -279,40 +279,23 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 		if err != nil {
 			return nil, fmt.Errorf("look for an earlier create of %s: %w", m.Address, err)
 		}
-		id := oldestNamed(found, m.Template.DisplayName)
+		id := export.OldestNamed(found, m.Template.DisplayName)
 		if id == "" {
-			if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{"create_attempted_at": nil}); err != nil {
+			if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowCreateAttempt{}); err != nil {
 				return nil, err
 			}
 			row.CreateAttemptedAt = nil
 			continue
 		}
-		e.WUGDeviceID = id
-		if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{"wug_device_id": id}); err != nil {
+		if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
 			return nil, err
 		}
-		if err := b.w.p.DB.WithContext(ctx).Model(&models.PlanEntry{}).Where("id = ?", e.ID).
-			Updates(map[string]any{"wug_device_id": id, "reason": "created by an earlier attempt; linked to WUG device " + id}).Error; err != nil {
-			return nil, fmt.Errorf("record link of device %d: %w", e.NetBoxDeviceID, err)
+		if err := b.w.store().LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
+			return nil, err
 		}
 		linked = append(linked, e)
 	}
 	return linked, nil
-}
-
-// oldestNamed picks the device an earlier create of ours made: same IP
-// (the search guarantees it) and our display name.
-func oldestNamed(found []wug.DeviceOverview, name string) string {
-	best := ""
-	for _, d := range found {
-		if d.Name != name {
-			continue
-		}
-		if best == "" || lessID(d.ID, best) {
-			best = d.ID
-		}
-	}
-	return best
 }
 
 // create makes every new device of the batch with one template call.
@@ -349,7 +332,7 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
 				b.log.WithFields(logrus.Fields{"device_id": e.NetBoxDeviceID, "warnings": res.Errors}).
 					Warn("WUG created the device with warnings")
 			}
-			b.succeed(e, res.DeviceID, false)
+			b.succeed(e, res.DeviceID, export.StepCreate)
 		case b.conn.AutoScanExportedIPs:
 			scan = append(scan, e)
 		default:
@@ -395,15 +378,12 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 			if r, ok := results[m.Template.TemplateID]; ok && len(r.Errors) > 0 {
 				why += ": " + strings.Join(r.Errors, "; ")
 			}
-			err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{
-				"export_status": models.ExportScanTriggered, "wug_scan_id": scanID, "wug_scan_status": "started", "create_claim": "",
-				"scan_triggered_at": now, "error_message": why, "last_run_id": b.run.ID,
-				"netbox_device_name": m.Template.DisplayName, "ip_address": m.Address.String(),
-			})
+			_, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowScanStarted{ScanID: scanID, Why: why,
+				Name: m.Template.DisplayName, IP: m.Address.String(), At: now, RunID: b.run.ID})
 			if err != nil {
 				return err
 			}
-			if err := b.w.setOutcome(ctx, e, outcomeScan, ""); err != nil {
+			if err := b.w.store().SetOutcome(ctx, e, models.OutcomeScan, ""); err != nil {
 				return err
 			}
 		}
@@ -423,6 +403,7 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 	moves := map[move][]string{}
 	var leaveMaintenance []string
 	var applied []*models.PlanEntry
+	steps := map[*models.PlanEntry]export.Step{}
 	for _, e := range updates {
 		m, ok := b.mapped[e.NetBoxDeviceID]
 		if !ok || e.Outcome != "" {
@@ -430,18 +411,14 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 		}
 		row := b.rows[e.NetBoxDeviceID]
 		wugID := e.WUGDeviceID
-		old := export.Fields{}
-		adopting := row == nil || row.WUGDeviceID != wugID
-		if !adopting {
-			old = storedFields(row)
+		step := b.step(e)
+		steps[e] = step
+		adopting := step.Rewrites()
+		plan, err := b.updatePlan(ctx, e, step, m.Fields)
+		if err != nil {
+			return err
 		}
-		plan := export.PlanUpdate(old, m.Fields)
-		if adopting {
-			// Adopted or relinked: everything ours is (re)written, and the
-			// device keeps whatever groups a person gave it.
-			plan.Rename, plan.Note, plan.Group = true, true, true
-		}
-		err := b.updateDevice(ctx, wugID, m, plan)
+		err = b.updateDevice(ctx, wugID, m, plan)
 		if errors.Is(err, wug.ErrNotFound) {
 			if err := b.relinkDeleted(ctx, e, wugID); err != nil {
 				return err
@@ -496,18 +473,35 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 		}
 	}
 	for _, e := range applied {
-		// Adoption is planned as an update of a device the row does not
-		// link yet; a create found again after a lost answer is ours.
-		row := b.rows[e.NetBoxDeviceID]
-		adopted := e.Action == models.PlanUpdate && (row == nil || row.WUGDeviceID != e.WUGDeviceID)
-		b.succeed(e, e.WUGDeviceID, adopted)
+		b.succeed(e, e.WUGDeviceID, steps[e])
 	}
 	return b.flush(ctx)
 }
 
+// updatePlan is the WUG calls of one update: the plan's diff when NetBox
+// still maps the object to the Fields the plan decided on, else the diff of
+// a new decision (recorded on the entry, so the plan shows what was
+// written). An adopted or relinked device is rewritten whole.
+func (b *batch) updatePlan(ctx context.Context, e *models.PlanEntry, step export.Step, current export.Fields) (export.UpdatePlan, error) {
+	if step.Rewrites() {
+		return export.Rewrite(current), nil
+	}
+	if e.Action == models.PlanUpdate && e.PayloadHash == current.Hash() {
+		var planned export.Changes
+		if len(e.Diff) == 0 || json.Unmarshal(e.Diff, &planned) == nil {
+			return planned.Update(), nil
+		}
+	}
+	d := export.Decide(b.rows[e.NetBoxDeviceID].Previous(), current)
+	if err := b.w.store().ReplanEntry(ctx, e, diffJSON(d.Changes), current.Hash()); err != nil {
+		return export.UpdatePlan{}, err
+	}
+	return d.Changes.Update(), nil
+}
+
 // updateDevice writes the per-device changes WUG has no batch form for.
 func (b *batch) updateDevice(ctx context.Context, wugID string, m export.Mapped, plan export.UpdatePlan) error {
-	if plan.Rename || plan.Note {
+	if plan.Properties() {
 		u := wug.DevicePropertiesUpdate{}
 		if plan.Rename {
 			u.DisplayName = &m.Template.DisplayName
@@ -524,15 +518,8 @@ func (b *batch) updateDevice(ctx context.Context, wugID string, m export.Mapped,
 			return err
 		}
 	}
-	if len(plan.SetAttributes) > 0 || len(plan.DeleteAttributes) > 0 {
-		names := append([]string{}, plan.DeleteAttributes...)
-		for _, a := range plan.SetAttributes {
-			names = append(names, a.Name)
-		}
-		// Delete-then-add in one request is an upsert that needs no
-		// attribute ids (WUG applies deletes before adds).
-		_, err := b.client.PatchAttributes(ctx, wugID, wug.AttributeBatch{DeleteNames: names, Add: plan.SetAttributes})
-		if err != nil {
+	if batch := plan.AttributeBatch(); len(batch.DeleteNames) > 0 {
+		if _, err := b.client.PatchAttributes(ctx, wugID, batch); err != nil {
 			return fmt.Errorf("update attributes of WUG device %s: %w", wugID, err)
 		}
 	}
@@ -570,7 +557,7 @@ func (b *batch) updateAddress(ctx context.Context, wugID string, m export.Mapped
 // relinkDeleted handles a linked WUG device that someone deleted in WUG:
 // the link is cleared so the next run creates the device again.
 func (b *batch) relinkDeleted(ctx context.Context, e *models.PlanEntry, wugID string) error {
-	if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, map[string]any{"wug_device_id": "", "wug_group_id": ""}); err != nil {
+	if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowUnlinked{}); err != nil {
 		return err
 	}
 	return b.fail(ctx, e, "WUG device "+wugID+" no longer exists in WUG; the next run creates it again", true)
@@ -599,22 +586,14 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	}
 	now := b.w.now()
 	for _, e := range entries {
-		updates := map[string]any{
-			"export_status": models.ExportDecommissioned, "export_reason": models.ReasonDecommission,
-			"decommissioned_at": now, "last_run_id": b.run.ID, "error_message": "",
-		}
-		note := "decommissioned: " + string(action)
+		change := models.RowDecommissioned{Note: "decommissioned: " + string(action), At: now, RunID: b.run.ID}
 		if action == models.DecommissionDelete {
-			// The WUG id is gone for good; a device that comes back is
-			// created anew.
-			updates["wug_device_id"], updates["wug_group_id"], updates["payload_hash"] = "", "", ""
-			note = "decommissioned: deleted WUG device " + e.WUGDeviceID
+			change.Deleted, change.Note = true, "decommissioned: deleted WUG device "+e.WUGDeviceID
 		}
-		updates["skip_reason"] = note
-		if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, updates); err != nil {
+		if _, err := b.w.store().UpdateRow(ctx, e.Key(), change); err != nil {
 			return err
 		}
-		if err := b.w.setOutcome(ctx, e, outcomeDone, ""); err != nil {
+		if err := b.w.store().SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
 			return err
 		}
 	}
@@ -624,34 +603,24 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 
 // success is a device WUG now holds as NetBox says, waiting to be stored.
 type success struct {
-	entry   *models.PlanEntry
-	updates map[string]any
+	entry  *models.PlanEntry
+	change models.RowExported
 }
 
 // succeed queues the link of a row to its WUG device and what was written;
 // flush stores the whole batch's successes in one transaction.
-func (b *batch) succeed(e *models.PlanEntry, wugID string, adopted bool) {
+func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
 	m := b.mapped[e.NetBoxDeviceID]
 	fields, _ := json.Marshal(m.Fields) // plain strings and maps: cannot fail
-	row := b.rows[e.NetBoxDeviceID]
-	reason := reasonForTrigger(b.run.Trigger, e.Action == models.PlanCreate)
-	if row != nil && row.IPAddress != "" && row.IPAddress != m.Address.String() {
-		reason = models.ReasonIPChange
-	} else if e.Action == models.PlanUpdate && row != nil && row.PayloadHash != "" {
-		reason = models.ReasonChanged
-	}
-	updates := map[string]any{
-		"wug_device_id": wugID, "wug_group_id": b.groupOf[e.NetBoxDeviceID],
-		"export_status": models.ExportExported, "export_reason": reason,
-		"payload_hash": m.Fields.Hash(), "exported_fields": string(fields),
-		"netbox_device_name": m.Template.DisplayName, "ip_address": m.Address.String(),
-		"exported_at": b.w.now(), "error_message": "", "skip_reason": "", "last_run_id": b.run.ID,
-	}
-	if adopted {
-		updates["adopted"] = true
+	reason := export.RowReason(b.run.Trigger, e.Action, b.rows[e.NetBoxDeviceID].Previous(), m.Address.String())
+	change := models.RowExported{
+		WUGDeviceID: wugID, WUGGroupID: b.groupOf[e.NetBoxDeviceID], Reason: reason,
+		PayloadHash: m.Fields.Hash(), Fields: string(fields),
+		Name: m.Template.DisplayName, IP: m.Address.String(),
+		At: b.w.now(), RunID: b.run.ID, Adopted: step == export.StepAdopt,
 	}
 	e.WUGDeviceID = wugID
-	b.pending = append(b.pending, success{entry: e, updates: updates})
+	b.pending = append(b.pending, success{entry: e, change: change})
 }
 
 // flush stores the queued successes. One transaction per batch instead of
@@ -660,12 +629,12 @@ func (b *batch) flush(ctx context.Context) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
-	err := b.w.p.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := b.w.store().Transaction(ctx, func(tx models.Store) error {
 		for _, s := range b.pending {
-			if err := upsertRowIn(ctx, tx, b.conn.ID, s.entry, s.updates); err != nil {
+			if err := upsertRow(ctx, tx, s.entry, s.change); err != nil {
 				return err
 			}
-			if err := setOutcomeIn(ctx, tx, s.entry, outcomeDone, ""); err != nil {
+			if err := tx.SetOutcome(ctx, s.entry, models.OutcomeDone, ""); err != nil {
 				return err
 			}
 		}
@@ -689,19 +658,17 @@ func (b *batch) flush(ctx context.Context) error {
 // the message, and the attempt is kept in the history.
 func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, countAttempt bool) error {
 	now := b.w.now()
-	updates := map[string]any{"export_status": models.ExportError, "error_message": msg, "error_at": now,
-		"last_run_id": b.run.ID, "create_claim": ""}
-	if err := b.w.upsertRow(ctx, b.conn.ID, e, updates); err != nil {
+	if err := upsertRow(ctx, b.w.store(), e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
 		return err
 	}
 	if countAttempt {
-		if err := b.w.recordDeviceAttempt(ctx, b.conn.ID, b.run.ID, e.NetBoxDeviceID, tasks.TypeExportBatch, msg); err != nil {
+		if err := b.w.store().RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
 			return err
 		}
 	}
 	b.log.WithField("device_id", e.NetBoxDeviceID).Warn(msg)
 	b.w.p.Metrics.Devices(b.conn.Name, "failed", 1)
-	return b.w.setOutcome(ctx, e, outcomeFailed, msg)
+	return b.w.store().SetOutcome(ctx, e, models.OutcomeFailed, msg)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

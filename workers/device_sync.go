@@ -16,13 +16,9 @@ import (
 // create, update, unchanged, skip or — when the device was deleted or left
 // the selection — decommission.
 func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID uint, trigger models.Trigger, syncType models.SyncType) error {
-	q := w.p.DB.WithContext(ctx).Where("is_active = ? AND enable_netbox_export = ?", true, true)
-	if connectionID != 0 {
-		q = q.Where("id = ?", connectionID)
-	}
-	var conns []models.WUGConnection
-	if err := q.Order("id").Find(&conns).Error; err != nil {
-		return fmt.Errorf("list connections for device %d: %w", deviceID, err)
+	conns, err := w.store().ExportConnections(ctx, connectionID)
+	if err != nil {
+		return fmt.Errorf("connections for device %d: %w", deviceID, err)
 	}
 	var errs []error
 	for _, conn := range conns {
@@ -44,7 +40,7 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 	now := w.now()
 	run := models.WUGSyncLog{ConnectionID: conn.ID, SyncType: syncType, Trigger: trigger,
 		Status: models.RunRunning, StartedAt: &now}
-	if err := w.p.DB.WithContext(ctx).Create(&run).Error; err != nil {
+	if err := w.store().CreateRun(ctx, &run); err != nil {
 		return fmt.Errorf("record device sync: %w", err)
 	}
 	defer func() {
@@ -63,7 +59,7 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 	if err != nil {
 		return err
 	}
-	if err := p.build(ctx, planScope{deviceIDs: []int{int(deviceID)}}); err != nil {
+	if err := p.build(ctx, planScope{deviceIDs: []int64{deviceID}}); err != nil {
 		return err
 	}
 	if run.BatchesTotal > 0 {

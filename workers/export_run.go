@@ -29,7 +29,7 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		w.failRun(ctx, run.ID, fmt.Errorf("connection %q was deactivated", conn.Name))
 		return nil
 	}
-	if err := w.markRunning(ctx, &run); err != nil {
+	if err := w.store().MarkRunRunning(ctx, &run, w.now()); err != nil {
 		return err
 	}
 	log := w.connectionLog(conn).WithField("run_id", run.ID)
@@ -77,9 +77,8 @@ func (w *Worker) runBatch(ctx context.Context, runID uint, batchNo int) error {
 // budget, so the run can still end.
 func (w *Worker) failBatch(ctx context.Context, runID uint, batchNo int, cause error) {
 	ctx = context.WithoutCancel(ctx)
-	var entries []*models.PlanEntry
-	if err := w.p.DB.WithContext(ctx).Where("sync_log_id = ? AND batch = ? AND outcome = ''", runID, batchNo).
-		Find(&entries).Error; err != nil {
+	entries, err := w.store().PendingEntries(ctx, runID, batchNo)
+	if err != nil {
 		w.p.Log.WithError(err).WithField("run_id", runID).Error("could not load a failed batch")
 		return
 	}
@@ -87,37 +86,15 @@ func (w *Worker) failBatch(ctx context.Context, runID uint, batchNo int, cause e
 	for _, e := range entries {
 		// The claim goes too: a later run must be free to create the
 		// device, not wait for the claim to go stale.
-		_ = w.upsertRow(ctx, e.ConnectionID, e, map[string]any{
-			"export_status": models.ExportError, "error_message": msg, "error_at": w.now(), "last_run_id": runID,
-			"create_claim": ""})
-		_ = w.setOutcome(ctx, e, outcomeFailed, msg)
+		_ = upsertRow(ctx, w.store(), e, models.RowFailed{Message: msg, At: w.now(), RunID: runID})
+		_ = w.store().SetOutcome(ctx, e, models.OutcomeFailed, msg)
 	}
 	if err := w.finishBatch(ctx, runID, batchNo); err != nil {
 		w.p.Log.WithError(err).WithField("run_id", runID).Error("could not refresh a run after a failed batch")
 	}
 }
 
+// loadRun loads one run.
 func (w *Worker) loadRun(ctx context.Context, runID uint) (models.WUGSyncLog, error) {
-	var run models.WUGSyncLog
-	if err := w.p.DB.WithContext(ctx).First(&run, runID).Error; err != nil {
-		return run, fmt.Errorf("load run %d: %w", runID, err)
-	}
-	return run, nil
-}
-
-func (w *Worker) markRunning(ctx context.Context, run *models.WUGSyncLog) error {
-	updates := map[string]any{"status": models.RunRunning}
-	if run.StartedAt == nil {
-		now := w.now()
-		updates["started_at"] = now
-		run.StartedAt = &now
-	}
-	err := w.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).
-		Where("id = ? AND status IN ?", run.ID, []models.RunStatus{models.RunQueued, models.RunRunning}).
-		Updates(updates).Error
-	if err != nil {
-		return fmt.Errorf("mark run %d running: %w", run.ID, err)
-	}
-	run.Status = models.RunRunning
-	return nil
+	return w.store().Run(ctx, runID)
 }

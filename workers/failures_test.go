@@ -62,7 +62,7 @@ func TestWUGRefusingOneDeviceFailsOnlyThatDevice(t *testing.T) {
 		require.Equal(t, attempt, row.Attempts, "each run's attempt is counted")
 
 		entry := b.planEntry(run.ID, refused)
-		require.Equal(t, "failed", entry.Outcome)
+		require.Equal(t, models.OutcomeFailed, entry.Outcome)
 		require.Contains(t, entry.Error, "WUG refused the template")
 		attempts := b.attemptsOf(run.ID)
 		require.Len(t, attempts, 1, "the device's failure is kept in the history")
@@ -105,7 +105,7 @@ func TestBatchOutOfRetriesFailsItsDevicesAndTheRunEnds(t *testing.T) {
 		require.Contains(t, row.ErrorMessage, "gave up after retries")
 		require.Contains(t, row.ErrorMessage, "HTTP 500")
 		require.Empty(t, row.CreateClaim, "device %s is free for the next run to create", id)
-		require.Equal(t, "failed", b.planEntry(run.ID, n).Outcome)
+		require.Equal(t, models.OutcomeFailed, b.planEntry(run.ID, n).Outcome)
 	}
 
 	// WUG recovers: the next run creates them all, once.

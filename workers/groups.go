@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/wug"
 )
@@ -69,7 +70,7 @@ func findPath(groups []wug.Group, path []string) (id string, missingAt int, pare
 		next := ""
 		for _, g := range groups {
 			if g.ParentID == parentID && strings.EqualFold(strings.TrimSpace(g.Name), name) {
-				if next == "" || lessID(g.ID, next) {
+				if next == "" || export.LessID(g.ID, next) {
 					next = g.ID // the oldest group of that name, as WUG itself picks
 				}
 			}
@@ -80,15 +81,6 @@ func findPath(groups []wug.Group, path []string) (id string, missingAt int, pare
 		parentID = next
 	}
 	return parentID, -1, ""
-}
-
-func lessID(a, b string) bool {
-	ai, aerr := strconv.Atoi(a)
-	bi, berr := strconv.Atoi(b)
-	if aerr == nil && berr == nil {
-		return ai < bi
-	}
-	return a < b
 }
 
 // resolveGroups returns the WUG group id of every path, creating missing

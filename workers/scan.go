@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
 	"github.com/wugsync/wugsync/wug"
@@ -22,11 +23,9 @@ func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error 
 	if err != nil {
 		return err
 	}
-	var rows []models.NetBoxIPExport
-	if err := w.p.DB.WithContext(ctx).
-		Where("connection_id = ? AND wug_scan_id = ? AND export_status = ?", conn.ID, p.ScanID, models.ExportScanTriggered).
-		Find(&rows).Error; err != nil {
-		return fmt.Errorf("load rows of scan %s: %w", p.ScanID, err)
+	rows, err := w.store().ScanRows(ctx, conn.ID, p.ScanID)
+	if err != nil {
+		return err
 	}
 	if len(rows) == 0 {
 		return nil // resolved by an earlier poll
@@ -51,10 +50,8 @@ func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error 
 				fmt.Sprintf("discovery scan %s did not finish within %s", p.ScanID, w.p.ScanTimeout))
 		}
 		progress := fmt.Sprintf("running: %s %.0f%%", scan.Phase, scan.Progress)
-		if err := w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
-			Where("connection_id = ? AND wug_scan_id = ?", conn.ID, p.ScanID).
-			Update("wug_scan_status", strings.TrimSpace(progress)).Error; err != nil {
-			return fmt.Errorf("record progress of scan %s: %w", p.ScanID, err)
+		if err := w.store().SetScanStatus(ctx, conn.ID, p.ScanID, strings.TrimSpace(progress)); err != nil {
+			return err
 		}
 		next := p
 		next.Poll++
@@ -73,34 +70,23 @@ func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error 
 // resolveScanRows links each row to the device the scan found at its IP,
 // or records why it could not.
 func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection, rows []models.NetBoxIPExport, found []wug.DeviceOverview, failure string) error {
-	byAddr := map[netip.Addr]string{}
-	for _, d := range found {
-		if a, err := netip.ParseAddr(strings.TrimSpace(d.NetworkAddress)); err == nil {
-			if cur, ok := byAddr[a.Unmap()]; !ok || lessID(d.ID, cur) {
-				byAddr[a.Unmap()] = d.ID
-			}
-		}
-	}
+	byAddr := export.OldestByAddress(found, nil)
 	now := w.now()
 	for _, r := range rows {
 		addr, _ := netip.ParseAddr(r.IPAddress)
 		id, ok := byAddr[addr.Unmap()]
-		var updates map[string]any
+		var change models.RowChange
 		switch {
 		case failure == "" && ok:
-			updates = map[string]any{"export_status": models.ExportScanCompleted, "wug_device_id": id,
-				"wug_device_discovered": true, "wug_scan_status": "completed", "scan_completed_at": now,
-				"error_message": "", "payload_hash": ""}
+			change = models.RowScanFound{WUGDeviceID: id, At: now}
 			w.p.Metrics.Devices(conn.Name, "discovered", 1)
 		case failure == "":
-			updates = map[string]any{"export_status": models.ExportError, "wug_scan_status": "not found",
-				"error_message": fmt.Sprintf("discovery scan %s finished without finding %s", r.WUGScanID, r.IPAddress),
-				"error_at":      now, "scan_completed_at": now}
+			change = models.RowScanMissed{Finished: true, At: now,
+				Message: fmt.Sprintf("discovery scan %s finished without finding %s", r.WUGScanID, r.IPAddress)}
 		default:
-			updates = map[string]any{"export_status": models.ExportError, "wug_scan_status": "timed out",
-				"error_message": failure, "error_at": now}
+			change = models.RowScanMissed{Message: failure, At: now}
 		}
-		if err := w.updateRow(ctx, conn.ID, r.NetBoxDeviceID, updates); err != nil {
+		if _, err := w.store().UpdateRow(ctx, r.Key(), change); err != nil {
 			return err
 		}
 	}

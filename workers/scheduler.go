@@ -84,10 +84,9 @@ func (s *Scheduler) Shutdown() {
 // Tick starts the runs that are due and the sweep of the current slot.
 func (s *Scheduler) Tick(ctx context.Context) error {
 	now := s.p.Now().UTC()
-	var conns []models.WUGConnection
-	if err := s.p.DB.WithContext(ctx).Where("is_active = ? AND enable_netbox_export = ?", true, true).
-		Order("id").Find(&conns).Error; err != nil {
-		return fmt.Errorf("scheduler: list connections: %w", err)
+	conns, err := models.NewStore(s.p.DB).ExportConnections(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
 	}
 	var errs []error
 	for _, conn := range conns {
@@ -106,12 +105,9 @@ func (s *Scheduler) maybeStart(ctx context.Context, conn models.WUGConnection, n
 	interval := time.Duration(max(conn.ExportIntervalMinutes, 1)) * time.Minute
 	// Any export in the last interval (a manual one too) makes this one
 	// unnecessary.
-	var recent int64
-	if err := s.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).
-		Where("connection_id = ? AND sync_type = ? AND dry_run = ? AND created_at > ?",
-			conn.ID, models.SyncExport, false, now.Add(-interval)).
-		Count(&recent).Error; err != nil {
-		return fmt.Errorf("find recent runs: %w", err)
+	recent, err := models.NewStore(s.p.DB).CountExportsSince(ctx, conn.ID, now.Add(-interval))
+	if err != nil {
+		return err
 	}
 	if recent > 0 {
 		return nil

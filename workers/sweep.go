@@ -32,16 +32,9 @@ func (w *Worker) sweep(ctx context.Context) error {
 }
 
 func (w *Worker) sweepScans(ctx context.Context) error {
-	type scanRef struct {
-		ConnectionID uint
-		WUGScanID    string
-	}
-	var scans []scanRef
-	if err := w.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
-		Select("DISTINCT connection_id, wug_scan_id").
-		Where("export_status = ? AND wug_scan_id <> ''", models.ExportScanTriggered).
-		Scan(&scans).Error; err != nil {
-		return fmt.Errorf("sweep: list open scans: %w", err)
+	scans, err := w.store().OpenScans(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	for _, s := range scans {
 		alive, err := w.p.Redis.Exists(ctx, scanHeartbeatKey(s.ConnectionID, s.WUGScanID)).Result()
@@ -64,11 +57,9 @@ func (w *Worker) sweepScans(ctx context.Context) error {
 
 func (w *Worker) sweepRuns(ctx context.Context) error {
 	now := w.now()
-	var runs []models.WUGSyncLog
-	if err := w.p.DB.WithContext(ctx).
-		Where("status IN ?", []models.RunStatus{models.RunQueued, models.RunRunning}).
-		Find(&runs).Error; err != nil {
-		return fmt.Errorf("sweep: list open runs: %w", err)
+	runs, err := w.store().OpenRuns(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	var errs []error
 	for _, run := range runs {
@@ -100,10 +91,9 @@ func (w *Worker) resumeBatches(ctx context.Context, run models.WUGSyncLog, idle 
 	if idle <= queuedGrace {
 		return nil
 	}
-	var batches []int
-	if err := w.p.DB.WithContext(ctx).Model(&models.RunBatch{}).
-		Where("sync_log_id = ? AND pending > 0", run.ID).Pluck("batch", &batches).Error; err != nil {
-		return fmt.Errorf("sweep: unfinished batches of run %d: %w", run.ID, err)
+	batches, err := w.store().UnfinishedBatches(ctx, run.ID)
+	if err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	for _, n := range batches {
 		if err := w.tallyBatch(ctx, run.ID, n); err != nil {
@@ -116,9 +106,8 @@ func (w *Worker) resumeBatches(ctx context.Context, run models.WUGSyncLog, idle 
 	if idle <= stalledAfter {
 		return nil
 	}
-	if err := w.p.DB.WithContext(ctx).Model(&models.RunBatch{}).
-		Where("sync_log_id = ? AND pending > 0", run.ID).Pluck("batch", &batches).Error; err != nil {
-		return fmt.Errorf("sweep: unfinished batches of run %d: %w", run.ID, err)
+	if batches, err = w.store().UnfinishedBatches(ctx, run.ID); err != nil {
+		return fmt.Errorf("sweep: %w", err)
 	}
 	for _, n := range batches {
 		if err := w.p.Enqueuer.Batch(ctx, run.ID, n); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {

@@ -256,8 +256,8 @@ func (c *Client) UpdateDeviceProperties(ctx context.Context, deviceID string, u 
 	}
 	if u.DisplayName != nil {
 		name := strings.TrimSpace(*u.DisplayName)
-		if name == "" || len([]rune(name)) > maxDisplayName {
-			return c.errorf(req, "displayName must be 1 to %d characters, got %q", maxDisplayName, *u.DisplayName)
+		if name == "" || TextLen(name) > MaxDisplayName {
+			return c.errorf(req, "displayName must be 1 to %d characters, got %q", MaxDisplayName, *u.DisplayName)
 		}
 		u.DisplayName = &name
 	}

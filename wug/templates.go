@@ -8,13 +8,30 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unicode/utf16"
 )
 
 const templatePath = "/api/v1/devices/-/config/template"
 
-// maxDisplayName is WUG's limit on displayName.
-const maxDisplayName = 150
+// MaxDisplayName is WUG's limit on displayName (reference/wug-api.md §4.1),
+// counted as TextLen counts.
+const MaxDisplayName = 150
+
+// TextLen is the length of s as WUG counts it: WUG is a .NET server, so a
+// "max length" counts UTF-16 code units, and a character outside the Basic
+// Multilingual Plane (most emoji) counts twice. An invalid byte counts as
+// the one unit of the U+FFFD WUG would receive.
+func TextLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if u := utf16.RuneLen(r); u > 0 {
+			n += u
+		} else {
+			n++
+		}
+	}
+	return n
+}
 
 // ApplyTemplates creates one new device per template (PATCH /devices/-/config/template) and
 // returns the outcome of every template by TemplateID. WUG never matches an existing device,
@@ -66,8 +83,8 @@ func checkTemplate(t DeviceTemplate) string {
 	switch {
 	case name == "":
 		return "displayName is required"
-	case utf8.RuneCountInString(name) > maxDisplayName:
-		return fmt.Sprintf("displayName is longer than %d characters", maxDisplayName)
+	case TextLen(name) > MaxDisplayName:
+		return fmt.Sprintf("displayName is longer than %d characters", MaxDisplayName)
 	case len(t.Interfaces) == 0:
 		return "at least one interface is required"
 	}

@@ -1,0 +1,73 @@
+package export
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Tally counts a run's plan entries (or one batch's) by what happened to
+// them: the counters a run shows.
+type Tally struct {
+	Created, Updated, Decommissioned, Failed, Scanning, Pending int
+	Unchanged, Skipped                                          int
+	// Total counts every object considered; a decommission is not one.
+	Total int
+}
+
+// Add counts n entries planned as action with outcome. A dry run applies
+// nothing, so its writes count as if done.
+func (t *Tally) Add(action PlanAction, outcome Outcome, n int, dryRun bool) {
+	if action != PlanDecommission {
+		t.Total += n
+	}
+	done := outcome == OutcomeDone || (dryRun && outcome == OutcomeNone)
+	switch {
+	case action == PlanUnchanged:
+		t.Unchanged += n
+	case action == PlanSkip:
+		t.Skipped += n
+	case outcome == OutcomeFailed:
+		t.Failed += n
+	case outcome == OutcomeScan:
+		t.Scanning += n
+	case action == PlanCreate && done:
+		t.Created += n
+	case action == PlanUpdate && done:
+		t.Updated += n
+	case action == PlanDecommission && done:
+		t.Decommissioned += n
+	case outcome == OutcomeNone:
+		t.Pending += n
+	}
+}
+
+// DryRunSummary is the account of a dry run's plan a person reads.
+func (t Tally) DryRunSummary() string {
+	return fmt.Sprintf("dry run, nothing written to WUG: %d devices considered; would create %d, update %d, decommission %d; %d unchanged, %d skipped",
+		t.Total, t.Created, t.Updated, t.Decommissioned, t.Unchanged, t.Skipped)
+}
+
+// RunCounts are the counters of a finished run.
+type RunCounts struct {
+	RunID                                               uint
+	Total, Created, Updated, Unchanged, Skipped, Failed int
+	Decommissioned, Scanning                            int
+}
+
+// Summary is the one-paragraph account of a finished run a person reads;
+// it points to the plan when some objects were skipped or failed.
+func (c RunCounts) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d devices considered: %d created, %d updated, %d unchanged, %d skipped, %d failed",
+		c.Total, c.Created, c.Updated, c.Unchanged, c.Skipped, c.Failed)
+	if c.Decommissioned > 0 {
+		fmt.Fprintf(&b, ", %d decommissioned", c.Decommissioned)
+	}
+	if c.Scanning > 0 {
+		fmt.Fprintf(&b, ", %d handed to a WUG discovery scan", c.Scanning)
+	}
+	if c.Skipped > 0 || c.Failed > 0 {
+		fmt.Fprintf(&b, " (see /api/v1/sync-logs/%d/plan for reasons)", c.RunID)
+	}
+	return b.String()
+}

@@ -1,0 +1,202 @@
+package export
+
+import (
+	"slices"
+	"strings"
+)
+
+// The vocabulary of the export lives here, beside the rules that use it;
+// models stores these values verbatim and re-exports the names for its
+// callers.
+
+// ExportStatus is where one NetBox object stands on one WUG connection. Its
+// machine is pending → exported | scan_triggered → scan_completed | error,
+// with skipped and decommissioned as side exits.
+type ExportStatus string
+
+// Export statuses, stored verbatim and checked by the database.
+const (
+	ExportPending        ExportStatus = "pending"
+	ExportExported       ExportStatus = "exported"
+	ExportScanTriggered  ExportStatus = "scan_triggered"
+	ExportScanCompleted  ExportStatus = "scan_completed"
+	ExportSkipped        ExportStatus = "skipped"
+	ExportError          ExportStatus = "error"
+	ExportDecommissioned ExportStatus = "decommissioned"
+)
+
+// ExportStatuses lists every ExportStatus in lifecycle order.
+func ExportStatuses() []ExportStatus {
+	return []ExportStatus{ExportPending, ExportExported, ExportScanTriggered, ExportScanCompleted,
+		ExportSkipped, ExportError, ExportDecommissioned}
+}
+
+// Valid reports whether s is a known status.
+func (s ExportStatus) Valid() bool { return slices.Contains(ExportStatuses(), s) }
+
+// ExportReason records why a row was last (re)exported.
+type ExportReason string
+
+// Export reasons, stored verbatim and checked by the database.
+const (
+	ReasonNewDevice    ExportReason = "new_device"
+	ReasonIPChange     ExportReason = "ip_change"
+	ReasonChanged      ExportReason = "changed"
+	ReasonManual       ExportReason = "manual"
+	ReasonScheduled    ExportReason = "scheduled"
+	ReasonWebhook      ExportReason = "webhook"
+	ReasonDecommission ExportReason = "decommission"
+)
+
+// ExportReasons lists every ExportReason.
+func ExportReasons() []ExportReason {
+	return []ExportReason{ReasonNewDevice, ReasonIPChange, ReasonChanged, ReasonManual,
+		ReasonScheduled, ReasonWebhook, ReasonDecommission}
+}
+
+// Valid reports whether r is a known reason.
+func (r ExportReason) Valid() bool { return slices.Contains(ExportReasons(), r) }
+
+// Trigger says who asked for a run.
+type Trigger string
+
+// Triggers, stored verbatim and checked by the database.
+const (
+	TriggerManual    Trigger = "manual"    // a person, through the API or dashboard
+	TriggerScheduled Trigger = "scheduled" // the scheduler's interval
+	TriggerWebhook   Trigger = "webhook"   // a NetBox event rule
+	TriggerAPI       Trigger = "api"       // a script, through a seed-compatible route
+)
+
+// Triggers lists every Trigger.
+func Triggers() []Trigger {
+	return []Trigger{TriggerManual, TriggerScheduled, TriggerWebhook, TriggerAPI}
+}
+
+// Valid reports whether t is a known trigger.
+func (t Trigger) Valid() bool { return slices.Contains(Triggers(), t) }
+
+// PlanAction is what a run decided for one NetBox object.
+type PlanAction string
+
+// Plan actions, stored verbatim and checked by the database.
+const (
+	PlanCreate       PlanAction = "create"
+	PlanUpdate       PlanAction = "update"
+	PlanUnchanged    PlanAction = "unchanged"
+	PlanSkip         PlanAction = "skip"
+	PlanDecommission PlanAction = "decommission"
+)
+
+// PlanActions lists every PlanAction.
+func PlanActions() []PlanAction {
+	return []PlanAction{PlanCreate, PlanUpdate, PlanUnchanged, PlanSkip, PlanDecommission}
+}
+
+// Valid reports whether a is a known plan action.
+func (a PlanAction) Valid() bool { return slices.Contains(PlanActions(), a) }
+
+// WriteActions are the plan actions a batch applies to WUG.
+func WriteActions() []PlanAction { return []PlanAction{PlanCreate, PlanUpdate, PlanDecommission} }
+
+// ObjectType is the kind of NetBox object a row or plan entry is about
+// (DESIGN.md section 10).
+type ObjectType string
+
+// Object types, stored verbatim and checked by the database.
+const (
+	ObjectDevice         ObjectType = "device"
+	ObjectVirtualMachine ObjectType = "virtualmachine"
+)
+
+// ObjectTypes lists every ObjectType.
+func ObjectTypes() []ObjectType { return []ObjectType{ObjectDevice, ObjectVirtualMachine} }
+
+// Valid reports whether t is a known object type.
+func (t ObjectType) Valid() bool { return slices.Contains(ObjectTypes(), t) }
+
+// Outcome is what a batch did with one plan entry; empty until it did
+// anything.
+type Outcome string
+
+// Plan entry outcomes.
+const (
+	OutcomeNone   Outcome = ""
+	OutcomeDone   Outcome = "done"
+	OutcomeFailed Outcome = "failed"
+	OutcomeScan   Outcome = "scan_triggered"
+)
+
+// Outcomes lists every Outcome, none first.
+func Outcomes() []Outcome { return []Outcome{OutcomeNone, OutcomeDone, OutcomeFailed, OutcomeScan} }
+
+// DefaultGroupTemplate puts a device in a WUG group named after its site.
+const DefaultGroupTemplate = "{site}"
+
+// CustomStatusPrefix marks a status filter value that NetBox's built-in
+// choices do not have (one an admin added with FIELD_CHOICES):
+// "custom:retired" selects the status "retired". Without it the API accepts
+// only the built-in values, so a typo does not silently select nothing.
+const CustomStatusPrefix = "custom:"
+
+// DeviceFilters selects which NetBox devices a connection exports. Each list
+// holds NetBox slugs (statuses hold status values, custom ones with
+// CustomStatusPrefix); an empty list does not filter.
+type DeviceFilters struct {
+	Sites     []string `json:"sites,omitempty"`
+	Roles     []string `json:"roles,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	Statuses  []string `json:"statuses,omitempty" doc:"NetBox statuses: offline, active, planned, staged, failed, inventory, decommissioning, paused (VMs); custom:<value> for one your NetBox adds"`
+	Platforms []string `json:"platforms,omitempty"`
+	Tenants   []string `json:"tenants,omitempty"`
+}
+
+// EffectiveStatuses is the status selection as NetBox spells it (custom
+// statuses without CustomStatusPrefix), defaulting to "active" as
+// DESIGN.md §6 says.
+func (f DeviceFilters) EffectiveStatuses() []string {
+	if len(f.Statuses) == 0 {
+		return []string{"active"}
+	}
+	out := make([]string, len(f.Statuses))
+	for i, s := range f.Statuses {
+		out[i] = strings.TrimPrefix(s, CustomStatusPrefix)
+	}
+	return out
+}
+
+// Merge narrows f by a run's own filters: a list given for the run replaces
+// the connection's list for that field.
+func (f DeviceFilters) Merge(run DeviceFilters) DeviceFilters {
+	pick := func(conn, run []string) []string {
+		if len(run) > 0 {
+			return run
+		}
+		return conn
+	}
+	return DeviceFilters{
+		Sites:     pick(f.Sites, run.Sites),
+		Roles:     pick(f.Roles, run.Roles),
+		Tags:      pick(f.Tags, run.Tags),
+		Statuses:  pick(f.Statuses, run.Statuses),
+		Platforms: pick(f.Platforms, run.Platforms),
+		Tenants:   pick(f.Tenants, run.Tenants),
+	}
+}
+
+// Empty reports whether no list filters anything.
+func (f DeviceFilters) Empty() bool {
+	return len(f.Sites)+len(f.Roles)+len(f.Tags)+len(f.Statuses)+len(f.Platforms)+len(f.Tenants) == 0
+}
+
+// RoleRule maps NetBox roles to a WUG role: the first rule whose phrases
+// match the role's slug or name (whole words, any case) wins.
+type RoleRule struct {
+	// Match lists words or phrases ("access point" matches the slug
+	// "access-point" and the name "Access Point").
+	Match []string `json:"match"`
+	// PrimaryRole is the WUG role; WUG turns an unknown one into "Device".
+	PrimaryRole string `json:"primary_role"`
+	// DeviceType is the WUG device type (icon and category).
+	DeviceType string `json:"device_type"`
+}

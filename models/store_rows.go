@@ -1,0 +1,490 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// RowKey names the export row of one NetBox object on one connection.
+type RowKey struct {
+	ConnectionID uint
+	ObjectType   ObjectType
+	ObjectID     int64
+}
+
+// DeviceKey names the row of a NetBox device.
+func DeviceKey(connID uint, deviceID int64) RowKey {
+	return RowKey{ConnectionID: connID, ObjectType: ObjectDevice, ObjectID: deviceID}
+}
+
+// Key names the row of the object a plan entry is about.
+func (e *PlanEntry) Key() RowKey {
+	t, id := objectIdentity(e.ObjectType, e.NetBoxObjectID, e.NetBoxDeviceID)
+	return RowKey{ConnectionID: e.ConnectionID, ObjectType: t, ObjectID: id}
+}
+
+// Key names the row.
+func (r *NetBoxIPExport) Key() RowKey {
+	t, id := objectIdentity(r.ObjectType, r.NetBoxObjectID, r.NetBoxDeviceID)
+	return RowKey{ConnectionID: r.ConnectionID, ObjectType: t, ObjectID: id}
+}
+
+// deviceID is the netbox_device_id of a new row: the object's id for a
+// device, none for other objects.
+func (k RowKey) deviceID() int64 {
+	if k.ObjectType == ObjectDevice {
+		return k.ObjectID
+	}
+	return 0
+}
+
+// RowChange is one event in the life of an export row; each names the
+// columns it sets, here and nowhere else.
+type RowChange interface {
+	columns() map[string]any
+}
+
+// RowPending: a new device is about to be created.
+type RowPending struct{}
+
+func (RowPending) columns() map[string]any { return map[string]any{"export_status": ExportPending} }
+
+// RowCreateAttempt stamps (At) or clears (nil) the mark set just before a
+// template call that may create the device.
+type RowCreateAttempt struct{ At *time.Time }
+
+func (c RowCreateAttempt) columns() map[string]any {
+	return map[string]any{"create_attempted_at": c.At}
+}
+
+// RowLinked links the row to a WUG device found in WUG.
+type RowLinked struct{ WUGDeviceID string }
+
+func (c RowLinked) columns() map[string]any { return map[string]any{"wug_device_id": c.WUGDeviceID} }
+
+// RowUnlinked forgets a WUG device someone deleted in WUG.
+type RowUnlinked struct{}
+
+func (RowUnlinked) columns() map[string]any {
+	return map[string]any{"wug_device_id": "", "wug_group_id": ""}
+}
+
+// RowExported: WUG now holds the device as NetBox says.
+type RowExported struct {
+	WUGDeviceID, WUGGroupID string
+	Reason                  ExportReason
+	PayloadHash             string
+	// Fields is the JSON of the export.Fields written.
+	Fields   string
+	Name, IP string
+	At       time.Time
+	RunID    uint
+	Adopted  bool
+}
+
+func (c RowExported) columns() map[string]any {
+	m := map[string]any{
+		"wug_device_id": c.WUGDeviceID, "wug_group_id": c.WUGGroupID,
+		"export_status": ExportExported, "export_reason": c.Reason,
+		"payload_hash": c.PayloadHash, "exported_fields": c.Fields,
+		"netbox_device_name": c.Name, "ip_address": c.IP,
+		"exported_at": c.At, "error_message": "", "skip_reason": "", "last_run_id": c.RunID,
+	}
+	if c.Adopted {
+		m["adopted"] = true
+	}
+	return m
+}
+
+// RowFailed: a permanent failure, with its message. The create claim goes
+// too, so a later run is free to create the device.
+type RowFailed struct {
+	Message string
+	At      time.Time
+	RunID   uint
+}
+
+func (c RowFailed) columns() map[string]any {
+	return map[string]any{"export_status": ExportError, "error_message": c.Message, "error_at": c.At,
+		"last_run_id": c.RunID, "create_claim": ""}
+}
+
+// RowScanStarted: the template failed and a discovery scan looks for the
+// device instead.
+type RowScanStarted struct {
+	ScanID   string
+	Why      string
+	Name, IP string
+	At       time.Time
+	RunID    uint
+}
+
+func (c RowScanStarted) columns() map[string]any {
+	return map[string]any{
+		"export_status": ExportScanTriggered, "wug_scan_id": c.ScanID, "wug_scan_status": "started", "create_claim": "",
+		"scan_triggered_at": c.At, "error_message": c.Why, "last_run_id": c.RunID,
+		"netbox_device_name": c.Name, "ip_address": c.IP,
+	}
+}
+
+// RowScanFound: the scan found the device; the next run writes our fields
+// (the hash is cleared).
+type RowScanFound struct {
+	WUGDeviceID string
+	At          time.Time
+}
+
+func (c RowScanFound) columns() map[string]any {
+	return map[string]any{"export_status": ExportScanCompleted, "wug_device_id": c.WUGDeviceID,
+		"wug_device_discovered": true, "wug_scan_status": "completed", "scan_completed_at": c.At,
+		"error_message": "", "payload_hash": ""}
+}
+
+// RowScanMissed: the scan ended without the device (Finished) or timed out.
+type RowScanMissed struct {
+	Message  string
+	At       time.Time
+	Finished bool
+}
+
+func (c RowScanMissed) columns() map[string]any {
+	m := map[string]any{"export_status": ExportError, "wug_scan_status": "timed out",
+		"error_message": c.Message, "error_at": c.At}
+	if c.Finished {
+		m["wug_scan_status"], m["scan_completed_at"] = "not found", c.At
+	}
+	return m
+}
+
+// RowDecommissioned: the connection's decommission action ran. Deleted
+// says the WUG device is gone for good: the link goes, and a device that
+// comes back is created anew.
+type RowDecommissioned struct {
+	Note    string
+	Deleted bool
+	At      time.Time
+	RunID   uint
+}
+
+func (c RowDecommissioned) columns() map[string]any {
+	m := map[string]any{
+		"export_status": ExportDecommissioned, "export_reason": ReasonDecommission,
+		"decommissioned_at": c.At, "last_run_id": c.RunID, "error_message": "", "skip_reason": c.Note,
+	}
+	if c.Deleted {
+		m["wug_device_id"], m["wug_group_id"], m["payload_hash"] = "", "", ""
+	}
+	return m
+}
+
+// UpdateRow applies a change to one row; it reports whether the row exists.
+func (s Store) UpdateRow(ctx context.Context, key RowKey, c RowChange) (bool, error) {
+	res := s.objects(ctx, key.ConnectionID, key.ObjectType).Where("netbox_object_id = ?", key.ObjectID).Updates(c.columns())
+	if res.Error != nil {
+		return false, fmt.Errorf("update export row of %s %d: %w", key.ObjectType, key.ObjectID, res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// UpsertRow applies a change to one row, creating the row first (pending,
+// named name at ip) when there is none: a dry run never creates rows, and
+// a single-device sync may race a run.
+func (s Store) UpsertRow(ctx context.Context, key RowKey, name, ip string, c RowChange) error {
+	if ok, err := s.UpdateRow(ctx, key, c); ok || err != nil {
+		return err
+	}
+	row := NetBoxIPExport{ConnectionID: key.ConnectionID, ObjectType: key.ObjectType, NetBoxObjectID: key.ObjectID,
+		NetBoxDeviceID: key.deviceID(), NetBoxDeviceName: name, IPAddress: ip,
+		ExportReason: ReasonNewDevice, ExportStatus: ExportPending}
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+		return fmt.Errorf("create export row of %s %d: %w", key.ObjectType, key.ObjectID, err)
+	}
+	_, err := s.UpdateRow(ctx, key, c)
+	return err
+}
+
+// UpdateRows applies one change to the rows of many objects of one type on
+// a connection; it returns how many rows exist.
+func (s Store) UpdateRows(ctx context.Context, connID uint, t ObjectType, ids []int64, c RowChange) (int64, error) {
+	res := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Updates(c.columns())
+	if res.Error != nil {
+		return 0, fmt.Errorf("update %d export rows: %w", len(ids), res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+func (s Store) rows(ctx context.Context, connID uint) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&NetBoxIPExport{}).Where("connection_id = ?", connID)
+}
+
+func (s Store) objects(ctx context.Context, connID uint, t ObjectType) *gorm.DB {
+	return s.rows(ctx, connID).Where("object_type = ?", t)
+}
+
+// RowsByObject loads the rows of some objects of one type on one
+// connection, by object id.
+func (s Store) RowsByObject(ctx context.Context, connID uint, t ObjectType, ids []int64) (map[int64]*NetBoxIPExport, error) {
+	out := make(map[int64]*NetBoxIPExport, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []*NetBoxIPExport
+	if err := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("load export rows: %w", err)
+	}
+	for _, r := range rows {
+		out[r.NetBoxObjectID] = r
+	}
+	return out, nil
+}
+
+// Row loads one row.
+func (s Store) Row(ctx context.Context, key RowKey) (NetBoxIPExport, error) {
+	var row NetBoxIPExport
+	if err := s.objects(ctx, key.ConnectionID, key.ObjectType).Where("netbox_object_id = ?", key.ObjectID).
+		First(&row).Error; err != nil {
+		return row, fmt.Errorf("load export row of %s %d: %w", key.ObjectType, key.ObjectID, err)
+	}
+	return row, nil
+}
+
+// LinkedWUGDevices is the set of WUG device ids already linked on a
+// connection; adoption never steals one of them.
+func (s Store) LinkedWUGDevices(ctx context.Context, connID uint) (map[string]bool, error) {
+	var ids []string
+	if err := s.rows(ctx, connID).Where("wug_device_id <> ''").Pluck("wug_device_id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("load linked WUG devices: %w", err)
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// EachLinkedRow calls fn with the linked, not decommissioned rows of one
+// object type on a connection (only those of ids when ids is not nil), a
+// thousand at a time.
+func (s Store) EachLinkedRow(ctx context.Context, connID uint, t ObjectType, ids []int64, fn func([]NetBoxIPExport) error) error {
+	q := s.objects(ctx, connID, t).Where("wug_device_id <> '' AND export_status <> ?", ExportDecommissioned)
+	if ids != nil {
+		q = q.Where("netbox_object_id IN ?", ids)
+	}
+	var rows []NetBoxIPExport
+	return q.FindInBatches(&rows, 1000, func(*gorm.DB, int) error { return fn(rows) }).Error
+}
+
+// CreatePendingRows inserts the rows of new devices; rows that exist stay.
+func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 200).Error; err != nil {
+		return fmt.Errorf("record pending rows: %w", err)
+	}
+	return nil
+}
+
+// Skipped is an object a run skipped, with why.
+type Skipped struct {
+	Key    RowKey
+	Reason string
+	// Name and IP, when Named, also refresh the row's name and address.
+	Named    bool
+	Name, IP string
+}
+
+// MarkSkipped upserts skipped rows of one run. A skipped device keeps its
+// WUG link: skipping is not a decommission.
+func (s Store) MarkSkipped(ctx context.Context, runID uint, at time.Time, skipped []Skipped) error {
+	if len(skipped) == 0 {
+		return nil
+	}
+	rows := make([]NetBoxIPExport, 0, len(skipped))
+	named := false
+	for _, k := range skipped {
+		run := runID
+		rows = append(rows, NetBoxIPExport{
+			ConnectionID: k.Key.ConnectionID, ObjectType: k.Key.ObjectType, NetBoxObjectID: k.Key.ObjectID,
+			NetBoxDeviceID: k.Key.deviceID(), ExportReason: ReasonScheduled,
+			ExportStatus: ExportSkipped, SkipReason: k.Reason, SkippedAt: &at, LastRunID: &run,
+			NetBoxDeviceName: k.Name, IPAddress: k.IP,
+		})
+		named = named || k.Named
+	}
+	cols := []string{"export_status", "skip_reason", "skipped_at", "last_run_id", "updated_at"}
+	if named {
+		cols = append(cols, "netbox_device_name", "ip_address")
+	}
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
+		DoUpdates: clause.AssignmentColumns(cols),
+	}).CreateInBatches(rows, 200).Error
+	if err != nil {
+		return fmt.Errorf("record skipped rows: %w", err)
+	}
+	return nil
+}
+
+// ClaimCreates gives claimer the right to create the unlinked objects of
+// ids whose claim is free, its own, or older than staleBefore.
+func (s Store) ClaimCreates(ctx context.Context, connID uint, t ObjectType, ids []int64, claimer string, now, staleBefore time.Time) error {
+	err := s.objects(ctx, connID, t).Where("netbox_object_id IN ? AND wug_device_id = ''", ids).
+		Where("create_claim = '' OR create_claim = ? OR create_claimed_at < ?", claimer, staleBefore).
+		Updates(map[string]any{"create_claim": claimer, "create_claimed_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("claim %d creates: %w", len(ids), err)
+	}
+	return nil
+}
+
+// RecordAttempt keeps one failed attempt at one device in the history and
+// counts it on the row.
+func (s Store) RecordAttempt(ctx context.Context, key RowKey, runID uint, taskType, msg string, at time.Time) error {
+	row, err := s.Row(ctx, key)
+	if err != nil {
+		return err
+	}
+	connID := key.ConnectionID
+	attempt := ExportAttempt{ConnectionID: &connID, ExportID: &row.ID, SyncLogID: &runID,
+		TaskType: taskType, Attempt: row.Attempts + 1, Error: msg, OccurredAt: at}
+	if err := s.db.WithContext(ctx).Create(&attempt).Error; err != nil {
+		return fmt.Errorf("record attempt of %s %d: %w", key.ObjectType, key.ObjectID, err)
+	}
+	if err := s.rows(ctx, connID).Where("id = ?", row.ID).Update("attempts", row.Attempts+1).Error; err != nil {
+		return fmt.Errorf("count attempt of %s %d: %w", key.ObjectType, key.ObjectID, err)
+	}
+	return nil
+}
+
+// OpenScan is a discovery scan that rows still wait for.
+type OpenScan struct {
+	ConnectionID uint
+	WUGScanID    string
+}
+
+// OpenScans lists the scans rows wait for.
+func (s Store) OpenScans(ctx context.Context) ([]OpenScan, error) {
+	var scans []OpenScan
+	if err := s.db.WithContext(ctx).Model(&NetBoxIPExport{}).Select("DISTINCT connection_id, wug_scan_id").
+		Where("export_status = ? AND wug_scan_id <> ''", ExportScanTriggered).Scan(&scans).Error; err != nil {
+		return nil, fmt.Errorf("list open scans: %w", err)
+	}
+	return scans, nil
+}
+
+// ScanRows loads the rows that wait for one scan.
+func (s Store) ScanRows(ctx context.Context, connID uint, scanID string) ([]NetBoxIPExport, error) {
+	var rows []NetBoxIPExport
+	if err := s.db.WithContext(ctx).Where("connection_id = ? AND wug_scan_id = ? AND export_status = ?",
+		connID, scanID, ExportScanTriggered).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("load rows of scan %s: %w", scanID, err)
+	}
+	return rows, nil
+}
+
+// SetScanStatus records a scan's progress on its rows.
+func (s Store) SetScanStatus(ctx context.Context, connID uint, scanID, status string) error {
+	if err := s.rows(ctx, connID).Where("wug_scan_id = ?", scanID).Update("wug_scan_status", status).Error; err != nil {
+		return fmt.Errorf("record progress of scan %s: %w", scanID, err)
+	}
+	return nil
+}
+
+// PlanEntries stores new plan entries.
+func (s Store) CreatePlanEntries(ctx context.Context, entries []*PlanEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).CreateInBatches(entries, 200).Error; err != nil {
+		return fmt.Errorf("store plan entries: %w", err)
+	}
+	return nil
+}
+
+// ClearPlan deletes the entries of an unfinished plan.
+func (s Store) ClearPlan(ctx context.Context, runID uint) error {
+	if err := s.db.WithContext(ctx).Where("sync_log_id = ?", runID).Delete(&PlanEntry{}).Error; err != nil {
+		return fmt.Errorf("clear earlier partial plan: %w", err)
+	}
+	return nil
+}
+
+// PendingEntries loads the entries of one batch of a run that no attempt
+// finished, in device order.
+func (s Store) PendingEntries(ctx context.Context, runID uint, batch int) ([]*PlanEntry, error) {
+	var entries []*PlanEntry
+	if err := s.db.WithContext(ctx).Where("sync_log_id = ? AND batch = ? AND outcome = ''", runID, batch).
+		Order("netbox_device_id").Find(&entries).Error; err != nil {
+		return nil, fmt.Errorf("load batch %d of run %d: %w", batch, runID, err)
+	}
+	return entries, nil
+}
+
+// SkipEntry turns an object's stored entry into a skip with reason (an IP
+// conflict found on a later page); a skip stays as it is.
+func (s Store) SkipEntry(ctx context.Context, runID uint, key RowKey, reason string) error {
+	err := s.entry(ctx, runID, key).Where("action <> ?", PlanSkip).
+		Updates(map[string]any{"action": PlanSkip, "reason": reason, "diff": nil}).Error
+	if err != nil {
+		return fmt.Errorf("mark IP conflict on %s %d: %w", key.ObjectType, key.ObjectID, err)
+	}
+	return nil
+}
+
+// AdoptEntry turns a planned create into the update of the WUG device
+// found at its address.
+func (s Store) AdoptEntry(ctx context.Context, runID uint, key RowKey, wugID, reason string) error {
+	err := s.entry(ctx, runID, key).
+		Updates(map[string]any{"action": PlanUpdate, "wug_device_id": wugID, "reason": reason}).Error
+	if err != nil {
+		return fmt.Errorf("record adoption of WUG device %s: %w", wugID, err)
+	}
+	return nil
+}
+
+// LinkEntry records the WUG device an entry acts on, and why.
+func (s Store) LinkEntry(ctx context.Context, e *PlanEntry, wugID, reason string) error {
+	if err := s.entryByID(ctx, e.ID).Updates(map[string]any{"wug_device_id": wugID, "reason": reason}).Error; err != nil {
+		return fmt.Errorf("record link of device %d: %w", e.NetBoxDeviceID, err)
+	}
+	e.WUGDeviceID, e.Reason = wugID, reason
+	return nil
+}
+
+// ReplanEntry stores the diff an entry was decided again on.
+func (s Store) ReplanEntry(ctx context.Context, e *PlanEntry, diff json.RawMessage, hash string) error {
+	if err := s.entryByID(ctx, e.ID).Updates(map[string]any{"diff": diff, "payload_hash": hash}).Error; err != nil {
+		return fmt.Errorf("record the new plan of device %d: %w", e.NetBoxDeviceID, err)
+	}
+	e.Diff, e.PayloadHash = diff, hash
+	return nil
+}
+
+// SetOutcome records what a batch did with an entry, and the WUG device it
+// acted on.
+func (s Store) SetOutcome(ctx context.Context, e *PlanEntry, outcome Outcome, msg string) error {
+	e.Outcome, e.Error = outcome, msg
+	err := s.entryByID(ctx, e.ID).Updates(map[string]any{"outcome": outcome, "error": msg, "wug_device_id": e.WUGDeviceID}).Error
+	if err != nil {
+		return fmt.Errorf("record outcome of device %d: %w", e.NetBoxDeviceID, err)
+	}
+	return nil
+}
+
+func (s Store) entries(ctx context.Context, runID uint) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&PlanEntry{}).Where("sync_log_id = ?", runID)
+}
+
+func (s Store) entryByID(ctx context.Context, id uint) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&PlanEntry{}).Where("id = ?", id)
+}
+
+func (s Store) entry(ctx context.Context, runID uint, key RowKey) *gorm.DB {
+	return s.entries(ctx, runID).Where("object_type = ? AND netbox_object_id = ?", key.ObjectType, key.ObjectID)
+}
