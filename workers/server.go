@@ -81,12 +81,12 @@ func NewServer(p ServerParams) *Server {
 		TaskCheckInterval:        p.PollInterval,
 	})
 	s.mux.Use(w.middleware)
-	s.mux.HandleFunc(tasks.TypeExport, w.handleExport)
-	s.mux.HandleFunc(tasks.TypeExportBatch, w.handleBatch)
-	s.mux.HandleFunc(tasks.TypeDeviceSync, decoded(w.handleDeviceSync))
-	s.mux.HandleFunc(tasks.TypeDeviceDecommission, decoded(w.handleDecommission))
-	s.mux.HandleFunc(tasks.TypeScanStatus, decoded(w.pollScan))
-	s.mux.HandleFunc(tasks.TypeSweep, func(ctx context.Context, _ *asynq.Task) error { return w.sweep(ctx) })
+	tasks.Register(s.mux, w.handleExport)
+	tasks.Register(s.mux, w.handleBatch)
+	tasks.Register(s.mux, w.handleDeviceSync)
+	tasks.Register(s.mux, w.handleDecommission)
+	tasks.Register(s.mux, w.pollScan)
+	tasks.Register(s.mux, func(ctx context.Context, _ tasks.SweepPayload) error { return w.sweep(ctx) })
 	return s
 }
 
@@ -119,21 +119,7 @@ func RetryDelay(base, ceiling time.Duration, n int, err error) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func decoded[T any](fn func(context.Context, T) error) asynq.HandlerFunc {
-	return func(ctx context.Context, t *asynq.Task) error {
-		var p T
-		if err := tasks.Decode(t.Payload(), &p); err != nil {
-			return fmt.Errorf("%s: %w: %w", t.Type(), err, asynq.SkipRetry)
-		}
-		return fn(ctx, p)
-	}
-}
-
-func (w *Worker) handleExport(ctx context.Context, t *asynq.Task) error {
-	var p tasks.ExportPayload
-	if err := tasks.Decode(t.Payload(), &p); err != nil {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
+func (w *Worker) handleExport(ctx context.Context, p tasks.ExportPayload) error {
 	err := w.runExport(ctx, p.RunID)
 	if errors.Is(err, netbox.ErrConfig) {
 		// NetBox refused the connection's filters: no retry can help.
@@ -146,11 +132,7 @@ func (w *Worker) handleExport(ctx context.Context, t *asynq.Task) error {
 	return err
 }
 
-func (w *Worker) handleBatch(ctx context.Context, t *asynq.Task) error {
-	var p tasks.BatchPayload
-	if err := tasks.Decode(t.Payload(), &p); err != nil {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
+func (w *Worker) handleBatch(ctx context.Context, p tasks.BatchPayload) error {
 	err := w.runBatch(ctx, p.RunID, p.Batch)
 	if err != nil && finalAttempt(ctx, err) {
 		w.failBatch(ctx, p.RunID, p.Batch, err)
