@@ -102,8 +102,8 @@ func TestStartExportRefusesUnknownAndInactiveConnections(t *testing.T) {
 func TestDeviceSyncBurstBecomesOneTask(t *testing.T) {
 	t.Parallel()
 	setup(t, func(t *testing.T, b testBundle) {
-		now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-		enq := b.enq.WithClock(func() time.Time { return now })
+		clock := testinfra.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+		enq := b.enq.WithClock(clock.Now)
 		for i := 0; i < 10; i++ {
 			err := enq.Enqueue(context.Background(), tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"})
 			if i > 0 {
@@ -115,7 +115,7 @@ func TestDeviceSyncBurstBecomesOneTask(t *testing.T) {
 		queued := b.queued(t, tasks.QueueCritical)
 		require.Len(t, queued, 1, "a burst in one window is one sync")
 		// The next window syncs again: an edit after the sync is not lost.
-		now = now.Add(tasks.DeviceSyncDebounce)
+		clock.Advance(tasks.DeviceSyncDebounce)
 		require.NoError(t, enq.Enqueue(context.Background(), tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"}))
 		queued = b.queued(t, tasks.QueueCritical)
 		require.Len(t, queued, 2)
