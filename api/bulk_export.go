@@ -110,7 +110,7 @@ func (s *Server) bulkExport(ctx context.Context, in bulkExportInput, trigger mod
 		if containsID(out.Queued, id) {
 			continue
 		}
-		err := s.p.Enqueuer.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: id, ConnectionID: conn.ID, Trigger: string(trigger)})
+		err := s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: id, ConnectionID: conn.ID, Trigger: string(trigger)})
 		if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return bulkQueued{}, unavailable("queued %d of %d device syncs, then: %v", len(out.Queued), len(devices), err)
 		}

@@ -46,15 +46,12 @@ type testBundle struct {
 // setup starts a server; edit adjusts its Params before New.
 func setup(t *testing.T, edit ...func(*Params)) *testBundle {
 	t.Helper()
-	db := testinfra.DB(t)
-	rds := testinfra.NewRedis(t)
+	stack := testinfra.NewStack(t, testinfra.StackOptions{NoSimulators: true})
+	db, rds, sealer := stack.DB, stack.Redis, stack.Sealer
 	opt, err := asynq.ParseRedisURI(rds.URL)
 	require.NoError(t, err)
-	client := asynq.NewClientFromRedisClient(rds.Client)
-	sealer, err := models.NewSealer(bytes.Repeat([]byte{7}, 32))
-	require.NoError(t, err)
 	p := Params{
-		DB: db, Redis: rds.Client, RedisOpt: opt, Enqueuer: tasks.NewEnqueuer(client).WithClock(pinnedClock), Sealer: sealer,
+		DB: db, Redis: rds.Client, RedisOpt: opt, Enqueuer: stack.Enqueuer().WithClock(pinnedClock.Now), Sealer: sealer,
 		APITokens: []string{testToken}, WebhookSecret: "hook-secret", Registry: prometheus.NewRegistry(),
 	}
 	for _, e := range edit {
@@ -290,4 +287,4 @@ func path(format string, args ...any) string { return fmt.Sprintf(format, args..
 
 // pinnedClock keeps every enqueue of a test in one debounce window, so a
 // burst of syncs for one device is exactly one task.
-func pinnedClock() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+var pinnedClock = testinfra.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))

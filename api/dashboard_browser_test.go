@@ -52,13 +52,9 @@ type dashboardBundle struct {
 
 func setupDashboard(t *testing.T) dashboardBundle {
 	t.Helper()
-	db := testinfra.DB(t)
-	rds := testinfra.NewRedis(t)
+	stack := testinfra.NewStack(t, testinfra.StackOptions{NoSimulators: true})
+	db, rds, sealer := stack.DB, stack.Redis, stack.Sealer
 	redisOpt, err := asynq.ParseRedisURI(rds.URL)
-	require.NoError(t, err)
-	client := asynq.NewClient(redisOpt)
-	t.Cleanup(func() { _ = client.Close() })
-	sealer, err := models.NewSealer([]byte("0123456789abcdef0123456789abcdef"))
 	require.NoError(t, err)
 	logger := logrus.New()
 	logger.SetOutput(io.Discard)
@@ -67,7 +63,7 @@ func setupDashboard(t *testing.T) dashboardBundle {
 		DB:        db,
 		Redis:     rds.Client,
 		RedisOpt:  redisOpt,
-		Enqueuer:  tasks.NewEnqueuer(client),
+		Enqueuer:  stack.Enqueuer(),
 		Sealer:    sealer,
 		APITokens: []string{dashboardToken},
 		Registry:  prometheus.NewRegistry(),

@@ -23,7 +23,7 @@ func (s *Server) queueDeviceSync(ctx context.Context, deviceID int64, trigger mo
 	if targets == 0 {
 		return 0, conflict("no connection is active with export enabled; nothing would receive device %d", deviceID)
 	}
-	err = s.p.Enqueuer.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: deviceID, Trigger: string(trigger)})
+	err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: deviceID, Trigger: string(trigger)})
 	if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 		return 0, unavailable("cannot queue the sync: %v", err)
 	}

@@ -100,7 +100,7 @@ func (s *Server) retryIPExport(c *gin.Context) error {
 	if !conn.IsActive || !conn.EnableNetBoxExport {
 		return conflict("connection %q is not active or has export disabled", conn.Name)
 	}
-	err = s.p.Enqueuer.DeviceSync(ctx, tasks.DeviceSyncPayload{
+	err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{
 		NetBoxDeviceID: row.NetBoxDeviceID, ConnectionID: row.ConnectionID, Trigger: string(models.TriggerManual),
 	})
 	if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {

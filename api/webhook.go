@@ -99,9 +99,9 @@ func (s *Server) enqueueWebhookAction(c *gin.Context, act webhookAction) ([]int6
 	for _, id := range devices {
 		var err error
 		if act.Kind == webhookDecommission {
-			err = s.p.Enqueuer.Decommission(ctx, tasks.DecommissionPayload{NetBoxDeviceID: id, Trigger: trigger})
+			err = s.p.Enqueuer.Enqueue(ctx, tasks.DecommissionPayload{NetBoxDeviceID: id, Trigger: trigger})
 		} else {
-			err = s.p.Enqueuer.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: id, Trigger: trigger})
+			err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: id, Trigger: trigger})
 		}
 		if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			// A failure status makes NetBox record the delivery as failed,

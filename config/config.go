@@ -84,9 +84,6 @@ type Config struct {
 // LookupFunc reads one variable; os.LookupEnv in production, a map in tests.
 type LookupFunc func(string) (string, bool)
 
-// FromEnv reads and validates the process environment.
-func FromEnv() (Config, error) { return Load(os.LookupEnv) }
-
 // Load reads and validates configuration through lookup. It checks every
 // variable and returns every problem at once, as Errors (one *Error per
 // variable), so a person fixes them in one go instead of one per start. The

@@ -52,3 +52,7 @@ func collect[T any](t *testing.T, seq func(func(T, error) bool)) []T {
 	}
 	return out
 }
+
+// ptr returns a pointer to v, for optional fields such as
+// DeviceFilter.HasPrimaryIP.
+func ptr[T any](v T) *T { return &v }

@@ -133,11 +133,6 @@ type transientError struct {
 func (e *transientError) Error() string { return e.err.Error() }
 func (e *transientError) Unwrap() error { return e.err }
 
-func retryable(err error) bool {
-	var t *transientError
-	return errors.As(err, &t)
-}
-
 // mayRetry applies the call's idempotence to a failure.
 func (c *Client) mayRetry(cl call, err error) bool {
 	var t *transientError

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 )
@@ -75,11 +74,6 @@ func CheckCustomFieldName(name string) error {
 		return fmt.Errorf("custom field name %q: double underscores are not allowed: %w", name, ErrConfig)
 	}
 	return nil
-}
-
-// ListCustomFields returns every custom field.
-func (c *Client) ListCustomFields(ctx context.Context) ([]CustomField, error) {
-	return listConfig(ctx, c, customFieldKind, url.Values{}, func(cf CustomField) int { return cf.ID })
 }
 
 // CustomFieldByName returns the custom field with this exact name; found is

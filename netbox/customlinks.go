@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 )
 
@@ -45,11 +44,6 @@ func (l *CustomLink) UnmarshalJSON(b []byte) error {
 	l.ObjectTypes = w.objectTypesField.list()
 	l.ButtonClass = string(w.ButtonClass)
 	return nil
-}
-
-// ListCustomLinks returns every custom link.
-func (c *Client) ListCustomLinks(ctx context.Context) ([]CustomLink, error) {
-	return listConfig(ctx, c, customLinkKind, url.Values{}, func(l CustomLink) int { return l.ID })
 }
 
 // CustomLinkByName returns the custom link with this exact name.

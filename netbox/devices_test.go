@@ -178,9 +178,9 @@ func TestDeviceFilters(t *testing.T) {
 			}},
 		{"tenant", netbox.DeviceFilter{Tenants: []string{"acme"}},
 			func(d netboxsim.Device) bool { return tenant(d.TenantID) == "acme" }},
-		{"has primary ip", netbox.DeviceFilter{HasPrimaryIP: netbox.BoolPtr(true)},
+		{"has primary ip", netbox.DeviceFilter{HasPrimaryIP: ptr(true)},
 			func(d netboxsim.Device) bool { return d.PrimaryIP4ID != 0 || d.PrimaryIP6ID != 0 }},
-		{"has no primary ip", netbox.DeviceFilter{HasPrimaryIP: netbox.BoolPtr(false)},
+		{"has no primary ip", netbox.DeviceFilter{HasPrimaryIP: ptr(false)},
 			func(d netboxsim.Device) bool { return d.PrimaryIP4ID == 0 && d.PrimaryIP6ID == 0 }},
 		{"ids", netbox.DeviceFilter{IDs: []int{5, 17, 400}},
 			func(d netboxsim.Device) bool { return d.ID == 5 || d.ID == 17 || d.ID == 400 }},
@@ -188,7 +188,7 @@ func TestDeviceFilters(t *testing.T) {
 			func(d netboxsim.Device) bool { return d.Name != nil && strings.EqualFold(*d.Name, *first.Name) }},
 		{"query", netbox.DeviceFilter{Query: "core-sw"},
 			func(d netboxsim.Device) bool { return d.Name != nil && strings.Contains(*d.Name, "core-sw") }},
-		{"combined", netbox.DeviceFilter{Statuses: []string{"active"}, Sites: []string{"nyc1"}, HasPrimaryIP: netbox.BoolPtr(true)},
+		{"combined", netbox.DeviceFilter{Statuses: []string{"active"}, Sites: []string{"nyc1"}, HasPrimaryIP: ptr(true)},
 			func(d netboxsim.Device) bool {
 				return d.Status == "active" && site(d.SiteID) == "nyc1" && (d.PrimaryIP4ID != 0 || d.PrimaryIP6ID != 0)
 			}},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 )
 
@@ -116,11 +115,6 @@ func (r *EventRule) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ListWebhooks returns every webhook.
-func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
-	return listConfig(ctx, c, webhookKind, url.Values{}, func(w Webhook) int { return w.ID })
-}
-
 // WebhookByName returns the webhook with this exact name.
 func (c *Client) WebhookByName(ctx context.Context, name string) (w Webhook, found bool, err error) {
 	return findConfig(ctx, c, webhookKind, name, func(w Webhook) int { return w.ID }, func(w Webhook) string { return w.Name })
@@ -195,11 +189,6 @@ func (c *Client) EnsureWebhook(ctx context.Context, spec Webhook) (Webhook, Ensu
 			return changes, func() (Webhook, error) { return c.UpdateWebhook(ctx, cur.ID, spec) }, nil
 		},
 	})
-}
-
-// ListEventRules returns every event rule.
-func (c *Client) ListEventRules(ctx context.Context) ([]EventRule, error) {
-	return listConfig(ctx, c, eventRuleKind, url.Values{}, func(r EventRule) int { return r.ID })
 }
 
 // EventRuleByName returns the event rule with this exact name.

@@ -170,9 +170,6 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.999999Z")
 }
 
-// BoolPtr returns a pointer to b, for DeviceFilter.HasPrimaryIP.
-func BoolPtr(b bool) *bool { return &b }
-
 // opError prefixes err with the operation that failed.
 func opError(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)

@@ -45,15 +45,15 @@ type Spec struct {
 	MaxRetry int
 }
 
-// Specs gives the explicit queue, timeout and retry budget of every task type.
-var Specs = map[string]Spec{
-	TypeExport:             {Queue: QueueDefault, Timeout: 30 * time.Minute, MaxRetry: 5},
-	TypeExportBatch:        {Queue: QueueDefault, Timeout: 10 * time.Minute, MaxRetry: 10},
-	TypeDeviceSync:         {Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
-	TypeDeviceDecommission: {Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
-	TypeScanStatus:         {Queue: QueueLow, Timeout: time.Minute, MaxRetry: 5},
-	TypeSweep:              {Queue: QueueLow, Timeout: 2 * time.Minute, MaxRetry: 0},
-}
+// Specs gives the queue, timeout and retry budget of every task type, as
+// its Args declare them.
+var Specs = func() map[string]Spec {
+	specs := map[string]Spec{}
+	for _, a := range all {
+		specs[a.Kind()] = a.InsertOpts(time.Time{}).Spec
+	}
+	return specs
+}()
 
 // LongestTimeout is the largest task timeout; deployments give workers a
 // termination grace period longer than it.
@@ -65,8 +65,8 @@ func LongestTimeout() time.Duration {
 	return longest
 }
 
-// ErrBadPayload marks a payload that can never be processed; handlers wrap
-// it with asynq.SkipRetry so it is archived at once instead of retried.
+// ErrBadPayload marks a payload that can never be processed: Register
+// archives its task at once instead of retrying it, and Enqueue refuses it.
 var ErrBadPayload = errors.New("bad task payload")
 
 // ExportPayload starts the planning phase of one run (a WUGSyncLog row that
@@ -75,10 +75,46 @@ type ExportPayload struct {
 	RunID uint `json:"run_id"`
 }
 
+// Kind is TypeExport.
+func (ExportPayload) Kind() string { return TypeExport }
+
+// InsertOpts: one planning task per run.
+func (p ExportPayload) InsertOpts(time.Time) InsertOpts {
+	return InsertOpts{Spec: Spec{Queue: QueueDefault, Timeout: 30 * time.Minute, MaxRetry: 5},
+		TaskID: fmt.Sprintf("export:run:%d", p.RunID)}
+}
+
+func (p ExportPayload) validate() error {
+	if p.RunID == 0 {
+		return errors.New("run_id is required")
+	}
+	return nil
+}
+
 // BatchPayload applies one batch of a run's plan.
 type BatchPayload struct {
 	RunID uint `json:"run_id"`
 	Batch int  `json:"batch"`
+}
+
+// Kind is TypeExportBatch.
+func (BatchPayload) Kind() string { return TypeExportBatch }
+
+// InsertOpts: one task per batch of a run. Batches retry more than the
+// planning task because each retry resumes where the last one stopped.
+func (p BatchPayload) InsertOpts(time.Time) InsertOpts {
+	return InsertOpts{Spec: Spec{Queue: QueueDefault, Timeout: 10 * time.Minute, MaxRetry: 10},
+		TaskID: fmt.Sprintf("export:run:%d:batch:%d", p.RunID, p.Batch)}
+}
+
+func (p BatchPayload) validate() error {
+	if p.RunID == 0 {
+		return errors.New("run_id is required")
+	}
+	if p.Batch < 1 {
+		return errors.New("batch must be at least 1")
+	}
+	return nil
 }
 
 // DeviceSyncPayload exports one NetBox device to every active,
@@ -89,6 +125,25 @@ type DeviceSyncPayload struct {
 	Trigger        string `json:"trigger"`
 }
 
+// Kind is TypeDeviceSync.
+func (DeviceSyncPayload) Kind() string { return TypeDeviceSync }
+
+// InsertOpts delays the sync by DeviceSyncDebounce. Events for the same
+// device in the same window share a task id, so a burst becomes one sync
+// that reads the device's latest state.
+func (p DeviceSyncPayload) InsertOpts(now time.Time) InsertOpts {
+	return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
+		TaskID:    fmt.Sprintf("device:sync:%d:%d:%d", p.NetBoxDeviceID, p.ConnectionID, debounceWindow(now)),
+		ProcessIn: DeviceSyncDebounce}
+}
+
+func (p DeviceSyncPayload) validate() error {
+	if p.NetBoxDeviceID <= 0 {
+		return errors.New("netbox_device_id must be positive")
+	}
+	return nil
+}
+
 // DecommissionPayload applies the decommission action to one NetBox device
 // on every connection that exported it.
 type DecommissionPayload struct {
@@ -96,7 +151,25 @@ type DecommissionPayload struct {
 	Trigger        string `json:"trigger"`
 }
 
-// ScanStatusPayload polls one WUG discovery scan of one connection.
+// Kind is TypeDeviceDecommission.
+func (DecommissionPayload) Kind() string { return TypeDeviceDecommission }
+
+// InsertOpts debounces like a device sync.
+func (p DecommissionPayload) InsertOpts(now time.Time) InsertOpts {
+	return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
+		TaskID:    fmt.Sprintf("device:decommission:%d:%d", p.NetBoxDeviceID, debounceWindow(now)),
+		ProcessIn: DeviceSyncDebounce}
+}
+
+func (p DecommissionPayload) validate() error {
+	if p.NetBoxDeviceID <= 0 {
+		return errors.New("netbox_device_id must be positive")
+	}
+	return nil
+}
+
+// ScanStatusPayload polls one WUG discovery scan of one connection. The
+// delay before the poll is the caller's (asynq.ProcessIn at Enqueue).
 type ScanStatusPayload struct {
 	ConnectionID uint   `json:"connection_id"`
 	ScanID       string `json:"scan_id"`
@@ -108,10 +181,41 @@ type ScanStatusPayload struct {
 	Chain int64 `json:"chain,omitempty"`
 }
 
+// Kind is TypeScanStatus.
+func (ScanStatusPayload) Kind() string { return TypeScanStatus }
+
+// InsertOpts: one task per poll of a chain.
+func (p ScanStatusPayload) InsertOpts(time.Time) InsertOpts {
+	return InsertOpts{Spec: Spec{Queue: QueueLow, Timeout: time.Minute, MaxRetry: 5},
+		TaskID: fmt.Sprintf("scan:%d:%s:%d:%d", p.ConnectionID, p.ScanID, p.Chain, p.Poll)}
+}
+
+func (p ScanStatusPayload) validate() error {
+	if p.ConnectionID == 0 || p.ScanID == "" {
+		return errors.New("connection_id and scan_id are required")
+	}
+	return nil
+}
+
 // SweepPayload names the scheduler slot that enqueued the sweep.
 type SweepPayload struct {
 	Slot int64 `json:"slot"`
 }
+
+// Kind is TypeSweep.
+func (SweepPayload) Kind() string { return TypeSweep }
+
+// InsertOpts: several schedulers enqueuing the same slot produce one task,
+// whose id is kept a while after it ran so a late scheduler cannot repeat
+// it. A sweep is not retried: the next slot sweeps again.
+func (p SweepPayload) InsertOpts(time.Time) InsertOpts {
+	return InsertOpts{Spec: Spec{Queue: QueueLow, Timeout: 2 * time.Minute, MaxRetry: 0},
+		TaskID: fmt.Sprintf("sweep:%d", p.Slot), Retention: 10 * time.Minute}
+}
+
+// all holds one value of every task type.
+var all = []Args{ExportPayload{}, BatchPayload{}, DeviceSyncPayload{}, DecommissionPayload{},
+	ScanStatusPayload{}, SweepPayload{}}
 
 // Decode unmarshals a payload strictly: unknown fields and missing ids are
 // errors wrapping ErrBadPayload.
@@ -119,7 +223,12 @@ func Decode[T any](data []byte, into *T) error {
 	if err := strictUnmarshal(data, into); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadPayload, err)
 	}
-	if v, ok := any(into).(interface{ validate() error }); ok {
+	return validate(*into)
+}
+
+// validate checks the ids a payload cannot do without.
+func validate(payload any) error {
+	if v, ok := payload.(interface{ validate() error }); ok {
 		if err := v.validate(); err != nil {
 			return fmt.Errorf("%w: %v", ErrBadPayload, err)
 		}
@@ -127,46 +236,14 @@ func Decode[T any](data []byte, into *T) error {
 	return nil
 }
 
-func (p *ExportPayload) validate() error {
-	if p.RunID == 0 {
-		return errors.New("run_id is required")
-	}
-	return nil
-}
-
-func (p *BatchPayload) validate() error {
-	if p.RunID == 0 {
-		return errors.New("run_id is required")
-	}
-	if p.Batch < 1 {
-		return errors.New("batch must be at least 1")
-	}
-	return nil
-}
-
-func (p *DeviceSyncPayload) validate() error {
-	if p.NetBoxDeviceID <= 0 {
-		return errors.New("netbox_device_id must be positive")
-	}
-	return nil
-}
-
-func (p *DecommissionPayload) validate() error {
-	if p.NetBoxDeviceID <= 0 {
-		return errors.New("netbox_device_id must be positive")
-	}
-	return nil
-}
-
-func (p *ScanStatusPayload) validate() error {
-	if p.ConnectionID == 0 || p.ScanID == "" {
-		return errors.New("connection_id and scan_id are required")
-	}
-	return nil
-}
-
 func strictUnmarshal(data []byte, into any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	return dec.Decode(into)
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the payload")
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package tasks_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -101,10 +102,10 @@ func TestStartExportRefusesUnknownAndInactiveConnections(t *testing.T) {
 func TestDeviceSyncBurstBecomesOneTask(t *testing.T) {
 	t.Parallel()
 	setup(t, func(t *testing.T, b testBundle) {
-		now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-		enq := b.enq.WithClock(func() time.Time { return now })
+		clock := testinfra.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+		enq := b.enq.WithClock(clock.Now)
 		for i := 0; i < 10; i++ {
-			err := enq.DeviceSync(context.Background(), tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"})
+			err := enq.Enqueue(context.Background(), tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"})
 			if i > 0 {
 				require.ErrorIs(t, err, tasks.ErrAlreadyQueued)
 			} else {
@@ -114,8 +115,8 @@ func TestDeviceSyncBurstBecomesOneTask(t *testing.T) {
 		queued := b.queued(t, tasks.QueueCritical)
 		require.Len(t, queued, 1, "a burst in one window is one sync")
 		// The next window syncs again: an edit after the sync is not lost.
-		now = now.Add(tasks.DeviceSyncDebounce)
-		require.NoError(t, enq.DeviceSync(context.Background(), tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"}))
+		clock.Advance(tasks.DeviceSyncDebounce)
+		require.NoError(t, enq.Enqueue(context.Background(), tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"}))
 		queued = b.queued(t, tasks.QueueCritical)
 		require.Len(t, queued, 2)
 		for _, q := range queued {
@@ -182,4 +183,89 @@ func TestEveryTaskTypeHasASpec(t *testing.T) {
 		require.Contains(t, tasks.QueueWeights(), spec.Queue, typ)
 	}
 	require.Equal(t, 30*time.Minute, tasks.LongestTimeout())
+}
+
+// TestTaskKindsAndOptionsAreContract pins what each payload declares: its
+// type name (DESIGN.md §5: other programs enqueue and inspect them), its
+// queue and retry budget, and the task id rule that makes a second enqueue
+// of the same work harmless.
+func TestTaskKindsAndOptionsAreContract(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 7, 0, time.UTC)
+	for _, c := range []struct {
+		args      tasks.Args
+		kind      string
+		queue     string
+		maxRetry  int
+		taskID    string
+		processIn time.Duration
+	}{
+		{tasks.ExportPayload{RunID: 7}, "netbox:export", tasks.QueueDefault, 5, "export:run:7", 0},
+		{tasks.BatchPayload{RunID: 7, Batch: 3}, "netbox:export:batch", tasks.QueueDefault, 10, "export:run:7:batch:3", 0},
+		{tasks.DeviceSyncPayload{NetBoxDeviceID: 42, ConnectionID: 2}, "netbox:device:sync", tasks.QueueCritical, 8,
+			fmt.Sprintf("device:sync:42:2:%d", now.Unix()/3), tasks.DeviceSyncDebounce},
+		{tasks.DecommissionPayload{NetBoxDeviceID: 42}, "netbox:device:decommission", tasks.QueueCritical, 8,
+			fmt.Sprintf("device:decommission:42:%d", now.Unix()/3), tasks.DeviceSyncDebounce},
+		{tasks.ScanStatusPayload{ConnectionID: 2, ScanID: "s1", Poll: 4, Chain: 9}, "wug:scan:status", tasks.QueueLow, 5, "scan:2:s1:9:4", 0},
+		{tasks.SweepPayload{Slot: 11}, "wugsync:sweep", tasks.QueueLow, 0, "sweep:11", 0},
+	} {
+		require.Equal(t, c.kind, c.args.Kind())
+		o := c.args.InsertOpts(now)
+		require.Equal(t, c.queue, o.Queue, c.kind)
+		require.Equal(t, c.maxRetry, o.MaxRetry, c.kind)
+		require.Equal(t, c.taskID, o.TaskID, c.kind)
+		require.Equal(t, c.processIn, o.ProcessIn, c.kind)
+		require.Equal(t, tasks.Specs[c.kind], o.Spec, c.kind)
+	}
+}
+
+// TestRegisterArchivesMalformedPayloads sends each registered kind payloads
+// no retry can fix: the handler never runs, and the error names the task
+// type, wraps ErrBadPayload and asks asynq not to retry.
+func TestRegisterArchivesMalformedPayloads(t *testing.T) {
+	t.Parallel()
+	mux := asynq.NewServeMux()
+	var got []any
+	tasks.Register(mux, func(_ context.Context, p tasks.BatchPayload) error { got = append(got, p); return nil })
+	tasks.Register(mux, func(_ context.Context, p tasks.DeviceSyncPayload) error { got = append(got, p); return nil })
+	tasks.Register(mux, func(_ context.Context, p tasks.SweepPayload) error { got = append(got, p); return nil })
+	for _, c := range []struct{ kind, payload, problem string }{
+		{tasks.TypeExportBatch, `not json`, "invalid character"},
+		{tasks.TypeExportBatch, `{"run_id":1,"batch":0}`, "batch must be at least 1"},
+		{tasks.TypeExportBatch, `{"run_id":1,"batch":2,"extra":true}`, `unknown field "extra"`},
+		{tasks.TypeExportBatch, `{"run_id":1,"batch":2} {"run_id":2,"batch":2}`, "trailing data"},
+		{tasks.TypeDeviceSync, `{"netbox_device_id":"42"}`, "cannot unmarshal string"},
+		{tasks.TypeDeviceSync, `{"trigger":"webhook"}`, "netbox_device_id must be positive"},
+		{tasks.TypeSweep, `{"slot":1.5}`, "cannot unmarshal number"},
+	} {
+		err := mux.ProcessTask(context.Background(), asynq.NewTask(c.kind, []byte(c.payload)))
+		require.ErrorIs(t, err, asynq.SkipRetry, c.payload)
+		require.ErrorIs(t, err, tasks.ErrBadPayload, c.payload)
+		require.ErrorContains(t, err, c.kind+": bad task payload", c.payload)
+		require.ErrorContains(t, err, c.problem, c.payload)
+	}
+	require.Empty(t, got, "no handler ran on a malformed payload")
+
+	require.NoError(t, mux.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeExportBatch, []byte(`{"run_id":1,"batch":2}`))))
+	require.NoError(t, mux.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeDeviceSync, []byte(`{"netbox_device_id":42,"trigger":"webhook"}`))))
+	require.Equal(t, []any{tasks.BatchPayload{RunID: 1, Batch: 2},
+		tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"}}, got)
+}
+
+func TestEnqueueRefusesArgsNoHandlerCouldRun(t *testing.T) {
+	t.Parallel()
+	setup(t, func(t *testing.T, b testBundle) {
+		err := b.enq.Enqueue(context.Background(), tasks.DeviceSyncPayload{Trigger: "webhook"})
+		require.ErrorIs(t, err, tasks.ErrBadPayload)
+		require.ErrorContains(t, err, "netbox:device:sync")
+		require.ErrorContains(t, err, "netbox_device_id must be positive")
+		require.Empty(t, b.queued(t, tasks.QueueCritical))
+
+		require.NoError(t, b.enq.Enqueue(context.Background(), tasks.BatchPayload{RunID: 1, Batch: 1}))
+		require.ErrorIs(t, b.enq.Enqueue(context.Background(), tasks.BatchPayload{RunID: 1, Batch: 1}), tasks.ErrAlreadyQueued)
+		queued := b.queued(t, tasks.QueueDefault)
+		require.Len(t, queued, 1)
+		require.Equal(t, "export:run:1:batch:1", queued[0].ID)
+		require.Equal(t, 10, queued[0].MaxRetry)
+	})
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
@@ -30,13 +28,12 @@ type testBundle struct {
 	t        *testing.T
 	db       *gorm.DB
 	redis    testinfra.Redis
-	sealer   *models.Sealer
 	nb       *netboxsim.Server
 	nbClient *netbox.Client
 	wug      *wugsim.Server
 	wugURL   string
-	asynq    *asynq.Client
 	enq      *tasks.Enqueuer
+	stack    *testinfra.Stack
 	conn     models.WUGConnection
 	opts     bundleOptions
 	// firstWorker stops the worker process setup started.
@@ -59,63 +56,21 @@ type bundleOptions struct {
 
 func setup(t *testing.T, opts bundleOptions) *testBundle {
 	t.Helper()
-	b := &testBundle{t: t, opts: opts}
-	b.db = testinfra.DB(t)
-	b.redis = testinfra.NewRedis(t)
-	var err error
-	b.sealer, err = models.NewSealer(make([]byte, 32))
-	require.NoError(t, err)
-
 	nbOpts := opts.netbox
 	if nbOpts.Inventory == nil && nbOpts.Devices == 0 {
 		nbOpts.Devices, nbOpts.Seed = opts.devices, 7
 	}
-	b.nb, err = netboxsim.New(nbOpts)
+	stack := testinfra.NewStack(t, testinfra.StackOptions{NetBox: nbOpts, WUG: opts.wug, NetBoxVia: opts.netboxVia})
+	b := &testBundle{t: t, opts: opts, db: stack.DB, redis: stack.Redis,
+		nb: stack.NetBox, wug: stack.WUG, wugURL: stack.WUGURL, enq: stack.Enqueuer(), stack: stack}
+	var err error
+	b.nbClient, err = netbox.New(netbox.Config{URL: stack.NetBoxURL, Token: netboxsim.DefaultToken})
 	require.NoError(t, err)
-	var nbHandler http.Handler = b.nb
-	if opts.netboxVia != nil {
-		nbHandler = opts.netboxVia(b.nb)
-	}
-	nbServer := serve(t, nbHandler)
-	b.nbClient, err = netbox.New(netbox.Config{URL: nbServer.URL, Token: netboxsim.DefaultToken})
-	require.NoError(t, err)
-
-	b.wug, b.wugURL = startWUG(t, opts.wug)
-
-	redisOpt, err := asynq.ParseRedisURI(b.redis.URL)
-	require.NoError(t, err)
-	b.asynq = asynq.NewClient(redisOpt)
-	t.Cleanup(func() { _ = b.asynq.Close() })
-	b.enq = tasks.NewEnqueuer(b.asynq)
-
 	b.conn = b.newConnection("lab-wug", b.wugURL, opts.conn)
 	if !opts.noWorker {
 		b.firstWorker = b.startWorker()
 	}
 	return b
-}
-
-// serve runs h on a test HTTP server. Its cleanup drops the client
-// connections before closing, which cancels the requests a test holds, so a
-// held call can never make Close wait forever.
-func serve(t *testing.T, h http.Handler) *httptest.Server {
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-	})
-	return srv
-}
-
-// startWUG starts one simulated WUG server on real HTTP.
-func startWUG(t *testing.T, opts wugsim.Options) (*wugsim.Server, string) {
-	if opts.MaxHold == 0 {
-		opts.MaxHold = 3 * time.Second // past the client's timeout
-	}
-	sim := wugsim.New(opts)
-	srv := serve(t, sim)
-	t.Cleanup(sim.Close) // runs first: releases requests a fault holds
-	return sim, srv.URL
 }
 
 // wugServer is one more simulated WUG server with the connection that
@@ -127,25 +82,19 @@ type wugServer struct {
 
 // addWUG starts another simulated WUG server and stores a connection to it.
 func (b *testBundle) addWUG(name string, opts wugsim.Options, edit func(*models.WUGConnection)) wugServer {
-	sim, u := startWUG(b.t, opts)
+	sim, u := testinfra.StartWUG(b.t, opts, nil)
 	return wugServer{sim: sim, conn: b.newConnection(name, u, edit)}
 }
 
+// newConnection stores a connection to the WUG at wugURL, with rate limits
+// high enough not to slow a test down unless it says so.
 func (b *testBundle) newConnection(name, wugURL string, edit func(*models.WUGConnection)) models.WUGConnection {
-	u, err := url.Parse(wugURL)
-	require.NoError(b.t, err)
-	host, port, err := net.SplitHostPort(u.Host)
-	require.NoError(b.t, err)
-	conn := models.NewWUGConnection()
-	conn.Name, conn.Host, conn.Username, conn.UseSSL = name, host, wugsim.DefaultUsername, false
-	conn.Port, _ = strconv.Atoi(port)
-	conn.RateLimitPerSecond, conn.MaxConcurrentRequests = 500, 20
-	require.NoError(b.t, conn.SetPassword(b.sealer, wugsim.DefaultPassword))
-	if edit != nil {
-		edit(&conn)
-	}
-	require.NoError(b.t, b.db.Create(&conn).Error)
-	return conn
+	return b.stack.NewConnection(b.t, name, wugURL, func(c *models.WUGConnection) {
+		c.RateLimitPerSecond, c.MaxConcurrentRequests = 500, 20
+		if edit != nil {
+			edit(c)
+		}
+	})
 }
 
 // startWorker starts one worker process (an asynq server with its own
@@ -154,7 +103,7 @@ func (b *testBundle) startWorker() func() {
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)
 	params := workers.Params{
-		DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Sealer: b.sealer, NetBox: b.nbClient,
+		DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Sealer: b.stack.Sealer, NetBox: b.nbClient,
 		Log: logrus.NewEntry(log), WUGTimeout: 2 * time.Second,
 		ScanPollBase: 20 * time.Millisecond, ScanPollMax: 100 * time.Millisecond, ClaimRetry: 50 * time.Millisecond,
 	}
@@ -256,7 +205,7 @@ func attr(d wugsim.Device, name string) string {
 
 // routeWUGThrough puts h in front of the simulated WUG.
 func (b *testBundle) routeWUGThrough(h http.Handler) {
-	srv := serve(b.t, h)
+	srv := testinfra.Serve(b.t, h)
 	u, err := url.Parse(srv.URL)
 	require.NoError(b.t, err)
 	_, port, err := net.SplitHostPort(u.Host)

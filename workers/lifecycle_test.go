@@ -369,7 +369,7 @@ func TestDeviceSyncUsesTheSamePath(t *testing.T) {
 
 	require.NoError(t, b.nb.DeleteDevice(target.ID))
 	gone := b.waitNextRun(func() {
-		require.NoError(t, b.enq.Decommission(context.Background(), tasks.DecommissionPayload{NetBoxDeviceID: int64(target.ID), Trigger: "webhook"}))
+		require.NoError(t, b.enq.Enqueue(context.Background(), tasks.DecommissionPayload{NetBoxDeviceID: int64(target.ID), Trigger: "webhook"}))
 	})
 	require.Equal(t, models.SyncDecommission, gone.SyncType)
 	require.Equal(t, models.ExportDecommissioned, b.rows()[int64(target.ID)].ExportStatus)
@@ -377,7 +377,7 @@ func TestDeviceSyncUsesTheSamePath(t *testing.T) {
 
 func (b *testBundle) syncDevice(p tasks.DeviceSyncPayload) models.WUGSyncLog {
 	return b.waitNextRun(func() {
-		require.NoError(b.t, b.enq.DeviceSync(context.Background(), p))
+		require.NoError(b.t, b.enq.Enqueue(context.Background(), p))
 	})
 }
 
@@ -528,7 +528,7 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	require.NoError(t, err)
 	waitFor(t, g.held, "the run's template call") // the run is creating every device, the target included
 
-	require.NoError(t, b.enq.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: target, Trigger: "webhook"}))
+	require.NoError(t, b.enq.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: target, Trigger: "webhook"}))
 	deferred := ended()
 	require.Equal(t, models.SyncDevice, deferred.SyncType)
 	require.Equal(t, models.RunCancelled, deferred.Status, "the sync waits for the run's create")

@@ -24,13 +24,15 @@ func (e *SnoozeError) Error() string {
 	return fmt.Sprintf("snoozed for %s: %s", e.RetryIn.Round(time.Millisecond), e.Reason)
 }
 
-// IsSnooze reports whether err asks for a snooze, and for how long.
+// IsSnooze reports whether err asks for a snooze, and for how long. A WUG
+// 429 or 503 is one from its first occurrence, for its Retry-After: waiting
+// for the server is not the task's fault either.
 func IsSnooze(err error) (time.Duration, bool) {
 	var s *SnoozeError
 	if errors.As(err, &s) {
 		return s.RetryIn, true
 	}
-	return 0, false
+	return slowDown(err)
 }
 
 // semaphoreAcquire takes a slot of a Redis-wide concurrency cap. Slots are

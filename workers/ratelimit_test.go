@@ -3,14 +3,18 @@ package workers_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wugsync/wugsync/models"
@@ -222,6 +226,11 @@ func TestWUGSlowDownPausesEveryWorkerProcess(t *testing.T) {
 			// The first process meets the slow-down.
 			first := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: hit.NetBoxDeviceID, Trigger: "webhook"})
 			require.Contains(t, first.ErrorMessage, c.status)
+			// From the first slow-down on, the sync waits: its run is
+			// cancelled (the snoozed task records a new one), not failed,
+			// and the device is not in error.
+			require.Equal(t, models.RunCancelled, first.Status, first.ErrorMessage)
+			require.NotEqual(t, models.ExportError, b.rows()[hit.NetBoxDeviceID].ExportStatus)
 			sent := b.wug.CountRequests("*")
 
 			// The same process: its next task sends nothing.
@@ -289,4 +298,60 @@ func (b *testBundle) endCooldown() {
 	require.NoError(b.t, err)
 	require.NotEmpty(b.t, keys, "no cool-down is stored in Redis")
 	require.NoError(b.t, b.redis.Client.Del(ctx, keys...).Err())
+}
+
+// TestEveryWUGSlowDownSetsTheCooldown has WUG answer one read with 429 and a
+// short Retry-After, which the worker waits out in process before reading
+// again: the run completes, and the slow-down still paused every process,
+// since the cool-down was stored in Redis for its Retry-After.
+func TestEveryWUGSlowDownSetsTheCooldown(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 3, noWorker: true})
+	watch := &cooldownWatch{}
+	b.redis.Client.AddHook(watch)
+	b.startWorker()
+	const route = "GET /api/v1/device-groups/-"
+	require.NoError(t, b.wug.SetFaults(route, wugsim.Fault{RateLimitRate: 1, Count: 1, RetryAfter: time.Second}))
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Equal(t, 3, run.DevicesCreated)
+	require.GreaterOrEqual(t, b.wug.CountRequests(route), 2, "the read was answered 429, then read again")
+	require.Equal(t, []string{fmt.Sprintf("wugsync:wug:%d:cooldown for 1s", b.conn.ID)}, watch.cooldowns())
+	var attempts int64
+	require.NoError(t, b.db.Model(&models.ExportAttempt{}).Count(&attempts).Error)
+	require.Zero(t, attempts, "a slow-down is not a failed attempt")
+}
+
+// cooldownWatch sees the commands a Redis client sends and keeps the
+// cool-downs stored, with their expiry.
+type cooldownWatch struct {
+	mu  sync.Mutex
+	set []string
+}
+
+func (c *cooldownWatch) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *cooldownWatch) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (c *cooldownWatch) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		args := cmd.Args()
+		if cmd.Name() == "set" && len(args) == 5 && strings.HasSuffix(fmt.Sprint(args[1]), ":cooldown") {
+			unit := map[string]time.Duration{"ex": time.Second, "px": time.Millisecond}[fmt.Sprint(args[3])]
+			n, _ := strconv.Atoi(fmt.Sprint(args[4]))
+			c.mu.Lock()
+			c.set = append(c.set, fmt.Sprintf("%v for %s", args[1], time.Duration(n)*unit))
+			c.mu.Unlock()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (c *cooldownWatch) cooldowns() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.set)
 }

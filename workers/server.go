@@ -2,7 +2,6 @@ package workers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -10,12 +9,9 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
-	"github.com/sirupsen/logrus"
 
-	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/tasks"
-	"github.com/wugsync/wugsync/wug"
 )
 
 // ServerParams configures the asynq server of a worker process.
@@ -70,9 +66,9 @@ func NewServer(p ServerParams) *Server {
 			return !snooze
 		},
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
-			return RetryDelay(p.RetryBase, p.RetryMax, n, err)
+			return retryDelay(p.RetryBase, p.RetryMax, n, err)
 		},
-		ErrorHandler: asynq.ErrorHandlerFunc(w.recordTaskError),
+		ErrorHandler: asynq.ErrorHandlerFunc(w.recordAttempt),
 		Logger:       asynqLogger{w.p.Log.WithField("component", "asynq")},
 		LogLevel:     asynq.WarnLevel,
 		// Delayed tasks (retries, snoozes, scan polls, debounced syncs)
@@ -80,13 +76,16 @@ func NewServer(p ServerParams) *Server {
 		DelayedTaskCheckInterval: p.PollInterval,
 		TaskCheckInterval:        p.PollInterval,
 	})
-	s.mux.Use(w.middleware)
-	s.mux.HandleFunc(tasks.TypeExport, w.handleExport)
-	s.mux.HandleFunc(tasks.TypeExportBatch, w.handleBatch)
-	s.mux.HandleFunc(tasks.TypeDeviceSync, decoded(w.handleDeviceSync))
-	s.mux.HandleFunc(tasks.TypeDeviceDecommission, decoded(w.handleDecommission))
-	s.mux.HandleFunc(tasks.TypeScanStatus, decoded(w.pollScan))
-	s.mux.HandleFunc(tasks.TypeSweep, func(ctx context.Context, _ *asynq.Task) error { return w.sweep(ctx) })
+	// One middleware per concern, outermost first: the outer ones see the
+	// error as the inner ones leave it (a dropped task is no failure, a
+	// slow-down is a snooze). Attempt history is the ErrorHandler above.
+	s.mux.Use(w.logTasks, w.measureTasks, w.dropOrphans, w.snoozeSlowDowns)
+	tasks.Register(s.mux, w.handleExport)
+	tasks.Register(s.mux, w.handleBatch)
+	tasks.Register(s.mux, w.handleDeviceSync)
+	tasks.Register(s.mux, w.handleDecommission)
+	tasks.Register(s.mux, w.pollScan)
+	tasks.Register(s.mux, func(ctx context.Context, _ tasks.SweepPayload) error { return w.sweep(ctx) })
 	return s
 }
 
@@ -100,16 +99,12 @@ func (s *Server) Shutdown() {
 	s.srv.Shutdown()
 }
 
-// RetryDelay is exponential backoff with jitter (base doubling per retry
-// up to ceiling), except for snoozes and WUG's Retry-After, which say
+// retryDelay is exponential backoff with jitter (base doubling per retry
+// up to ceiling), except for snoozes, WUG's Retry-After included, which say
 // exactly when to come back.
-func RetryDelay(base, ceiling time.Duration, n int, err error) time.Duration {
+func retryDelay(base, ceiling time.Duration, n int, err error) time.Duration {
 	if d, ok := IsSnooze(err); ok {
 		return d
-	}
-	var apiErr *wug.APIError
-	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
-		return apiErr.RetryAfter
 	}
 	d := base
 	for i := 0; i < n && d < ceiling; i++ {
@@ -119,21 +114,7 @@ func RetryDelay(base, ceiling time.Duration, n int, err error) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func decoded[T any](fn func(context.Context, T) error) asynq.HandlerFunc {
-	return func(ctx context.Context, t *asynq.Task) error {
-		var p T
-		if err := tasks.Decode(t.Payload(), &p); err != nil {
-			return fmt.Errorf("%s: %w: %w", t.Type(), err, asynq.SkipRetry)
-		}
-		return fn(ctx, p)
-	}
-}
-
-func (w *Worker) handleExport(ctx context.Context, t *asynq.Task) error {
-	var p tasks.ExportPayload
-	if err := tasks.Decode(t.Payload(), &p); err != nil {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
+func (w *Worker) handleExport(ctx context.Context, p tasks.ExportPayload) error {
 	err := w.runExport(ctx, p.RunID)
 	if errors.Is(err, netbox.ErrConfig) {
 		// NetBox refused the connection's filters: no retry can help.
@@ -146,11 +127,7 @@ func (w *Worker) handleExport(ctx context.Context, t *asynq.Task) error {
 	return err
 }
 
-func (w *Worker) handleBatch(ctx context.Context, t *asynq.Task) error {
-	var p tasks.BatchPayload
-	if err := tasks.Decode(t.Payload(), &p); err != nil {
-		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-	}
+func (w *Worker) handleBatch(ctx context.Context, p tasks.BatchPayload) error {
 	err := w.runBatch(ctx, p.RunID, p.Batch)
 	if err != nil && finalAttempt(ctx, err) {
 		w.failBatch(ctx, p.RunID, p.Batch, err)
@@ -170,81 +147,4 @@ func finalAttempt(ctx context.Context, err error) bool {
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
 	return retried >= maxRetry
-}
-
-// middleware logs every task with its standard fields, turns a WUG 429 into
-// a connection-wide cool-down plus a snooze, and records durations.
-func (w *Worker) middleware(next asynq.Handler) asynq.Handler {
-	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
-		start := time.Now()
-		taskID, _ := asynq.GetTaskID(ctx)
-		log := w.p.Log.WithFields(logrus.Fields{"task_id": taskID, "type": t.Type()})
-		err := next.ProcessTask(ctx, t)
-		if errors.Is(err, errConnectionGone) {
-			log.WithError(err).Info("connection deleted; task dropped")
-			err = nil
-		}
-		var apiErr *wug.APIError
-		if errors.As(err, &apiErr) && errors.Is(err, wug.ErrRateLimited) {
-			w.cooldown(ctx, apiErr)
-			err = &SnoozeError{RetryIn: apiErr.RetryAfter, Reason: err.Error()}
-		}
-		outcome := "ok"
-		switch _, snooze := IsSnooze(err); {
-		case snooze:
-			outcome = "snoozed"
-			log.WithError(err).Debug("task snoozed")
-		case err != nil:
-			outcome = "error"
-			log.WithError(err).Warn("task failed")
-		default:
-			log.WithField("duration", time.Since(start).String()).Debug("task done")
-		}
-		w.p.Metrics.Task(t.Type(), outcome, time.Since(start))
-		return err
-	})
-}
-
-// cooldown slows down the connection that answered 429 or 503, in every
-// process. The error names the connection, so no payload has to be read.
-func (w *Worker) cooldown(ctx context.Context, apiErr *wug.APIError) {
-	w.mu.Lock()
-	var limiter *WUGLimiter
-	for _, c := range w.clients {
-		if c.client.Name() == apiErr.Server {
-			limiter = c.limiter
-		}
-	}
-	w.mu.Unlock()
-	if limiter != nil {
-		_ = limiter.Cooldown(context.WithoutCancel(ctx), apiErr.RetryAfter)
-	}
-}
-
-// recordTaskError keeps every failed attempt of every task (asynq keeps
-// only the last error), attached to its run when the task belongs to one.
-func (w *Worker) recordTaskError(ctx context.Context, t *asynq.Task, err error) {
-	if _, snooze := IsSnooze(err); snooze {
-		return
-	}
-	taskID, _ := asynq.GetTaskID(ctx)
-	retried, _ := asynq.GetRetryCount(ctx)
-	attempt := models.ExportAttempt{TaskID: taskID, TaskType: t.Type(), Attempt: retried + 1,
-		Error: err.Error(), OccurredAt: w.now()}
-	var ids struct {
-		RunID        uint `json:"run_id"`
-		ConnectionID uint `json:"connection_id"`
-	}
-	_ = json.Unmarshal(t.Payload(), &ids) // ids are optional: not every task has them
-	if ids.RunID != 0 {
-		attempt.SyncLogID = &ids.RunID
-		if run, lerr := w.loadRun(context.WithoutCancel(ctx), ids.RunID); lerr == nil {
-			attempt.ConnectionID = &run.ConnectionID
-		}
-	} else if ids.ConnectionID != 0 {
-		attempt.ConnectionID = &ids.ConnectionID
-	}
-	if cerr := w.p.DB.WithContext(context.WithoutCancel(ctx)).Create(&attempt).Error; cerr != nil {
-		w.p.Log.WithError(cerr).WithField("task_id", taskID).Error("could not record a task attempt")
-	}
 }

@@ -23,7 +23,7 @@ func TestSweepRestartsARunWhoseTaskWasLost(t *testing.T) {
 	run := models.WUGSyncLog{ConnectionID: b.conn.ID, SyncType: models.SyncExport, Trigger: models.TriggerManual, Status: models.RunQueued}
 	require.NoError(t, b.db.Create(&run).Error)
 
-	require.NoError(t, b.enq.Sweep(context.Background(), 1))
+	require.NoError(t, b.enq.Enqueue(context.Background(), tasks.SweepPayload{Slot: 1}))
 	ended := b.waitRun(run.ID)
 	require.Equal(t, models.RunCompleted, ended.Status, ended.ErrorMessage)
 	require.Equal(t, len(b.expected()), ended.DevicesCreated)
@@ -43,7 +43,7 @@ func TestSweepClosesARunWhoseLastTallyWasLost(t *testing.T) {
 		Updates(map[string]any{"status": models.RunRunning, "ended_at": nil, "devices_created": 0}).Error)
 	require.NoError(t, b.db.Model(&models.RunBatch{}).Where("sync_log_id = ?", done.ID).Update("pending", 1).Error)
 
-	require.NoError(t, b.enq.Sweep(context.Background(), 2))
+	require.NoError(t, b.enq.Enqueue(context.Background(), tasks.SweepPayload{Slot: 2}))
 	ended := b.waitRun(done.ID)
 	require.Equal(t, models.RunCompleted, ended.Status)
 	require.Equal(t, done.DevicesCreated, ended.DevicesCreated, "counters rebuilt from the entries")
@@ -67,7 +67,7 @@ func TestSweepRestartsALostScanPoll(t *testing.T) {
 	defer sub.Close()
 	_, err := sub.Receive(ctx)
 	require.NoError(t, err)
-	require.NoError(t, b.enq.Sweep(ctx, 3))
+	require.NoError(t, b.enq.Enqueue(ctx, tasks.SweepPayload{Slot: 3}))
 	select {
 	case <-sub.Channel():
 	case <-ctx.Done():

@@ -143,6 +143,7 @@ func (w *Worker) wugClient(conn models.WUGConnection) (*wug.Client, *WUGLimiter,
 		Limiter:            limiter,
 		Observer: func(op string, d time.Duration, err error) {
 			w.p.Metrics.WUGCall(connLabel, op, d, err)
+			w.coolDown(conn, limiter, err)
 		},
 	})
 	if err != nil {

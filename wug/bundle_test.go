@@ -3,12 +3,12 @@ package wug
 import (
 	"context"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/sim/wugsim"
 )
 
@@ -22,7 +22,7 @@ type testBundle struct {
 	sim    *wugsim.Server
 	srv    *httptest.Server
 	client *Client
-	clock  *fakeClock
+	clock  *testinfra.Clock
 }
 
 // setup starts a simulator with opts (users default to testUser/testPassword) and a client
@@ -42,7 +42,8 @@ func setup(t *testing.T, opts wugsim.Options, tweak ...func(*Config)) *testBundl
 	}
 	client, err := New(cfg)
 	require.NoError(t, err)
-	clock := &fakeClock{now: time.Now()}
+	// The client's clock, so that token expiry needs no waiting.
+	clock := testinfra.NewClock(time.Now())
 	client.now = clock.Now
 	return &testBundle{sim: sim, srv: srv, client: client, clock: clock}
 }
@@ -61,24 +62,6 @@ func (b *testBundle) seed(t *testing.T, name, ip string, groups ...string) strin
 	d, err := b.sim.AddDevice(wugsim.Device{Name: name, NetworkAddress: ip, Groups: groups})
 	require.NoError(t, err)
 	return d.ID
-}
-
-// fakeClock is the client's clock in tests, so that token expiry needs no waiting.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // template builds a minimal valid template.

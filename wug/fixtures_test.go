@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/sim/wugsim"
 )
 
@@ -104,7 +105,7 @@ func TestFixtureF1AndF4TokenRequests(t *testing.T) {
 	srv := newRecordingServer(t, func(_ *http.Request, body string) { bodies = append(bodies, body) })
 	c, err := New(Config{Name: "rec", BaseURL: srv.URL, Username: "admin", Password: "p@ssw0rd"})
 	require.NoError(t, err)
-	clock := &fakeClock{now: time.Now()}
+	clock := testinfra.NewClock(time.Now())
 	c.now = clock.Now
 
 	_, err = c.ProductVersion(t.Context())

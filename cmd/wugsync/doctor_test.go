@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,53 +35,24 @@ type doctorBundle struct {
 	vars     map[string]string
 }
 
-// keyHex is the secret key the bundle's password is sealed with.
-var keyHex = strings.Repeat("3c", 32)
-
 func setupDoctor(t *testing.T) *doctorBundle {
 	t.Helper()
-	b := &doctorBundle{}
-	var err error
-	b.netbox, err = netboxsim.New(netboxsim.Options{Devices: 40, Seed: 8})
-	require.NoError(t, err)
-	netboxURL := newServer(t, b.netbox)
 	// Devices across several pages, so paging and search are exercised.
 	var devices []wugsim.Device
 	for i := 1; i <= 12; i++ {
 		devices = append(devices, wugsim.Device{Name: "dev-" + strconv.Itoa(i), NetworkAddress: "10.9.0." + strconv.Itoa(i), Groups: []string{"Sites/A"}})
 	}
-	b.wug = wugsim.New(wugsim.Options{PageLimit: 5, Groups: []string{"Sites/A"}, Devices: devices})
-	t.Cleanup(b.wug.Close)
-	wugURL := newServer(t, b.wug)
-	b.redis = testinfra.NewRedis(t)
+	stack := testinfra.NewStack(t, testinfra.StackOptions{
+		NetBox: netboxsim.Options{Devices: 40, Seed: 8},
+		WUG:    wugsim.Options{PageLimit: 5, Groups: []string{"Sites/A"}, Devices: devices},
+	})
+	b := &doctorBundle{netbox: stack.NetBox, wug: stack.WUG, redis: stack.Redis, database: stack.Database, vars: stack.Vars()}
 	if b.redis.Mini != nil {
 		maxmemoryPolicy(t, b.redis.Mini, "noeviction") // as a real server is configured
 	}
-	b.database = testinfra.NewDatabase(t)
-	db := testinfra.OpenMigrated(t, b.database)
-
-	key, err := hex.DecodeString(keyHex)
-	require.NoError(t, err)
-	sealer, err := models.NewSealer(key)
-	require.NoError(t, err)
-	u, err := url.Parse(wugURL)
-	require.NoError(t, err)
-	port, err := strconv.Atoi(u.Port())
-	require.NoError(t, err)
-	b.conn = models.NewWUGConnection()
-	b.conn.Name, b.conn.Host, b.conn.Port, b.conn.UseSSL = "lab", "127.0.0.1", port, false
-	b.conn.Username = wugsim.DefaultUsername
-	b.conn.DeviceFilters.Sites = []string{b.netbox.Sites()[0].Slug}
-	require.NoError(t, b.conn.SetPassword(sealer, wugsim.DefaultPassword))
-	require.NoError(t, db.Create(&b.conn).Error)
-
-	b.vars = map[string]string{
-		config.EnvRedisURL:    b.redis.URL,
-		config.EnvDatabaseURL: b.database.URL,
-		config.EnvSecretKey:   keyHex,
-		config.EnvNetBoxURL:   netboxURL,
-		config.EnvNetBoxToken: netboxsim.DefaultToken,
-	}
+	b.conn = stack.NewConnection(t, "lab", stack.WUGURL, func(c *models.WUGConnection) {
+		c.DeviceFilters.Sites = []string{b.netbox.Sites()[0].Slug}
+	})
 	return b
 }
 

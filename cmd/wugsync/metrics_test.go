@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/models"
-	"github.com/wugsync/wugsync/sim/netboxsim"
 	"github.com/wugsync/wugsync/wug"
 )
 
@@ -80,16 +78,11 @@ func seriesOf(families map[string]*dto.MetricFamily, family, name, value string)
 // connection created afterwards gets its series on the next scrape.
 func TestMetricsExistFromTheStart(t *testing.T) {
 	t.Parallel()
-	database := testinfra.NewDatabase(t)
-	db := testinfra.OpenMigrated(t, database)
-	keyHex := strings.Repeat("5a", 32)
-	key, err := hex.DecodeString(keyHex)
-	require.NoError(t, err)
-	sealer, err := models.NewSealer(key)
-	require.NoError(t, err)
+	stack := testinfra.NewStack(t, testinfra.StackOptions{})
+	db := stack.DB
 	conn := models.NewWUGConnection()
 	conn.Name, conn.Host, conn.Username = "lab", "wug.example.net", "admin"
-	require.NoError(t, conn.SetPassword(sealer, "pw"))
+	require.NoError(t, conn.SetPassword(stack.Sealer, "pw"))
 	require.NoError(t, db.Create(&conn).Error)
 	lastExport := time.Date(2026, 11, 2, 3, 4, 5, 0, time.UTC)
 	require.NoError(t, db.Model(&conn).UpdateColumn("last_export", lastExport).Error)
@@ -98,19 +91,11 @@ func TestMetricsExistFromTheStart(t *testing.T) {
 			ExportReason: models.ReasonNewDevice, ExportStatus: status}).Error)
 	}
 
-	nb, err := netboxsim.New(netboxsim.Options{})
-	require.NoError(t, err)
-	nbServer := newServer(t, nb)
 	token := strings.Repeat("m", 32)
-	all := startRole(t, newAllCommand, map[string]string{
-		config.EnvRedisURL:    testinfra.NewRedis(t).URL,
-		config.EnvDatabaseURL: database.URL,
-		config.EnvSecretKey:   keyHex,
-		config.EnvNetBoxURL:   nbServer,
-		config.EnvNetBoxToken: netboxsim.DefaultToken,
-		config.EnvAPIToken:    token,
-		config.EnvHTTPAddr:    "127.0.0.1:0",
-	})
+	vars := stack.Vars()
+	vars[config.EnvAPIToken] = token
+	vars[config.EnvHTTPAddr] = "127.0.0.1:0"
+	all := startRole(t, newAllCommand, vars)
 	families := scrape(t, all.info.APIURL+"/metrics")
 
 	lab := func(extra ...string) map[string]string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/sim/netboxsim"
-	"github.com/wugsync/wugsync/sim/wugsim"
 	"github.com/wugsync/wugsync/tasks"
 )
 
@@ -82,38 +80,24 @@ func body(t *testing.T, url string) string {
 // tick by the worker, and every role stops cleanly.
 func TestSeparateRolesWorkTogether(t *testing.T) {
 	t.Parallel()
-	redis := testinfra.NewRedis(t)
-	database := testinfra.NewDatabase(t)
-	db := testinfra.OpenMigrated(t, database) // what `wugsync migrate` does
-	nb, err := netboxsim.New(netboxsim.Options{Devices: 40, Seed: 9})
-	require.NoError(t, err)
-	nbServer := httptest.NewServer(nb)
-	t.Cleanup(nbServer.Close)
-	wug := wugsim.New(wugsim.Options{})
-	wugServer := httptest.NewServer(wug)
-	t.Cleanup(wugServer.Close)
+	stack := testinfra.NewStack(t, testinfra.StackOptions{NetBox: netboxsim.Options{Devices: 40, Seed: 9}})
+	redis, db, wug := stack.Redis, stack.DB, stack.WUG // the database is migrated, as `wugsync migrate` does
 
 	token := strings.Repeat("c", 40)
-	vars := map[string]string{
-		config.EnvRedisURL:    redis.URL,
-		config.EnvDatabaseURL: database.URL,
-		config.EnvNetBoxURL:   nbServer.URL,
-		config.EnvNetBoxToken: netboxsim.DefaultToken,
-		config.EnvAPIToken:    token,
-		config.EnvSecretKey:   strings.Repeat("5a", 32),
-		config.EnvHTTPAddr:    "127.0.0.1:0",
-	}
+	vars := stack.Vars()
+	vars[config.EnvAPIToken] = token
+	vars[config.EnvHTTPAddr] = "127.0.0.1:0"
 	api := startRole(t, newAPICommand, vars)
 	worker := startRole(t, newWorkerCommand, vars, "--health-addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
 
 	// A person creates a connection through the API.
-	connID := createConnection(t, api.info.APIURL, token, wugServer.URL)
+	connID := createConnection(t, api.info.APIURL, token, stack.WUGURL)
 
 	// The scheduler's first tick finds the connection due and starts a run.
 	ctx := context.Background()
 	sub := redis.Client.Subscribe(ctx, tasks.RunEndedChannel(redis.Client))
 	defer sub.Close()
-	_, err = sub.Receive(ctx)
+	_, err := sub.Receive(ctx)
 	require.NoError(t, err)
 	scheduler := startRole(t, newSchedulerCommand, vars, "--health-addr", "127.0.0.1:0")
 	var msg *goredis.Message

@@ -54,8 +54,12 @@ func RedisBackends(t testing.TB) []Redis {
 	return out
 }
 
+// newMiniRedis starts a miniredis whose TTLs follow the wall clock, as on a
+// real server and as the embedded Redis of wugsync runs it: miniredis
+// freezes them by default, so a short WUG cool-down would never end.
 func newMiniRedis(t testing.TB) Redis {
 	mr := miniredis.RunT(t)
+	mr.ClockTTL(true)
 	client := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
 	return Redis{Backend: "miniredis", URL: "redis://" + mr.Addr() + "/0", Client: client, Mini: mr}

@@ -9,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/sim/wugsim"
 )
 
@@ -23,12 +23,12 @@ type bundle struct {
 	sim   *wugsim.Server
 	srv   *httptest.Server
 	token string
-	clock *clock
+	clock *testinfra.Clock
 }
 
 func setup(t *testing.T, opts wugsim.Options) *bundle {
 	t.Helper()
-	c := &clock{now: time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC)}
+	c := testinfra.NewClock(time.Date(2026, 3, 8, 12, 0, 0, 0, time.UTC))
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
@@ -45,23 +45,6 @@ func setup(t *testing.T, opts wugsim.Options) *bundle {
 	require.Equal(t, http.StatusOK, res.status, string(res.body))
 	b.token = res.json(t)["access_token"].(string)
 	return b
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 type response struct {

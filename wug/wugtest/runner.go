@@ -76,9 +76,6 @@ func NewRunner(t Target) (*Runner, error) {
 	return r, nil
 }
 
-// Client returns the runner's client, e.g. for a test to look around after a failure.
-func (r *Runner) Client() *wug.Client { return r.client }
-
 // count returns how many exchanges of op the client has had.
 func (r *Runner) count(op string) int {
 	r.mu.Lock()
