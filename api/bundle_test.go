@@ -44,7 +44,7 @@ type testBundle struct {
 }
 
 // setup starts a server; edit adjusts its Params before New.
-func setup(t *testing.T, edit ...func(*Params)) *testBundle {
+func setup(t testing.TB, edit ...func(*Params)) *testBundle {
 	t.Helper()
 	db := testinfra.DB(t)
 	rds := testinfra.NewRedis(t)
