@@ -71,6 +71,8 @@ if [ -n "$new" ]; then
   echo "new failing inputs (commit them as regression tests once fixed):"
   echo "$new"
 fi
+# The plain closing line CI reads.
+echo "fuzz: $((${#targets[@]} - ${#failed[@]})) passed, ${#failed[@]} failed"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz targets failed: ${failed[*]}"
   exit 1
