@@ -1,0 +1,74 @@
+package wug
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/sim/wugsim"
+)
+
+// Tests for mutants gremlins found alive in this package (RELIABILITY.md,
+// "Mutation testing"): each fails if the line it names is mutated.
+
+// rejected (batch.go) adds each part of WUG's answer only when WUG gave it:
+// no empty ": ", "(failed: )" or "(not allowed: )".
+func TestRejectedNamesOnlyWhatWUGReported(t *testing.T) {
+	t.Parallel()
+	c, err := New(Config{Name: "lab-wug", BaseURL: "http://127.0.0.1:1", Username: "u", Password: "p"})
+	require.NoError(t, err)
+	req := request{op: OpDeleteDevices}
+	for _, tc := range []struct {
+		result BatchResult
+		want   string
+	}{
+		{BatchResult{}, "WUG answered success:false"},
+		{BatchResult{Errors: []string{"a", "b"}}, "WUG answered success:false: a; b"},
+		{BatchResult{ResourcesWithErrors: []string{"7"}}, "WUG answered success:false (failed: 7)"},
+		{BatchResult{ResourcesNotAllowed: []string{"8", "9"}}, "WUG answered success:false (not allowed: 8, 9)"},
+	} {
+		err := c.rejected(req, tc.result)
+		require.ErrorIs(t, err, ErrRejected)
+		var apiErr *APIError
+		require.ErrorAs(t, err, &apiErr)
+		require.Equal(t, tc.want, apiErr.Message)
+	}
+}
+
+// A batch of no devices sends nothing (batch.go: start < len(ids)).
+func TestEmptyBatchSendsNoRequest(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wugsim.Options{})
+	res, err := b.client.DeleteDevices(b.ctx(t), nil)
+	require.NoError(t, err)
+	require.True(t, res.Success)
+	require.Zero(t, b.sim.CountRequests("*"))
+}
+
+// A failed attribute batch is an error, not a silent success
+// (attributes.go: the callCounted error check).
+func TestPatchAttributesReportsAServerError(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wugsim.Options{Faults: map[string]wugsim.Fault{"PATCH /api/v1/devices/{deviceId}/attributes/-": {ErrorRate: 1}}})
+	id := b.seed(t, "a", "10.0.0.1")
+	_, err := b.client.PatchAttributes(b.ctx(t), id, AttributeBatch{Add: []NameValue{{Name: "Contact", Value: "netops"}}})
+	require.ErrorIs(t, err, ErrServerError)
+}
+
+// TLS options cannot be combined with a caller's own HTTP client
+// (client.go), whichever option is set.
+func TestTLSOptionsWithOwnHTTPClientAreRefused(t *testing.T) {
+	t.Parallel()
+	base := Config{Name: "lab-wug", BaseURL: "https://wug.example.net", Username: "u", Password: "p", HTTPClient: &http.Client{}}
+	_, err := New(base)
+	require.NoError(t, err, "an own client alone is fine")
+	withCA := base
+	withCA.CACertPEM = []byte("-----BEGIN CERTIFICATE-----")
+	_, err = New(withCA)
+	require.ErrorContains(t, err, "TLS options cannot be combined with a custom HTTPClient")
+	insecure := base
+	insecure.InsecureSkipVerify = true
+	_, err = New(insecure)
+	require.ErrorContains(t, err, "TLS options cannot be combined with a custom HTTPClient")
+}
