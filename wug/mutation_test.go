@@ -1,8 +1,10 @@
 package wug
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -71,4 +73,33 @@ func TestTLSOptionsWithOwnHTTPClientAreRefused(t *testing.T) {
 	insecure.InsecureSkipVerify = true
 	_, err = New(insecure)
 	require.ErrorContains(t, err, "TLS options cannot be combined with a custom HTTPClient")
+}
+
+// A short-lived token is refreshed a fifth of its lifetime before it
+// expires, not five minutes before (auth.go: lifetime/5): with a one-minute
+// token, two calls a few seconds apart share one login.
+func TestShortLivedTokenIsReusedUntilNearItsEnd(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wugsim.Options{TokenLifetime: time.Minute})
+	_, err := b.client.ProductVersion(b.ctx(t))
+	require.NoError(t, err)
+	b.clock.Advance(10 * time.Second)
+	_, err = b.client.ProductVersion(b.ctx(t))
+	require.NoError(t, err)
+	require.Equal(t, 1, b.sim.CountRequests(routeToken), "the token, 50 s from its end, is still used")
+	b.clock.Advance(40 * time.Second)
+	_, err = b.client.ProductVersion(b.ctx(t))
+	require.NoError(t, err)
+	require.Equal(t, 2, b.sim.CountRequests(routeToken), "10 s from its end, within the 12 s margin, it is renewed")
+}
+
+// An integer written as a float must fit comfortably in an int64
+// (decode.go: math.MaxInt64/2).
+func TestFlexIntRefusesHugeFloats(t *testing.T) {
+	t.Parallel()
+	var n flexInt
+	require.NoError(t, json.Unmarshal([]byte(`4e18`), &n))
+	require.EqualValues(t, 4_000_000_000_000_000_000, n)
+	require.Error(t, json.Unmarshal([]byte(`5e18`), &n))
+	require.Error(t, json.Unmarshal([]byte(`"-5e18"`), &n))
 }
