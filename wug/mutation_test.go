@@ -3,6 +3,7 @@ package wug
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -102,4 +103,49 @@ func TestFlexIntRefusesHugeFloats(t *testing.T) {
 	require.EqualValues(t, 4_000_000_000_000_000_000, n)
 	require.Error(t, json.Unmarshal([]byte(`5e18`), &n))
 	require.Error(t, json.Unmarshal([]byte(`"-5e18"`), &n))
+}
+
+// CheckHost refuses a literal address in a denied network, in any of the
+// spellings a host field takes, and leaves names to the dial-time check.
+func TestCheckHostRefusesDeniedLiterals(t *testing.T) {
+	t.Parallel()
+	deny := DefaultDenyList()
+	for _, host := range []string{"169.254.169.254", "[fe80::1]", "fd00:ec2::254", "::ffff:169.254.0.1"} {
+		require.ErrorIs(t, deny.CheckHost(host), ErrAddressDenied, host)
+	}
+	for _, host := range []string{"wug.example.net", "10.0.0.1", "[2001:db8::1]", ""} {
+		require.NoError(t, deny.CheckHost(host), host)
+	}
+}
+
+// guard refuses a denied literal before the proxy is asked (the proxy
+// would resolve and connect itself, past the dial-time check), passes
+// everything else to the proxy, and means no proxy when there was none.
+func TestGuardChecksBeforeTheProxy(t *testing.T) {
+	t.Parallel()
+	proxyURL, err := url.Parse("http://proxy.example.net:3128")
+	require.NoError(t, err)
+	var asked []string
+	tr := &http.Transport{Proxy: func(r *http.Request) (*url.URL, error) {
+		asked = append(asked, r.URL.Hostname())
+		return proxyURL, nil
+	}}
+	DefaultDenyList().guard(tr)
+	denied, err := http.NewRequest(http.MethodGet, "http://169.254.169.254/api", nil)
+	require.NoError(t, err)
+	_, err = tr.Proxy(denied)
+	require.ErrorIs(t, err, ErrAddressDenied)
+	require.Empty(t, asked, "the proxy never hears of a denied address")
+	allowed, err := http.NewRequest(http.MethodGet, "https://wug.example.net:9644/api", nil)
+	require.NoError(t, err)
+	got, err := tr.Proxy(allowed)
+	require.NoError(t, err)
+	require.Equal(t, proxyURL, got)
+	require.Equal(t, []string{"wug.example.net"}, asked)
+
+	direct := &http.Transport{}
+	DefaultDenyList().guard(direct)
+	got, err = direct.Proxy(allowed)
+	require.NoError(t, err)
+	require.Nil(t, got, "no proxy before, no proxy after")
 }
