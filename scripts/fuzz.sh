@@ -57,9 +57,14 @@ for t in "${targets[@]}"; do
     # The failure, the input and where Go saved it.
     grep -vE '^fuzz: elapsed' "$log" | tail -30
   fi
-  # Go reports the running total of executions; the last line has it.
+  # Go reports the running total of executions once the baseline (the
+  # seeds and the cached corpus) has run; before that, how much of the
+  # baseline ran.
   execs=$(grep -oE 'execs: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || true)
-  line="$name ./$dir: $status, ${execs:-0} executions in $(($(date +%s) - start))s"
+  if [ -z "$execs" ]; then
+    execs="$(grep -oE 'baseline coverage: [0-9]+/[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+/[0-9]+' || echo 0) baseline"
+  fi
+  line="$name ./$dir: $status, ${execs} executions in $(($(date +%s) - start))s"
   echo "   $line"
   summary+=("$line")
 done
