@@ -101,6 +101,8 @@ func TestFlexIntRefusesHugeFloats(t *testing.T) {
 	var n flexInt
 	require.NoError(t, json.Unmarshal([]byte(`4e18`), &n))
 	require.EqualValues(t, 4_000_000_000_000_000_000, n)
+	require.NoError(t, json.Unmarshal([]byte(`4.611686018427387904e18`), &n), "2^62 itself is allowed")
+	require.EqualValues(t, int64(1)<<62, n)
 	require.Error(t, json.Unmarshal([]byte(`5e18`), &n))
 	require.Error(t, json.Unmarshal([]byte(`"-5e18"`), &n))
 }
