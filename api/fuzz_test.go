@@ -328,6 +328,7 @@ func FuzzExportInputs(f *testing.F) {
 		`{"device_filters": {"roles": ["core", " "]}}`, `{"device_filters": {"status": ["planned", "actve"]}}`,
 		`{"device_filters": {"colour": ["red"]}}`, `{"dry_run": "yes"}`, `{}`, ``,
 		`{"device_filters": {"sites": ["\u0000"]}}`, `{"device_filters": {"s\u0000": ["a"]}}`,
+		`{"device_filters": {"sites[0]": ["a"]}}`, `{"device_filters": {"tags": ["a", 2]}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -350,19 +351,29 @@ func FuzzExportInputs(f *testing.F) {
 			// The rejection names the first key (in sorted order) that is
 			// not a filter, or the first value that is not a string slug.
 			field := onlyField(t, apiErr)
-			key, index, indexed := strings.Cut(strings.TrimPrefix(field, "device_filters."), "[")
-			raws, sent := seed.DeviceFilters[key]
-			if !strings.HasPrefix(field, "device_filters.") || !sent {
-				t.Fatalf("rejection names %q, which the body does not hold: %+v", field, apiErr)
+			rest, ok := strings.CutPrefix(field, "device_filters.")
+			if !ok {
+				t.Fatalf("rejection names %q, not a filter: %+v", field, apiErr)
 			}
-			_, known := seedFilterKeys[key]
-			if !indexed {
-				if known {
-					t.Fatalf("rejection names the known filter %q: %+v", key, apiErr)
+			if _, sent := seed.DeviceFilters[rest]; sent {
+				// A key (which may itself hold "["): it must be unknown.
+				if _, known := seedFilterKeys[rest]; known {
+					t.Fatalf("rejection names the known filter %q: %+v", rest, apiErr)
 				}
 				return
 			}
-			i, err := strconv.Atoi(strings.TrimSuffix(index, "]"))
+			// A value: key[i], where key is a known filter (none holds "[").
+			open := strings.LastIndex(rest, "[")
+			if open < 0 || !strings.HasSuffix(rest, "]") {
+				t.Fatalf("rejection names %q, which the body does not hold: %+v", field, apiErr)
+			}
+			key := rest[:open]
+			raws, sent := seed.DeviceFilters[key]
+			_, known := seedFilterKeys[key]
+			if !sent {
+				t.Fatalf("rejection names %q, which the body does not hold: %+v", field, apiErr)
+			}
+			i, err := strconv.Atoi(rest[open+1 : len(rest)-1])
 			if err != nil || i >= len(raws) || !known {
 				t.Fatalf("rejection names %q: %+v", field, apiErr)
 			}
