@@ -44,7 +44,7 @@ type testBundle struct {
 }
 
 // setup starts a server; edit adjusts its Params before New.
-func setup(t *testing.T, edit ...func(*Params)) *testBundle {
+func setup(t testing.TB, edit ...func(*Params)) *testBundle {
 	t.Helper()
 	stack := testinfra.NewStack(t, testinfra.StackOptions{NoSimulators: true})
 	db, rds, sealer := stack.DB, stack.Redis, stack.Sealer

@@ -4,6 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/wugsync/wugsync/models"
@@ -75,6 +79,13 @@ func FuzzConnectionInput(f *testing.F) {
 	for _, seed := range []string{
 		`{"name": "lab", "host": "https://wug:9644", "username": "admin", "password": "x"}`,
 		`{"name": "lab", "host": "[::1]:1", "username": "u", "password": "p", "batch_size": 499, "device_filters": {"sites": ["a"]}}`,
+		// Valid but for the password: a create must refuse these naming
+		// "password", a PATCH must keep the stored one (or, for the new
+		// host, refuse naming "password").
+		`{"name": "lab", "host": "wug", "username": "admin"}`,
+		`{"name": "lab", "host": "wug", "username": "admin", "password": ""}`,
+		`{"name": "lab", "host": "wug", "username": "admin", "password": null}`,
+		`{"name": " lab ", "username": " admin "}`, `{"use_ssl": false}`, `{"port": 9645, "password": "n"}`,
 		`{"name": "lab", "host": "wug", "port": 70000}`,
 		`{"device_filters": {"regions": []}}`,
 		`{"group_template": "{tenant}/{site}/{role}", "decommission_action": "maintenance"}`,
@@ -90,6 +101,19 @@ func FuzzConnectionInput(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	const storedPassword = "stored-password"
+	// stored is what apply starts from: defaults for a create, a complete
+	// connection with a password for a PATCH.
+	stored := func(t *testing.T, create bool) models.WUGConnection {
+		conn := models.NewWUGConnection()
+		if !create {
+			conn.ID, conn.Name, conn.Host, conn.Username = 1, "stored", "wug", "admin"
+			if err := conn.SetPassword(sealer, storedPassword); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return conn
+	}
 	f.Fuzz(func(t *testing.T, body []byte, create bool) {
 		var in connectionInput
 		if err := decodeStrict(body, &in, false); err != nil {
@@ -97,21 +121,68 @@ func FuzzConnectionInput(f *testing.F) {
 			return
 		}
 		requireNoControlText(t, reflect.ValueOf(in), "")
-		conn := models.NewWUGConnection()
-		if !create {
-			conn.Name, conn.Host, conn.Username = "stored", "wug", "admin"
+		conn := stored(t, create)
+		before := endpointOf(conn)
+		apiErr := requireAPIError(t, in.apply(&conn, sealer, wug.DefaultDenyList(), create))
+		if apiErr != nil && len(apiErr.Fields) != 1 {
+			t.Fatalf("a validation error names one field: %+v", apiErr)
 		}
-		if apiErr := requireAPIError(t, in.apply(&conn, sealer, wug.DefaultDenyList(), create)); apiErr != nil {
-			if len(apiErr.Fields) != 1 {
-				t.Fatalf("a validation error names one field: %+v", apiErr)
+		noPassword := in.Password == nil || *in.Password == ""
+		if create && noPassword {
+			if apiErr == nil {
+				t.Fatal("created without a password")
 			}
+			// When the same body with a password is accepted, the
+			// password is the one thing wrong, and the error says so.
+			withPassword, pw := in, "fuzz-password"
+			withPassword.Password = &pw
+			other := stored(t, true)
+			if withPassword.apply(&other, sealer, wug.DefaultDenyList(), true) == nil {
+				if _, ok := apiErr.Fields["password"]; !ok || apiErr.Status != 422 {
+					t.Fatalf("a create without a password failed without naming it: %+v", apiErr)
+				}
+			}
+			return
+		}
+		if apiErr != nil {
 			return
 		}
 		if err := conn.Validate(); err != nil {
 			t.Fatalf("accepted a connection that does not validate: %v", err)
 		}
-		if create && !conn.HasPassword() {
-			t.Fatal("created without a password")
+		// What was accepted is what the handler stores.
+		if in.Name != nil && conn.Name != strings.TrimSpace(*in.Name) {
+			t.Fatalf("name %q stored as %q", *in.Name, conn.Name)
+		}
+		if in.Username != nil && conn.Username != strings.TrimSpace(*in.Username) {
+			t.Fatalf("username %q stored as %q", *in.Username, conn.Username)
+		}
+		for _, v := range []struct {
+			name string
+			sent *int
+			got  int
+		}{
+			{"port", in.Port, conn.Port}, {"batch_size", in.BatchSize, conn.BatchSize},
+			{"rate_limit_per_second", in.RateLimitPerSecond, conn.RateLimitPerSecond},
+			{"max_concurrent_requests", in.MaxConcurrentRequests, conn.MaxConcurrentRequests},
+			{"export_interval_minutes", in.ExportIntervalMinutes, conn.ExportIntervalMinutes},
+		} {
+			if v.sent != nil && *v.sent != v.got {
+				t.Fatalf("%s %d stored as %d", v.name, *v.sent, v.got)
+			}
+		}
+		password, err := conn.Password(sealer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case in.Password != nil && password != *in.Password:
+			t.Fatalf("password sent is not the one stored")
+		case in.Password == nil && password != storedPassword:
+			t.Fatalf("a PATCH without a password lost the stored one")
+		case in.Password == nil && endpointOf(conn) != before:
+			// The stored password would go to a server it was not given for.
+			t.Fatalf("endpoint changed from %+v to %+v without the password", before, endpointOf(conn))
 		}
 	})
 }
@@ -144,12 +215,120 @@ func FuzzBulkExportInput(f *testing.F) {
 	})
 }
 
+// filterLists names the lists of f as the API spells them, in the order
+// cleanFilters checks them.
+func filterLists(f *models.DeviceFilters) []struct {
+	name string
+	list *[]string
+} {
+	return []struct {
+		name string
+		list *[]string
+	}{
+		{"sites", &f.Sites}, {"roles", &f.Roles}, {"tags", &f.Tags},
+		{"statuses", &f.Statuses}, {"platforms", &f.Platforms}, {"tenants", &f.Tenants},
+	}
+}
+
+// onlyField returns the one field an error names.
+func onlyField(t *testing.T, apiErr *Error) string {
+	t.Helper()
+	if len(apiErr.Fields) != 1 {
+		t.Fatalf("a validation error names one field: %+v", apiErr)
+	}
+	for k := range apiErr.Fields {
+		return k
+	}
+	return ""
+}
+
+var filterElement = regexp.MustCompile(`^device_filters\.([a-z_]+)\[(\d+)\]$`)
+
+// requireCleanedFilters checks cleanFilters(in) = out, err independently:
+// accepted filters are the sent ones trimmed, in order, and survive a
+// round trip through JSON (the run stores them so) unchanged; a rejection
+// names the first value that is blank or not a status.
+func requireCleanedFilters(t *testing.T, in, out models.DeviceFilters, err error) {
+	t.Helper()
+	if apiErr := requireAPIError(t, err); apiErr != nil {
+		field := onlyField(t, apiErr)
+		m := filterElement.FindStringSubmatch(field)
+		if m == nil {
+			for _, l := range filterLists(&in) {
+				if field == "device_filters."+l.name && len(*l.list) > 1000 {
+					return
+				}
+			}
+			t.Fatalf("rejection names %q, not a filter value: %+v", field, apiErr)
+		}
+		for _, l := range filterLists(&in) {
+			if l.name != m[1] {
+				continue
+			}
+			i, _ := strconv.Atoi(m[2])
+			if i >= len(*l.list) {
+				t.Fatalf("rejection names %s, past the end of %q", field, *l.list)
+			}
+			for _, earlier := range (*l.list)[:i] {
+				if strings.TrimSpace(earlier) == "" {
+					t.Fatalf("rejection names %s, but an earlier value %q is blank", field, earlier)
+				}
+			}
+			v := strings.TrimSpace((*l.list)[i])
+			if v != "" && (l.name != "statuses" || checkStatus(v) == nil) {
+				t.Fatalf("rejection names %s = %q, which is a good value: %+v", field, v, apiErr)
+			}
+			return
+		}
+		t.Fatalf("rejection names %q, no filter list", field)
+	}
+	outLists := filterLists(&out)
+	for k, l := range filterLists(&in) {
+		got := *outLists[k].list
+		if len(*l.list) == 0 {
+			if got != nil {
+				t.Fatalf("empty %s cleaned to %q", l.name, got)
+			}
+			continue
+		}
+		if len(got) != len(*l.list) {
+			t.Fatalf("%s %q cleaned to %q", l.name, *l.list, got)
+		}
+		for i, v := range *l.list {
+			if got[i] == "" || got[i] != strings.TrimSpace(v) {
+				t.Fatalf("%s[%d] %q cleaned to %q", l.name, i, v, got[i])
+			}
+			if l.name == "statuses" && !netbox.KnownStatus(got[i]) && !strings.HasPrefix(got[i], models.CustomStatusPrefix) {
+				t.Fatalf("accepted status %q, neither NetBox's nor custom", got[i])
+			}
+		}
+	}
+	stored, err := json.Marshal(exportInput{DeviceFilters: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again exportInput
+	if err := decodeStrict(stored, &again, true); err != nil {
+		t.Fatalf("accepted filters %s do not decode again: %v", stored, err)
+	}
+	if again.DeviceFilters == nil {
+		again.DeviceFilters = &models.DeviceFilters{}
+	}
+	twice, err := cleanFilters(*again.DeviceFilters, "device_filters")
+	if err != nil || !reflect.DeepEqual(twice, out) {
+		t.Fatalf("accepted filters %+v do not survive a round trip: %+v, %v", out, twice, err)
+	}
+}
+
 func FuzzExportInputs(f *testing.F) {
 	for _, seed := range []string{
 		`{"device_filters": {"sites": ["fra1"]}, "dry_run": true}`,
 		`{"device_filters": {"device_roles": ["core"], "sites": [1, 2]}, "exclude_recent_exports": true}`,
+		`{"device_filters": {"sites": [" fra1 ", "ams"], "statuses": ["active", "custom:retired"], "tenants": []}}`,
+		`{"device_filters": {"roles": ["core", " "]}}`, `{"device_filters": {"status": ["planned", "actve"]}}`,
 		`{"device_filters": {"colour": ["red"]}}`, `{"dry_run": "yes"}`, `{}`, ``,
 		`{"device_filters": {"sites": ["\u0000"]}}`, `{"device_filters": {"s\u0000": ["a"]}}`,
+		`{"device_filters": {"sites[0]": ["a"]}}`, `{"device_filters": {"tags": ["a", 2]}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -158,8 +337,8 @@ func FuzzExportInputs(f *testing.F) {
 		if err := decodeStrict(body, &v1, true); err != nil {
 			requireAPIError(t, err)
 		} else if requireNoControlText(t, reflect.ValueOf(v1), ""); v1.DeviceFilters != nil {
-			_, err := cleanFilters(*v1.DeviceFilters, "device_filters")
-			requireAPIError(t, err)
+			out, err := cleanFilters(*v1.DeviceFilters, "device_filters")
+			requireCleanedFilters(t, *v1.DeviceFilters, out, err)
 		}
 		var seed seedExportInput
 		if err := decodeStrict(body, &seed, true); err != nil {
@@ -167,8 +346,76 @@ func FuzzExportInputs(f *testing.F) {
 			return
 		}
 		requireNoControlText(t, reflect.ValueOf(seed), "")
-		_, err := seed.toExportInput()
-		requireAPIError(t, err)
+		exp, err := seed.toExportInput()
+		if apiErr := requireAPIError(t, err); apiErr != nil {
+			// The rejection names the first key (in sorted order) that is
+			// not a filter, or the first value that is not a string slug.
+			field := onlyField(t, apiErr)
+			rest, ok := strings.CutPrefix(field, "device_filters.")
+			if !ok {
+				t.Fatalf("rejection names %q, not a filter: %+v", field, apiErr)
+			}
+			if _, sent := seed.DeviceFilters[rest]; sent {
+				// A key (which may itself hold "["): it must be unknown.
+				if _, known := seedFilterKeys[rest]; known {
+					t.Fatalf("rejection names the known filter %q: %+v", rest, apiErr)
+				}
+				return
+			}
+			// A value: key[i], where key is a known filter (none holds "[").
+			open := strings.LastIndex(rest, "[")
+			if open < 0 || !strings.HasSuffix(rest, "]") {
+				t.Fatalf("rejection names %q, which the body does not hold: %+v", field, apiErr)
+			}
+			key := rest[:open]
+			raws, sent := seed.DeviceFilters[key]
+			_, known := seedFilterKeys[key]
+			if !sent {
+				t.Fatalf("rejection names %q, which the body does not hold: %+v", field, apiErr)
+			}
+			i, err := strconv.Atoi(rest[open+1 : len(rest)-1])
+			if err != nil || i >= len(raws) || !known {
+				t.Fatalf("rejection names %q: %+v", field, apiErr)
+			}
+			var slug string
+			if json.Unmarshal(raws[i], &slug) == nil {
+				t.Fatalf("rejection names %s = %s, which is a slug: %+v", field, raws[i], apiErr)
+			}
+			return
+		}
+		if exp.DryRun != seed.DryRun {
+			t.Fatalf("dry_run %t became %t", seed.DryRun, exp.DryRun)
+		}
+		if seed.DeviceFilters == nil {
+			if exp.DeviceFilters != nil {
+				t.Fatalf("no filters sent, %+v used", exp.DeviceFilters)
+			}
+			return
+		}
+		// Every slug lands, in order, in the list its key names; aliases
+		// (device_roles, status) add to the same list in key order.
+		want := map[string][]string{}
+		keys := make([]string, 0, len(seed.DeviceFilters))
+		for k := range seed.DeviceFilters {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			for _, raw := range seed.DeviceFilters[k] {
+				var slug string
+				if err := json.Unmarshal(raw, &slug); err != nil {
+					t.Fatalf("accepted %s in %s, not a slug", raw, k)
+				}
+				want[seedFilterKeys[k]] = append(want[seedFilterKeys[k]], slug)
+			}
+		}
+		for _, l := range filterLists(exp.DeviceFilters) {
+			if !reflect.DeepEqual(*l.list, want[l.name]) {
+				t.Fatalf("%s: sent %q, used %q", l.name, want[l.name], *l.list)
+			}
+		}
+		out, err := cleanFilters(*exp.DeviceFilters, "device_filters")
+		requireCleanedFilters(t, *exp.DeviceFilters, out, err)
 	})
 }
 

@@ -168,26 +168,46 @@ func TestLimiterRefusalIsReturnedUnchanged(t *testing.T) {
 
 func TestObserverSeesEveryExchange(t *testing.T) {
 	t.Parallel()
+	// The observer only records; the test goroutine asserts afterwards.
 	type seen struct {
-		op  string
-		err error
+		op     string
+		d      time.Duration
+		err    error
+		served int // requests the simulator had received when the observer ran
 	}
 	var mu sync.Mutex
 	var calls []seen
-	b := setup(t, wugsim.Options{Faults: map[string]wugsim.Fault{"GET /api/v1/devices/{deviceId}": {ErrorRate: 1}}}, func(c *Config) {
+	var b *testBundle
+	b = setup(t, wugsim.Options{Faults: map[string]wugsim.Fault{"GET /api/v1/devices/{deviceId}": {ErrorRate: 1}}}, func(c *Config) {
 		c.Observer = func(op string, d time.Duration, err error) {
+			served := b.sim.CountRequests("*")
 			mu.Lock()
 			defer mu.Unlock()
-			require.GreaterOrEqual(t, d, time.Duration(0))
-			calls = append(calls, seen{op, err})
+			calls = append(calls, seen{op, d, err, served})
 		}
 	})
+	start := time.Now()
 	_, err := b.client.GetDevice(b.ctx(t), "1")
+	whole := time.Since(start)
 	require.ErrorIs(t, err, ErrServerError)
+
+	mu.Lock()
+	defer mu.Unlock()
 	require.Len(t, calls, 2)
-	require.Equal(t, seen{OpToken, nil}, calls[0])
+	require.Equal(t, OpToken, calls[0].op)
+	require.NoError(t, calls[0].err)
 	require.Equal(t, OpGetDevice, calls[1].op)
 	require.ErrorIs(t, calls[1].err, ErrServerError)
+	for i, c := range calls {
+		// Each observation follows its own exchange: the simulator has
+		// already received that request.
+		require.Equal(t, i+1, c.served, "observer %d ran before its exchange reached WUG", i)
+		// The duration is that of one exchange: positive, and within the
+		// call that made it (both measured on the monotonic clock).
+		require.Positive(t, c.d, c.op)
+		require.LessOrEqual(t, c.d, whole, c.op)
+	}
+	require.LessOrEqual(t, calls[0].d+calls[1].d, whole, "the two exchanges do not overlap")
 }
 
 func TestBadInputIsRefusedBeforeAnyRequest(t *testing.T) {

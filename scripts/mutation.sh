@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Mutation testing with gremlins: it changes the code one operator at a time
+# (a < into <=, a + into -, a condition into its negation) and runs the
+# package's tests against each change. A change that no test notices
+# ("LIVED") is a behaviour nothing guards. RELIABILITY.md records the
+# scores and why the few mutants that live are equivalent.
+#
+# Usage:
+#   scripts/mutation.sh             the CI packages (export), failing below
+#                                   the thresholds
+#   scripts/mutation.sh workers api any packages, on demand (slow: tens of
+#                                   minutes each on two cores)
+#
+# Settings (environment):
+#   MUTATION_EFFICACY  minimum test efficacy, killed / (killed + lived), % (90)
+#   MUTATION_MCOVER    minimum mutator coverage, (killed + lived) / all, % (85)
+#   MUTATION_OUT       directory for the logs and JSON reports (mutation-report)
+#   MUTATION_WORKERS   mutants tested at once (gremlins' default: one per CPU)
+#   MUTATION_TIMEOUT_COEFFICIENT  how many times the plain test run a mutant
+#                      may take before it counts as timed out (10: a loaded
+#                      machine must not turn slow runs into false timeouts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GREMLINS_MODULE=github.com/go-gremlins/gremlins/cmd/gremlins
+GREMLINS_VERSION=v0.6.0
+# wug and netbox are pure too, but too slow for CI and wug has survivors;
+# see RELIABILITY.md.
+CI_PACKAGES=(export)
+
+efficacy=${MUTATION_EFFICACY:-90}
+mcover=${MUTATION_MCOVER:-85}
+out=${MUTATION_OUT:-mutation-report}
+coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
+
+# The pinned gremlins, installed from the module proxy when missing or when
+# another version is on PATH.
+gremlins="$(go env GOPATH)/bin/gremlins"
+if ! go version -m "$gremlins" 2>/dev/null | grep -q "mod[[:space:]]*github.com/go-gremlins/gremlins[[:space:]]*${GREMLINS_VERSION}"; then
+  echo "== installing gremlins ${GREMLINS_VERSION}"
+  go install "${GREMLINS_MODULE}@${GREMLINS_VERSION}"
+fi
+
+packages=("$@")
+if [ ${#packages[@]} -eq 0 ]; then
+  packages=("${CI_PACKAGES[@]}")
+fi
+
+mkdir -p "$out"
+failed=()
+for pkg in "${packages[@]}"; do
+  pkg=${pkg#./}
+  name=${pkg//\//_}
+  log="$out/$name.log"
+  echo "== gremlins on ./$pkg (log: $log)"
+  args=(unleash "./$pkg" --output "$out/$name.json" --timeout-coefficient "$coefficient"
+    --threshold-efficacy "$efficacy" --threshold-mcover "$mcover")
+  if [ -n "${MUTATION_WORKERS:-}" ]; then
+    args+=(--workers "$MUTATION_WORKERS")
+  fi
+  start=$(date +%s)
+  set +e
+  "$gremlins" "${args[@]}" >"$log" 2>&1
+  rc=$?
+  set -e
+  elapsed=$(($(date +%s) - start))
+  # The mutants that matter, then gremlins' own summary.
+  grep -E '^[[:space:]]*(LIVED|TIMED OUT|NOT VIABLE)' "$log" || true
+  sed -n '/^Mutation testing completed/,$p' "$log"
+  got_efficacy=$(sed -n 's/^Test efficacy: \([0-9.]*\)%.*/\1/p' "$log")
+  got_mcover=$(sed -n 's/^Mutator coverage: \([0-9.]*\)%.*/\1/p' "$log")
+  echo "== ./$pkg: efficacy ${got_efficacy:-?}% (>= ${efficacy}), mutator coverage ${got_mcover:-?}% (>= ${mcover}), ${elapsed}s, exit ${rc}"
+  # gremlins exits non-zero below a threshold; check the numbers too, so a
+  # run that printed no summary (a build failure) fails as well.
+  if [ "$rc" -ne 0 ] || [ -z "$got_efficacy" ] || [ -z "$got_mcover" ] ||
+    awk -v e="$got_efficacy" -v c="$got_mcover" -v me="$efficacy" -v mc="$mcover" 'BEGIN { exit !(e < me || c < mc) }'; then
+    if [ "$rc" -ne 0 ] && [ -z "$got_efficacy" ]; then tail -20 "$log"; fi
+    failed+=("$pkg")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "mutation testing below the thresholds (or failed) on: ${failed[*]}"
+  exit 1
+fi
+echo "mutation testing passed on: ${packages[*]}"
