@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wugsync/wugsync/internal/testinfra"
+	"github.com/wugsync/wugsync/internal/testclock"
 	"github.com/wugsync/wugsync/sim/wugsim"
 )
 
@@ -22,7 +22,7 @@ type testBundle struct {
 	sim    *wugsim.Server
 	srv    *httptest.Server
 	client *Client
-	clock  *testinfra.Clock
+	clock  *testclock.Clock
 }
 
 // setup starts a simulator with opts (users default to testUser/testPassword) and a client
@@ -43,7 +43,7 @@ func setup(t *testing.T, opts wugsim.Options, tweak ...func(*Config)) *testBundl
 	client, err := New(cfg)
 	require.NoError(t, err)
 	// The client's clock, so that token expiry needs no waiting.
-	clock := testinfra.NewClock(time.Now())
+	clock := testclock.New(time.Now())
 	client.now = clock.Now
 	return &testBundle{sim: sim, srv: srv, client: client, clock: clock}
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/wugsync/wugsync/internal/testinfra"
+	"github.com/wugsync/wugsync/internal/testclock"
 	"github.com/wugsync/wugsync/sim/wugsim"
 )
 
@@ -105,7 +105,7 @@ func TestFixtureF1AndF4TokenRequests(t *testing.T) {
 	srv := newRecordingServer(t, func(_ *http.Request, body string) { bodies = append(bodies, body) })
 	c, err := New(Config{Name: "rec", BaseURL: srv.URL, Username: "admin", Password: "p@ssw0rd"})
 	require.NoError(t, err)
-	clock := testinfra.NewClock(time.Now())
+	clock := testclock.New(time.Now())
 	c.now = clock.Now
 
 	_, err = c.ProductVersion(t.Context())

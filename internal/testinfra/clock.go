@@ -1,32 +1,10 @@
 package testinfra
 
-import (
-	"sync"
-	"time"
-)
+import "github.com/wugsync/wugsync/internal/testclock"
 
-// Clock is a test's clock: it moves only when the test says so, so what
-// depends on time (token expiry, debounce windows) is tested without
-// waiting. It is safe for concurrent use; pass its Now method where code
-// takes a func() time.Time.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is the one test clock (see testclock); testinfra re-exports it so
+// test bundles need one import.
+type Clock = testclock.Clock
 
 // NewClock returns a clock standing at start.
-func NewClock(start time.Time) *Clock { return &Clock{now: start} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+var NewClock = testclock.New
