@@ -65,10 +65,7 @@ func NewServer(p ServerParams) *Server {
 		Concurrency:     p.Concurrency,
 		Queues:          tasks.QueueWeights(),
 		ShutdownTimeout: p.ShutdownTimeout,
-		IsFailure: func(err error) bool {
-			_, snooze := IsSnooze(err)
-			return !snooze
-		},
+		IsFailure:       countsAsFailure,
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
 			return RetryDelay(p.RetryBase, p.RetryMax, n, err)
 		},
