@@ -10,7 +10,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
 
+	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
 )
 
@@ -27,6 +29,7 @@ const (
 
 // OrphanParams configures an OrphanSweeper.
 type OrphanParams struct {
+	DB       *gorm.DB
 	Redis    redis.UniversalClient
 	Enqueuer *tasks.Enqueuer
 	Log      *logrus.Entry
@@ -164,6 +167,11 @@ func (o *OrphanSweeper) recover(ctx context.Context, id string, lease int64) (bo
 		return false, nil
 	}
 	log := o.p.Log.WithField("task_id", id)
+	if info.Type == tasks.TypeExportBatch || info.Type == tasks.TypeExport {
+		if err := o.releaseClaims(ctx, id); err != nil {
+			return false, err
+		}
+	}
 	switch info.Type {
 	case tasks.TypeExportBatch:
 		var p tasks.BatchPayload
@@ -190,6 +198,22 @@ func (o *OrphanSweeper) recover(ctx context.Context, id string, lease int64) (bo
 	}
 	log.Info("the worker running this task stopped: its work is queued again")
 	return true, nil
+}
+
+// releaseClaims frees the create claims the dead task held, so that its
+// replacement (another task id) can create those devices now rather than
+// after the claims go stale in ten minutes. The task is dead (no live
+// server runs it and its lease lapsed), so no create of its can be under
+// way; one whose answer it never recorded is found again through the row's
+// create_attempted_at, which the replacement honours.
+func (o *OrphanSweeper) releaseClaims(ctx context.Context, taskID string) error {
+	err := o.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
+		Where("create_claim = ?", taskID).
+		Updates(map[string]any{"create_claim": "", "create_claimed_at": nil}).Error
+	if err != nil {
+		return fmt.Errorf("orphan sweep: release the create claims of task %s: %w", taskID, err)
+	}
+	return nil
 }
 
 // leaseKey is asynq's sorted set of the leases of a queue's active tasks

@@ -7,6 +7,7 @@ import "github.com/wugsync/wugsync/workers"
 // next to its asynq server. Call Start, and Shutdown on the way out.
 func NewOrphanSweeper(s *Services) *workers.OrphanSweeper {
 	return workers.NewOrphanSweeper(workers.OrphanParams{
+		DB:       s.DB,
 		Redis:    s.Redis.Client,
 		Enqueuer: s.Enqueuer,
 		Log:      s.Log.WithField("component", "orphans"),
