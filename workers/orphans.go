@@ -110,9 +110,19 @@ func (o *OrphanSweeper) Shutdown() {
 	<-o.done
 }
 
-// Sweep enqueues again the export work of every orphaned task and returns
-// how many it enqueued.
+// Sweep enqueues again the export work of every orphaned task, and of every
+// open run when Redis lost its data, and returns how many tasks it
+// enqueued.
 func (o *OrphanSweeper) Sweep(ctx context.Context) (int, error) {
+	requeued, err := o.requeueLostWork(ctx)
+	if err != nil {
+		return requeued, err
+	}
+	orphans, err := o.sweepOrphans(ctx)
+	return requeued + orphans, err
+}
+
+func (o *OrphanSweeper) sweepOrphans(ctx context.Context) (int, error) {
 	servers, err := o.inspector.Servers()
 	if err != nil {
 		return 0, fmt.Errorf("orphan sweep: list asynq servers: %w", err)
