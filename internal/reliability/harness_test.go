@@ -122,7 +122,7 @@ func startProc(t *testing.T, name string, env map[string]string, readyMsg string
 	}()
 	t.Cleanup(func() {
 		p.kill()
-		if t.Failed() {
+		if t.Failed() || os.Getenv("WUGSYNC_TEST_KEEP_LOGS") != "" {
 			// Keep what the process said, for the person reading the failure.
 			f, err := os.CreateTemp("", "wugsync-"+strings.ReplaceAll(t.Name(), "/", "-")+"-"+name+"-*.log")
 			if err == nil {
