@@ -205,6 +205,7 @@ func (p *proc) terminate() error {
 type testBundle struct {
 	t        *testing.T
 	db       *gorm.DB
+	database testinfra.Database
 	redis    testinfra.Redis
 	redisURL string
 	nb       *netboxsim.Server
@@ -222,12 +223,16 @@ type bundleOptions struct {
 	// be hit in its middle.
 	wugLatency time.Duration
 	batchSize  int
+	// appName names the processes' PostgreSQL sessions (application_name),
+	// so the test can find them.
+	appName string
 }
 
 func setup(t *testing.T, opts bundleOptions) *testBundle {
 	t.Helper()
 	b := &testBundle{t: t}
 	database := testinfra.NewDatabase(t)
+	b.database = database
 	b.db = testinfra.OpenMigrated(t, database)
 	b.redisURL = opts.redisURL
 	if b.redisURL == "" {
@@ -265,9 +270,18 @@ func setup(t *testing.T, opts bundleOptions) *testBundle {
 	b.enq = tasks.NewEnqueuer(client)
 
 	b.conn = b.newConnection(wugServer.URL, opts.batchSize)
+	processDatabaseURL := database.URL
+	if opts.appName != "" && database.Backend == "postgres" {
+		u, err := url.Parse(database.URL)
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("application_name", opts.appName)
+		u.RawQuery = q.Encode()
+		processDatabaseURL = u.String()
+	}
 	b.env = map[string]string{
 		config.EnvRedisURL:          b.redisURL,
-		config.EnvDatabaseURL:       database.URL,
+		config.EnvDatabaseURL:       processDatabaseURL,
 		config.EnvNetBoxURL:         nbServer.URL,
 		config.EnvNetBoxToken:       netboxsim.DefaultToken,
 		config.EnvSecretKey:         secretKeyHex,
