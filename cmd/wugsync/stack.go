@@ -134,6 +134,7 @@ func (s *stack) shutdown() error {
 	}
 	if s.worker != nil {
 		s.worker.Shutdown()
+		s.worker.Close()
 	}
 	if s.api != nil {
 		errs = append(errs, s.api.Close())

@@ -72,6 +72,7 @@ to the queue for another worker.`,
 				Info("stopping: tasks in flight may finish within the shutdown timeout, the rest go back to the queue")
 			orphans.Shutdown()
 			srv.Shutdown()
+			srv.Close()
 			log.Info("worker stopped")
 			return errors.Join(err, probes.shutdown())
 		},
