@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -210,9 +211,12 @@ type testBundle struct {
 	redisURL string
 	nb       *netboxsim.Server
 	wug      *wugsim.Server
-	conn     models.WUGConnection
-	enq      *tasks.Enqueuer
-	env      map[string]string
+	// wugTokens sees every access and refresh token the WUG issues.
+	wugTokens   *tokenRecorder
+	wugPassword string
+	conn        models.WUGConnection
+	enq         *tasks.Enqueuer
+	env         map[string]string
 }
 
 type bundleOptions struct {
@@ -223,6 +227,8 @@ type bundleOptions struct {
 	// be hit in its middle.
 	wugLatency time.Duration
 	batchSize  int
+	// wugPassword replaces the simulated WUG's default password.
+	wugPassword string
 	// appName names the processes' PostgreSQL sessions (application_name),
 	// so the test can find them.
 	appName string
@@ -255,8 +261,14 @@ func setup(t *testing.T, opts bundleOptions) *testBundle {
 	if opts.wugLatency > 0 {
 		wugOpts.Faults = map[string]wugsim.Fault{"*": {Latency: opts.wugLatency}}
 	}
+	b.wugPassword = wugsim.DefaultPassword
+	if opts.wugPassword != "" {
+		b.wugPassword = opts.wugPassword
+		wugOpts.Users = map[string]string{wugsim.DefaultUsername: opts.wugPassword}
+	}
 	b.wug = wugsim.New(wugOpts)
-	wugServer := httptest.NewServer(b.wug)
+	b.wugTokens = &tokenRecorder{next: b.wug}
+	wugServer := httptest.NewServer(b.wugTokens)
 	t.Cleanup(func() {
 		b.wug.Close()
 		wugServer.CloseClientConnections()
@@ -308,7 +320,7 @@ func (b *testBundle) newConnection(wugURL string, batchSize int) models.WUGConne
 	if batchSize > 0 {
 		conn.BatchSize = batchSize
 	}
-	require.NoError(b.t, conn.SetPassword(sealer, wugsim.DefaultPassword)) // sealed with its id on insert
+	require.NoError(b.t, conn.SetPassword(sealer, b.wugPassword)) // sealed with its id on insert
 	require.NoError(b.t, b.db.Create(&conn).Error)
 	return conn
 }
@@ -387,4 +399,47 @@ func (b *testBundle) redisClient() *goredis.Client {
 	c := goredis.NewClient(opts)
 	b.t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// tokenRecorder passes requests to the simulated WUG and keeps the access
+// and refresh tokens it hands out, so a test can look for them in logs.
+type tokenRecorder struct {
+	next http.Handler
+
+	mu     sync.Mutex
+	tokens []string
+}
+
+func (r *tokenRecorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if !strings.HasSuffix(req.URL.Path, "/token") {
+		r.next.ServeHTTP(w, req)
+		return
+	}
+	rec := httptest.NewRecorder()
+	r.next.ServeHTTP(rec, req)
+	var body struct {
+		AccessToken  string `json:"access_token"`
+		RefreshToken string `json:"refresh_token"`
+	}
+	if json.Unmarshal(rec.Body.Bytes(), &body) == nil {
+		r.mu.Lock()
+		for _, tok := range []string{body.AccessToken, body.RefreshToken} {
+			if tok != "" {
+				r.tokens = append(r.tokens, tok)
+			}
+		}
+		r.mu.Unlock()
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// issued returns the tokens handed out so far.
+func (r *tokenRecorder) issued() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.tokens...)
 }
