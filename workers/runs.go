@@ -182,10 +182,7 @@ func (w *Worker) failRun(ctx context.Context, runID uint, cause error) {
 func (w *Worker) endRun(ctx context.Context, runID uint, status models.RunStatus, cause error) {
 	ctx = context.WithoutCancel(ctx)
 	now := w.now()
-	res := w.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).
-		Where("id = ? AND status IN ?", runID, []models.RunStatus{models.RunQueued, models.RunRunning}).
-		Updates(map[string]any{"status": status, "ended_at": now, "error_message": cause.Error(),
-			"summary": string(status) + ": " + cause.Error()})
+	res := w.writeRunEnd(ctx, runID, status, cause.Error(), now)
 	if res.Error != nil {
 		w.p.Log.WithError(res.Error).WithField("run_id", runID).Error("could not mark run failed")
 		return
