@@ -180,9 +180,7 @@ func (w *Worker) lock(ctx context.Context, key string) (func(), error) {
 			return nil, fmt.Errorf("take lock %s: %w", key, err)
 		}
 		if ok {
-			return func() {
-				_ = unlockScript.Run(context.WithoutCancel(ctx), w.p.Redis, []string{key}, token).Err()
-			}, nil
+			return func() { releaseLock(w.p.Redis, key, token, 30*time.Second) }, nil
 		}
 		if err := sleep(ctx, 20*time.Millisecond); err != nil {
 			return nil, err

@@ -109,7 +109,7 @@ func (w *Worker) failRun(ctx context.Context, runID uint, cause error) {
 // endRun ends an open run as failed or cancelled, with the cause.
 func (w *Worker) endRun(ctx context.Context, runID uint, status models.RunStatus, cause error) {
 	ctx = context.WithoutCancel(ctx)
-	ended, err := w.store().EndRun(ctx, runID, status, cause.Error(), string(status)+": "+cause.Error(), w.now())
+	ended, err := w.writeRunEnd(ctx, runID, status, cause.Error(), w.now())
 	if err != nil {
 		w.p.Log.WithError(err).WithField("run_id", runID).Error("could not mark run failed")
 		return

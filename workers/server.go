@@ -61,10 +61,7 @@ func NewServer(p ServerParams) *Server {
 		Concurrency:     p.Concurrency,
 		Queues:          tasks.QueueWeights(),
 		ShutdownTimeout: p.ShutdownTimeout,
-		IsFailure: func(err error) bool {
-			_, snooze := IsSnooze(err)
-			return !snooze
-		},
+		IsFailure:       countsAsFailure,
 		RetryDelayFunc: func(n int, err error, t *asynq.Task) time.Duration {
 			return retryDelay(p.RetryBase, p.RetryMax, n, err)
 		},

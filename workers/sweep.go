@@ -28,7 +28,7 @@ const (
 // enqueues has a deterministic task id, so a sweep racing live work is
 // harmless.
 func (w *Worker) sweep(ctx context.Context) error {
-	return errors.Join(w.sweepScans(ctx), w.sweepRuns(ctx))
+	return errors.Join(w.sweepScans(ctx), w.sweepRuns(ctx), w.endStalledRuns(ctx))
 }
 
 func (w *Worker) sweepScans(ctx context.Context) error {

@@ -96,6 +96,7 @@ func NewWorker(p Params) *Worker {
 	if p.AdoptListThreshold == 0 {
 		p.AdoptListThreshold = 25
 	}
+	registerTextCleaning(p.DB) // NetBox's and WUG's texts may carry control characters
 	return &Worker{p: p, clients: map[uint]cachedClient{}, groups: newGroupCache()}
 }
 

@@ -26,6 +26,7 @@ type stack struct {
 	svc       *process.Services
 	log       *logrus.Entry
 	worker    *workers.Server
+	orphans   *workers.OrphanSweeper
 	scheduler *workers.Scheduler // nil until startScheduler
 	api       *api.Server
 	http      *process.HTTPServer
@@ -59,6 +60,8 @@ func startStack(ctx context.Context, cfg config.Config, log *logrus.Entry, role 
 		s.worker = nil
 		return nil, err
 	}
+	s.orphans = process.NewOrphanSweeper(s.svc)
+	s.orphans.Start()
 	if s.api, err = newAPIHandler(s.svc); err != nil {
 		return nil, err
 	}
@@ -126,8 +129,12 @@ func (s *stack) shutdown() error {
 	if s.scheduler != nil {
 		s.scheduler.Shutdown()
 	}
+	if s.orphans != nil {
+		s.orphans.Shutdown()
+	}
 	if s.worker != nil {
 		s.worker.Shutdown()
+		s.worker.Close()
 	}
 	if s.api != nil {
 		errs = append(errs, s.api.Close())

@@ -61,6 +61,8 @@ to the queue for another worker.`,
 			if err := srv.Start(); err != nil {
 				return fmt.Errorf("start worker: %w", err)
 			}
+			orphans := process.NewOrphanSweeper(svc)
+			orphans.Start()
 			log.WithFields(logrus.Fields{"concurrency": cfg.WorkerConcurrency, "netbox": nb.Server()}).Info("worker started")
 			probes := startProbes(probeListener, svc)
 			env.notifyStarted(startedInfo{HealthURL: probes.url(), Services: svc})
@@ -68,7 +70,9 @@ to the queue for another worker.`,
 			err = probes.wait(ctx)
 			log.WithField("shutdown_timeout", shutdownTimeout.String()).
 				Info("stopping: tasks in flight may finish within the shutdown timeout, the rest go back to the queue")
+			orphans.Shutdown()
 			srv.Shutdown()
+			srv.Close()
 			log.Info("worker stopped")
 			return errors.Join(err, probes.shutdown())
 		},
