@@ -41,7 +41,11 @@ func (s *Server) serveMonitor(c *gin.Context) {
 	if status == 0 {
 		status = http.StatusOK
 	}
-	if i := bytes.LastIndex(body, []byte("</body>")); i >= 0 && bytes.Contains(body, []byte(`id="root"`)) {
+	// The page is the answer asynqmon gives no Content-Type (it leaves
+	// it to net/http); its scripts and styles carry theirs.
+	ct := c.Writer.Header().Get("Content-Type")
+	isPage := ct == "" || strings.HasPrefix(ct, "text/html")
+	if i := bytes.LastIndex(body, []byte("</body>")); isPage && i >= 0 && bytes.Contains(body, []byte(`id="root"`)) {
 		body = append(body[:i:i], append([]byte(backToDashboard), body[i:]...)...)
 		c.Header("Content-Type", "text/html; charset=utf-8")
 	}
