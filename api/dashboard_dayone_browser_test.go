@@ -246,7 +246,9 @@ func TestDashboardAtPhoneWidth(t *testing.T) {
 
 	require.LessOrEqual(t, eval[int](tb, `document.documentElement.scrollWidth`), 390, "nothing scrolls sideways")
 	for _, table := range []string{"connections-table", "runs-table", "rows-table"} {
-		require.Equal(t, "block", eval[string](tb, fmt.Sprintf(`getComputedStyle(document.querySelector("#%s tbody tr")).display`, table)), table)
+		require.Equal(t, "grid", eval[string](tb, fmt.Sprintf(`getComputedStyle(document.querySelector("#%s tbody tr")).display`, table)), "%s: rows are cards", table)
+		require.True(t, eval[bool](tb, fmt.Sprintf(`(tr => tr.lastElementChild.getBoundingClientRect().top >= tr.firstElementChild.getBoundingClientRect().bottom)(document.querySelector("#%s tbody tr"))`, table)), "%s: a card stacks its values under its name", table)
+		require.Equal(t, "block", eval[string](tb, fmt.Sprintf(`getComputedStyle(document.querySelector("#%s tbody")).display`, table)), table)
 		require.LessOrEqual(t, eval[int](tb, fmt.Sprintf(`document.querySelector("#%s thead").getBoundingClientRect().height`, table)), 1,
 			"%s: the header row is hidden; cells carry their labels", table)
 		unlabelled := eval[int](tb, fmt.Sprintf(`[...document.querySelectorAll("#%s tbody td")].filter(td =>
@@ -276,6 +278,6 @@ func TestDashboardAtPhoneWidth(t *testing.T) {
 	require.Equal(t, 6, eval[int](tb, `document.querySelectorAll(".filters label").length`), "runs, plan and four device filters")
 	plan := eval[[]string](tb, `[...document.querySelectorAll("#plan-body td")].filter(td => !td.dataset.label).map(td => td.textContent)`)
 	require.Empty(t, plan, "the plan's cells are labelled too")
-	require.Equal(t, "block", eval[string](tb, `getComputedStyle(document.querySelector("#plan-body tr")).display`))
+	require.Equal(t, "grid", eval[string](tb, `getComputedStyle(document.querySelector("#plan-body tr")).display`))
 	require.Empty(t, errs.take(), "the console has no errors")
 }
