@@ -42,6 +42,7 @@ type connectionInput struct {
 	RateLimitPerSecond    *int                       `json:"rate_limit_per_second"`
 	MaxConcurrentRequests *int                       `json:"max_concurrent_requests"`
 	BatchSize             *int                       `json:"batch_size"`
+	WUGConsoleURL         *string                    `json:"wug_console_url" doc:"http(s) URL of the WUG web console's page for one device, {id} standing for the WUG device id; empty restores the default https://<host>/NmConsole/"`
 }
 
 // apply writes the input onto conn (a new connection with defaults, or the
@@ -109,6 +110,13 @@ func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Seale
 			return unprocessable("role_rules", err.Error())
 		}
 		conn.RoleRules = *in.RoleRules
+	}
+	if in.WUGConsoleURL != nil {
+		conn.WUGConsoleURL = strings.TrimSpace(*in.WUGConsoleURL)
+	}
+	if conn.WUGConsoleURL == conn.DefaultConsoleURL() {
+		// Stored as "the default", so it follows a later change of host.
+		conn.WUGConsoleURL = ""
 	}
 	if err := conn.Validate(); err != nil {
 		if apiErr, ok := fromFieldError(err); ok {

@@ -82,6 +82,13 @@ func TestCreateConnectionRejectsBadInputNamingTheField(t *testing.T) {
 		{"bad CA PEM", with("ca_cert_pem", "not a certificate"), 422, "ca_cert_pem"},
 		{"empty filter value", with("device_filters", map[string]any{"sites": []string{" "}}), 422, "device_filters.sites[0]"},
 		{"interval out of range", with("export_interval_minutes", 0), 422, "export_interval_minutes"},
+		{"console URL not http", with("wug_console_url", "javascript:alert(1)"), 422, "wug_console_url"},
+		{"console URL relative", with("wug_console_url", "/NmConsole/#device/{id}"), 422, "wug_console_url"},
+		{"console URL without host", with("wug_console_url", "https:///NmConsole/"), 422, "wug_console_url"},
+		{"console URL with credentials", with("wug_console_url", "https://admin:pw@wug/NmConsole/"), 422, "wug_console_url"},
+		{"console URL with a space", with("wug_console_url", "https://wug/Nm Console/"), 422, "wug_console_url"},
+		{"console URL too long", with("wug_console_url", "https://wug/"+strings.Repeat("a", 2000)), 422, "wug_console_url"},
+		{"console URL not a string", with("wug_console_url", 5), 400, "wug_console_url"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,4 +310,46 @@ func TestChangingTheAddressNeedsThePasswordAgain(t *testing.T) {
 
 	r = b.call(t, http.MethodPatch, url, map[string]any{"host": "wug-new.example.net", "verify_ssl": false, "batch_size": 50})
 	require.Equal(t, http.StatusOK, r.Status, "the same address again needs no password: %s", r.Body)
+}
+
+func TestConsoleURLDefaultsToTheHostAndFollowsIt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createConnection(t, "East", nil)
+	conn := path("/api/v1/connections/%d", id)
+	consoleURL := func() any { return b.call(t, http.MethodGet, conn, nil).json(t)["wug_console_url"] }
+	require.Equal(t, "https://wug-east.example.net/NmConsole/", consoleURL(), "DESIGN.md §10's default")
+
+	// The default follows the host, since it was never set.
+	r := b.call(t, http.MethodPatch, conn, map[string]any{"host": "wug-new.example.net", "password": "s3cret-pass"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "https://wug-new.example.net/NmConsole/", consoleURL())
+
+	// A URL with the device placeholder is kept as given, across a change
+	// of host, and the model fills the id in.
+	const page = "https://console.example.net/NmConsole/#v2/device/{id}"
+	r = b.call(t, http.MethodPatch, conn, map[string]any{"wug_console_url": " " + page + " "})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, page, r.json(t)["wug_console_url"])
+	r = b.call(t, http.MethodPatch, conn, map[string]any{"host": "wug-third.example.net", "password": "s3cret-pass"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, page, consoleURL())
+	var stored models.WUGConnection
+	require.NoError(t, b.db.First(&stored, id).Error)
+	require.Equal(t, "https://console.example.net/NmConsole/#v2/device/42", stored.ConsoleDeviceURL("42"))
+
+	// An empty value, or the default spelt out, is the default again.
+	r = b.call(t, http.MethodPatch, conn, map[string]any{"wug_console_url": ""})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "https://wug-third.example.net/NmConsole/", r.json(t)["wug_console_url"])
+	r = b.call(t, http.MethodPatch, conn, map[string]any{"wug_console_url": "https://wug-third.example.net/NmConsole/"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.NoError(t, b.db.First(&stored, id).Error)
+	require.Empty(t, stored.WUGConsoleURL, "the default is stored as the default, to follow the host")
+	require.Equal(t, "https://wug-third.example.net/NmConsole/", stored.ConsoleDeviceURL("42"), "no {id}: the console's root")
+
+	// An IPv6 host gets brackets.
+	r = b.call(t, http.MethodPatch, conn, map[string]any{"host": "2001:db8::7", "password": "s3cret-pass"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, "https://[2001:db8::7]/NmConsole/", consoleURL())
 }

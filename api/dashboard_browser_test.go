@@ -27,6 +27,9 @@ import (
 	"github.com/wugsync/wugsync/tasks"
 )
 
+// testNetBoxURL is the NetBox the dashboard links device names to.
+const testNetBoxURL = "https://netbox.example.net/"
+
 // dashboardToken is the API token the browser logs in with.
 const dashboardToken = "dashboard-browser-test-token-0123456789abcdef"
 
@@ -67,7 +70,7 @@ func setupDashboard(t *testing.T) dashboardBundle {
 		Sealer:    sealer,
 		APITokens: []string{dashboardToken},
 		Registry:  prometheus.NewRegistry(),
-		Dashboard: dashboard.Handler(),
+		Dashboard: dashboard.New(dashboard.Options{NetBoxURL: testNetBoxURL}),
 		Log:       logrus.NewEntry(logger),
 	})
 	require.NoError(t, err)
@@ -86,6 +89,7 @@ func (b *dashboardBundle) seed(t *testing.T, sealer *models.Sealer) {
 	conn.Name = "wug-east"
 	conn.Host = "wug-east.example.net"
 	conn.Username = "admin"
+	conn.WUGConsoleURL = "https://wug-east.example.net/NmConsole/#v2/device/{id}"
 	require.NoError(t, conn.SetPassword(sealer, "secret"))
 	require.NoError(t, b.db.Create(&conn).Error)
 	b.conn = conn
@@ -165,7 +169,10 @@ type tab struct {
 // newTab starts a headless Chromium with a fresh profile. Its context
 // expires after browserTimeout, which stops the browser. Every dialog is
 // counted and dismissed so it cannot block the page.
-func newTab(t *testing.T) tab {
+func newTab(t *testing.T) tab { return newTabSized(t, 1400, 1000) }
+
+// newTabSized is newTab with a window of width × height pixels.
+func newTabSized(t *testing.T, width, height int) tab {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath(t)),
@@ -174,7 +181,7 @@ func newTab(t *testing.T) tab {
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
+		chromedp.WindowSize(width, height),
 		// Only the test server resolves: a page's external resources
 		// (asynqmon's Google fonts) fail at once instead of hanging on a
 		// network the test machine may not have.
@@ -387,4 +394,16 @@ document.addEventListener("securitypolicyviolation", e => window.__cspViolations
 	require.Equal(t, "/monitoring/", eval[string](tb, "location.pathname"))
 	require.Empty(t, eval[[]string](tb, `window.__cspViolations`), "no Content-Security-Policy violation")
 	require.Contains(t, eval[string](tb, `document.querySelector("#root").innerText`), "Queues")
+
+	// asynqmon links back to the dashboard, on screen above its own page.
+	require.Equal(t, "/dashboard/", eval[string](tb, `document.getElementById("wugsync-dashboard-link").getAttribute("href")`))
+	require.True(t, eval[bool](tb, `(a => { const r = a.getBoundingClientRect();
+		return r.width > 0 && r.bottom <= innerHeight && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === a;
+	})(document.getElementById("wugsync-dashboard-link"))`), "the link is visible and not covered")
+	tb.do(
+		chromedp.Click(chromedp.ID("wugsync-dashboard-link")),
+		chromedp.WaitVisible(chromedp.CSS("#connections-body tr")),
+	)
+	require.Equal(t, "/dashboard/", eval[string](tb, "location.pathname"))
+	require.Empty(t, eval[[]string](tb, `window.__cspViolations`), "no Content-Security-Policy violation on the way back")
 }

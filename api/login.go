@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -10,37 +12,74 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// loginPage is deliberately self-contained (no scripts, no external
-// assets) so it works offline and under a strict Content-Security-Policy.
+// loginStyle is the login page's stylesheet, in the dashboard's colours
+// (light and dark). It is inline so the page needs no asset behind the
+// login it provides; loginPolicy allows exactly this style by its hash.
+const loginStyle = `
+:root{color-scheme:light dark;--bg:#f6f7f9;--panel:#fff;--text:#1b1f24;--muted:#57606a;--border:#d0d7de;
+--accent:#0b5cad;--focus:#e36209;--err-bg:#ffe1e0;--err-text:#a40e26;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Liberation Sans",Arial,sans-serif;font-size:15px;line-height:1.4}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--panel:#161b22;--text:#e6edf3;--muted:#9ba6b1;--border:#30363d;
+--accent:#2f81f7;--focus:#f0883e;--err-bg:#4a1219;--err-text:#ffa198}}
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;flex-direction:column;align-items:center;justify-content:center;
+background:var(--bg);color:var(--text);padding:1rem}
+.login{width:min(24rem,100%);background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:1.5rem 1.5rem 1.75rem}
+.brand{display:flex;align-items:center;gap:.6rem;margin:0 0 .25rem}
+.brand img{width:32px;height:32px}
+h1{font-size:1.35rem;margin:0}
+.tagline{margin:0 0 1.25rem;color:var(--muted)}
+label{display:block;font-weight:600;margin-bottom:.35rem}
+.help{color:var(--muted);font-size:.85rem;margin:.35rem 0 0}
+input[type=password]{width:100%;font:inherit;padding:.5rem .6rem;border:1px solid var(--border);border-radius:6px;
+background:var(--panel);color:var(--text)}
+button{margin-top:1.25rem;width:100%;font:inherit;font-weight:600;padding:.55rem 1rem;border-radius:6px;
+border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
+:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
+.error{background:var(--err-bg);color:var(--err-text);font-weight:600;border-radius:6px;padding:.5rem .75rem;margin:0 0 1rem}
+`
+
+// loginPolicy is the login page's Content-Security-Policy: no script at
+// all, its one inline style, its icon, and a form that posts back here.
+var loginPolicy = func() string {
+	sum := sha256.Sum256([]byte(loginStyle))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		"img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+}()
+
+// loginPage is deliberately self-contained (no scripts, no assets but the
+// icon) so it works offline and under a strict Content-Security-Policy.
 var loginPage = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>wugsync: log in</title>
-<style>
-body{font-family:system-ui,sans-serif;background:#f4f6f8;display:flex;justify-content:center;align-items:center;min-height:100vh;margin:0}
-form{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.15);width:22rem}
-h1{font-size:1.3rem;margin:0 0 1rem}label{display:block;margin-bottom:.4rem}
-input[type=password]{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}
-button{margin-top:1rem;padding:.5rem 1.2rem;font-size:1rem}.error{color:#b00020;margin:0 0 1rem}
-</style></head><body>
+<title>Log in · wugsync</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<style>{{.Style}}</style></head><body>
+<main class="login">
 <form method="post" action="/login">
-<h1>wugsync</h1>
+<div class="brand"><img src="/favicon.svg" alt=""><h1>wugsync</h1></div>
+<p class="tagline">NetBox → WhatsUp Gold</p>
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
-<label for="token">API token (WUGSYNC_API_TOKEN)</label>
-<input type="password" id="token" name="token" autocomplete="current-password" required autofocus>
+<label for="token">API token</label>
+<input type="password" id="token" name="token" autocomplete="current-password" required autofocus aria-describedby="token-help">
+<p class="help" id="token-help">One of the tokens in WUGSYNC_API_TOKEN. The dashboard, the API reference and the queue monitor share this login.</p>
 <input type="hidden" name="next" value="{{.Next}}">
 <button type="submit">Log in</button>
-</form></body></html>
+</form></main></body></html>
 `))
 
 type loginData struct {
 	Error string
 	Next  string
+	// Style is loginStyle, as trusted CSS.
+	Style template.CSS
 }
 
 func (s *Server) renderLogin(c *gin.Context, status int, data loginData) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Content-Security-Policy", loginPolicy)
 	c.Status(status)
+	data.Style = template.CSS(loginStyle) // #nosec G203 -- a constant of this file, not input
 	if err := loginPage.Execute(c.Writer, data); err != nil {
 		s.requestLog(c).WithError(err).Error("render login page")
 	}

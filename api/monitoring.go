@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -27,8 +28,40 @@ func newMonitor(p Params) *asynqmon.HTTPHandler {
 // answer carries asynqmon's Content-Security-Policy.
 func (s *Server) serveMonitor(c *gin.Context) {
 	c.Header("Content-Security-Policy", s.monitorCSP)
-	s.monitor.ServeHTTP(c.Writer, c.Request)
+	if c.Request.Method != http.MethodGet || strings.HasPrefix(c.Request.URL.Path, MonitoringRoot+"/api/") {
+		s.monitor.ServeHTTP(c.Writer, c.Request)
+		return
+	}
+	// asynqmon's page (served for every path of its single-page app) gets
+	// a link back to the dashboard; its assets pass unchanged.
+	rec := &pageRecorder{header: c.Writer.Header()}
+	s.monitor.ServeHTTP(rec, c.Request)
+	body := rec.body.Bytes()
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	// The page is the answer asynqmon gives no Content-Type (it leaves
+	// it to net/http); its scripts and styles carry theirs.
+	ct := c.Writer.Header().Get("Content-Type")
+	isPage := ct == "" || strings.HasPrefix(ct, "text/html")
+	if i := bytes.LastIndex(body, []byte("</body>")); isPage && i >= 0 && bytes.Contains(body, []byte(`id="root"`)) {
+		body = append(body[:i:i], append([]byte(backToDashboard), body[i:]...)...)
+		c.Header("Content-Type", "text/html; charset=utf-8")
+	}
+	c.Header("Content-Length", strconv.Itoa(len(body)))
+	c.Status(status)
+	_, _ = c.Writer.Write(body)
 }
+
+// backToDashboard is the link added to asynqmon's page: a fixed button in
+// the corner, outside asynqmon's React root so its rendering leaves it be.
+// It is styled inline, which asynqmon's policy allows for its own styles,
+// and it runs no script.
+const backToDashboard = `<a id="wugsync-dashboard-link" href="/dashboard/" ` +
+	`style="position:fixed;right:16px;bottom:16px;z-index:2000;padding:8px 14px;border-radius:6px;` +
+	`background:#0b5cad;color:#fff;font:600 14px system-ui,sans-serif;text-decoration:none;` +
+	`box-shadow:0 1px 4px rgba(0,0,0,.35)">&larr; wugsync dashboard</a>`
 
 // inlineScript matches the inline scripts of asynqmon's page (its flags
 // and webpack's loader); scripts with attributes load files.

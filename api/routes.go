@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/wugsync/wugsync/api/apidocs"
+	"github.com/wugsync/wugsync/api/dashboard"
 	"github.com/wugsync/wugsync/models"
 )
 
@@ -100,10 +101,17 @@ func (s *Server) browserRoutes() []route {
 		{Method: http.MethodPost, Path: "/logout", Access: accessOpen, Raw: s.logout, Doc: operation{
 			ID: "logout", Summary: "Ends the session", Tag: "ui",
 			Responses: []response{{Status: 303, Description: "to /login"}}}},
+		{Method: http.MethodGet, Path: "/favicon.svg", Access: accessOpen, Raw: gin.WrapH(dashboard.Favicon()), Doc: operation{
+			ID: "favicon", Summary: "The icon of the dashboard and the login page", Tag: "ui",
+			Responses: []response{{Status: 200, Description: "SVG icon", ContentType: "image/svg+xml"}}}},
+		{Method: http.MethodGet, Path: "/favicon.ico", Access: accessOpen, Raw: gin.WrapH(dashboard.Favicon()), Doc: operation{
+			ID: "faviconICO", Summary: "The same icon where browsers look for it unasked", Tag: "ui",
+			Responses: []response{{Status: 200, Description: "SVG icon", ContentType: "image/svg+xml"}}}},
 		{Method: http.MethodGet, Path: "/dashboard/*filepath", Access: accessBrowser, Raw: s.serveDashboard, Doc: operation{
 			ID: "dashboard", Summary: "The dashboard (login required)", Tag: "ui",
 			Responses: []response{{Status: 200, Description: "dashboard assets", ContentType: htmlContent},
-				{Status: 302, Description: "not logged in: to /login"}}, Errors: []int{http.StatusNotFound}}},
+				{Status: 302, Description: "not logged in: to /login"},
+				{Status: 404, Description: "no such dashboard page: an HTML page in the dashboard's style", ContentType: htmlContent}}}},
 	}
 }
 

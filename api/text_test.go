@@ -44,6 +44,8 @@ func TestControlCharactersInBodiesAreRefused(t *testing.T) {
 		{http.MethodPost, "/api/v1/connections", create("role_rules", `[{"match": ["core\u0085"], "primary_role": "Switch", "device_type": "Switch"}]`), "role_rules[0].match[0]"},
 		{http.MethodPost, "/api/v1/connections", create("ca_cert_pem", `"-----BEGIN CERTIFICATE-----\u0000"`), "ca_cert_pem"},
 		{http.MethodPatch, conn, `{"name": "lab\n2"}`, "name"},
+		{http.MethodPatch, conn, `{"wug_console_url": "https://wug/NmConsole/\u0000#{id}"}`, "wug_console_url"},
+		{http.MethodPatch, conn, `{"wug_console_url": "https://wug/NmConsole/\n"}`, "wug_console_url"},
 		{http.MethodPatch, conn, `{"device_filters": {"tags": ["ok", "\u007f"]}}`, "device_filters.tags[1]"},
 		{http.MethodPost, conn + "/export", `{"device_filters": {"sites": ["\u0000"]}}`, "device_filters.sites[0]"},
 		{http.MethodPost, SeedPrefix + path("/connections/%d/export/", id), `{"device_filters": {"sites": ["fra\u0000"]}}`, "device_filters.sites[0]"},

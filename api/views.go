@@ -18,6 +18,8 @@ func newConnectionView(c models.WUGConnection) connectionView {
 	if c.RoleRules == nil {
 		c.RoleRules = []models.RoleRule{} // "none: the built-in rules" reads as [], not null
 	}
+	c.WUGConsoleURL = c.ConsoleURL() // the URL in effect, the default spelt out
+
 	return connectionView{WUGConnection: c, HasPassword: c.HasPassword()}
 }
 

@@ -1,9 +1,12 @@
 package models
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/wugsync/wugsync/export"
 )
@@ -65,8 +68,13 @@ type WUGConnection struct {
 	RateLimitPerSecond    int                `gorm:"column:rate_limit_per_second" json:"rate_limit_per_second"`
 	MaxConcurrentRequests int                `gorm:"column:max_concurrent_requests" json:"max_concurrent_requests"`
 	BatchSize             int                `gorm:"column:batch_size" json:"batch_size"`
-	CreatedAt             time.Time          `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt             time.Time          `gorm:"column:updated_at" json:"updated_at"`
+	// WUGConsoleURL is the WUG web console's page for one device, with
+	// ConsoleDevicePlaceholder for the WUG device id. Empty stores "the
+	// default" (DefaultConsoleURL), which follows the host; read it with
+	// ConsoleURL.
+	WUGConsoleURL string    `gorm:"column:wug_console_url" json:"wug_console_url" doc:"the WUG web console's page for one device, {id} standing for the WUG device id (e.g. https://wug.example.com/NmConsole/#v2/device/{id}); without {id} links open the console's root. Default (also on an empty value): https://<host>/NmConsole/, following the host"`
+	CreatedAt     time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt     time.Time `gorm:"column:updated_at" json:"updated_at"`
 
 	// pending is a password set before the row had an id (see SetPassword).
 	pending *pendingPassword
@@ -108,6 +116,62 @@ func (c WUGConnection) BaseURL() string {
 	return fmt.Sprintf("%s://%s:%d", scheme, host, c.Port)
 }
 
+// ConsoleDevicePlaceholder stands for the WUG device id in WUGConsoleURL.
+const ConsoleDevicePlaceholder = "{id}"
+
+// maxConsoleURLLength bounds WUGConsoleURL, like browsers' practical limit.
+const maxConsoleURLLength = 2000
+
+// DefaultConsoleURL is the WUG web console's root on the connection's host
+// (DESIGN.md §10). It has no device placeholder because the device page's
+// address differs between WUG versions; the root works on all of them.
+func (c WUGConnection) DefaultConsoleURL() string {
+	host := c.Host
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]" // a bare IPv6 address
+	}
+	return "https://" + host + "/NmConsole/"
+}
+
+// ConsoleURL is the console URL in effect: the one set, or the default.
+func (c WUGConnection) ConsoleURL() string {
+	if c.WUGConsoleURL != "" {
+		return c.WUGConsoleURL
+	}
+	return c.DefaultConsoleURL()
+}
+
+// ConsoleDeviceURL is the console page of WUG device id: ConsoleURL with
+// ConsoleDevicePlaceholder replaced by the escaped id, or the console URL
+// itself when it has no placeholder.
+func (c WUGConnection) ConsoleDeviceURL(id string) string {
+	return strings.ReplaceAll(c.ConsoleURL(), ConsoleDevicePlaceholder, url.PathEscape(id))
+}
+
+// CheckConsoleURL accepts an absolute http or https URL with a host, no
+// user info (a password in it would be shown to every reader) and no
+// spaces; ConsoleDevicePlaceholder may appear anywhere in it.
+func CheckConsoleURL(raw string) error {
+	if len(raw) > maxConsoleURLLength {
+		return fmt.Errorf("is longer than %d characters", maxConsoleURLLength)
+	}
+	if strings.ContainsFunc(raw, unicode.IsSpace) {
+		return errors.New("contains a space; write it as %20")
+	}
+	u, err := url.Parse(strings.ReplaceAll(raw, ConsoleDevicePlaceholder, "1"))
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not a URL", raw)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("%q is not an http or https URL (e.g. https://wug.example.com/NmConsole/#v2/device/{id})", raw)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%q names no host", raw)
+	case u.User != nil:
+		return errors.New("must not hold a user name or password")
+	}
+	return nil
+}
+
 // Validate checks every field a person can set, naming the first field that is
 // wrong in the JSON spelling the API uses.
 func (c WUGConnection) Validate() error {
@@ -134,6 +198,11 @@ func (c WUGConnection) Validate() error {
 		return FieldError{"batch_size", fmt.Sprintf("%d is not between 1 and %d", c.BatchSize, MaxBatchSize)}
 	case strings.TrimSpace(c.GroupTemplate) == "":
 		return FieldError{"group_template", "is required (e.g. {site})"}
+	}
+	if c.WUGConsoleURL != "" {
+		if err := CheckConsoleURL(c.WUGConsoleURL); err != nil {
+			return FieldError{"wug_console_url", err.Error()}
+		}
 	}
 	return nil
 }

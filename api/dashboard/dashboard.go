@@ -15,9 +15,11 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -52,21 +54,73 @@ var contentTypes = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".js":   "text/javascript; charset=utf-8",
 	".css":  "text/css; charset=utf-8",
+	".svg":  "image/svg+xml",
+	".json": "application/json",
 }
+
+// Options configures the dashboard.
+type Options struct {
+	// NetBoxURL is NetBox's base URL (WUGSYNC_NETBOX_URL); when set, device
+	// names link to their NetBox pages. Only an http or https URL is used.
+	NetBoxURL string
+}
+
+// configName is the generated asset that tells the page its Options.
+const configName = "config.json"
+
+// notFoundName is the page of an unknown dashboard path.
+const notFoundName = "404.html"
+
+// FaviconName is the icon's file name, served by the api at the site's
+// root too, so the login page and browsers' /favicon.ico find it.
+const FaviconName = "favicon.svg"
 
 // Handler serves the dashboard's assets: the page at "/dashboard/" (or "/"
 // once the prefix is stripped) and its files beside it. "/dashboard" without
 // the slash redirects, so the page's relative asset links resolve. Only GET
 // and HEAD are allowed; the assets revalidate on every load (ETag) so an
 // upgraded server never runs a stale script against a new API.
-func Handler() http.Handler {
+func Handler() http.Handler { return New(Options{}) }
+
+// New is Handler with options. An unknown path gets the HTML 404 page in
+// the dashboard's style, with status 404.
+func New(opts Options) http.Handler {
 	assets, err := loadAssets()
 	if err != nil {
 		// The assets are compiled in: failing here is a broken build, which
 		// the package's tests catch before any release.
 		panic(fmt.Sprintf("dashboard: %v", err))
 	}
+	cfg, err := json.Marshal(map[string]string{"netbox_url": cleanBaseURL(opts.NetBoxURL)})
+	if err != nil {
+		panic(fmt.Sprintf("dashboard: encode %s: %v", configName, err))
+	}
+	assets[configName] = newAsset(cfg, contentTypes[".json"])
 	return &handler{assets: assets}
+}
+
+// Favicon serves the dashboard's icon on its own (the api mounts it at
+// /favicon.svg and /favicon.ico, outside the login).
+func Favicon() http.Handler {
+	assets, err := loadAssets()
+	if err != nil {
+		panic(fmt.Sprintf("dashboard: %v", err))
+	}
+	icon := assets[FaviconName]
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serveAsset(w, r, FaviconName, icon, http.StatusOK)
+	})
+}
+
+// cleanBaseURL keeps an absolute http(s) URL without user info and drops
+// its trailing slash; anything else is no URL, so no link is built from it.
+func cleanBaseURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return strings.TrimRight(u.String(), "/")
 }
 
 type handler struct {
@@ -94,16 +148,30 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	a, ok := h.assets[name]
 	if !ok {
-		http.NotFound(w, r)
+		serveAsset(w, r, notFoundName, h.assets[notFoundName], http.StatusNotFound)
 		return
 	}
+	serveAsset(w, r, name, a, http.StatusOK)
+}
+
+// serveAsset writes one asset with the dashboard's headers. A status other
+// than 200 (the 404 page) is written as is, without conditional requests.
+func serveAsset(w http.ResponseWriter, r *http.Request, name string, a asset, status int) {
 	header := w.Header()
 	header.Set("Content-Type", a.contentType)
 	header.Set("Cache-Control", "no-cache")
-	header.Set("ETag", a.etag)
 	header.Set("Content-Security-Policy", contentSecurityPolicy)
 	header.Set("X-Content-Type-Options", "nosniff")
 	header.Set("Referrer-Policy", "same-origin")
+	if status != http.StatusOK {
+		header.Set("Content-Length", fmt.Sprint(len(a.body)))
+		w.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(a.body)
+		}
+		return
+	}
+	header.Set("ETag", a.etag)
 	// ServeContent answers If-None-Match with 304 and handles HEAD and
 	// ranges; the zero time leaves the ETag as the only validator.
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.body))
@@ -128,16 +196,16 @@ func loadAssets() (map[string]asset, error) {
 		if err != nil {
 			return fmt.Errorf("read asset %s: %w", name, err)
 		}
-		sum := sha256.Sum256(body)
-		out[name] = asset{
-			body:        body,
-			contentType: contentType,
-			etag:        `"` + hex.EncodeToString(sum[:8]) + `"`,
-		}
+		out[name] = newAsset(body, contentType)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load embedded assets: %w", err)
 	}
 	return out, nil
+}
+
+func newAsset(body []byte, contentType string) asset {
+	sum := sha256.Sum256(body)
+	return asset{body: body, contentType: contentType, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 }

@@ -82,7 +82,7 @@ func newAPIHandler(svc *process.Services) (*api.Server, error) {
 		ConnectionDeny: &deny,
 		Registry:       svc.Registry,
 		Log:            svc.Log.WithField("component", "api"),
-		Dashboard:      dashboard.Handler(),
+		Dashboard:      dashboard.New(dashboard.Options{NetBoxURL: svc.Config.NetBoxURL}),
 		Now:            time.Now,
 	})
 	if err != nil {

@@ -19,10 +19,11 @@
     "skipped", "error", "decommissioned"];
 
   const state = {
+    netboxURL: "",
     connections: [],
+    statuses: new Map(),
     runs: [],
     activeRunIds: new Set(),
-    seenRunIds: new Set(),
     focusRunId: null,
     plan: { runId: null, action: "", offset: 0, seq: 0, runActive: false },
     rows: { connectionId: "", status: "", device: "", ip: "", offset: 0, seq: 0 },
@@ -57,11 +58,10 @@
     hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
   });
 
-  // shortTime is a compact 24-hour local time: the clock alone for today,
-  // the date and minute otherwise. The full ISO time is in the title.
+  // shortTime is the local date and 24-hour minute, always with the date:
+  // "14:03" alone is ambiguous on a page left open overnight. The full ISO
+  // time is in the title.
   function shortTime(d) {
-    const now = new Date();
-    if (d.toDateString() === now.toDateString()) return clockFormat.format(d);
     const pad = (n) => String(n).padStart(2, "0");
     return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
   }
@@ -72,16 +72,27 @@
     return Number.isNaN(d.getTime()) ? null : d;
   }
 
-  function timeNode(iso, { relative = false } = {}) {
+  // timeNode shows a time as its date and minute with the relative time
+  // beside it ("3 h ago"); refreshAgo keeps the relative part current in
+  // rows that are not rebuilt.
+  function timeNode(iso) {
     const d = parseTime(iso);
     if (!d) return iso ? h("span", {}, String(iso)) : dash();
-    const label = shortTime(d) + (relative ? ` (${ago(d)})` : "");
-    return h("time", { datetime: d.toISOString(), title: d.toISOString() }, label);
+    return h("span", { class: "when" },
+      h("time", { datetime: d.toISOString(), title: d.toISOString() }, shortTime(d)),
+      " ", h("span", { class: "ago", "data-ago": d.toISOString() }, ago(d)));
+  }
+
+  function refreshAgo() {
+    for (const node of document.querySelectorAll("[data-ago]")) {
+      const d = parseTime(node.dataset.ago);
+      if (d) node.textContent = ago(d);
+    }
   }
 
   function ago(d) {
     const seconds = Math.round((Date.now() - d.getTime()) / 1000);
-    if (seconds < 0) return "in the future";
+    if (seconds < -60) return "in the future";
     if (seconds < 60) return "just now";
     if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
     if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
@@ -111,6 +122,84 @@
 
   function yesNo(v) {
     return v ? badge("yes", "yes") : badge("no", "no");
+  }
+
+  // isWebURL accepts only http and https links (never javascript:).
+  function isWebURL(u) {
+    if (typeof u !== "string" || u === "") return false;
+    try {
+      const { protocol } = new URL(u);
+      return protocol === "http:" || protocol === "https:";
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // externalLink opens another tool (NetBox, the WUG console) in a new tab
+  // without handing it this page.
+  function externalLink(href, attrs, ...children) {
+    return h("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer" }, ...children);
+  }
+
+  // netboxLink is a NetBox object's name, linked to its NetBox page when
+  // the server knows NetBox's URL (WUGSYNC_NETBOX_URL).
+  function netboxLink(objectId, name, objectType) {
+    const text = name || "(unnamed)";
+    if (!state.netboxURL || !objectId) return h("span", { class: "name device-name" }, text);
+    const kind = objectType === "virtualmachine" ? "virtualization/virtual-machines" : "dcim/devices";
+    return externalLink(`${state.netboxURL}/${kind}/${encodeURIComponent(objectId)}/`,
+      { class: "name device-name", "data-link": "netbox", title: "Open in NetBox" }, text);
+  }
+
+  // wugLink is a WUG device id, linked to its page in the WUG web console
+  // (the connection's wug_console_url, {id} standing for the device id; a
+  // URL without {id} opens the console's root).
+  function wugLink(connectionId, wugId) {
+    if (!wugId) return dash();
+    const c = state.connections.find((x) => x.id === connectionId);
+    const base = c && c.wug_console_url;
+    if (!isWebURL(base)) return h("span", { class: "mono" }, String(wugId));
+    const perDevice = base.includes("{id}");
+    return externalLink(base.split("{id}").join(encodeURIComponent(wugId)), {
+      class: "mono", "data-link": "wug",
+      title: perDevice ? "Open in the WUG web console" : "Open the WUG web console (its device page needs {id} in the connection's wug_console_url)",
+    }, String(wugId));
+  }
+
+  // labelCells gives each cell of a row its column's name, which phone-width
+  // layouts show beside the value when the table turns into cards.
+  const headerCache = new Map();
+  function labelCells(tableId, tr) {
+    let headers = headerCache.get(tableId);
+    if (!headers) {
+      headers = [...$(tableId).querySelectorAll("thead th")].map((th) => th.textContent.trim());
+      headerCache.set(tableId, headers);
+    }
+    [...tr.children].forEach((cell, i) => {
+      if (headers[i]) cell.dataset.label = headers[i];
+    });
+    return tr;
+  }
+
+  // syncRows makes body show items in order, rebuilding only rows whose
+  // signature changed, so polling neither flickers nor takes a keyboard
+  // user's focus away.
+  function syncRows(body, items) {
+    const keep = new Set(items.map((it) => it.id));
+    for (const tr of [...body.children]) {
+      if (!keep.has(tr.id)) tr.remove();
+    }
+    items.forEach((it, i) => {
+      let tr = document.getElementById(it.id);
+      if (tr && tr.parentNode !== body) tr = null;
+      if (!tr || tr.dataset.signature !== it.signature) {
+        const fresh = it.build();
+        fresh.dataset.signature = it.signature;
+        if (tr) replaceKeepingFocus(tr, fresh);
+        tr = fresh;
+      }
+      if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null);
+    });
   }
 
   // ---- API --------------------------------------------------------------
@@ -216,61 +305,107 @@
     return c ? c.name : `#${id}`;
   }
 
-  async function loadConnections() {
-    let data;
+  // loadConfig reads what the server tells the page (NetBox's URL).
+  async function loadConfig() {
     try {
-      data = await api(`${API}/connections?limit=500`);
+      const cfg = await api("config.json");
+      state.netboxURL = cfg && isWebURL(cfg.netbox_url) ? cfg.netbox_url.replace(/\/+$/, "") : "";
     } catch (e) {
-      notify("error", `Loading connections failed: ${errorText(e)}`);
-      return;
+      state.netboxURL = ""; // names stay plain text
     }
-    state.connections = (data && data.items) || [];
+  }
+
+  // loadConnections reads the connections and each one's export status,
+  // then renders them together, so a row never shows counts of an older
+  // poll than its name. Errors are thrown to the poll loop.
+  async function loadConnections() {
+    const data = await api(`${API}/connections?limit=500`);
+    const connections = (data && data.items) || [];
+    const statuses = new Map();
+    await Promise.all(connections.map(async (c) => {
+      try {
+        statuses.set(c.id, await api(`${API}/connections/${c.id}/export-status`));
+      } catch (e) {
+        statuses.set(c.id, { error: errorText(e) });
+      }
+    }));
+    state.connections = connections;
+    state.statuses = statuses;
     fillConnectionSelects();
     renderConnections();
     updateConnectionActivity();
-    await Promise.all(state.connections.map(loadExportStatus));
   }
 
   function fillConnectionSelects() {
     for (const id of ["runs-connection", "rows-connection"]) {
       const select = $(id);
       const current = select.value;
-      select.replaceChildren(select.options[0]);
-      for (const c of state.connections) {
-        select.append(h("option", { value: c.id }, c.name));
+      const wanted = state.connections.map((c) => `${c.id}:${c.name}`).join("\n");
+      if (select.dataset.options !== wanted) {
+        select.replaceChildren(select.options[0]);
+        for (const c of state.connections) {
+          select.append(h("option", { value: c.id }, c.name));
+        }
+        select.dataset.options = wanted;
       }
       select.value = state.connections.some((c) => String(c.id) === current) ? current : "";
     }
   }
 
+  // isNewConnection: nothing was ever exported or planned for it, so the
+  // page offers a dry run first.
+  function isNewConnection(c, status) {
+    if (!status || status.error) return false;
+    const runs = status.recent_runs || [];
+    return !c.last_export && !status.last_export && !status.active_run && runs.length === 0 &&
+      !state.runs.some((r) => r.connection_id === c.id);
+  }
+
   function renderConnections() {
-    const body = $("connections-body");
-    body.replaceChildren();
     $("connections-empty").hidden = state.connections.length > 0;
-    for (const c of state.connections) {
-      const scheme = c.use_ssl ? "https" : "http";
-      body.append(h("tr", { id: `connection-${c.id}`, "data-connection-id": c.id },
-        h("th", { scope: "row" }, h("span", { class: "name" }, c.name),
-          h("span", { class: "activity", "data-role": "activity" })),
-        h("td", {}, h("span", { class: "mono" }, `${scheme}://${c.host}:${c.port}`),
-          c.use_ssl && !c.verify_ssl ? h("span", { class: "hint warn" }, "TLS not verified") : null),
-        h("td", {}, yesNo(c.is_active)),
-        h("td", {}, c.enable_netbox_export ? badge("yes", "enabled") : badge("no", "disabled")),
-        h("td", { "data-role": "last-export" }, timeNode(c.last_export, { relative: true })),
-        h("td", { "data-role": "counts" }, h("span", { class: "muted" }, "loading…")),
-        h("td", { class: "actions" },
-          h("button", {
-            type: "button", "data-action": "dry-run", "data-connection": c.id,
-            "aria-label": `Dry run of ${c.name}`,
-            title: "Plan an export without changing WUG",
-            onclick: (ev) => startExport(c, true, ev.currentTarget),
-          }, "Dry run"),
-          h("button", {
-            type: "button", "data-action": "export", "data-connection": c.id,
-            "aria-label": `Export ${c.name}`,
-            title: "Export NetBox devices to this WUG server now",
-            onclick: (ev) => startExport(c, false, ev.currentTarget),
-          }, "Export"),
+    syncRows($("connections-body"), state.connections.map((c) => {
+      const status = state.statuses.get(c.id);
+      const fresh = isNewConnection(c, status);
+      return {
+        id: `connection-${c.id}`,
+        signature: JSON.stringify([c, status || null, fresh]),
+        build: () => connectionRow(c, status, fresh),
+      };
+    }));
+  }
+
+  function connectionRow(c, status, fresh) {
+    const scheme = c.use_ssl ? "https" : "http";
+    const dryRun = h("button", {
+      type: "button", class: fresh ? "primary" : null, "data-action": "dry-run", "data-connection": c.id,
+      "aria-label": `Dry run of ${c.name}`,
+      title: "Plan an export without changing WUG",
+      onclick: (ev) => startExport(c, true, ev.currentTarget),
+    }, "Dry run");
+    const exportButton = h("button", {
+      type: "button", class: fresh ? "secondary" : null, "data-action": "export", "data-connection": c.id,
+      "aria-label": `Export ${c.name}`,
+      title: "Export NetBox devices to this WUG server now",
+      onclick: (ev) => startExport(c, false, ev.currentTarget, fresh),
+    }, "Export");
+    const lastExport = status && !status.error && status.last_export !== undefined ? status.last_export : c.last_export;
+    return labelCells("connections-table", h("tr", { id: `connection-${c.id}`, "data-connection-id": c.id },
+      h("th", { scope: "row" }, h("span", { class: "name" }, c.name),
+        h("span", { class: "activity", "data-role": "activity" })),
+      h("td", {}, h("span", { class: "mono" }, `${scheme}://${c.host}:${c.port}`),
+        c.use_ssl && !c.verify_ssl ? h("span", { class: "hint warn" }, "TLS not verified") : null,
+        isWebURL(c.wug_console_url) ? externalLink(c.wug_console_url.split("{id}")[0], {
+          class: "hint", "data-link": "console",
+        }, "WUG web console") : null),
+      h("td", {}, yesNo(c.is_active)),
+      h("td", {}, c.enable_netbox_export ? badge("yes", "enabled") : badge("no", "disabled")),
+      h("td", { "data-role": "last-export" }, timeNode(lastExport)),
+      h("td", { "data-role": "counts" }, countsNode(c, status)),
+      h("td", { class: "actions" },
+        fresh ? h("p", { class: "first-run", "data-role": "first-run" },
+          "New connection: nothing has been written to WUG yet. Start with a dry run to see what an export would do.") : null,
+        h("div", { class: "buttons" },
+          dryRun, exportButton,
           h("button", {
             type: "button", class: "secondary", "data-action": "test", "data-connection": c.id,
             "aria-label": `Test ${c.name}`,
@@ -281,33 +416,19 @@
             type: "button", class: "secondary", "data-action": "rows", "data-connection": c.id,
             "aria-label": `Devices of ${c.name}`,
             onclick: () => showRowsOf(c.id),
-          }, "Devices"))));
-    }
+          }, "Devices")))));
   }
 
-  async function loadExportStatus(c) {
-    const row = $(`connection-${c.id}`);
-    let status;
-    try {
-      status = await api(`${API}/connections/${c.id}/export-status`);
-    } catch (e) {
-      if (row) row.querySelector('[data-role="counts"]').replaceChildren(
-        h("span", { class: "error-text" }, `unavailable: ${errorText(e)}`));
-      return;
-    }
-    if (!row) return;
-    const counts = (status && status.counts) || {};
+  function countsNode(c, status) {
+    if (!status) return h("span", { class: "muted" }, "loading…");
+    if (status.error) return h("span", { class: "error-text" }, `unavailable: ${status.error}`);
+    const counts = status.counts || {};
     const list = h("ul", { class: "counts", "aria-label": `Devices of ${c.name} by export status` });
     for (const s of EXPORT_STATUSES) {
       const n = Number(counts[s] || 0);
       if (n > 0) list.append(h("li", {}, badge(s, `${s} ${n}`)));
     }
-    row.querySelector('[data-role="counts"]').replaceChildren(
-      list.children.length ? list : h("span", { class: "muted" }, "no devices yet"));
-    if (status.last_export !== undefined) {
-      row.querySelector('[data-role="last-export"]').replaceChildren(
-        timeNode(status.last_export, { relative: true }));
-    }
+    return list.children.length ? list : h("span", { class: "muted" }, "no devices yet");
   }
 
   // updateConnectionActivity marks connections that have a run in progress,
@@ -322,9 +443,10 @@
     }
   }
 
-  async function startExport(c, dryRun, button) {
+  async function startExport(c, dryRun, button, fresh) {
+    const first = fresh ? " Nothing has been planned for it yet: a dry run first shows what would change." : "";
     if (!dryRun && !window.confirm(
-      `Export NetBox devices to ${c.name} now? Devices will be created and updated in WhatsUp Gold.`)) {
+      `Export NetBox devices to ${c.name} now? Devices will be created and updated in WhatsUp Gold.${first}`)) {
       return;
     }
     button.disabled = true;
@@ -383,40 +505,19 @@
 
     const nowActive = new Set(runs.filter(isActive).map((r) => r.id));
     const ended = [...state.activeRunIds].filter((id) => !nowActive.has(id));
-    const appeared = runs.some((r) => !state.seenRunIds.has(r.id));
-    const firstLoad = state.seenRunIds.size === 0;
-    runs.forEach((r) => state.seenRunIds.add(r.id));
     state.activeRunIds = nowActive;
     state.runs = runs;
 
     renderRuns();
-    updateConnectionActivity();
     refreshOpenPlan(runs);
-    if (!firstLoad && (ended.length || appeared)) {
-      // A run that ended changed counts, last export and rows; a run that
-      // appeared (scheduler, webhook) may belong to a connection just added.
-      loadConnections();
-      if (ended.length) loadRows();
-    }
+    return { ended: ended.length > 0 };
   }
 
   function renderRuns() {
-    const body = $("runs-body");
     $("runs-empty").hidden = state.runs.length > 0;
-    const keep = new Set(state.runs.map((r) => `run-${r.id}`));
-    for (const tr of [...body.children]) {
-      if (!keep.has(tr.id)) tr.remove();
-    }
-    state.runs.forEach((run, i) => {
-      const signature = JSON.stringify(run);
-      let tr = $(`run-${run.id}`);
-      if (!tr || tr.dataset.signature !== signature) {
-        const fresh = runRow(run, signature);
-        if (tr) replaceKeepingFocus(tr, fresh);
-        tr = fresh;
-      }
-      if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null);
-    });
+    syncRows($("runs-body"), state.runs.map((run) => ({
+      id: `run-${run.id}`, signature: JSON.stringify(run), build: () => runRow(run),
+    })));
     if (state.focusRunId && $(`run-${state.focusRunId}`)) {
       focusRun(state.focusRunId);
     }
@@ -435,7 +536,7 @@
     }
   }
 
-  function runRow(run, signature) {
+  function runRow(run) {
     const counters = [run.devices_total, run.devices_created, run.devices_updated,
       run.devices_unchanged, run.devices_skipped, run.devices_failed];
     const tr = h("tr", { id: `run-${run.id}`, tabindex: "-1", "data-status": run.status },
@@ -449,18 +550,40 @@
         "data-counter": ["total", "created", "updated", "unchanged", "skipped", "failed"][i],
       }, String(n || 0))),
       h("td", {}, startedNode(run)),
-      h("td", { class: "summary" },
-        run.summary ? h("span", {}, run.summary) : null,
-        run.error_message ? h("span", { class: "error-text block" }, run.error_message) : null,
-        !run.summary && !run.error_message ? dash() : null),
+      h("td", { class: "summary" }, summaryNode(run, true)),
       h("td", { class: "actions" },
         h("button", {
           type: "button", class: "secondary", "data-action": "plan",
           "aria-label": `Plan of run ${run.id}`,
           onclick: () => openPlan(run.id),
         }, "Plan")));
-    tr.dataset.signature = signature;
-    return tr;
+    return labelCells("runs-table", tr);
+  }
+
+  // The worker ends a summary that has reasons to read with a pointer to
+  // the API's plan; the page links to the plan it shows instead.
+  const planPointer = /\s*\(see \/api\/v1\/sync-logs\/\d+\/plan( for reasons)?\)/;
+
+  // summaryNode is a run's summary and error, each said once: a failed
+  // run's summary repeats its error ("failed: <error>"), so then only the
+  // error is shown. withPlanLink adds a link to the run's plan.
+  function summaryNode(run, withPlanLink) {
+    const err = run.error_message || "";
+    let text = run.summary || "";
+    const pointer = planPointer.exec(text);
+    text = text.replace(planPointer, "");
+    if (err && (text === err || text === `${run.status}: ${err}`)) text = "";
+    const showErr = err && !text.includes(err);
+    const parts = [];
+    if (text) parts.push(h("span", { "data-role": "summary-text" }, text));
+    if (showErr) parts.push(h("span", { class: "error-text block", "data-role": "run-error" }, err));
+    if (withPlanLink && (text || showErr) && (run.planned_at || pointer || run.devices_total > 0)) {
+      parts.push(" ", h("a", {
+        href: `#plan-${run.id}`, class: "plan-link", "data-link": "plan",
+        onclick: (ev) => { ev.preventDefault(); openPlan(run.id); },
+      }, pointer && pointer[1] ? "reasons in the plan" : "see the plan"));
+    }
+    return parts.length ? h("span", {}, ...parts) : dash();
   }
 
   function progressNode(run) {
@@ -469,8 +592,12 @@
     let text;
     if (run.status === "queued") text = "waiting for a worker";
     else if (run.status === "running" && total === 0) text = "planning";
-    else if (total > 0) text = `${done} / ${total} batches`;
-    else if (run.dry_run && run.status === "completed") text = "planned";
+    else if (run.dry_run && run.status === "completed") {
+      // A dry run plans its batches and applies none: its work is done.
+      text = total > 0 ? `planned, ${total} batch${total > 1 ? "es" : ""} not applied (dry run)` : "planned (dry run)";
+      return h("div", { class: "progress" },
+        h("progress", { max: 1, value: 1, "aria-label": `Run ${run.id} progress` }), h("span", { class: "hint" }, text));
+    } else if (total > 0) text = `${done} / ${total} batches`;
     else text = run.status;
     // Only a run that is planning gets the moving (indeterminate) bar: a
     // queued run has not started, and an ended one is full or empty.
@@ -533,7 +660,13 @@
     pollInFlight = true;
     let delay;
     try {
+      // Every panel is read on every poll, so none contradicts another:
+      // a connection created since the page loaded appears with its first
+      // run, and the devices fill in while the run exports them.
       await refreshRuns();
+      await loadConnections();
+      await loadRows({ quiet: true }); // after the connections: rows link with their console URLs
+      refreshAgo();
       const active = state.activeRunIds.size;
       setLive(`${active ? `Live: ${active} run${active > 1 ? "s" : ""} in progress. ` : ""}Updated ${clockFormat.format(new Date())}`);
       delay = active ? POLL_ACTIVE_MS : POLL_IDLE_MS;
@@ -623,8 +756,7 @@
       badge(run.status, run.status),
       run.dry_run ? h("span", { class: "hint" }, "dry run: nothing was changed in WUG") : null,
       h("span", { class: "hint" }, `${run.devices_total || 0} devices`),
-      run.summary ? h("span", { class: "hint" }, run.summary) : null,
-      run.error_message ? h("span", { class: "error-text" }, run.error_message) : null,
+      run.summary || run.error_message ? h("span", { class: "hint" }, summaryNode(run, false)) : null,
     ];
     box.replaceChildren(...parts.filter(Boolean));
   }
@@ -636,15 +768,16 @@
     else if (run && run.dry_run) outcome = h("span", { class: "muted" }, "not applied (dry run)");
     else if (run && isActive(run) && e.action !== "unchanged" && e.action !== "skip") outcome = h("span", { class: "muted" }, "pending");
     else outcome = dash();
-    return h("tr", { "data-action-kind": e.action },
-      h("th", { scope: "row" }, h("span", { class: "name device-name" }, e.device_name || "(unnamed)"),
-        h("span", { class: "hint" }, `NetBox #${e.netbox_device_id}`)),
+    const objectId = e.netbox_object_id || e.netbox_device_id;
+    return labelCells("plan-table", h("tr", { "data-action-kind": e.action },
+      h("th", { scope: "row" }, netboxLink(objectId, e.device_name, e.object_type),
+        h("span", { class: "hint" }, `NetBox #${objectId}`)),
       h("td", { class: "mono" }, e.ip_address || dash()),
       h("td", {}, badge(`action-${e.action}`, e.action)),
       h("td", {}, e.reason || dash()),
       h("td", {}, diffNode(e.diff)),
       h("td", { class: "num" }, e.batch ? String(e.batch) : dash()),
-      h("td", {}, outcome));
+      h("td", {}, outcome)));
   }
 
   function diffNode(diff) {
@@ -675,7 +808,9 @@
     r.offset = 0;
   }
 
-  async function loadRows() {
+  // loadRows shows the export rows; quiet (the poll) leaves failures to the
+  // poll loop's status line.
+  async function loadRows({ quiet = false } = {}) {
     const r = state.rows;
     const seq = ++r.seq;
     const q = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(r.offset) });
@@ -687,6 +822,7 @@
     try {
       data = await api(`${API}/ip-exports?${q}`);
     } catch (e) {
+      if (quiet) throw e;
       if (seq !== r.seq) return;
       $("rows-body").replaceChildren();
       $("rows-empty").hidden = true;
@@ -695,20 +831,24 @@
     }
     if (seq !== r.seq) return;
     const items = (data && data.items) || [];
-    $("rows-body").replaceChildren(...items.map(exportRow));
+    const links = [state.netboxURL, state.connections.map((c) => [c.id, c.name, c.wug_console_url])];
+    syncRows($("rows-body"), items.map((row) => ({
+      id: `export-${row.id}`, signature: JSON.stringify([row, links]), build: () => exportRow(row),
+    })));
     $("rows-empty").hidden = items.length > 0;
     renderPager($("rows-pager"), data, (offset) => { r.offset = offset; loadRows(); });
   }
 
   function exportRow(row) {
     const problem = row.error_message || row.skip_reason;
-    return h("tr", { id: `export-${row.id}` },
-      h("th", { scope: "row" }, h("span", { class: "name device-name" }, row.netbox_device_name || "(unnamed)"),
-        h("span", { class: "hint" }, `NetBox #${row.netbox_device_id}`)),
+    const objectId = row.netbox_object_id || row.netbox_device_id;
+    return labelCells("rows-table", h("tr", { id: `export-${row.id}` },
+      h("th", { scope: "row" }, netboxLink(objectId, row.netbox_device_name, row.object_type),
+        h("span", { class: "hint" }, `NetBox #${objectId}`)),
       h("td", { class: "mono" }, row.ip_address || dash()),
       h("td", {}, connectionName(row.connection_id)),
       h("td", {}, badge(row.export_status, row.export_status)),
-      h("td", { class: "mono" }, row.wug_device_id || dash(), row.adopted ? h("span", { class: "hint" }, "adopted") : null),
+      h("td", {}, wugLink(row.connection_id, row.wug_device_id), row.adopted ? h("span", { class: "hint" }, "adopted") : null),
       h("td", {}, problem ? h("span", { class: row.error_message ? "error-text" : "" }, problem) : dash()),
       h("td", { class: "num" }, String(row.attempts || 0)),
       h("td", {}, timeNode(row.updated_at)),
@@ -722,7 +862,7 @@
           type: "button", "data-action": "retry",
           "aria-label": `Retry ${row.netbox_device_name || row.ip_address}`,
           onclick: (ev) => retryRow(row, ev.currentTarget),
-        }, "Retry")));
+        }, "Retry"))));
   }
 
   async function retryRow(row, button) {
@@ -761,13 +901,16 @@
     }
     const { row, history, count } = rowDetail(reply);
     $("row-dialog-title").textContent = row.netbox_device_name || row.ip_address || `Row #${id}`;
+    const objectId = row.netbox_object_id || row.netbox_device_id;
     const facts = [
-      ["NetBox device", `#${row.netbox_device_id}`],
+      ["NetBox device", state.netboxURL
+        ? netboxLink(objectId, `#${objectId}`, row.object_type) : `#${objectId}`],
       ["Connection", connectionName(row.connection_id)],
       ["IP address", row.ip_address],
       ["Status", row.export_status],
       ["Reason", row.export_reason],
-      ["WUG device", row.wug_device_id ? `${row.wug_device_id}${row.adopted ? " (adopted)" : ""}` : ""],
+      ["WUG device", row.wug_device_id
+        ? h("span", {}, wugLink(row.connection_id, row.wug_device_id), row.adopted ? " (adopted)" : "") : ""],
       ["WUG group", row.wug_group_id],
       ["Scan", row.wug_scan_id ? `${row.wug_scan_id} ${row.wug_scan_status || ""}` : ""],
       ["Error", row.error_message],
@@ -789,11 +932,11 @@
       dl.append(h("div", {}, h("dt", {}, label), h("dd", {}, timeNode(value))));
     }
     const sorted = [...history].sort((a, b) => String(b.occurred_at).localeCompare(String(a.occurred_at)));
-    $("row-attempts-body").replaceChildren(...sorted.map((a) => h("tr", {},
+    $("row-attempts-body").replaceChildren(...sorted.map((a) => labelCells("row-attempts", h("tr", {},
       h("td", {}, timeNode(a.occurred_at)),
       h("td", { class: "mono" }, a.task_type || dash()),
       h("td", { class: "num" }, String(a.attempt ?? "")),
-      h("td", { class: "error-text" }, a.error || dash()))));
+      h("td", { class: "error-text" }, a.error || dash())))));
     $("row-attempts-empty").hidden = sorted.length > 0;
     $("row-dialog-retry").onclick = (ev) => retryRow({ ...row, id }, ev.currentTarget);
     const dialog = $("row-dialog");
@@ -867,9 +1010,13 @@
     });
     window.addEventListener("hashchange", openPlanFromHash);
 
-    loadConnections();
-    loadRows();
-    pollSoon();
+    // Links need NetBox's URL and the connections' console URLs, so both
+    // come before the first rows.
+    loadConfig()
+      .then(() => loadConnections())
+      .catch((e) => notify("error", `Loading connections failed: ${errorText(e)}`))
+      .then(() => loadRows())
+      .finally(() => pollSoon());
     openPlanFromHash();
   }
 
