@@ -1,12 +1,9 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -72,21 +69,26 @@ func (s *Server) writeSeedError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(apiErr.Status, body)
 }
 
-// seedExportInput is the seed's export body. Filters take slugs; the
-// seed's documented integer ids are refused with a message saying so.
+// seedExportInput is the seed's export body. Filters take NetBox ids
+// (numbers) and slugs (strings), as the seed documented.
 // exclude_recent_exports and export_type are accepted for old scripts and
 // have no effect: an unchanged device costs nothing anyway.
 type seedExportInput struct {
-	DeviceFilters        map[string][]json.RawMessage `json:"device_filters"`
-	DryRun               bool                         `json:"dry_run"`
-	ExcludeRecentExports *bool                        `json:"exclude_recent_exports"`
-	ExportType           *string                      `json:"export_type"`
+	DeviceFilters        *seedFilters `json:"device_filters"`
+	DryRun               bool         `json:"dry_run"`
+	ExcludeRecentExports *bool        `json:"exclude_recent_exports"`
+	ExportType           *string      `json:"export_type"`
 }
 
-// seedFilterKeys maps the seed's filter names (and ours) onto the lists.
-var seedFilterKeys = map[string]string{
-	"sites": "sites", "roles": "roles", "device_roles": "roles", "tags": "tags",
-	"statuses": "statuses", "status": "statuses", "platforms": "platforms", "tenants": "tenants",
+// seedFilters are the seed's filter names beside ours: device_roles means
+// roles and status means statuses. The seed's job also read
+// exclude_recent_exports from inside the filters; it is accepted there too,
+// with no effect.
+type seedFilters struct {
+	models.DeviceFilters
+	DeviceRoles          models.FilterValues `json:"device_roles"`
+	Status               []string            `json:"status"`
+	ExcludeRecentExports *bool               `json:"exclude_recent_exports"`
 }
 
 func (in seedExportInput) toExportInput() (exportInput, error) {
@@ -94,28 +96,9 @@ func (in seedExportInput) toExportInput() (exportInput, error) {
 	if in.DeviceFilters == nil {
 		return out, nil
 	}
-	var f models.DeviceFilters
-	lists := map[string]*[]string{"sites": &f.Sites, "roles": &f.Roles, "tags": &f.Tags,
-		"statuses": &f.Statuses, "platforms": &f.Platforms, "tenants": &f.Tenants}
-	keys := make([]string, 0, len(in.DeviceFilters))
-	for k := range in.DeviceFilters {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		target, ok := seedFilterKeys[key]
-		if !ok {
-			return out, badRequest("device_filters."+key, "is not a known filter (sites, roles, tags, statuses, platforms, tenants)")
-		}
-		for i, raw := range in.DeviceFilters[key] {
-			var slug string
-			if err := json.Unmarshal(raw, &slug); err != nil {
-				return out, unprocessable(fmt.Sprintf("device_filters.%s[%d]", key, i),
-					fmt.Sprintf("%s is not a slug: wugsync filters by slug (e.g. \"fra1\"), not by NetBox id", strings.TrimSpace(string(raw))))
-			}
-			*lists[target] = append(*lists[target], slug)
-		}
-	}
+	f := in.DeviceFilters.DeviceFilters
+	f.Roles = append(f.Roles, in.DeviceFilters.DeviceRoles...)
+	f.Statuses = append(f.Statuses, in.DeviceFilters.Status...)
 	out.DeviceFilters = &f
 	return out, nil
 }

@@ -35,8 +35,8 @@ func TestSeedExportQueues(t *testing.T) {
 	var run models.WUGSyncLog
 	require.NoError(t, b.db.First(&run, runID).Error)
 	require.Equal(t, models.TriggerAPI, run.Trigger)
-	require.Equal(t, []string{"core-switch"}, run.Filters.Roles, "the seed's device_roles means roles")
-	require.Equal(t, []string{"fra1"}, run.Filters.Sites)
+	require.Equal(t, models.FilterValues{"core-switch"}, run.Filters.Roles, "the seed's device_roles means roles")
+	require.Equal(t, models.FilterValues{"fra1"}, run.Filters.Sites)
 
 	t.Run("an active run is a seed-shaped 409", func(t *testing.T) {
 		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", id), nil)
@@ -46,15 +46,23 @@ func TestSeedExportQueues(t *testing.T) {
 		require.EqualValues(t, runID, got["run_id"])
 		require.NotEmpty(t, got["message"])
 	})
-	t.Run("integer ids are refused with the reason", func(t *testing.T) {
+	t.Run("what is neither an id nor a slug is refused with the reason", func(t *testing.T) {
 		other := b.createConnection(t, "other", nil)
-		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", other),
-			map[string]any{"device_filters": map[string]any{"sites": []int{1, 2}}})
-		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
-		got := r.json(t)
-		require.Equal(t, false, got["success"])
-		require.Contains(t, got["error"].(map[string]any)["fields"], "device_filters.sites[0]")
-		require.Contains(t, got["message"], "slug")
+		for body, field := range map[string]string{
+			`{"device_filters": {"sites": [1, 2.5]}}`:      "device_filters.sites[1]",
+			`{"device_filters": {"device_roles": [true]}}`: "device_filters.device_roles[0]",
+			`{"device_filters": {"sites": [1, "fra1"]}}`:   "device_filters.sites",
+			`{"device_filters": {"tenants": [0]}}`:         "device_filters.tenants[0]",
+		} {
+			r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", other), body)
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s: %s", body, r.Body)
+			got := r.json(t)
+			require.Equal(t, false, got["success"])
+			require.Contains(t, got["error"].(map[string]any)["fields"], field, body)
+		}
+		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", other), `{"device_filters": {"sites": "fra1"}}`)
+		require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+		require.Contains(t, r.json(t)["error"].(map[string]any)["fields"], "device_filters.sites")
 	})
 	t.Run("unknown connection", func(t *testing.T) {
 		r := b.call(t, http.MethodPost, SeedPrefix+"/connections/999/export/", nil)

@@ -113,15 +113,9 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 }
 
 func (p *planner) netboxFilter(scope planScope) netbox.DeviceFilter {
-	return netbox.DeviceFilter{
-		IDs:       scope.deviceIDs,
-		Statuses:  p.filters.EffectiveStatuses(),
-		Sites:     p.filters.Sites,
-		Roles:     p.filters.Roles,
-		Tags:      p.filters.Tags,
-		Platforms: p.filters.Platforms,
-		Tenants:   p.filters.Tenants,
-	}
+	q := export.NetBoxQuery(p.filters)
+	q.IDs = scope.deviceIDs
+	return q
 }
 
 // build plans the scope and commits the plan: entries, batch numbers,
