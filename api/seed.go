@@ -1,14 +1,17 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/sirupsen/logrus"
 
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
 )
 
 // The seed plugin documented these routes and this answer shape; scripts
@@ -44,6 +47,8 @@ type seedDeviceResult struct {
 	Message        string `json:"message"`
 	NetBoxDeviceID int64  `json:"netbox_device_id,omitempty"`
 	IPAddress      string `json:"ip_address,omitempty"`
+	// ConnectionID says which connection a device sync's result is for.
+	ConnectionID uint `json:"connection_id,omitempty"`
 }
 
 // seedErrorBody is a seed-shaped failure that still carries the v1 error.
@@ -103,15 +108,21 @@ func (in seedExportInput) toExportInput() (exportInput, error) {
 	return out, nil
 }
 
-// seedExport is POST /api/plugins/wug-sync/connections/{id}/export/.
-// Without ?wait it answers 202 at once; with ?wait=N it answers the final
-// counts when the run ends within N seconds.
+// SeedWaitSeconds is how long the seed's export and device sync routes wait
+// for their runs by default: the seed answered when the work was done, and
+// scripts written for it read the final counts from the answer.
+const SeedWaitSeconds = 60
+
+// seedExport is POST /api/plugins/wug-sync/connections/{id}/export/. It
+// waits up to ?wait seconds (SeedWaitSeconds by default, 0 answers at once)
+// and answers the final counts with one result per device, or, when the
+// run goes on, 202 with the counts so far.
 func (s *Server) seedExport(c *gin.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	wait, err := queryInt(c, "wait", 0, 0, MaxWaitSeconds)
+	wait, err := queryInt(c, "wait", SeedWaitSeconds, 0, MaxWaitSeconds)
 	if err != nil {
 		return err
 	}
@@ -128,19 +139,46 @@ func (s *Server) seedExport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if run, err = s.waitRun(ctx, uint64(run.ID), time.Duration(wait)*time.Second); err != nil {
+	runs, err := s.seedWaitRuns(ctx, []uint{run.ID}, time.Duration(wait)*time.Second)
+	if err != nil {
 		return err
 	}
-	res, err := s.seedRunResult(c, run)
+	res, err := s.seedRunResult(c, runs[0])
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
-	if run.Status.Active() {
+	if runs[0].Status.Active() {
 		status = http.StatusAccepted
 	}
 	c.JSON(status, res)
 	return nil
+}
+
+// seedWaitRuns waits for the runs to end, all within wait, and returns
+// them as they stand then. Past the cap on waiting clients, or when Redis
+// cannot tell when runs end, it stops waiting and returns them as they
+// stand: these routes answer 202 with the counts so far rather than an
+// error a seed script would not expect.
+func (s *Server) seedWaitRuns(ctx context.Context, ids []uint, wait time.Duration) ([]models.WUGSyncLog, error) {
+	deadline := time.Now().Add(wait)
+	runs := make([]models.WUGSyncLog, len(ids))
+	for i, id := range ids {
+		run, err := s.waitRun(ctx, uint64(id), time.Until(deadline))
+		var apiErr *Error
+		switch {
+		case err == nil:
+		case errors.As(err, &apiErr) && apiErr.Status == http.StatusServiceUnavailable && ctx.Err() == nil:
+			s.p.Log.WithError(apiErr.Cause).WithField("run_id", id).Info("not waiting for the run; answering its counts so far")
+			if run, err = s.q.run(ctx, uint64(id)); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+		runs[i] = run
+	}
+	return runs, nil
 }
 
 // seedRunResult describes a run in the seed's shape, with per-device
@@ -179,7 +217,7 @@ func (s *Server) seedRunResult(c *gin.Context, run models.WUGSyncLog) (seedResul
 
 func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
 	r := seedDeviceResult{DeviceName: e.DeviceName, DeviceID: e.WUGDeviceID, NetBoxDeviceID: e.NetBoxDeviceID,
-		IPAddress: e.IPAddress, Success: e.Outcome != "failed"}
+		IPAddress: e.IPAddress, Success: e.Outcome != "failed" && e.Action != models.PlanSkip}
 	verbs := map[models.PlanAction]string{
 		models.PlanCreate: "Device created successfully", models.PlanUpdate: "Device updated successfully",
 		models.PlanUnchanged: "Device unchanged", models.PlanDecommission: "Device decommissioned",
@@ -198,21 +236,96 @@ func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
 }
 
 // seedDeviceSync is POST /api/plugins/wug-sync/netbox-device/{device_id}/sync/.
+// It records one queued run per connection the device goes to, queues the
+// sync, and waits for the runs like seedExport, answering the same shape:
+// the summed counts and one result per connection.
 func (s *Server) seedDeviceSync(c *gin.Context) error {
 	id, err := pathNetBoxID(c, "device_id")
+	if err != nil {
+		return err
+	}
+	wait, err := queryInt(c, "wait", SeedWaitSeconds, 0, MaxWaitSeconds)
 	if err != nil {
 		return err
 	}
 	if err := decodeNoFields(c.Request); err != nil {
 		return err
 	}
-	n, err := s.queueDeviceSync(c.Request.Context(), id, models.TriggerAPI)
+	ctx := c.Request.Context()
+	runIDs, err := s.startDeviceSyncRuns(ctx, id)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusAccepted, seedResult{Success: true, TotalDevices: 1, Results: []seedDeviceResult{},
-		Message: fmt.Sprintf("NetBox device %d queued for sync to %d connection(s)", id, n), Status: "queued"})
+	runs, err := s.seedWaitRuns(ctx, runIDs, time.Duration(wait)*time.Second)
+	if err != nil {
+		return err
+	}
+	res := seedResult{Success: true, Results: []seedDeviceResult{}, Status: string(models.RunCompleted)}
+	status, active := http.StatusOK, 0
+	for _, run := range runs {
+		one, err := s.seedRunResult(c, run)
+		if err != nil {
+			return err
+		}
+		res.Success = res.Success && one.Success
+		res.DevicesCreated += one.DevicesCreated
+		res.DevicesFailed += one.DevicesFailed
+		res.TotalDevices += one.TotalDevices
+		for _, r := range one.Results {
+			r.ConnectionID = run.ConnectionID
+			res.Results = append(res.Results, r)
+		}
+		if run.Status.Active() {
+			status, active, res.Status = http.StatusAccepted, active+1, string(run.Status)
+		}
+	}
+	last := runs[len(runs)-1].ID
+	res.RunID, res.URL = &last, runURL(last)
+	switch {
+	case active > 0:
+		res.Message = fmt.Sprintf("NetBox device %d is being synced to %d connection(s); %d still running, follow them at /api/v1/sync-logs", id, len(runs), active)
+	case res.Success:
+		res.Message = fmt.Sprintf("NetBox device %d synced to %d connection(s)", id, len(runs))
+	default:
+		res.Message = fmt.Sprintf("NetBox device %d: the sync failed on at least one of %d connection(s)", id, len(runs))
+	}
+	c.JSON(status, res)
 	return nil
+}
+
+// startDeviceSyncRuns records a queued one-device run on every connection
+// a device sync reaches and queues the task that runs them.
+func (s *Server) startDeviceSyncRuns(ctx context.Context, deviceID int64) ([]uint, error) {
+	var conns []models.WUGConnection
+	if err := s.p.DB.WithContext(ctx).Where("is_active = ? AND enable_netbox_export = ?", true, true).
+		Order("id").Find(&conns).Error; err != nil {
+		return nil, fmt.Errorf("list connections for device %d: %w", deviceID, err)
+	}
+	if len(conns) == 0 {
+		return nil, conflict("no connection is active with export enabled; nothing would receive device %d", deviceID)
+	}
+	runs := make([]models.WUGSyncLog, len(conns))
+	ids := make([]uint, len(conns))
+	for i, conn := range conns {
+		runs[i] = models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncDevice, Trigger: models.TriggerAPI,
+			Status: models.RunQueued}
+	}
+	if err := s.p.DB.WithContext(ctx).Create(&runs).Error; err != nil {
+		return nil, fmt.Errorf("record device sync runs: %w", err)
+	}
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	err := s.p.Enqueuer.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: deviceID, Trigger: string(models.TriggerAPI), RunIDs: ids})
+	if err != nil {
+		// Without its task nothing would end these runs.
+		now := time.Now().UTC()
+		s.p.DB.WithContext(context.WithoutCancel(ctx)).Model(&models.WUGSyncLog{}).Where("id IN ?", ids).
+			Updates(map[string]any{"status": models.RunFailed, "ended_at": now, "error_message": "could not enqueue: " + err.Error()})
+		return nil, unavailable("cannot queue the sync: %v", err)
+	}
+	s.p.Log.WithFields(logrus.Fields{"device_id": deviceID, "connections": len(conns), "trigger": models.TriggerAPI}).Info("device sync queued")
+	return ids, nil
 }
 
 // seedStatistics is the seed's export-status counters.

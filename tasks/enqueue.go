@@ -52,6 +52,11 @@ func (e *Enqueuer) Batch(ctx context.Context, runID uint, batch int) error {
 // Events for the same device in the same window share a task id, so a burst
 // becomes one sync that reads the device's latest state.
 func (e *Enqueuer) DeviceSync(ctx context.Context, p DeviceSyncPayload) error {
+	if len(p.RunIDs) > 0 {
+		// Someone waits for these runs: no debounce, and no merging with a
+		// webhook's task, which would not run them.
+		return e.enqueue(ctx, TypeDeviceSync, p, fmt.Sprintf("device:sync:%d:run:%d", p.NetBoxDeviceID, p.RunIDs[0]))
+	}
 	window := e.now().Unix() / int64(DeviceSyncDebounce/time.Second)
 	id := fmt.Sprintf("device:sync:%d:%d:%d", p.NetBoxDeviceID, p.ConnectionID, window)
 	return e.enqueue(ctx, TypeDeviceSync, p, id, asynq.ProcessIn(DeviceSyncDebounce))

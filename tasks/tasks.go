@@ -87,6 +87,11 @@ type DeviceSyncPayload struct {
 	NetBoxDeviceID int64  `json:"netbox_device_id"`
 	ConnectionID   uint   `json:"connection_id,omitempty"`
 	Trigger        string `json:"trigger"`
+	// RunIDs are queued one-device runs the API recorded for this request
+	// (one per connection), so that it can wait for them; the task runs
+	// them instead of recording its own, and cancels those whose
+	// connection no longer takes the device.
+	RunIDs []uint `json:"run_ids,omitempty"`
 }
 
 // DecommissionPayload applies the decommission action to one NetBox device
