@@ -408,9 +408,11 @@ func (b *testBundle) waitNextRun(trigger func()) models.WUGSyncLog {
 func TestTwoSchedulersStartOneRunPerInterval(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOptions{devices: 5, conn: func(c *models.WUGConnection) { c.ExportIntervalMinutes = 60 }})
-	now := time.Date(2026, 11, 25, 10, 0, 5, 0, time.UTC)
+	// Rows' created_at is the wall clock; the fake clock moves from there.
+	now := time.Now().UTC()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	setClock := func(t time.Time) { mu.Lock(); defer mu.Unlock(); now = t }
 	schedulers := []*workers.Scheduler{
 		workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Now: clock}),
 		workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Now: clock}),
@@ -429,18 +431,48 @@ func TestTwoSchedulersStartOneRunPerInterval(t *testing.T) {
 		return runs
 	}
 	tickAll()
+	setClock(b.conn.CreatedAt.Add(59 * time.Minute))
+	tickAll()
+	require.Empty(t, scheduledRuns(), "a new connection writes nothing to WUG within its first interval")
+
+	setClock(b.conn.CreatedAt.Add(61 * time.Minute))
+	tickAll()
 	tickAll()
 	runs := scheduledRuns()
 	require.Len(t, runs, 1, "one run for the first interval")
 	b.waitRun(runs[0].ID)
 
-	// Rows' created_at is the wall clock; move the fake clock past it.
-	mu.Lock()
-	now = time.Now().UTC().Add(61 * time.Minute)
-	mu.Unlock()
+	setClock(b.conn.CreatedAt.Add(122 * time.Minute))
 	tickAll()
 	tickAll()
 	require.Len(t, scheduledRuns(), 2, "one more run for the next interval")
+}
+
+// TestFirstScheduledRunFollowsTheFirstManualExport: a person's export
+// starts the interval again, so the scheduler does not repeat it at once.
+func TestFirstScheduledRunFollowsTheFirstManualExport(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 3, conn: func(c *models.WUGConnection) { c.ExportIntervalMinutes = 60 }})
+	manual := b.export(tasks.ExportRequest{Trigger: models.TriggerManual})
+	require.Equal(t, models.RunCompleted, manual.Status, manual.ErrorMessage)
+	var now time.Time
+	s := workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq,
+		Now: func() time.Time { return now }})
+	scheduled := func() int64 {
+		var n int64
+		require.NoError(t, b.db.Model(&models.WUGSyncLog{}).Where("trigger = ?", models.TriggerScheduled).Count(&n).Error)
+		return n
+	}
+	next := b.conn.NextExportAt(&manual.CreatedAt)
+	require.NotNil(t, next)
+	require.Equal(t, manual.CreatedAt.Add(time.Hour).UTC(), *next, "one interval after the manual export, which came after the creation")
+
+	now = next.Add(-time.Second)
+	require.NoError(t, s.Tick(context.Background()))
+	require.Zero(t, scheduled())
+	now = *next
+	require.NoError(t, s.Tick(context.Background()))
+	require.EqualValues(t, 1, scheduled())
 }
 
 func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {

@@ -104,16 +104,18 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 
 func (s *Scheduler) maybeStart(ctx context.Context, conn models.WUGConnection, now time.Time) error {
 	interval := time.Duration(max(conn.ExportIntervalMinutes, 1)) * time.Minute
-	// Any export in the last interval (a manual one too) makes this one
-	// unnecessary.
-	var recent int64
-	if err := s.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).
-		Where("connection_id = ? AND sync_type = ? AND dry_run = ? AND created_at > ?",
-			conn.ID, models.SyncExport, false, now.Add(-interval)).
-		Count(&recent).Error; err != nil {
-		return fmt.Errorf("find recent runs: %w", err)
+	// A connection is due one interval after its creation or its latest
+	// export (a manual one too), so a new connection writes nothing to WUG
+	// before a person has run an export or an interval has passed.
+	last, err := models.LastExportRuns(ctx, s.p.DB, conn.ID)
+	if err != nil {
+		return err
 	}
-	if recent > 0 {
+	var lastRun *time.Time
+	if t, ok := last[conn.ID]; ok {
+		lastRun = &t
+	}
+	if next := conn.NextExportAt(lastRun); next == nil || now.Before(*next) {
 		return nil
 	}
 	slot := now.Unix() / int64(interval/time.Second)
