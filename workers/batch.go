@@ -603,14 +603,12 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 			"export_status": models.ExportDecommissioned, "export_reason": models.ReasonDecommission,
 			"decommissioned_at": now, "last_run_id": b.run.ID, "error_message": "",
 		}
-		note := "decommissioned: " + string(action)
 		if action == models.DecommissionDelete {
 			// The WUG id is gone for good; a device that comes back is
 			// created anew.
 			updates["wug_device_id"], updates["wug_group_id"], updates["payload_hash"] = "", "", ""
-			note = "decommissioned: deleted WUG device " + e.WUGDeviceID
 		}
-		updates["skip_reason"] = note
+		updates["skip_reason"] = decommissionNote(action, e.WUGDeviceID)
 		if err := b.w.updateRow(ctx, b.conn.ID, e.NetBoxDeviceID, updates); err != nil {
 			return err
 		}
@@ -620,6 +618,20 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	}
 	b.w.p.Metrics.Devices(b.conn.Name, "decommissioned", len(entries))
 	return nil
+}
+
+// decommissionNote says what a decommission did to the WUG device, in
+// words a person reads on the row: with action none nothing happened in
+// WUG, and the note must not suggest otherwise.
+func decommissionNote(action models.DecommissionAction, wugDeviceID string) string {
+	switch action {
+	case models.DecommissionDelete:
+		return "decommissioned: deleted WUG device " + wugDeviceID
+	case models.DecommissionMaintenance:
+		return "decommissioned: WUG device " + wugDeviceID + " put in maintenance (decommission action: maintenance)"
+	default:
+		return "left in WUG (decommission action: none)"
+	}
 }
 
 // success is a device WUG now holds as NetBox says, waiting to be stored.

@@ -310,16 +310,20 @@ func TestDecommissionActions(t *testing.T) {
 				require.Equal(t, models.ExportDecommissioned, after[r.NetBoxDeviceID].ExportStatus)
 				require.NotNil(t, after[r.NetBoxDeviceID].DecommissionedAt)
 				d, exists := b.wug.Device(r.WUGDeviceID)
+				note := after[r.NetBoxDeviceID].SkipReason
 				switch action {
 				case models.DecommissionNone:
 					require.True(t, exists)
 					require.False(t, d.Maintenance)
+					require.Equal(t, "left in WUG (decommission action: none)", note, "the row says nothing happened in WUG")
 				case models.DecommissionMaintenance:
 					require.True(t, exists)
 					require.True(t, d.Maintenance)
 					require.Contains(t, d.MaintenanceReason, "NetBox")
+					require.Equal(t, "decommissioned: WUG device "+r.WUGDeviceID+" put in maintenance (decommission action: maintenance)", note)
 				case models.DecommissionDelete:
 					require.False(t, exists)
+					require.Equal(t, "decommissioned: deleted WUG device "+r.WUGDeviceID, note)
 				}
 			}
 			if action == models.DecommissionDelete {
@@ -592,4 +596,21 @@ func TestUnknownNetBoxFilterFailsTheRunAtOnce(t *testing.T) {
 	require.Equal(t, models.RunFailed, run.Status)
 	require.Contains(t, run.ErrorMessage, `tag="no-such-tag"`, "the error names the filter and value")
 	require.Empty(t, b.wug.Devices())
+}
+
+// TestSkippedRowsOfAManualExportSayManual: a device first seen skipped by a
+// person's export is not labelled "scheduled".
+func TestSkippedRowsOfAManualExportSayManual(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 60})
+	run := b.export(tasks.ExportRequest{Trigger: models.TriggerManual})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	skipped := 0
+	for _, r := range b.rows() {
+		if r.ExportStatus == models.ExportSkipped {
+			skipped++
+			require.Equal(t, models.ReasonManual, r.ExportReason, "device %d: %s", r.NetBoxDeviceID, r.SkipReason)
+		}
+	}
+	require.Positive(t, skipped, "the generated inventory has devices that cannot be exported")
 }

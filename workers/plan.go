@@ -601,11 +601,21 @@ func (w *Worker) markRowsSkippedNamed(ctx context.Context, connID, runID uint, r
 		return nil
 	}
 	now := w.now()
+	// A row first seen skipped names what touched it: a person's export is
+	// not "scheduled".
+	var triggers []models.Trigger
+	if err := w.p.DB.WithContext(ctx).Model(&models.WUGSyncLog{}).Where("id = ?", runID).Pluck("trigger", &triggers).Error; err != nil {
+		return fmt.Errorf("read the trigger of run %d: %w", runID, err)
+	}
+	trigger := models.TriggerManual
+	if len(triggers) == 1 {
+		trigger = triggers[0]
+	}
 	rows := make([]models.NetBoxIPExport, 0, len(reasons))
 	for id, reason := range reasons {
 		run := runID
 		row := models.NetBoxIPExport{
-			ConnectionID: connID, NetBoxDeviceID: id, ExportReason: models.ReasonScheduled,
+			ConnectionID: connID, NetBoxDeviceID: id, ExportReason: reasonForTrigger(trigger, false),
 			ExportStatus: models.ExportSkipped, SkipReason: reason, SkippedAt: &now, LastRunID: &run,
 		}
 		if n, ok := names[id]; ok {
