@@ -614,3 +614,46 @@ func TestSkippedRowsOfAManualExportSayManual(t *testing.T) {
 	}
 	require.Positive(t, skipped, "the generated inventory has devices that cannot be exported")
 }
+
+// TestDeviceSyncRunsTheRunsTheAPIRecorded: a sync someone waits for runs
+// the queued runs recorded for it, and ends, as cancelled, the one whose
+// connection stopped exporting since, so nobody waits for it in vain.
+func TestDeviceSyncRunsTheRunsTheAPIRecorded(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 10})
+	other := b.addWUG("other", wugsim.Options{}, nil)
+	var runs []models.WUGSyncLog
+	for _, conn := range []models.WUGConnection{b.conn, other.conn} {
+		runs = append(runs, models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncDevice,
+			Trigger: models.TriggerAPI, Status: models.RunQueued})
+	}
+	require.NoError(t, b.db.Create(&runs).Error)
+	require.NoError(t, b.db.Model(&other.conn).Update("enable_netbox_export", false).Error)
+	device := b.nb.Devices()[0].ID
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sub := b.redis.Client.Subscribe(ctx, tasks.RunEndedChannel(b.redis.Client))
+	defer sub.Close()
+	_, err := sub.Receive(ctx)
+	require.NoError(t, err)
+	require.NoError(t, b.enq.DeviceSync(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: int64(device), Trigger: "api",
+		RunIDs: []uint{runs[0].ID, runs[1].ID}}))
+	ended := map[string]bool{}
+	for len(ended) < 2 {
+		select {
+		case msg := <-sub.Channel():
+			ended[msg.Payload] = true
+		case <-ctx.Done():
+			t.Fatalf("runs ended: %v", ended)
+		}
+	}
+	var got []models.WUGSyncLog
+	require.NoError(t, b.db.Where("sync_type = ?", models.SyncDevice).Order("id").Find(&got).Error)
+	require.Len(t, got, 2, "no run besides the recorded ones")
+	require.Equal(t, runs[0].ID, got[0].ID)
+	require.Equal(t, models.RunCompleted, got[0].Status, got[0].ErrorMessage)
+	require.Equal(t, 1, got[0].DevicesTotal)
+	require.Equal(t, models.RunCancelled, got[1].Status)
+	require.Contains(t, got[1].ErrorMessage, "no longer exports")
+}
