@@ -189,20 +189,22 @@ func (in connectionInput) applyPassword(conn *models.WUGConnection, sealer *mode
 	return nil
 }
 
-// cleanFilters trims every value and rejects empty ones, naming the list.
+// cleanFilters trims every value and rejects empty ones, and a list that
+// mixes NetBox ids and slugs, naming the list.
 func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, error) {
+	statuses := (*models.FilterValues)(&f.Statuses)
 	lists := []struct {
 		name string
-		list *[]string
+		list *models.FilterValues
 	}{
 		{"sites", &f.Sites}, {"roles", &f.Roles}, {"tags", &f.Tags},
-		{"statuses", &f.Statuses}, {"platforms", &f.Platforms}, {"tenants", &f.Tenants},
+		{"statuses", statuses}, {"platforms", &f.Platforms}, {"tenants", &f.Tenants},
 	}
 	for _, l := range lists {
 		if len(*l.list) > 1000 {
 			return f, unprocessable(field+"."+l.name, "has more than 1000 values")
 		}
-		cleaned := make([]string, 0, len(*l.list))
+		cleaned := make(models.FilterValues, 0, len(*l.list))
 		for i, v := range *l.list {
 			v = strings.TrimSpace(v)
 			name := fmt.Sprintf("%s.%s[%d]", field, l.name, i)
@@ -218,6 +220,13 @@ func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, e
 		}
 		if len(cleaned) == 0 {
 			cleaned = nil
+		}
+		// NetBox applies site= and site_id= as two filters that must both
+		// match; a list of both kinds would select almost nothing. Tags
+		// must all match anyway, so they may mix.
+		if l.name != "tags" && len(cleaned.IDs()) > 0 && len(cleaned.Slugs()) > 0 {
+			return f, unprocessable(field+"."+l.name, "mixes NetBox ids (numbers) and slugs (strings); "+
+				"NetBox would require a device to match both, so give ids only or slugs only")
 		}
 		*l.list = cleaned
 	}

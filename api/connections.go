@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,9 +22,17 @@ func (s *Server) listConnections(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]uint, len(conns))
+	for i, conn := range conns {
+		ids[i] = conn.ID
+	}
+	lastRuns, err := models.LastExportRuns(c.Request.Context(), s.p.DB, ids...)
+	if err != nil {
+		return err
+	}
 	views := make([]connectionView, 0, len(conns))
 	for _, conn := range conns {
-		views = append(views, newConnectionView(conn))
+		views = append(views, newConnectionView(conn, lastRuns))
 	}
 	c.JSON(http.StatusOK, page[connectionView]{Items: views, Total: total, Limit: p.Limit, Offset: p.Offset})
 	return nil
@@ -47,7 +56,7 @@ func (s *Server) createConnection(c *gin.Context) error {
 	}
 	s.requestLog(c).WithField("connection", conn.Name).Info("connection created")
 	c.Header("Location", fmt.Sprintf("/api/v1/connections/%d", conn.ID))
-	c.JSON(http.StatusCreated, newConnectionView(conn))
+	c.JSON(http.StatusCreated, newConnectionView(conn, nil))
 	return nil
 }
 
@@ -61,7 +70,11 @@ func (s *Server) getConnection(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, newConnectionView(conn))
+	view, err := s.connectionView(c.Request.Context(), conn)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, view)
 	return nil
 }
 
@@ -95,8 +108,21 @@ func (s *Server) updateConnection(c *gin.Context) error {
 		return err
 	}
 	s.requestLog(c).WithField("connection", conn.Name).Info("connection updated")
-	c.JSON(http.StatusOK, newConnectionView(conn))
+	view, err := s.connectionView(c.Request.Context(), conn)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, view)
 	return nil
+}
+
+// connectionView shows one connection with when its next export starts.
+func (s *Server) connectionView(ctx context.Context, conn models.WUGConnection) (connectionView, error) {
+	lastRuns, err := models.LastExportRuns(ctx, s.p.DB, conn.ID)
+	if err != nil {
+		return connectionView{}, err
+	}
+	return newConnectionView(conn, lastRuns), nil
 }
 
 // deleteConnection is DELETE /api/v1/connections/{id}. Its runs and export

@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
 )
 
 func TestCreateConnectionAppliesDefaultsAndHidesPassword(t *testing.T) {
@@ -352,4 +354,52 @@ func TestConsoleURLDefaultsToTheHostAndFollowsIt(t *testing.T) {
 	r = b.call(t, http.MethodPatch, conn, map[string]any{"host": "2001:db8::7", "password": "s3cret-pass"})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	require.Equal(t, "https://[2001:db8::7]/NmConsole/", consoleURL())
+}
+
+// TestConnectionAnswerSaysWhenItsFirstExportComes: creating a connection
+// writes nothing to WUG; the answer says when the scheduler's first run
+// comes (one interval after the creation), a person's export moves it, and
+// a connection without periodic export has none.
+func TestConnectionAnswerSaysWhenItsFirstExportComes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.call(t, http.MethodPost, "/api/v1/connections", map[string]any{"name": "new", "host": "wug.example.net",
+		"username": "admin", "password": "s3cret-pass", "export_interval_minutes": 90})
+	require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+	got := r.json(t)
+	id := uint(got["id"].(float64))
+	created, err := time.Parse(time.RFC3339Nano, got["created_at"].(string))
+	require.NoError(t, err)
+	next, err := time.Parse(time.RFC3339Nano, got["next_export_at"].(string))
+	require.NoError(t, err)
+	require.Equal(t, created.Add(90*time.Minute).UTC(), next.UTC())
+	require.Empty(t, b.queuedTasks(t, tasks.QueueDefault), "nothing is queued for WUG")
+
+	// The database keeps created_at to the microsecond (PostgreSQL); read
+	// it back as stored.
+	nextOf := func(view map[string]any) (created, next time.Time) {
+		created, err := time.Parse(time.RFC3339Nano, view["created_at"].(string))
+		require.NoError(t, err)
+		next, err = time.Parse(time.RFC3339Nano, view["next_export_at"].(string))
+		require.NoError(t, err)
+		return created.UTC(), next.UTC()
+	}
+	dry := b.insertRun(t, id, models.RunCompleted)
+	require.NoError(t, b.db.Model(&dry).Update("dry_run", true).Error)
+	created, next = nextOf(b.call(t, http.MethodGet, path("/api/v1/connections/%d", id), nil).json(t))
+	require.Equal(t, created.Add(90*time.Minute), next, "a dry run writes nothing to WUG and moves nothing")
+
+	run := b.insertRun(t, id, models.RunCompleted)
+	require.NoError(t, b.db.Model(&run).Update("created_at", created.Add(10*time.Minute)).Error)
+	for _, view := range []map[string]any{
+		b.call(t, http.MethodGet, path("/api/v1/connections/%d", id), nil).json(t),
+		b.call(t, http.MethodGet, "/api/v1/connections", nil).json(t)["items"].([]any)[0].(map[string]any),
+	} {
+		_, next := nextOf(view)
+		require.Equal(t, created.Add(100*time.Minute), next, "one interval after the person's export")
+	}
+
+	r = b.call(t, http.MethodPatch, path("/api/v1/connections/%d", id), map[string]any{"enable_netbox_export": false})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Nil(t, r.json(t)["next_export_at"], "no periodic export, no next one")
 }

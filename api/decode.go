@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/wugsync/wugsync/models"
 )
 
 // MaxBodyBytes bounds every request body (1 MiB): no route needs more, and
@@ -214,7 +216,52 @@ func jsonProblem(err error, data []byte, into reflect.Type) *Error {
 	if errors.As(err, &apiErr) {
 		return apiErr
 	}
+	var filterErr *models.FilterValueError
+	if errors.As(err, &filterErr) {
+		field := filterValuesPath(data, into, "")
+		if filterErr.Index < 0 {
+			return badRequest(field, filterErr.Message)
+		}
+		return unprocessable(field+fmt.Sprintf("[%d]", filterErr.Index), filterErr.Message)
+	}
 	return badRequest("", "malformed JSON: "+strings.TrimPrefix(msg, "json: "))
+}
+
+// filterValuesPath finds the first models.FilterValues in data that does
+// not decode, as a path such as "device_filters.sites": its decoder cannot
+// know the field it sits in.
+func filterValuesPath(data []byte, t reflect.Type, prefix string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[models.FilterValues]() {
+		var f models.FilterValues
+		if json.Unmarshal(data, &f) != nil {
+			return strings.TrimSuffix(prefix, ".")
+		}
+		return ""
+	}
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fields := jsonFields(t)
+	for _, k := range keys {
+		if f, ok := lookupFold(fields, k); ok {
+			if p := filterValuesPath(obj[k], f.Type, prefix+k+"."); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // describeType names Go types the way a JSON client thinks of them.

@@ -28,7 +28,7 @@ func TestTriggerExportQueuesARun(t *testing.T) {
 	var run models.WUGSyncLog
 	require.NoError(t, b.db.First(&run, runID).Error)
 	require.True(t, run.DryRun)
-	require.Equal(t, []string{"fra1"}, run.Filters.Sites)
+	require.Equal(t, models.FilterValues{"fra1"}, run.Filters.Sites)
 	require.Equal(t, models.TriggerManual, run.Trigger)
 
 	queued := b.queuedTasks(t, tasks.QueueDefault)
@@ -38,6 +38,17 @@ func TestTriggerExportQueuesARun(t *testing.T) {
 	require.NoError(t, json.Unmarshal(queued[0].Payload, &p))
 	require.Equal(t, runID, p.RunID)
 
+	t.Run("filters take NetBox ids as numbers, and a list may not mix ids and slugs", func(t *testing.T) {
+		other := b.createConnection(t, "by-id", map[string]any{"device_filters": map[string]any{"sites": []int{1, 2}, "tags": []any{3, "prod"}}})
+		r := b.call(t, http.MethodGet, path("/api/v1/connections/%d", other), nil)
+		require.Equal(t, http.StatusOK, r.Status)
+		require.Equal(t, map[string]any{"sites": []any{1.0, 2.0}, "tags": []any{3.0, "prod"}}, r.json(t)["device_filters"])
+
+		r = b.call(t, http.MethodPost, path("/api/v1/connections/%d/export", other), map[string]any{
+			"device_filters": map[string]any{"roles": []any{3, "core-switch"}}, "dry_run": true})
+		require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+		require.Contains(t, r.errorOf(t)["fields"], "device_filters.roles")
+	})
 	t.Run("a second trigger names the active run", func(t *testing.T) {
 		r := b.call(t, http.MethodPost, path("/api/v1/connections/%d/export", id), nil)
 		require.Equal(t, http.StatusConflict, r.Status)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"math"
 	"reflect"
 	"strings"
 
@@ -57,6 +58,13 @@ func schemaOf(v any, mode schemaMode) (*openapi3.SchemaRef, error) {
 				for _, v := range values {
 					schema.Enum = append(schema.Enum, v)
 				}
+			}
+			if t == reflect.TypeFor[models.FilterValues]() {
+				// Numbers are NetBox ids and strings slugs (models.FilterValues).
+				schema.Items = openapi3.NewSchemaRef("", &openapi3.Schema{OneOf: openapi3.SchemaRefs{
+					openapi3.NewSchemaRef("", openapi3.NewIntegerSchema().WithMin(1).WithMax(math.MaxInt32)),
+					openapi3.NewSchemaRef("", openapi3.NewStringSchema()),
+				}})
 			}
 			if t.Kind() == reflect.Struct && schema.Properties != nil {
 				schema.AdditionalProperties = openapi3.AdditionalProperties{Has: &closed}

@@ -232,18 +232,21 @@ func (s *Server) syncRoutes() []route {
 }
 
 func (s *Server) seedRoutes() []route {
-	seedWait := []*openapi3.Parameter{queryInteger("wait", "seconds to wait for the final counts; 503 at once when the "+
-		"API process already has its maximum of waiting clients", 0, MaxWaitSeconds)}
+	waitParam := queryInteger("wait", "seconds to wait for the final counts (default 60; 0 answers at once); past them, "+
+		"or when the API process already has its maximum of waiting clients, the answer is 202 with the counts so far", 0, MaxWaitSeconds)
+	waitParam.Schema.Value.Default = SeedWaitSeconds
+	seedWait := []*openapi3.Parameter{waitParam}
 	return []route{
 		{Method: http.MethodPost, Path: SeedPrefix + "/connections/:id/export/", Access: accessAPI, Seed: true, JSON: s.seedExport, Doc: operation{
-			ID: "seedExport", Summary: "Seed plugin route: starts an export; ?wait=N returns the final counts", Tag: "seed",
+			ID: "seedExport", Summary: "Seed plugin route: starts an export and answers its final counts (waits up to ?wait=60 seconds)", Tag: "seed",
 			Query: seedWait, Body: seedExportInput{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 200, Description: "the run ended", Body: seedResult{}},
 				{Status: 202, Description: "the run is queued or still running", Body: seedResult{}}}}},
 		{Method: http.MethodPost, Path: SeedPrefix + "/netbox-device/:device_id/sync/", Access: accessAPI, Seed: true, JSON: s.seedDeviceSync, Doc: operation{
-			ID: "seedDeviceSync", Summary: "Seed plugin route: syncs one NetBox device to every active connection", Tag: "seed",
-			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
-			Responses: []response{{Status: 202, Description: "queued", Body: seedResult{}}}}},
+			ID: "seedDeviceSync", Summary: "Seed plugin route: syncs one NetBox device to every active connection; waits like the export route", Tag: "seed",
+			Query: seedWait, Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
+			Responses: []response{{Status: 200, Description: "the sync ended on every connection", Body: seedResult{}},
+				{Status: 202, Description: "the sync is queued or still running somewhere", Body: seedResult{}}}}},
 		{Method: http.MethodGet, Path: SeedPrefix + "/connections/:id/export-status/", Access: accessAPI, Seed: true, JSON: s.seedExportStatus, Doc: operation{
 			ID: "seedExportStatus", Summary: "Seed plugin route: export statistics of a connection", Tag: "seed",
 			Errors:    []int{http.StatusNotFound},

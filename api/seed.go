@@ -1,17 +1,17 @@
 package api
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/sirupsen/logrus"
 
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/tasks"
 )
 
 // The seed plugin documented these routes and this answer shape; scripts
@@ -47,6 +47,8 @@ type seedDeviceResult struct {
 	Message        string `json:"message"`
 	NetBoxDeviceID int64  `json:"netbox_device_id,omitempty"`
 	IPAddress      string `json:"ip_address,omitempty"`
+	// ConnectionID says which connection a device sync's result is for.
+	ConnectionID uint `json:"connection_id,omitempty"`
 }
 
 // seedErrorBody is a seed-shaped failure that still carries the v1 error.
@@ -72,21 +74,26 @@ func (s *Server) writeSeedError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(apiErr.Status, body)
 }
 
-// seedExportInput is the seed's export body. Filters take slugs; the
-// seed's documented integer ids are refused with a message saying so.
+// seedExportInput is the seed's export body. Filters take NetBox ids
+// (numbers) and slugs (strings), as the seed documented.
 // exclude_recent_exports and export_type are accepted for old scripts and
 // have no effect: an unchanged device costs nothing anyway.
 type seedExportInput struct {
-	DeviceFilters        map[string][]json.RawMessage `json:"device_filters"`
-	DryRun               bool                         `json:"dry_run"`
-	ExcludeRecentExports *bool                        `json:"exclude_recent_exports"`
-	ExportType           *string                      `json:"export_type"`
+	DeviceFilters        *seedFilters `json:"device_filters"`
+	DryRun               bool         `json:"dry_run"`
+	ExcludeRecentExports *bool        `json:"exclude_recent_exports"`
+	ExportType           *string      `json:"export_type"`
 }
 
-// seedFilterKeys maps the seed's filter names (and ours) onto the lists.
-var seedFilterKeys = map[string]string{
-	"sites": "sites", "roles": "roles", "device_roles": "roles", "tags": "tags",
-	"statuses": "statuses", "status": "statuses", "platforms": "platforms", "tenants": "tenants",
+// seedFilters are the seed's filter names beside ours: device_roles means
+// roles and status means statuses. The seed's job also read
+// exclude_recent_exports from inside the filters; it is accepted there too,
+// with no effect.
+type seedFilters struct {
+	models.DeviceFilters
+	DeviceRoles          models.FilterValues `json:"device_roles"`
+	Status               []string            `json:"status"`
+	ExcludeRecentExports *bool               `json:"exclude_recent_exports"`
 }
 
 func (in seedExportInput) toExportInput() (exportInput, error) {
@@ -94,41 +101,28 @@ func (in seedExportInput) toExportInput() (exportInput, error) {
 	if in.DeviceFilters == nil {
 		return out, nil
 	}
-	var f models.DeviceFilters
-	lists := map[string]*[]string{"sites": &f.Sites, "roles": &f.Roles, "tags": &f.Tags,
-		"statuses": &f.Statuses, "platforms": &f.Platforms, "tenants": &f.Tenants}
-	keys := make([]string, 0, len(in.DeviceFilters))
-	for k := range in.DeviceFilters {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
-		target, ok := seedFilterKeys[key]
-		if !ok {
-			return out, badRequest("device_filters."+key, "is not a known filter (sites, roles, tags, statuses, platforms, tenants)")
-		}
-		for i, raw := range in.DeviceFilters[key] {
-			var slug string
-			if err := json.Unmarshal(raw, &slug); err != nil {
-				return out, unprocessable(fmt.Sprintf("device_filters.%s[%d]", key, i),
-					fmt.Sprintf("%s is not a slug: wugsync filters by slug (e.g. \"fra1\"), not by NetBox id", strings.TrimSpace(string(raw))))
-			}
-			*lists[target] = append(*lists[target], slug)
-		}
-	}
+	f := in.DeviceFilters.DeviceFilters
+	f.Roles = append(f.Roles, in.DeviceFilters.DeviceRoles...)
+	f.Statuses = append(f.Statuses, in.DeviceFilters.Status...)
 	out.DeviceFilters = &f
 	return out, nil
 }
 
-// seedExport is POST /api/plugins/wug-sync/connections/{id}/export/.
-// Without ?wait it answers 202 at once; with ?wait=N it answers the final
-// counts when the run ends within N seconds.
+// SeedWaitSeconds is how long the seed's export and device sync routes wait
+// for their runs by default: the seed answered when the work was done, and
+// scripts written for it read the final counts from the answer.
+const SeedWaitSeconds = 60
+
+// seedExport is POST /api/plugins/wug-sync/connections/{id}/export/. It
+// waits up to ?wait seconds (SeedWaitSeconds by default, 0 answers at once)
+// and answers the final counts with one result per device, or, when the
+// run goes on, 202 with the counts so far.
 func (s *Server) seedExport(c *gin.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	wait, err := queryInt(c, "wait", 0, 0, MaxWaitSeconds)
+	wait, err := queryInt(c, "wait", SeedWaitSeconds, 0, MaxWaitSeconds)
 	if err != nil {
 		return err
 	}
@@ -145,19 +139,46 @@ func (s *Server) seedExport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if run, err = s.waitRun(ctx, run.ID, time.Duration(wait)*time.Second); err != nil {
+	runs, err := s.seedWaitRuns(ctx, []uint{run.ID}, time.Duration(wait)*time.Second)
+	if err != nil {
 		return err
 	}
-	res, err := s.seedRunResult(c, run)
+	res, err := s.seedRunResult(c, runs[0])
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
-	if run.Status.Active() {
+	if runs[0].Status.Active() {
 		status = http.StatusAccepted
 	}
 	c.JSON(status, res)
 	return nil
+}
+
+// seedWaitRuns waits for the runs to end, all within wait, and returns
+// them as they stand then. Past the cap on waiting clients, or when Redis
+// cannot tell when runs end, it stops waiting and returns them as they
+// stand: these routes answer 202 with the counts so far rather than an
+// error a seed script would not expect.
+func (s *Server) seedWaitRuns(ctx context.Context, ids []uint, wait time.Duration) ([]models.WUGSyncLog, error) {
+	deadline := time.Now().Add(wait)
+	runs := make([]models.WUGSyncLog, len(ids))
+	for i, id := range ids {
+		run, err := s.waitRun(ctx, id, time.Until(deadline))
+		var apiErr *Error
+		switch {
+		case err == nil:
+		case errors.As(err, &apiErr) && apiErr.Status == http.StatusServiceUnavailable && ctx.Err() == nil:
+			s.p.Log.WithError(apiErr.Cause).WithField("run_id", id).Info("not waiting for the run; answering its counts so far")
+			if run, err = s.q.run(ctx, id); err != nil {
+				return nil, err
+			}
+		default:
+			return nil, err
+		}
+		runs[i] = run
+	}
+	return runs, nil
 }
 
 // seedRunResult describes a run in the seed's shape, with per-device
@@ -196,7 +217,7 @@ func (s *Server) seedRunResult(c *gin.Context, run models.WUGSyncLog) (seedResul
 
 func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
 	r := seedDeviceResult{DeviceName: e.DeviceName, DeviceID: e.WUGDeviceID, NetBoxDeviceID: e.NetBoxDeviceID,
-		IPAddress: e.IPAddress, Success: e.Outcome != "failed"}
+		IPAddress: e.IPAddress, Success: e.Outcome != "failed" && e.Action != models.PlanSkip}
 	verbs := map[models.PlanAction]string{
 		models.PlanCreate: "Device created successfully", models.PlanUpdate: "Device updated successfully",
 		models.PlanUnchanged: "Device unchanged", models.PlanDecommission: "Device decommissioned",
@@ -215,21 +236,100 @@ func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
 }
 
 // seedDeviceSync is POST /api/plugins/wug-sync/netbox-device/{device_id}/sync/.
+// It records one queued run per connection the device goes to, queues the
+// sync, and waits for the runs like seedExport, answering the same shape:
+// the summed counts and one result per connection.
 func (s *Server) seedDeviceSync(c *gin.Context) error {
 	id, err := pathNetBoxID(c, "device_id")
+	if err != nil {
+		return err
+	}
+	wait, err := queryInt(c, "wait", SeedWaitSeconds, 0, MaxWaitSeconds)
 	if err != nil {
 		return err
 	}
 	if err := decodeNoFields(c.Request); err != nil {
 		return err
 	}
-	n, err := s.queueDeviceSync(c.Request.Context(), id, models.TriggerAPI)
+	ctx := c.Request.Context()
+	runIDs, err := s.startDeviceSyncRuns(ctx, id)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusAccepted, seedResult{Success: true, TotalDevices: 1, Results: []seedDeviceResult{},
-		Message: fmt.Sprintf("NetBox device %d queued for sync to %d connection(s)", id, n), Status: "queued"})
+	runs, err := s.seedWaitRuns(ctx, runIDs, time.Duration(wait)*time.Second)
+	if err != nil {
+		return err
+	}
+	res := seedResult{Success: true, Results: []seedDeviceResult{}, Status: string(models.RunCompleted)}
+	status, active := http.StatusOK, 0
+	for _, run := range runs {
+		one, err := s.seedRunResult(c, run)
+		if err != nil {
+			return err
+		}
+		res.Success = res.Success && one.Success
+		res.DevicesCreated += one.DevicesCreated
+		res.DevicesFailed += one.DevicesFailed
+		res.TotalDevices += one.TotalDevices
+		for _, r := range one.Results {
+			r.ConnectionID = run.ConnectionID
+			res.Results = append(res.Results, r)
+		}
+		if run.Status.Active() {
+			status, active, res.Status = http.StatusAccepted, active+1, string(run.Status)
+		}
+	}
+	last := runs[len(runs)-1].ID
+	res.RunID, res.URL = &last, runURL(last)
+	switch {
+	case active > 0:
+		res.Message = fmt.Sprintf("NetBox device %d is being synced to %d connection(s); %d still running, follow them at /api/v1/sync-logs", id, len(runs), active)
+	case res.Success:
+		res.Message = fmt.Sprintf("NetBox device %d synced to %d connection(s)", id, len(runs))
+	default:
+		res.Message = fmt.Sprintf("NetBox device %d: the sync failed on at least one of %d connection(s)", id, len(runs))
+	}
+	c.JSON(status, res)
 	return nil
+}
+
+// startDeviceSyncRuns records a queued one-device run on every connection
+// a device sync reaches and queues the task that runs them.
+func (s *Server) startDeviceSyncRuns(ctx context.Context, deviceID int64) ([]uint, error) {
+	var conns []models.WUGConnection
+	if err := s.p.DB.WithContext(ctx).Where("is_active = ? AND enable_netbox_export = ?", true, true).
+		Order("id").Find(&conns).Error; err != nil {
+		return nil, fmt.Errorf("list connections for device %d: %w", deviceID, err)
+	}
+	if len(conns) == 0 {
+		return nil, conflict("no connection is active with export enabled; nothing would receive device %d", deviceID)
+	}
+	runs := make([]models.WUGSyncLog, len(conns))
+	ids := make([]uint, len(conns))
+	for i, conn := range conns {
+		runs[i] = models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncDevice, Trigger: models.TriggerAPI,
+			Status: models.RunQueued}
+	}
+	if err := s.p.DB.WithContext(ctx).Create(&runs).Error; err != nil {
+		return nil, fmt.Errorf("record device sync runs: %w", err)
+	}
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	err := s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: deviceID, Trigger: string(models.TriggerAPI), RunIDs: ids})
+	if err != nil {
+		// Without its task nothing would end these runs.
+		now := time.Now().UTC()
+		msg := "could not enqueue: " + err.Error()
+		for _, id := range ids {
+			if _, endErr := s.q.store().EndRun(context.WithoutCancel(ctx), id, models.RunFailed, msg, "", now); endErr != nil {
+				s.p.Log.WithError(endErr).WithField("run_id", id).Error("could not end a device sync run that was never queued")
+			}
+		}
+		return nil, unavailable("cannot queue the sync: %v", err)
+	}
+	s.p.Log.WithFields(logrus.Fields{"device_id": deviceID, "connections": len(conns), "trigger": models.TriggerAPI}).Info("device sync queued")
+	return ids, nil
 }
 
 // seedStatistics is the seed's export-status counters.

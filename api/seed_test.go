@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -24,7 +25,7 @@ func TestSeedExportQueues(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	id := b.createConnection(t, "lab", nil)
-	r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", id),
+	r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/?wait=0", id),
 		map[string]any{"device_filters": map[string]any{"device_roles": []string{"core-switch"}, "sites": []string{"fra1"}},
 			"exclude_recent_exports": true})
 	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
@@ -35,8 +36,8 @@ func TestSeedExportQueues(t *testing.T) {
 	var run models.WUGSyncLog
 	require.NoError(t, b.db.First(&run, runID).Error)
 	require.Equal(t, models.TriggerAPI, run.Trigger)
-	require.Equal(t, []string{"core-switch"}, run.Filters.Roles, "the seed's device_roles means roles")
-	require.Equal(t, []string{"fra1"}, run.Filters.Sites)
+	require.Equal(t, models.FilterValues{"core-switch"}, run.Filters.Roles, "the seed's device_roles means roles")
+	require.Equal(t, models.FilterValues{"fra1"}, run.Filters.Sites)
 
 	t.Run("an active run is a seed-shaped 409", func(t *testing.T) {
 		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", id), nil)
@@ -46,15 +47,23 @@ func TestSeedExportQueues(t *testing.T) {
 		require.EqualValues(t, runID, got["run_id"])
 		require.NotEmpty(t, got["message"])
 	})
-	t.Run("integer ids are refused with the reason", func(t *testing.T) {
+	t.Run("what is neither an id nor a slug is refused with the reason", func(t *testing.T) {
 		other := b.createConnection(t, "other", nil)
-		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", other),
-			map[string]any{"device_filters": map[string]any{"sites": []int{1, 2}}})
-		require.Equal(t, http.StatusUnprocessableEntity, r.Status)
-		got := r.json(t)
-		require.Equal(t, false, got["success"])
-		require.Contains(t, got["error"].(map[string]any)["fields"], "device_filters.sites[0]")
-		require.Contains(t, got["message"], "slug")
+		for body, field := range map[string]string{
+			`{"device_filters": {"sites": [1, 2.5]}}`:      "device_filters.sites[1]",
+			`{"device_filters": {"device_roles": [true]}}`: "device_filters.device_roles[0]",
+			`{"device_filters": {"sites": [1, "fra1"]}}`:   "device_filters.sites",
+			`{"device_filters": {"tenants": [0]}}`:         "device_filters.tenants[0]",
+		} {
+			r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", other), body)
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s: %s", body, r.Body)
+			got := r.json(t)
+			require.Equal(t, false, got["success"])
+			require.Contains(t, got["error"].(map[string]any)["fields"], field, body)
+		}
+		r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", other), `{"device_filters": {"sites": "fra1"}}`)
+		require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+		require.Contains(t, r.json(t)["error"].(map[string]any)["fields"], "device_filters.sites")
 	})
 	t.Run("unknown connection", func(t *testing.T) {
 		r := b.call(t, http.MethodPost, SeedPrefix+"/connections/999/export/", nil)
@@ -117,16 +126,94 @@ func TestSeedDeviceSync(t *testing.T) {
 	require.Equal(t, false, r.json(t)["success"])
 
 	b.createConnection(t, "lab", nil)
-	r = b.call(t, http.MethodPost, SeedPrefix+"/netbox-device/7/sync/", nil)
+	r = b.call(t, http.MethodPost, SeedPrefix+"/netbox-device/7/sync/?wait=0", nil)
 	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
 	got := r.json(t)
 	requireSeedShape(t, got)
 	require.Equal(t, true, got["success"])
+	require.Equal(t, "queued", got["status"])
 	require.Equal(t, []int64{7}, b.syncedDevices(t, tasks.TypeDeviceSync))
+	var run models.WUGSyncLog
+	require.NoError(t, b.db.First(&run, uint(got["run_id"].(float64))).Error)
+	require.Equal(t, models.SyncDevice, run.SyncType)
+	require.Equal(t, models.RunQueued, run.Status, "the task runs the recorded run, so the answer can wait for it")
 
 	r = b.call(t, http.MethodPost, SeedPrefix+"/netbox-device/7/sync", nil)
 	require.Equal(t, http.StatusTemporaryRedirect, r.Status, "the seed's paths end in a slash; POST keeps its method")
 	require.Equal(t, SeedPrefix+"/netbox-device/7/sync/", r.Header.Get("Location"))
+}
+
+// TestSeedDeviceSyncWaitsForEveryConnection: without ?wait the route waits
+// (60 s by default) and answers the seed's shape with one result per
+// connection the device went to.
+func TestSeedDeviceSyncWaitsForEveryConnection(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lab := b.createConnection(t, "lab", nil)
+	dr := b.createConnection(t, "dr", nil)
+	req := b.request(t, http.MethodPost, SeedPrefix+"/netbox-device/123/sync/", nil).WithContext(t.Context())
+	answer := make(chan reply, 1)
+	go func() {
+		r, err := send(req)
+		if err != nil {
+			r = reply{Status: -1, Body: []byte(err.Error())}
+		}
+		answer <- r
+	}()
+	var runs []models.WUGSyncLog
+	require.Eventually(t, func() bool {
+		runs = nil
+		return b.db.Where("sync_type = ?", models.SyncDevice).Order("connection_id").Find(&runs).Error == nil && len(runs) == 2
+	}, 10*time.Second, 5*time.Millisecond)
+	require.Equal(t, []uint{lab, dr}, []uint{runs[0].ConnectionID, runs[1].ConnectionID})
+	require.NoError(t, b.db.Create(&[]models.PlanEntry{
+		{RunID: runs[0].ID, ConnectionID: lab, NetBoxDeviceID: 123, DeviceName: "auto-sync-test-002", Action: models.PlanCreate, WUGDeviceID: "18", Outcome: "done"},
+		{RunID: runs[1].ID, ConnectionID: dr, NetBoxDeviceID: 123, DeviceName: "auto-sync-test-002", Action: models.PlanSkip, Reason: "not selected: site \"fra1\" not in [ber1]"},
+	}).Error)
+	b.endRun(t, runs[1].ID, map[string]any{"devices_skipped": 1, "devices_total": 1})
+	b.endRun(t, runs[0].ID, map[string]any{"devices_created": 1, "devices_total": 1})
+
+	r := <-answer
+	validateAgainstDoc(t, b.srv, req, r)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.json(t)
+	requireSeedShape(t, got)
+	require.Equal(t, true, got["success"])
+	require.EqualValues(t, 1, got["devices_created"])
+	require.EqualValues(t, 0, got["devices_failed"])
+	require.EqualValues(t, 2, got["total_devices"])
+	results := got["results"].([]any)
+	require.Len(t, results, 2)
+	created, skipped := results[0].(map[string]any), results[1].(map[string]any)
+	require.Equal(t, map[string]any{"device_name": "auto-sync-test-002", "success": true, "device_id": "18",
+		"message": "Device created successfully", "netbox_device_id": 123.0, "connection_id": float64(lab)}, created)
+	require.Equal(t, false, skipped["success"], "a skipped device is not a success, as the design says")
+	require.Contains(t, skipped["message"], "not selected")
+}
+
+// TestSeedRoutesPastTheWaiterCapAnswer202: when the API already has its
+// maximum of waiting clients, the seed routes answer 202 with the counts
+// so far instead of an error a seed script would not expect.
+func TestSeedRoutesPastTheWaiterCapAnswer202(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(p *Params) { p.MaxWaiters = 1 })
+	id := b.createConnection(t, "lab", nil)
+	other := b.insertRun(t, b.createConnection(t, "other", nil), models.RunRunning)
+	answers := b.startWaiters(t, other.ID, 1)
+
+	r := b.call(t, http.MethodPost, path(SeedPrefix+"/connections/%d/export/", id), nil)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	got := r.json(t)
+	requireSeedShape(t, got)
+	require.Equal(t, "queued", got["status"])
+	require.EqualValues(t, 0, got["devices_created"])
+
+	r = b.call(t, http.MethodPost, SeedPrefix+"/netbox-device/9/sync/", nil)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	requireSeedShape(t, r.json(t))
+
+	b.endRun(t, other.ID, map[string]any{})
+	require.Equal(t, http.StatusOK, (<-answers).Status)
 }
 
 func TestSeedExportStatus(t *testing.T) {

@@ -95,7 +95,7 @@ func TestBodyOfRetryAndSyncIsEmptyOrJSON(t *testing.T) {
 	id := b.createConnection(t, "lab", nil)
 	row := b.insertExport(t, models.NetBoxIPExport{ConnectionID: id, NetBoxDeviceID: 7, IPAddress: "10.0.0.7"})
 	routes := []string{path("/api/v1/ip-exports/%d/retry", row.ID), "/api/v1/netbox-devices/7/sync",
-		SeedPrefix + "/netbox-device/7/sync/"}
+		SeedPrefix + "/netbox-device/7/sync/?wait=0"}
 	for _, route := range routes {
 		for _, body := range []string{"force=1", "{", `{"force": true}`, "[]", `{} {}`} {
 			r := b.call(t, http.MethodPost, route, body)

@@ -12,15 +12,20 @@ import (
 type connectionView struct {
 	models.WUGConnection
 	HasPassword bool `json:"has_password"`
+	// NextExportAt is models.WUGConnection.NextExportAt.
+	NextExportAt *time.Time `json:"next_export_at" doc:"when the next scheduled export starts: one export interval after the connection's creation or its latest export, whichever is later; null when the connection is inactive or export is disabled. A new connection writes nothing to WUG before then unless a person starts an export"`
 }
 
-func newConnectionView(c models.WUGConnection) connectionView {
+func newConnectionView(c models.WUGConnection, lastRuns map[uint]time.Time) connectionView {
 	if c.RoleRules == nil {
 		c.RoleRules = []models.RoleRule{} // "none: the built-in rules" reads as [], not null
 	}
 	c.WUGConsoleURL = c.ConsoleURL() // the URL in effect, the default spelt out
-
-	return connectionView{WUGConnection: c, HasPassword: c.HasPassword()}
+	var lastRun *time.Time
+	if t, ok := lastRuns[c.ID]; ok {
+		lastRun = &t
+	}
+	return connectionView{WUGConnection: c, HasPassword: c.HasPassword(), NextExportAt: c.NextExportAt(lastRun)}
 }
 
 // runView is a run (WUGSyncLog) with its connection's name and its own URL,

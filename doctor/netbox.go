@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 )
@@ -135,7 +137,7 @@ func (r *run) netboxFilters(ctx context.Context, s section, nb *netbox.Client) {
 	}
 	for _, conn := range r.scope() {
 		name := fmt.Sprintf("filters of %q", conn.Name)
-		d, found, err := first(nb.Devices(ctx, netboxFilter(conn.DeviceFilters)))
+		d, found, err := first(nb.Devices(ctx, export.NetBoxQuery(conn.DeviceFilters)))
 		switch {
 		case errors.Is(err, netbox.ErrConfig):
 			s.fail(name, err.Error(), fmt.Sprintf("correct the connection's device_filters (PATCH /api/v1/connections/%d)", conn.ID))
@@ -149,27 +151,29 @@ func (r *run) netboxFilters(ctx context.Context, s section, nb *netbox.Client) {
 	}
 }
 
-// netboxFilter is the device query of a connection's filters, as the
-// export's planner sends it (workers/plan.go).
-func netboxFilter(f models.DeviceFilters) netbox.DeviceFilter {
-	return netbox.DeviceFilter{
-		Statuses:  f.EffectiveStatuses(),
-		Sites:     f.Sites,
-		Roles:     f.Roles,
-		Tags:      f.Tags,
-		Platforms: f.Platforms,
-		Tenants:   f.Tenants,
-	}
-}
-
+// describeFilters renders a connection's filters as the NetBox query they
+// become (export.NetBoxQuery, the query an export sends).
 func describeFilters(f models.DeviceFilters) string {
-	parts := []string{"status=" + strings.Join(f.EffectiveStatuses(), ",")}
+	q := export.NetBoxQuery(f)
+	parts := []string{"status=" + strings.Join(q.Statuses, ",")}
 	for _, l := range []struct {
 		name   string
 		values []string
-	}{{"site", f.Sites}, {"role", f.Roles}, {"tag", f.Tags}, {"platform", f.Platforms}, {"tenant", f.Tenants}} {
+	}{{"site", q.Sites}, {"role", q.Roles}, {"tag", q.Tags}, {"platform", q.Platforms}, {"tenant", q.Tenants}} {
 		if len(l.values) > 0 {
 			parts = append(parts, l.name+"="+strings.Join(l.values, ","))
+		}
+	}
+	for _, l := range []struct {
+		name string
+		ids  []int
+	}{{"site_id", q.SiteIDs}, {"role_id", q.RoleIDs}, {"tag_id", q.TagIDs}, {"platform_id", q.PlatformIDs}, {"tenant_id", q.TenantIDs}} {
+		if len(l.ids) > 0 {
+			ids := make([]string, len(l.ids))
+			for i, id := range l.ids {
+				ids[i] = strconv.Itoa(id)
+			}
+			parts = append(parts, l.name+"="+strings.Join(ids, ","))
 		}
 	}
 	return strings.Join(parts, " ")

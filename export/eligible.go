@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -10,8 +11,8 @@ import (
 
 // Eligible re-checks a device against a connection's filters, the same way
 // NetBox's device filter would: status in f.EffectiveStatuses(), site, role,
-// platform and tenant by slug (values of one filter are ORed), and every
-// listed tag present (NetBox ANDs tag filters). An empty list does not
+// platform and tenant by id or slug (values of one filter are ORed), and
+// every listed tag present (NetBox ANDs tag filters). An empty list does not
 // filter.
 //
 // The export lists devices with these filters already applied, but webhooks
@@ -33,7 +34,7 @@ func Eligible(d netbox.Device, f DeviceFilters) (bool, string) {
 	refs := []struct {
 		filter string
 		ref    *netbox.Ref
-		slugs  []string
+		want   FilterValues
 	}{
 		{"site", &d.Site, f.Sites},
 		{"role", &d.Role, f.Roles},
@@ -41,31 +42,46 @@ func Eligible(d netbox.Device, f DeviceFilters) (bool, string) {
 		{"tenant", d.Tenant, f.Tenants},
 	}
 	for _, r := range refs {
-		if len(r.slugs) == 0 {
+		if len(r.want) == 0 {
 			continue
 		}
-		if r.ref == nil || r.ref.Slug == "" || !containsFold(r.slugs, r.ref.Slug) {
-			return false, fmt.Sprintf("%s %s not in %v", r.filter, describeRef(r.ref), r.slugs)
+		if !refMatches(r.ref, r.want) {
+			desc := describeRef(r.ref)
+			if r.ref != nil && r.ref.ID != 0 && r.ref.Slug != "" && len(r.want.IDs()) > 0 {
+				desc += " (id " + strconv.Itoa(r.ref.ID) + ")"
+			}
+			return false, fmt.Sprintf("%s %s not in %s", r.filter, desc, r.want.Display())
 		}
 	}
 	if missing := missingTags(d, f.Tags); len(missing) > 0 {
-		return false, fmt.Sprintf("tags %v missing (the device must carry all of %v)", missing, f.Tags)
+		return false, fmt.Sprintf("tags %s missing (the device must carry all of %s)", missing.Display(), f.Tags.Display())
 	}
 	return true, ""
 }
 
-// missingTags returns the required tag slugs the device does not carry.
-func missingTags(d netbox.Device, required []string) []string {
-	var missing []string
-	for _, want := range required {
-		found := false
-		for _, t := range d.Tags {
-			if strings.EqualFold(t.Slug, want) {
-				found = true
-				break
-			}
+// refMatches reports whether the related object is one of want, by id or
+// by slug.
+func refMatches(ref *netbox.Ref, want FilterValues) bool {
+	if ref == nil {
+		return false
+	}
+	if ref.ID != 0 && slices.Contains(want.IDs(), ref.ID) {
+		return true
+	}
+	return ref.Slug != "" && containsFold(want.Slugs(), ref.Slug)
+}
+
+// missingTags returns the required tags (ids and slugs) the device does
+// not carry.
+func missingTags(d netbox.Device, required FilterValues) FilterValues {
+	var missing FilterValues
+	for _, id := range required.IDs() {
+		if !slices.ContainsFunc(d.Tags, func(t netbox.Tag) bool { return t.ID == id }) {
+			missing = append(missing, FilterID(id))
 		}
-		if !found {
+	}
+	for _, want := range required.Slugs() {
+		if !slices.ContainsFunc(d.Tags, func(t netbox.Tag) bool { return strings.EqualFold(t.Slug, want) }) {
 			missing = append(missing, want)
 		}
 	}

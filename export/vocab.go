@@ -139,16 +139,18 @@ const DefaultGroupTemplate = "{site}"
 // only the built-in values, so a typo does not silently select nothing.
 const CustomStatusPrefix = "custom:"
 
-// DeviceFilters selects which NetBox devices a connection exports. Each list
-// holds NetBox slugs (statuses hold status values, custom ones with
-// CustomStatusPrefix); an empty list does not filter.
+// DeviceFilters selects which NetBox devices a connection exports. Sites,
+// roles, tags, platforms and tenants take NetBox ids (JSON numbers) and
+// slugs (JSON strings), as the seed plugin documented; statuses hold status
+// values, custom ones with CustomStatusPrefix. An empty list does not
+// filter. NetBoxQuery turns them into NetBox's query.
 type DeviceFilters struct {
-	Sites     []string `json:"sites,omitempty"`
-	Roles     []string `json:"roles,omitempty"`
-	Tags      []string `json:"tags,omitempty"`
-	Statuses  []string `json:"statuses,omitempty" doc:"NetBox statuses: offline, active, planned, staged, failed, inventory, decommissioning, paused (VMs); custom:<value> for one your NetBox adds"`
-	Platforms []string `json:"platforms,omitempty"`
-	Tenants   []string `json:"tenants,omitempty"`
+	Sites     FilterValues `json:"sites,omitempty" doc:"NetBox site ids (numbers) and slugs (strings)"`
+	Roles     FilterValues `json:"roles,omitempty" doc:"NetBox device role ids (numbers) and slugs (strings)"`
+	Tags      FilterValues `json:"tags,omitempty" doc:"NetBox tag ids (numbers, NetBox 4.3 or later) and slugs (strings); a device must carry every one"`
+	Statuses  []string     `json:"statuses,omitempty" doc:"NetBox statuses: offline, active, planned, staged, failed, inventory, decommissioning, paused (VMs); custom:<value> for one your NetBox adds"`
+	Platforms FilterValues `json:"platforms,omitempty" doc:"NetBox platform ids (numbers) and slugs (strings)"`
+	Tenants   FilterValues `json:"tenants,omitempty" doc:"NetBox tenant ids (numbers) and slugs (strings)"`
 }
 
 // EffectiveStatuses is the status selection as NetBox spells it (custom
@@ -168,12 +170,6 @@ func (f DeviceFilters) EffectiveStatuses() []string {
 // Merge narrows f by a run's own filters: a list given for the run replaces
 // the connection's list for that field.
 func (f DeviceFilters) Merge(run DeviceFilters) DeviceFilters {
-	pick := func(conn, run []string) []string {
-		if len(run) > 0 {
-			return run
-		}
-		return conn
-	}
 	return DeviceFilters{
 		Sites:     pick(f.Sites, run.Sites),
 		Roles:     pick(f.Roles, run.Roles),
@@ -182,6 +178,14 @@ func (f DeviceFilters) Merge(run DeviceFilters) DeviceFilters {
 		Platforms: pick(f.Platforms, run.Platforms),
 		Tenants:   pick(f.Tenants, run.Tenants),
 	}
+}
+
+// pick is the run's list when it has one, else the connection's.
+func pick[L ~[]string](conn, run L) L {
+	if len(run) > 0 {
+		return run
+	}
+	return conn
 }
 
 // Empty reports whether no list filters anything.

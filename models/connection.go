@@ -37,6 +37,17 @@ type DeviceFilters = export.DeviceFilters
 // RoleRule maps NetBox roles to a WUG role (export.RoleRule).
 type RoleRule = export.RoleRule
 
+// FilterValues is one filter's list of NetBox ids and slugs
+// (export.FilterValues).
+type FilterValues = export.FilterValues
+
+// FilterValueError is a filter value that is neither an id nor a slug
+// (export.FilterValueError).
+type FilterValueError = export.FilterValueError
+
+// FilterID spells the NetBox id n as a FilterValues entry (export.FilterID).
+func FilterID(n int) string { return export.FilterID(n) }
+
 // WUGConnection is one WhatsUp Gold server and how NetBox devices are
 // exported to it.
 type WUGConnection struct {

@@ -177,3 +177,17 @@ func enumProblem[T ~string](got T, all []T) string {
 	}
 	return fmt.Sprintf("%q is not one of %s", string(got), strings.Join(names, ", "))
 }
+
+// Note says what a decommission with action a did to the WUG device, in the
+// words a person reads on the row: with action none nothing happened in
+// WUG, and the note must not suggest otherwise.
+func (a DecommissionAction) Note(wugDeviceID string) string {
+	switch a {
+	case DecommissionDelete:
+		return "decommissioned: deleted WUG device " + wugDeviceID
+	case DecommissionMaintenance:
+		return "decommissioned: WUG device " + wugDeviceID + " put in maintenance (decommission action: maintenance)"
+	default:
+		return "left in WUG (decommission action: none)"
+	}
+}

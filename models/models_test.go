@@ -108,7 +108,7 @@ func TestConnectionDefaultsRoundTrip(t *testing.T) {
 		conn := models.NewWUGConnection()
 		conn.Name, conn.Host, conn.Username = "defaults", "wug", "admin"
 		conn.UseSSL = false // an explicit false must survive GORM's zero-value handling
-		conn.DeviceFilters = models.DeviceFilters{Sites: []string{"nyc1"}, Tags: []string{"monitor"}}
+		conn.DeviceFilters = models.DeviceFilters{Sites: []string{"nyc1", models.FilterID(7)}, Tags: []string{"monitor"}}
 		require.NoError(t, bundle.db.Create(&conn).Error)
 
 		var got models.WUGConnection
@@ -121,8 +121,8 @@ func TestConnectionDefaultsRoundTrip(t *testing.T) {
 		require.Equal(t, "{site}", got.GroupTemplate)
 		require.Equal(t, models.DecommissionNone, got.DecommissionAction)
 		require.Equal(t, 100, got.BatchSize)
-		require.Equal(t, []string{"nyc1"}, got.DeviceFilters.Sites)
-		require.Equal(t, []string{"monitor"}, got.DeviceFilters.Tags)
+		require.Equal(t, models.FilterValues{"nyc1", models.FilterID(7)}, got.DeviceFilters.Sites, "ids survive the database as ids")
+		require.Equal(t, models.FilterValues{"monitor"}, got.DeviceFilters.Tags)
 	})
 }
 

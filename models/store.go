@@ -110,16 +110,37 @@ func (s Store) OpenRuns(ctx context.Context) ([]WUGSyncLog, error) {
 	return runs, nil
 }
 
-// CountExportsSince counts a connection's non-dry export runs created
-// after t (the scheduler's "ran in this interval").
-func (s Store) CountExportsSince(ctx context.Context, connID uint, t time.Time) (int64, error) {
-	var n int64
-	if err := s.db.WithContext(ctx).Model(&WUGSyncLog{}).
-		Where("connection_id = ? AND sync_type = ? AND dry_run = ? AND created_at > ?", connID, SyncExport, false, t).
-		Count(&n).Error; err != nil {
-		return 0, fmt.Errorf("find recent runs: %w", err)
+// QueuedRuns loads the runs of ids that are still queued: the one-device
+// runs the API recorded for a person waiting on them. A retry finds them
+// ended and records new ones.
+func (s Store) QueuedRuns(ctx context.Context, ids []uint) ([]WUGSyncLog, error) {
+	var runs []WUGSyncLog
+	if len(ids) == 0 {
+		return runs, nil
 	}
-	return n, nil
+	if err := s.db.WithContext(ctx).Where("id IN ? AND status = ?", ids, RunQueued).Find(&runs).Error; err != nil {
+		return nil, fmt.Errorf("load requested runs: %w", err)
+	}
+	return runs, nil
+}
+
+// ClaimQueuedRun starts the queued run id and loads it into run; it reports
+// false when the run is no longer queued (another task took it, or it
+// ended).
+func (s Store) ClaimQueuedRun(ctx context.Context, id uint, now time.Time, run *WUGSyncLog) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&WUGSyncLog{}).
+		Where("id = ? AND status = ?", id, RunQueued).
+		Updates(map[string]any{"status": RunRunning, "started_at": now})
+	if res.Error != nil {
+		return false, fmt.Errorf("start requested run %d: %w", id, res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return false, nil
+	}
+	if err := s.db.WithContext(ctx).First(run, id).Error; err != nil {
+		return false, fmt.Errorf("load requested run %d: %w", id, err)
+	}
+	return true, nil
 }
 
 // MarkRunRunning moves a queued or running run to running, stamping its

@@ -8,6 +8,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/wugsync/wugsync/export"
 )
 
 // RowKey names the export row of one NetBox object on one connection.
@@ -300,8 +302,9 @@ type Skipped struct {
 }
 
 // MarkSkipped upserts skipped rows of one run. A skipped device keeps its
-// WUG link: skipping is not a decommission.
-func (s Store) MarkSkipped(ctx context.Context, runID uint, at time.Time, skipped []Skipped) error {
+// WUG link: skipping is not a decommission. A row first seen skipped names
+// what touched it (trigger): a person's export is not "scheduled".
+func (s Store) MarkSkipped(ctx context.Context, runID uint, trigger Trigger, at time.Time, skipped []Skipped) error {
 	if len(skipped) == 0 {
 		return nil
 	}
@@ -311,7 +314,7 @@ func (s Store) MarkSkipped(ctx context.Context, runID uint, at time.Time, skippe
 		run := runID
 		rows = append(rows, NetBoxIPExport{
 			ConnectionID: k.Key.ConnectionID, ObjectType: k.Key.ObjectType, NetBoxObjectID: k.Key.ObjectID,
-			NetBoxDeviceID: k.Key.deviceID(), ExportReason: ReasonScheduled,
+			NetBoxDeviceID: k.Key.deviceID(), ExportReason: export.ReasonForTrigger(trigger, false),
 			ExportStatus: ExportSkipped, SkipReason: k.Reason, SkippedAt: &at, LastRunID: &run,
 			NetBoxDeviceName: k.Name, IPAddress: k.IP,
 		})

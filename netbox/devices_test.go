@@ -158,6 +158,15 @@ func TestDeviceFilters(t *testing.T) {
 		}
 		return inv.Tenants[id-1].Slug
 	}
+	tagID := func(slug string) int {
+		for _, tag := range inv.Tags {
+			if tag.Slug == slug {
+				return tag.ID
+			}
+		}
+		t.Fatalf("no tag %q in the inventory", slug)
+		return 0
+	}
 	first := inv.Devices[0]
 	cases := []struct {
 		name   string
@@ -178,6 +187,13 @@ func TestDeviceFilters(t *testing.T) {
 			}},
 		{"tenant", netbox.DeviceFilter{Tenants: []string{"acme"}},
 			func(d netboxsim.Device) bool { return tenant(d.TenantID) == "acme" }},
+		{"site and role ids", netbox.DeviceFilter{SiteIDs: []int{1, 2}, RoleIDs: []int{1, 2, 3}},
+			func(d netboxsim.Device) bool { return (d.SiteID == 1 || d.SiteID == 2) && d.RoleID <= 3 }},
+		{"platform ids", netbox.DeviceFilter{PlatformIDs: []int{1, 2}},
+			func(d netboxsim.Device) bool { return d.PlatformID == 1 || d.PlatformID == 2 }},
+		{"tenant id", netbox.DeviceFilter{TenantIDs: []int{1}}, func(d netboxsim.Device) bool { return d.TenantID == 1 }},
+		{"tag ids are ANDed", netbox.DeviceFilter{TagIDs: []int{tagID("monitored"), tagID("critical")}},
+			func(d netboxsim.Device) bool { return slugOf(d.Tags, "monitored") && slugOf(d.Tags, "critical") }},
 		{"has primary ip", netbox.DeviceFilter{HasPrimaryIP: ptr(true)},
 			func(d netboxsim.Device) bool { return d.PrimaryIP4ID != 0 || d.PrimaryIP6ID != 0 }},
 		{"has no primary ip", netbox.DeviceFilter{HasPrimaryIP: ptr(false)},

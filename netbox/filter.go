@@ -22,12 +22,17 @@ type DeviceFilter struct {
 	Tags      []string
 	Platforms []string
 	Tenants   []string
-	// SiteIDs, RoleIDs, PlatformIDs and TenantIDs are NetBox ids; they are
-	// ORed with the slugs of the same relation.
+	// SiteIDs, RoleIDs, PlatformIDs and TenantIDs are NetBox ids. NetBox
+	// applies site= and site_id= as two filters, ANDed, so a query that
+	// gives both for one relation selects only objects matching both.
 	SiteIDs     []int
 	RoleIDs     []int
 	PlatformIDs []int
 	TenantIDs   []int
+	// TagIDs are NetBox tag ids, ANDed with each other and with Tags as
+	// NetBox does. NetBox reads tag_id from 4.3 only; older versions ignore
+	// it, so callers re-check tags themselves (export.Eligible does).
+	TagIDs []int
 	// ClusterIDs keeps objects in these clusters (devices and VMs).
 	ClusterIDs []int
 	// Clusters keeps VMs in the clusters of these names. NetBox has no
@@ -62,6 +67,7 @@ func (f DeviceFilter) values(k objectKind) (url.Values, error) {
 		{"role_id", f.RoleIDs},
 		{"platform_id", f.PlatformIDs},
 		{"tenant_id", f.TenantIDs},
+		{"tag_id", f.TagIDs},
 		{"cluster_id", f.ClusterIDs},
 	}
 	for _, l := range ints {

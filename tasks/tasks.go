@@ -123,6 +123,11 @@ type DeviceSyncPayload struct {
 	NetBoxDeviceID int64  `json:"netbox_device_id"`
 	ConnectionID   uint   `json:"connection_id,omitempty"`
 	Trigger        string `json:"trigger"`
+	// RunIDs are queued one-device runs the API recorded for this request
+	// (one per connection), so that it can wait for them; the task runs
+	// them instead of recording its own, and cancels those whose
+	// connection no longer takes the device.
+	RunIDs []uint `json:"run_ids,omitempty"`
 }
 
 // Kind is TypeDeviceSync.
@@ -132,6 +137,12 @@ func (DeviceSyncPayload) Kind() string { return TypeDeviceSync }
 // device in the same window share a task id, so a burst becomes one sync
 // that reads the device's latest state.
 func (p DeviceSyncPayload) InsertOpts(now time.Time) InsertOpts {
+	if len(p.RunIDs) > 0 {
+		// Someone waits for these runs: no debounce, and no merging with a
+		// webhook's task, which would not run them.
+		return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
+			TaskID: fmt.Sprintf("device:sync:%d:run:%d", p.NetBoxDeviceID, p.RunIDs[0])}
+	}
 	return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
 		TaskID:    fmt.Sprintf("device:sync:%d:%d:%d", p.NetBoxDeviceID, p.ConnectionID, debounceWindow(now)),
 		ProcessIn: DeviceSyncDebounce}

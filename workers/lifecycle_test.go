@@ -310,16 +310,20 @@ func TestDecommissionActions(t *testing.T) {
 				require.Equal(t, models.ExportDecommissioned, after[r.NetBoxDeviceID].ExportStatus)
 				require.NotNil(t, after[r.NetBoxDeviceID].DecommissionedAt)
 				d, exists := b.wug.Device(r.WUGDeviceID)
+				note := after[r.NetBoxDeviceID].SkipReason
 				switch action {
 				case models.DecommissionNone:
 					require.True(t, exists)
 					require.False(t, d.Maintenance)
+					require.Equal(t, "left in WUG (decommission action: none)", note, "the row says nothing happened in WUG")
 				case models.DecommissionMaintenance:
 					require.True(t, exists)
 					require.True(t, d.Maintenance)
 					require.Contains(t, d.MaintenanceReason, "NetBox")
+					require.Equal(t, "decommissioned: WUG device "+r.WUGDeviceID+" put in maintenance (decommission action: maintenance)", note)
 				case models.DecommissionDelete:
 					require.False(t, exists)
+					require.Equal(t, "decommissioned: deleted WUG device "+r.WUGDeviceID, note)
 				}
 			}
 			if action == models.DecommissionDelete {
@@ -408,9 +412,11 @@ func (b *testBundle) waitNextRun(trigger func()) models.WUGSyncLog {
 func TestTwoSchedulersStartOneRunPerInterval(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOptions{devices: 5, conn: func(c *models.WUGConnection) { c.ExportIntervalMinutes = 60 }})
-	now := time.Date(2026, 11, 25, 10, 0, 5, 0, time.UTC)
+	// Rows' created_at is the wall clock; the fake clock moves from there.
+	now := time.Now().UTC()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	setClock := func(t time.Time) { mu.Lock(); defer mu.Unlock(); now = t }
 	schedulers := []*workers.Scheduler{
 		workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Now: clock}),
 		workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq, Now: clock}),
@@ -429,18 +435,48 @@ func TestTwoSchedulersStartOneRunPerInterval(t *testing.T) {
 		return runs
 	}
 	tickAll()
+	setClock(b.conn.CreatedAt.Add(59 * time.Minute))
+	tickAll()
+	require.Empty(t, scheduledRuns(), "a new connection writes nothing to WUG within its first interval")
+
+	setClock(b.conn.CreatedAt.Add(61 * time.Minute))
+	tickAll()
 	tickAll()
 	runs := scheduledRuns()
 	require.Len(t, runs, 1, "one run for the first interval")
 	b.waitRun(runs[0].ID)
 
-	// Rows' created_at is the wall clock; move the fake clock past it.
-	mu.Lock()
-	now = time.Now().UTC().Add(61 * time.Minute)
-	mu.Unlock()
+	setClock(b.conn.CreatedAt.Add(122 * time.Minute))
 	tickAll()
 	tickAll()
 	require.Len(t, scheduledRuns(), 2, "one more run for the next interval")
+}
+
+// TestFirstScheduledRunFollowsTheFirstManualExport: a person's export
+// starts the interval again, so the scheduler does not repeat it at once.
+func TestFirstScheduledRunFollowsTheFirstManualExport(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 3, conn: func(c *models.WUGConnection) { c.ExportIntervalMinutes = 60 }})
+	manual := b.export(tasks.ExportRequest{Trigger: models.TriggerManual})
+	require.Equal(t, models.RunCompleted, manual.Status, manual.ErrorMessage)
+	var now time.Time
+	s := workers.NewScheduler(workers.SchedulerParams{DB: b.db, Redis: b.redis.Client, Enqueuer: b.enq,
+		Now: func() time.Time { return now }})
+	scheduled := func() int64 {
+		var n int64
+		require.NoError(t, b.db.Model(&models.WUGSyncLog{}).Where("trigger = ?", models.TriggerScheduled).Count(&n).Error)
+		return n
+	}
+	next := b.conn.NextExportAt(&manual.CreatedAt)
+	require.NotNil(t, next)
+	require.Equal(t, manual.CreatedAt.Add(time.Hour).UTC(), *next, "one interval after the manual export, which came after the creation")
+
+	now = next.Add(-time.Second)
+	require.NoError(t, s.Tick(context.Background()))
+	require.Zero(t, scheduled())
+	now = *next
+	require.NoError(t, s.Tick(context.Background()))
+	require.EqualValues(t, 1, scheduled())
 }
 
 func TestRateLimitHoldsAcrossTwoWorkerProcesses(t *testing.T) {
@@ -560,4 +596,64 @@ func TestUnknownNetBoxFilterFailsTheRunAtOnce(t *testing.T) {
 	require.Equal(t, models.RunFailed, run.Status)
 	require.Contains(t, run.ErrorMessage, `tag="no-such-tag"`, "the error names the filter and value")
 	require.Empty(t, b.wug.Devices())
+}
+
+// TestSkippedRowsOfAManualExportSayManual: a device first seen skipped by a
+// person's export is not labelled "scheduled".
+func TestSkippedRowsOfAManualExportSayManual(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 60})
+	run := b.export(tasks.ExportRequest{Trigger: models.TriggerManual})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	skipped := 0
+	for _, r := range b.rows() {
+		if r.ExportStatus == models.ExportSkipped {
+			skipped++
+			require.Equal(t, models.ReasonManual, r.ExportReason, "device %d: %s", r.NetBoxDeviceID, r.SkipReason)
+		}
+	}
+	require.Positive(t, skipped, "the generated inventory has devices that cannot be exported")
+}
+
+// TestDeviceSyncRunsTheRunsTheAPIRecorded: a sync someone waits for runs
+// the queued runs recorded for it, and ends, as cancelled, the one whose
+// connection stopped exporting since, so nobody waits for it in vain.
+func TestDeviceSyncRunsTheRunsTheAPIRecorded(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 10})
+	other := b.addWUG("other", wugsim.Options{}, nil)
+	var runs []models.WUGSyncLog
+	for _, conn := range []models.WUGConnection{b.conn, other.conn} {
+		runs = append(runs, models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncDevice,
+			Trigger: models.TriggerAPI, Status: models.RunQueued})
+	}
+	require.NoError(t, b.db.Create(&runs).Error)
+	require.NoError(t, b.db.Model(&other.conn).Update("enable_netbox_export", false).Error)
+	device := b.nb.Devices()[0].ID
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sub := b.redis.Client.Subscribe(ctx, tasks.RunEndedChannel(b.redis.Client))
+	defer sub.Close()
+	_, err := sub.Receive(ctx)
+	require.NoError(t, err)
+	require.NoError(t, b.enq.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: int64(device), Trigger: "api",
+		RunIDs: []uint{runs[0].ID, runs[1].ID}}))
+	ended := map[string]bool{}
+	for len(ended) < 2 {
+		select {
+		case msg := <-sub.Channel():
+			ended[msg.Payload] = true
+		case <-ctx.Done():
+			t.Fatalf("runs ended: %v", ended)
+		}
+	}
+	var got []models.WUGSyncLog
+	require.NoError(t, b.db.Where("sync_type = ?", models.SyncDevice).Order("id").Find(&got).Error)
+	require.Len(t, got, 2, "no run besides the recorded ones")
+	require.Equal(t, runs[0].ID, got[0].ID)
+	require.Equal(t, models.RunCompleted, got[0].Status, got[0].ErrorMessage)
+	require.Equal(t, 1, got[0].DevicesTotal)
+	require.Equal(t, models.RunCancelled, got[1].Status)
+	require.Contains(t, got[1].ErrorMessage, "no longer exports")
 }

@@ -125,15 +125,9 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 }
 
 func (p *planner) netboxFilter(scope planScope) netbox.DeviceFilter {
-	return netbox.DeviceFilter{
-		IDs:       netboxIDs(scope.deviceIDs),
-		Statuses:  p.filters.EffectiveStatuses(),
-		Sites:     p.filters.Sites,
-		Roles:     p.filters.Roles,
-		Tags:      p.filters.Tags,
-		Platforms: p.filters.Platforms,
-		Tenants:   p.filters.Tenants,
-	}
+	q := export.NetBoxQuery(p.filters)
+	q.IDs = netboxIDs(scope.deviceIDs)
+	return q
 }
 
 // build plans the scope and commits the plan: entries, batch numbers,
@@ -268,7 +262,7 @@ func (p *planner) markConflict(ctx context.Context, deviceID int64, reason strin
 	if p.run.DryRun {
 		return nil
 	}
-	return p.w.store().MarkSkipped(ctx, p.run.ID, p.w.now(), []models.Skipped{{Key: models.DeviceKey(p.conn.ID, deviceID), Reason: reason}})
+	return p.w.store().MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: models.DeviceKey(p.conn.ID, deviceID), Reason: reason}})
 }
 
 // planDecommissions adds the linked devices that left the selection. Only
@@ -427,5 +421,5 @@ func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, 
 				Named: true, Name: e.DeviceName, IP: e.IPAddress})
 		}
 	}
-	return w.store().MarkSkipped(ctx, run.ID, w.now(), skips)
+	return w.store().MarkSkipped(ctx, run.ID, run.Trigger, w.now(), skips)
 }

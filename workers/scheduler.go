@@ -103,13 +103,18 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 
 func (s *Scheduler) maybeStart(ctx context.Context, conn models.WUGConnection, now time.Time) error {
 	interval := time.Duration(max(conn.ExportIntervalMinutes, 1)) * time.Minute
-	// Any export in the last interval (a manual one too) makes this one
-	// unnecessary.
-	recent, err := models.NewStore(s.p.DB).CountExportsSince(ctx, conn.ID, now.Add(-interval))
+	// A connection is due one interval after its creation or its latest
+	// export (a manual one too), so a new connection writes nothing to WUG
+	// before a person has run an export or an interval has passed.
+	last, err := models.LastExportRuns(ctx, s.p.DB, conn.ID)
 	if err != nil {
 		return err
 	}
-	if recent > 0 {
+	var lastRun *time.Time
+	if t, ok := last[conn.ID]; ok {
+		lastRun = &t
+	}
+	if next := conn.NextExportAt(lastRun); next == nil || now.Before(*next) {
 		return nil
 	}
 	slot := now.Unix() / int64(interval/time.Second)

@@ -29,6 +29,10 @@ type demoReport struct {
 	Conflicts               []ipConflict
 	Groups                  []wugsim.Group
 	SampleDevice            *models.PlanEntry // a created device to change by hand
+	// Statuses are the statuses the connection exports; OtherStatus counts
+	// the NetBox devices with another one, which no run considers.
+	Statuses    []string
+	OtherStatus int
 }
 
 type reasonCount struct {
@@ -50,6 +54,16 @@ func buildDemoReport(ctx context.Context, svc *process.Services, sims *simulator
 		Devices: len(inv.Devices), Sites: len(inv.Sites), Regions: len(inv.Regions),
 		DryRun: dryRun, Export: run, Planned: map[models.PlanAction]int{},
 		Groups: sims.wug.Groups(),
+	}
+	var conn models.WUGConnection
+	if err := svc.DB.WithContext(ctx).First(&conn, run.ConnectionID).Error; err != nil {
+		return r, fmt.Errorf("read the demo connection: %w", err)
+	}
+	r.Statuses = conn.DeviceFilters.Merge(run.Filters).EffectiveStatuses()
+	for _, d := range inv.Devices {
+		if !slices.ContainsFunc(r.Statuses, func(s string) bool { return strings.EqualFold(s, d.Status) }) {
+			r.OtherStatus++
+		}
 	}
 	var planned []models.PlanEntry
 	if err := svc.DB.WithContext(ctx).Where("sync_log_id = ?", dryRun.ID).Find(&planned).Error; err != nil {
@@ -132,6 +146,39 @@ func skipCategory(reason string) string {
 	return mapDevicePrefix.ReplaceAllString(reason, "")
 }
 
+// accountLine accounts for every NetBox device after an export: "500
+// devices: 416 created, 34 skipped, 50 not active (not exported)". Counts
+// that are zero are left out, except created and skipped; devices the run
+// did not reach (it failed) are counted as such, so the parts always add
+// up to the total.
+func accountLine(devices int, run models.WUGSyncLog, otherStatus int, statuses []string) string {
+	parts := []string{fmt.Sprintf("%d created", run.DevicesCreated)}
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{run.DevicesUpdated, "updated"}, {run.DevicesUnchanged, "unchanged"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	parts = append(parts, fmt.Sprintf("%d skipped", run.DevicesSkipped))
+	if run.DevicesFailed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", run.DevicesFailed))
+	}
+	if otherStatus > 0 {
+		what := "not active"
+		if len(statuses) != 1 || !strings.EqualFold(statuses[0], "active") {
+			what = "with another status than " + strings.Join(statuses, ", ")
+		}
+		parts = append(parts, fmt.Sprintf("%d %s (not exported)", otherStatus, what))
+	}
+	counted := run.DevicesCreated + run.DevicesUpdated + run.DevicesUnchanged + run.DevicesSkipped + run.DevicesFailed + otherStatus
+	if rest := devices - counted; rest > 0 {
+		parts = append(parts, fmt.Sprintf("%d not reached by the run", rest))
+	}
+	return fmt.Sprintf("%d devices: %s", devices, strings.Join(parts, ", "))
+}
+
 func (r demoReport) write(w io.Writer) {
 	fmt.Fprintf(w, "\nNetBox simulator  %s/api/  (%d devices in %d sites across %d regions)\n", r.NetBoxURL, r.Devices, r.Sites, r.Regions)
 	fmt.Fprintf(w, "WUG simulator     %s  (user %s, password %s)\n", r.WUGURL, wugsim.DefaultUsername, wugsim.DefaultPassword)
@@ -154,6 +201,7 @@ func (r demoReport) write(w io.Writer) {
 	if e.ErrorMessage != "" {
 		fmt.Fprintf(w, "  error: %s\n", e.ErrorMessage)
 	}
+	fmt.Fprintf(w, "\n%s\n", accountLine(r.Devices, e, r.OtherStatus, r.Statuses))
 
 	if len(r.Skipped) > 0 {
 		fmt.Fprintln(w, "\nSkipped, by reason:")

@@ -42,3 +42,14 @@ func TestGroupTreeIsIndentedBelowItsParents(t *testing.T) {
 	})
 	require.Equal(t, "  My Network (0)\n    Americas (1)\n    Europe (0)\n      FRA1 (2)\n", b.String())
 }
+
+func TestAccountLineAccountsForEveryDevice(t *testing.T) {
+	t.Parallel()
+	run := models.WUGSyncLog{DevicesCreated: 416, DevicesSkipped: 34, DevicesTotal: 450}
+	require.Equal(t, "500 devices: 416 created, 34 skipped, 50 not active (not exported)",
+		accountLine(500, run, 50, []string{"active"}))
+
+	run = models.WUGSyncLog{DevicesCreated: 10, DevicesUpdated: 2, DevicesUnchanged: 3, DevicesSkipped: 0, DevicesFailed: 1}
+	require.Equal(t, "30 devices: 10 created, 2 updated, 3 unchanged, 0 skipped, 1 failed, 4 with another status than active, staged (not exported), 10 not reached by the run",
+		accountLine(30, run, 4, []string{"active", "staged"}))
+}

@@ -65,6 +65,14 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 	}
 
 	require.Contains(t, report, fmt.Sprintf("%d created", run.DevicesCreated))
+	account := regexp.MustCompile(`(?m)^120 devices: (\d+) created, (\d+) skipped, (\d+) not active \(not exported\)$`).FindStringSubmatch(report)
+	require.NotNil(t, account, "the report accounts for every device:\n%s", report)
+	sumAccount := 0
+	for _, n := range account[1:] {
+		v, _ := strconv.Atoi(n)
+		sumAccount += v
+	}
+	require.Equal(t, 120, sumAccount)
 	require.Regexp(t, `(?m)^  no primary IP:\s+\d+$`, report, "skips are counted by reason")
 
 	// The group tree counts every created device once.

@@ -215,6 +215,18 @@ func TestDoctorNamesAFilterNetBoxDoesNotKnow(t *testing.T) {
 	require.Contains(t, out, "fix: correct the connection's device_filters (PATCH /api/v1/connections/")
 }
 
+func TestDoctorSendsTheExportsQueryForIDs(t *testing.T) {
+	t.Parallel()
+	b := setupDoctor(t)
+	db := testinfra.OpenMigrated(t, b.database)
+	b.conn.DeviceFilters.Sites = models.FilterValues{models.FilterID(b.netbox.Sites()[0].ID)}
+	b.conn.DeviceFilters.Roles = models.FilterValues{models.FilterID(999)}
+	require.NoError(t, db.Model(&b.conn).Select("device_filters").Updates(&b.conn).Error)
+	out, err := b.doctor(t, nil, nil)
+	require.Error(t, err, "NetBox has no role 999")
+	require.Contains(t, line(out, "✘", `filters of "lab"`), "role_id", out)
+}
+
 func TestDoctorChecksOneConnection(t *testing.T) {
 	t.Parallel()
 	b := setupDoctor(t)

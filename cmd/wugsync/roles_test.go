@@ -76,8 +76,8 @@ func body(t *testing.T, url string) string {
 
 // TestSeparateRolesWorkTogether runs api, worker and scheduler as separate
 // commands on one Redis and one database, as a deployment does: a
-// connection created through the API is exported on the scheduler's first
-// tick by the worker, and every role stops cleanly.
+// connection created through the API one export interval ago is exported
+// on the scheduler's first tick by the worker, and every role stops cleanly.
 func TestSeparateRolesWorkTogether(t *testing.T) {
 	t.Parallel()
 	stack := testinfra.NewStack(t, testinfra.StackOptions{NetBox: netboxsim.Options{Devices: 40, Seed: 9}})
@@ -90,8 +90,11 @@ func TestSeparateRolesWorkTogether(t *testing.T) {
 	api := startRole(t, newAPICommand, vars)
 	worker := startRole(t, newWorkerCommand, vars, "--health-addr", "127.0.0.1:0", "--shutdown-timeout", "5s")
 
-	// A person creates a connection through the API.
+	// A person creates a connection through the API. Its first scheduled
+	// export comes one interval later: make that interval have passed.
 	connID := createConnection(t, api.info.APIURL, token, stack.WUGURL)
+	require.NoError(t, db.Exec("UPDATE wug_connections SET created_at = ? WHERE id = ?",
+		time.Now().UTC().Add(-time.Duration(models.DefaultExportIntervalMinutes+1)*time.Minute), connID).Error)
 
 	// The scheduler's first tick finds the connection due and starts a run.
 	ctx := context.Background()
