@@ -26,7 +26,9 @@ const noProgressFor = 10 * time.Minute
 // on (a planning task of a large inventory keeps its lease alive while it
 // runs, and so keeps its run).
 func (w *Worker) endStalledRuns(ctx context.Context) error {
-	now := w.now()
+	// The wall clock, not w.now: updated_at is stamped by GORM and leases
+	// by asynq, both with time.Now.
+	now := time.Now()
 	var runs []models.WUGSyncLog
 	if err := w.p.DB.WithContext(ctx).
 		Where("sync_type = ? AND status = ? AND updated_at < ?", models.SyncExport, models.RunRunning, now.Add(-noProgressFor)).

@@ -23,8 +23,8 @@ func TestSweepEndsARunWithNoProgress(t *testing.T) {
 	t.Parallel()
 	db := testinfra.DB(t)
 	rd := testinfra.NewRedis(t)
-	later := time.Now().Add(11 * time.Minute)
-	w := NewWorker(Params{DB: db, Redis: rd.Client, Now: func() time.Time { return later }})
+	now := time.Now()
+	w := NewWorker(Params{DB: db, Redis: rd.Client})
 	conn := models.NewWUGConnection()
 	conn.Name, conn.Host = "quiet", "192.0.2.1"
 	require.NoError(t, db.Create(&conn).Error)
@@ -35,6 +35,9 @@ func TestSweepEndsARunWithNoProgress(t *testing.T) {
 	require.NoError(t, db.Create(&stalled).Error)
 	working := models.WUGSyncLog{ConnectionID: other.ID, SyncType: models.SyncExport, Trigger: models.TriggerManual, Status: models.RunRunning}
 	require.NoError(t, db.Create(&working).Error)
+	// Both rows last moved eleven minutes ago.
+	require.NoError(t, db.Model(&models.WUGSyncLog{}).Where("id IN ?", []uint{stalled.ID, working.ID}).
+		UpdateColumn("updated_at", now.Add(-11*time.Minute)).Error)
 
 	// A batch of the working run, with the lease a live worker's heartbeat
 	// keeps fresh.
@@ -44,10 +47,10 @@ func TestSweepEndsARunWithNoProgress(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	require.NoError(t, tasks.NewEnqueuer(client).Batch(context.Background(), working.ID, 1))
 	require.NoError(t, rd.Client.ZAdd(context.Background(), leaseKey(tasks.QueueDefault), redis.Z{
-		Score: float64(later.Add(asynqLease).Unix()), Member: "export:run:" + strconv.FormatUint(uint64(working.ID), 10) + ":batch:1",
+		Score: float64(now.Add(asynqLease).Unix()), Member: "export:run:" + strconv.FormatUint(uint64(working.ID), 10) + ":batch:1",
 	}).Err())
 
-	require.NoError(t, w.endStalledRuns(context.Background()))
+	require.NoError(t, w.sweep(context.Background()))
 
 	require.NoError(t, db.First(&stalled, stalled.ID).Error)
 	require.Equal(t, models.RunFailed, stalled.Status)
