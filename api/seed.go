@@ -41,12 +41,13 @@ type seedResult struct {
 // seedDeviceResult is one device in a seed answer; device_id is the WUG
 // device id, as in the seed.
 type seedDeviceResult struct {
-	DeviceName     string `json:"device_name"`
-	Success        bool   `json:"success"`
-	DeviceID       string `json:"device_id"`
-	Message        string `json:"message"`
-	NetBoxDeviceID int64  `json:"netbox_device_id,omitempty"`
-	IPAddress      string `json:"ip_address,omitempty"`
+	DeviceName string `json:"device_name"`
+	Success    bool   `json:"success"`
+	// DeviceID is the WUG device id, null while the device has none.
+	DeviceID       *string `json:"device_id"`
+	Message        string  `json:"message"`
+	NetBoxDeviceID int64   `json:"netbox_device_id,omitempty"`
+	IPAddress      string  `json:"ip_address,omitempty"`
 	// ConnectionID says which connection a device sync's result is for.
 	ConnectionID uint `json:"connection_id,omitempty"`
 }
@@ -216,8 +217,12 @@ func (s *Server) seedRunResult(c *gin.Context, run models.WUGSyncLog) (seedResul
 }
 
 func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
-	r := seedDeviceResult{DeviceName: e.DeviceName, DeviceID: e.WUGDeviceID, NetBoxDeviceID: e.NetBoxDeviceID,
+	r := seedDeviceResult{DeviceName: e.DeviceName, NetBoxDeviceID: e.NetBoxDeviceID,
 		IPAddress: e.IPAddress, Success: e.Outcome != "failed" && e.Action != models.PlanSkip}
+	if e.WUGDeviceID != "" {
+		id := e.WUGDeviceID
+		r.DeviceID = &id
+	}
 	verbs := map[models.PlanAction]string{
 		models.PlanCreate: "Device created successfully", models.PlanUpdate: "Device updated successfully",
 		models.PlanUnchanged: "Device unchanged", models.PlanDecommission: "Device decommissioned",
