@@ -586,10 +586,8 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	}
 	now := b.w.now()
 	for _, e := range entries {
-		change := models.RowDecommissioned{Note: "decommissioned: " + string(action), At: now, RunID: b.run.ID}
-		if action == models.DecommissionDelete {
-			change.Deleted, change.Note = true, "decommissioned: deleted WUG device "+e.WUGDeviceID
-		}
+		note, unlink := action.Decommissioned(e.WUGDeviceID)
+		change := models.RowDecommissioned{Note: note, Deleted: unlink, At: now, RunID: b.run.ID}
 		if _, err := b.w.store().UpdateRow(ctx, e.Key(), change); err != nil {
 			return err
 		}
