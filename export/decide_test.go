@@ -220,3 +220,17 @@ func jsonRoundTrip(in, out any) error {
 	}
 	return json.Unmarshal(b, out)
 }
+
+func TestDecommissionedNoteAndLink(t *testing.T) {
+	t.Parallel()
+
+	note, unlink := DecommissionMaintenance.Decommissioned("7")
+	require.Equal(t, "decommissioned: WUG device 7 put in maintenance (decommission action: maintenance)", note)
+	require.False(t, unlink, "a device in maintenance is still ours")
+	note, unlink = DecommissionDelete.Decommissioned("7")
+	require.Equal(t, "decommissioned: deleted WUG device 7", note)
+	require.True(t, unlink, "a deleted device is gone for good")
+	note, unlink = DecommissionNone.Decommissioned("7")
+	require.Equal(t, "left in WUG (decommission action: none)", note)
+	require.False(t, unlink)
+}

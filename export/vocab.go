@@ -99,6 +99,41 @@ func (a PlanAction) Valid() bool { return slices.Contains(PlanActions(), a) }
 // WriteActions are the plan actions a batch applies to WUG.
 func WriteActions() []PlanAction { return []PlanAction{PlanCreate, PlanUpdate, PlanDecommission} }
 
+// DecommissionAction is what happens in WUG to a device that left NetBox or
+// the connection's selection.
+type DecommissionAction string
+
+// Decommission actions, stored verbatim and checked by the database.
+const (
+	DecommissionNone        DecommissionAction = "none"
+	DecommissionMaintenance DecommissionAction = "maintenance"
+	DecommissionDelete      DecommissionAction = "delete"
+)
+
+// DecommissionActions lists every DecommissionAction.
+func DecommissionActions() []DecommissionAction {
+	return []DecommissionAction{DecommissionNone, DecommissionMaintenance, DecommissionDelete}
+}
+
+// Valid reports whether a is a known action.
+func (a DecommissionAction) Valid() bool { return slices.Contains(DecommissionActions(), a) }
+
+// Decommissioned is what a row records after the action ran on WUG device
+// wugID: the note a person reads, and whether the link goes (a deleted
+// WUG device is gone for good; an object that comes back is created anew).
+// With action none nothing happened in WUG, and the note must not suggest
+// otherwise.
+func (a DecommissionAction) Decommissioned(wugID string) (note string, unlink bool) {
+	switch a {
+	case DecommissionDelete:
+		return "decommissioned: deleted WUG device " + wugID, true
+	case DecommissionMaintenance:
+		return "decommissioned: WUG device " + wugID + " put in maintenance (decommission action: maintenance)", false
+	default:
+		return "left in WUG (decommission action: none)", false
+	}
+}
+
 // ObjectType is the kind of NetBox object a row or plan entry is about
 // (DESIGN.md section 10).
 type ObjectType string

@@ -101,23 +101,18 @@ const (
 func Triggers() []Trigger { return export.Triggers() }
 
 // DecommissionAction is what happens in WUG to a device that left NetBox or
-// the connection's selection.
-type DecommissionAction string
+// the connection's selection (export.DecommissionAction).
+type DecommissionAction = export.DecommissionAction
 
-// Decommission actions, stored verbatim and checked by the database.
+// Decommission actions (export.DecommissionAction).
 const (
-	DecommissionNone        DecommissionAction = "none"
-	DecommissionMaintenance DecommissionAction = "maintenance"
-	DecommissionDelete      DecommissionAction = "delete"
+	DecommissionNone        = export.DecommissionNone
+	DecommissionMaintenance = export.DecommissionMaintenance
+	DecommissionDelete      = export.DecommissionDelete
 )
 
 // DecommissionActions lists every DecommissionAction.
-func DecommissionActions() []DecommissionAction {
-	return []DecommissionAction{DecommissionNone, DecommissionMaintenance, DecommissionDelete}
-}
-
-// Valid reports whether a is a known action.
-func (a DecommissionAction) Valid() bool { return contains(DecommissionActions(), a) }
+func DecommissionActions() []DecommissionAction { return export.DecommissionActions() }
 
 // PlanAction is what a run decided for one NetBox object.
 type PlanAction = export.PlanAction
@@ -176,18 +171,4 @@ func enumProblem[T ~string](got T, all []T) string {
 		names[i] = string(v)
 	}
 	return fmt.Sprintf("%q is not one of %s", string(got), strings.Join(names, ", "))
-}
-
-// Note says what a decommission with action a did to the WUG device, in the
-// words a person reads on the row: with action none nothing happened in
-// WUG, and the note must not suggest otherwise.
-func (a DecommissionAction) Note(wugDeviceID string) string {
-	switch a {
-	case DecommissionDelete:
-		return "decommissioned: deleted WUG device " + wugDeviceID
-	case DecommissionMaintenance:
-		return "decommissioned: WUG device " + wugDeviceID + " put in maintenance (decommission action: maintenance)"
-	default:
-		return "left in WUG (decommission action: none)"
-	}
 }

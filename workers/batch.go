@@ -586,8 +586,8 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	}
 	now := b.w.now()
 	for _, e := range entries {
-		change := models.RowDecommissioned{Note: action.Note(e.WUGDeviceID), At: now, RunID: b.run.ID,
-			Deleted: action == models.DecommissionDelete}
+		note, unlink := action.Decommissioned(e.WUGDeviceID)
+		change := models.RowDecommissioned{Note: note, Deleted: unlink, At: now, RunID: b.run.ID}
 		if _, err := b.w.store().UpdateRow(ctx, e.Key(), change); err != nil {
 			return err
 		}
