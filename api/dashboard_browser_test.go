@@ -135,7 +135,7 @@ func (b *dashboardBundle) seed(t *testing.T, sealer *models.Sealer) {
 	b.failed = rows[1]
 
 	attempt := models.ExportAttempt{
-		ConnectionID: &conn.ID, ExportID: &b.failed.ID, SyncLogID: &run.ID, TaskID: "t1",
+		ConnectionID: &conn.ID, ExportID: &b.failed.ID, RunID: &run.ID, TaskID: "t1",
 		TaskType: tasks.TypeExportBatch, Attempt: 1, Error: "connection reset by peer", OccurredAt: exported,
 	}
 	require.NoError(t, b.db.Create(&attempt).Error)

@@ -109,7 +109,7 @@ type ExportAttempt struct {
 	ID           uint      `gorm:"column:id;primaryKey" json:"id"`
 	ConnectionID *uint     `gorm:"column:connection_id" json:"connection_id"`
 	ExportID     *uint     `gorm:"column:export_id" json:"export_id"`
-	SyncLogID    *uint     `gorm:"column:sync_log_id" json:"sync_log_id"`
+	RunID        *uint     `gorm:"column:sync_log_id" json:"sync_log_id"`
 	TaskID       string    `gorm:"column:task_id" json:"task_id"`
 	TaskType     string    `gorm:"column:task_type" json:"task_type"`
 	Attempt      int       `gorm:"column:attempt" json:"attempt"`

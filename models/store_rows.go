@@ -346,6 +346,17 @@ func (s Store) ClaimCreates(ctx context.Context, connID uint, t ObjectType, ids 
 	return nil
 }
 
+// ReleaseCreateClaims frees every create claim held by claimer (a task
+// that is known dead), so another task may create those objects at once.
+func (s Store) ReleaseCreateClaims(ctx context.Context, claimer string) error {
+	err := s.db.WithContext(ctx).Model(&NetBoxIPExport{}).Where("create_claim = ?", claimer).
+		Updates(map[string]any{"create_claim": "", "create_claimed_at": nil}).Error
+	if err != nil {
+		return fmt.Errorf("release the create claims of %s: %w", claimer, err)
+	}
+	return nil
+}
+
 // RecordAttempt keeps one failed attempt at one device in the history and
 // counts it on the row.
 func (s Store) RecordAttempt(ctx context.Context, key RowKey, runID uint, taskType, msg string, at time.Time) error {
@@ -354,7 +365,7 @@ func (s Store) RecordAttempt(ctx context.Context, key RowKey, runID uint, taskTy
 		return err
 	}
 	connID := key.ConnectionID
-	attempt := ExportAttempt{ConnectionID: &connID, ExportID: &row.ID, SyncLogID: &runID,
+	attempt := ExportAttempt{ConnectionID: &connID, ExportID: &row.ID, RunID: &runID,
 		TaskType: taskType, Attempt: row.Attempts + 1, Error: msg, OccurredAt: at}
 	if err := s.db.WithContext(ctx).Create(&attempt).Error; err != nil {
 		return fmt.Errorf("record attempt of %s %d: %w", key.ObjectType, key.ObjectID, err)

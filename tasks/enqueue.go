@@ -73,26 +73,3 @@ func (e *Enqueuer) Enqueue(ctx context.Context, args Args, extra ...asynq.Option
 	}
 	return nil
 }
-
-// The shorthands below serve callers that predate Enqueue; they add nothing
-// to it.
-
-// Export enqueues the planning phase of a run.
-func (e *Enqueuer) Export(ctx context.Context, runID uint) error {
-	return e.Enqueue(ctx, ExportPayload{RunID: runID})
-}
-
-// Batch enqueues one batch of a run.
-func (e *Enqueuer) Batch(ctx context.Context, runID uint, batch int) error {
-	return e.Enqueue(ctx, BatchPayload{RunID: runID, Batch: batch})
-}
-
-// ScanStatus enqueues the next poll of a scan after delay.
-func (e *Enqueuer) ScanStatus(ctx context.Context, p ScanStatusPayload, delay time.Duration) error {
-	return e.Enqueue(ctx, p, asynq.ProcessIn(delay))
-}
-
-// Sweep enqueues the sweep of one scheduler slot.
-func (e *Enqueuer) Sweep(ctx context.Context, slot int64) error {
-	return e.Enqueue(ctx, SweepPayload{Slot: slot})
-}

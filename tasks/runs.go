@@ -76,7 +76,7 @@ func StartExport(ctx context.Context, db *gorm.DB, enq *Enqueuer, req ExportRequ
 		}
 		return models.WUGSyncLog{}, fmt.Errorf("record run for connection %q: %w", conn.Name, err)
 	}
-	if err := enq.Export(ctx, run.ID); err != nil && !errors.Is(err, ErrAlreadyQueued) {
+	if err := enq.Enqueue(ctx, ExportPayload{RunID: run.ID}); err != nil && !errors.Is(err, ErrAlreadyQueued) {
 		// Without its task the run would hold the connection's slot forever.
 		_, _ = store.EndRun(context.WithoutCancel(ctx), run.ID, models.RunFailed,
 			"could not enqueue: "+err.Error(), "", time.Now().UTC())

@@ -190,6 +190,9 @@ type ScanStatusPayload struct {
 	// Chain tells apart a poll chain the sweep restarted from the lost one,
 	// whose task ids may still be taken (an archived task keeps its id).
 	Chain int64 `json:"chain,omitempty"`
+	// Delay is how long the poll waits before it runs; it is an insert
+	// option, not part of the payload.
+	Delay time.Duration `json:"-"`
 }
 
 // Kind is TypeScanStatus.
@@ -198,7 +201,7 @@ func (ScanStatusPayload) Kind() string { return TypeScanStatus }
 // InsertOpts: one task per poll of a chain.
 func (p ScanStatusPayload) InsertOpts(time.Time) InsertOpts {
 	return InsertOpts{Spec: Spec{Queue: QueueLow, Timeout: time.Minute, MaxRetry: 5},
-		TaskID: fmt.Sprintf("scan:%d:%s:%d:%d", p.ConnectionID, p.ScanID, p.Chain, p.Poll)}
+		TaskID: fmt.Sprintf("scan:%d:%s:%d:%d", p.ConnectionID, p.ScanID, p.Chain, p.Poll), ProcessIn: p.Delay}
 }
 
 func (p ScanStatusPayload) validate() error {

@@ -388,8 +388,8 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 			}
 		}
 		b.w.p.Metrics.Devices(b.conn.Name, "scan_triggered", len(list))
-		if err := b.w.p.Enqueuer.ScanStatus(ctx, tasks.ScanStatusPayload{ConnectionID: b.conn.ID, ScanID: scanID},
-			b.w.p.ScanPollBase); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+		if err := b.w.p.Enqueuer.Enqueue(ctx, tasks.ScanStatusPayload{ConnectionID: b.conn.ID, ScanID: scanID,
+			Delay: b.w.p.ScanPollBase}); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return err
 		}
 	}

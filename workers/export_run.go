@@ -54,7 +54,7 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		return err
 	}
 	for n := 1; n <= run.BatchesTotal; n++ {
-		if err := w.p.Enqueuer.Batch(ctx, run.ID, n); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+		if err := w.p.Enqueuer.Enqueue(ctx, tasks.BatchPayload{RunID: run.ID, Batch: n}); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return fmt.Errorf("enqueue batch %d of run %d: %w", n, run.ID, err)
 		}
 	}

@@ -26,7 +26,7 @@ func (w *Worker) recordAttempt(ctx context.Context, t *asynq.Task, err error) {
 		Error: err.Error(), OccurredAt: w.now()}
 	ref := refOf(t)
 	if ref.RunID != 0 {
-		attempt.SyncLogID = &ref.RunID
+		attempt.RunID = &ref.RunID
 	}
 	if id := w.connectionOf(ctx, ref); id != 0 {
 		attempt.ConnectionID = &id

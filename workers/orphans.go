@@ -217,10 +217,7 @@ func (o *OrphanSweeper) recover(ctx context.Context, id string, lease int64) (bo
 // way; one whose answer it never recorded is found again through the row's
 // create_attempted_at, which the replacement honours.
 func (o *OrphanSweeper) releaseClaims(ctx context.Context, taskID string) error {
-	err := o.p.DB.WithContext(ctx).Model(&models.NetBoxIPExport{}).
-		Where("create_claim = ?", taskID).
-		Updates(map[string]any{"create_claim": "", "create_claimed_at": nil}).Error
-	if err != nil {
+	if err := models.NewStore(o.p.DB).ReleaseCreateClaims(ctx, taskID); err != nil {
 		return fmt.Errorf("orphan sweep: release the create claims of task %s: %w", taskID, err)
 	}
 	return nil

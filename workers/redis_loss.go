@@ -52,7 +52,7 @@ func (o *OrphanSweeper) requeueLostWork(ctx context.Context) (int, error) {
 	}
 	for _, run := range runs {
 		if run.PlannedAt == nil {
-			add(o.p.Enqueuer.Export(ctx, run.ID))
+			add(o.p.Enqueuer.Enqueue(ctx, tasks.ExportPayload{RunID: run.ID}))
 			continue
 		}
 		var batches []int
@@ -62,7 +62,7 @@ func (o *OrphanSweeper) requeueLostWork(ctx context.Context) (int, error) {
 			continue
 		}
 		for _, n := range batches {
-			add(o.p.Enqueuer.Batch(ctx, run.ID, n))
+			add(o.p.Enqueuer.Enqueue(ctx, tasks.BatchPayload{RunID: run.ID, Batch: n}))
 		}
 	}
 	if len(errs) > 0 {

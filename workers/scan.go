@@ -54,8 +54,8 @@ func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error 
 			return err
 		}
 		next := p
-		next.Poll++
-		if err := w.p.Enqueuer.ScanStatus(ctx, next, delay); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+		next.Poll, next.Delay = next.Poll+1, delay
+		if err := w.p.Enqueuer.Enqueue(ctx, next); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return err
 		}
 		return nil

@@ -95,7 +95,7 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		}
 	}
 	slot := now.Unix() / int64(s.p.SweepEvery/time.Second)
-	if err := s.p.Enqueuer.Sweep(ctx, slot); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+	if err := s.p.Enqueuer.Enqueue(ctx, tasks.SweepPayload{Slot: slot}); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

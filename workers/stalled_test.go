@@ -45,7 +45,7 @@ func TestSweepEndsARunWithNoProgress(t *testing.T) {
 	require.NoError(t, err)
 	client := asynq.NewClient(redisOpt)
 	t.Cleanup(func() { _ = client.Close() })
-	require.NoError(t, tasks.NewEnqueuer(client).Batch(context.Background(), working.ID, 1))
+	require.NoError(t, tasks.NewEnqueuer(client).Enqueue(context.Background(), tasks.BatchPayload{RunID: working.ID, Batch: 1}))
 	require.NoError(t, rd.Client.ZAdd(context.Background(), leaseKey(tasks.QueueDefault), redis.Z{
 		Score: float64(now.Add(asynqLease).Unix()), Member: "export:run:" + strconv.FormatUint(uint64(working.ID), 10) + ":batch:1",
 	}).Err())

@@ -47,7 +47,7 @@ func (w *Worker) sweepScans(ctx context.Context) error {
 		// A fresh chain, numbered by the sweep's time so its task ids never
 		// collide with the lost chain's.
 		p := tasks.ScanStatusPayload{ConnectionID: s.ConnectionID, ScanID: s.WUGScanID, Chain: w.now().Unix()}
-		if err := w.p.Enqueuer.ScanStatus(ctx, p, 0); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+		if err := w.p.Enqueuer.Enqueue(ctx, p); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return err
 		}
 		w.p.Log.WithField("scan_id", s.WUGScanID).Info("sweep restarted a lost scan poll")
@@ -74,7 +74,7 @@ func (w *Worker) sweepRuns(ctx context.Context) error {
 			}
 		case run.Status == models.RunQueued && idle > queuedGrace,
 			run.Status == models.RunRunning && run.PlannedAt == nil && idle > stalledAfter:
-			if err := w.p.Enqueuer.Export(ctx, run.ID); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+			if err := w.p.Enqueuer.Enqueue(ctx, tasks.ExportPayload{RunID: run.ID}); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 				errs = append(errs, err)
 			}
 		case run.Status == models.RunRunning && run.PlannedAt != nil:
@@ -110,7 +110,7 @@ func (w *Worker) resumeBatches(ctx context.Context, run models.WUGSyncLog, idle 
 		return fmt.Errorf("sweep: %w", err)
 	}
 	for _, n := range batches {
-		if err := w.p.Enqueuer.Batch(ctx, run.ID, n); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+		if err := w.p.Enqueuer.Enqueue(ctx, tasks.BatchPayload{RunID: run.ID, Batch: n}); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return err
 		}
 	}
