@@ -92,13 +92,48 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 	if err != nil {
 		return err
 	}
-	if err := p.build(ctx, planScope{deviceIDs: []int64{deviceID}}); err != nil {
+	scope := planScope{deviceIDs: []int64{deviceID}}
+	if err := p.build(ctx, scope); err != nil {
 		return err
+	}
+	if len(p.undecided(scope)) > 0 && syncType == models.SyncDevice {
+		// A device NetBox does not have fails the run rather than
+		// completing it with nothing done: "0 devices considered" under a
+		// completed status reads as success to the person (or webhook)
+		// that asked for this device, and nothing was synced. The task
+		// itself succeeds: no retry can make NetBox know the device. A
+		// device that NetBox has but the connection's filters leave out
+		// stays a quiet completed run: NetBox's webhooks fire for every
+		// device, and most connections select only some.
+		// A decommission of a device never exported is not failed either:
+		// nothing to remove is its expected outcome.
+		missing, err := w.netboxLacks(ctx, deviceID)
+		if err != nil {
+			return err
+		}
+		if missing {
+			w.endRun(ctx, run.ID, models.RunFailed,
+				fmt.Errorf("NetBox has no such device: device %d does not exist in NetBox; nothing to sync", deviceID))
+			return nil
+		}
 	}
 	if run.BatchesTotal > 0 {
 		return w.applyBatch(ctx, &run, 1)
 	}
 	return w.refreshRun(ctx, run.ID)
+}
+
+// netboxLacks reports whether NetBox has no device id at all (not merely
+// none under the connection's filters). One more NetBox read, only on this
+// unusual path.
+func (w *Worker) netboxLacks(ctx context.Context, id int64) (bool, error) {
+	for _, err := range w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs([]int64{id})}) {
+		if err != nil {
+			return false, fmt.Errorf("look up netbox device %d: %w", id, err)
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 func parseTrigger(s string, fallback models.Trigger) models.Trigger {
