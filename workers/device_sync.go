@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/tasks"
@@ -81,6 +83,9 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 		if _, snooze := IsSnooze(err); snooze {
 			w.endRun(ctx, run.ID, models.RunCancelled, err)
 		} else if err != nil {
+			// The row first: the run's end is announced, and whoever waits
+			// on it then finds the attempt on the row.
+			w.recordDeviceAttempt(ctx, conn, deviceID, run.ID, syncType, err)
 			w.failRun(ctx, run.ID, err)
 		}
 	}()
@@ -92,13 +97,82 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 	if err != nil {
 		return err
 	}
-	if err := p.build(ctx, planScope{deviceIDs: []int64{deviceID}}); err != nil {
+	scope := planScope{deviceIDs: []int64{deviceID}}
+	if err := p.build(ctx, scope); err != nil {
 		return err
+	}
+	if len(p.undecided(scope)) > 0 && syncType == models.SyncDevice {
+		// A device NetBox does not have fails the run rather than
+		// completing it with nothing done: "0 devices considered" under a
+		// completed status reads as success to the person (or webhook)
+		// that asked for this device, and nothing was synced. The task
+		// itself succeeds: no retry can make NetBox know the device. A
+		// device that NetBox has but the connection's filters leave out
+		// stays a quiet completed run: NetBox's webhooks fire for every
+		// device, and most connections select only some.
+		// A decommission of a device never exported is not failed either:
+		// nothing to remove is its expected outcome.
+		missing, err := w.netboxLacks(ctx, deviceID)
+		if err != nil {
+			return err
+		}
+		if missing {
+			w.endRun(ctx, run.ID, models.RunFailed,
+				fmt.Errorf("NetBox has no such device: device %d does not exist in NetBox; nothing to sync", deviceID))
+			return nil
+		}
 	}
 	if run.BatchesTotal > 0 {
 		return w.applyBatch(ctx, &run, 1)
 	}
 	return w.refreshRun(ctx, run.ID)
+}
+
+// netboxLacks reports whether NetBox has no device id at all (not merely
+// none under the connection's filters). One more NetBox read, only on this
+// unusual path.
+func (w *Worker) netboxLacks(ctx context.Context, id int64) (bool, error) {
+	for _, err := range w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs([]int64{id})}) {
+		if err != nil {
+			return false, fmt.Errorf("look up netbox device %d: %w", id, err)
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// recordDeviceAttempt keeps a failed attempt of a device sync on the
+// device's row, as a batch keeps its devices' failures: the row shows the
+// error, counts the attempt and lists it in its history. asynq's error
+// handler records the task's attempt too, but a device sync's task names no
+// run or row, so only here does the attempt reach the device. A device with
+// no row yet (planning failed before it was listed) has nothing to show it
+// on; the run's error says what happened.
+func (w *Worker) recordDeviceAttempt(ctx context.Context, conn models.WUGConnection, deviceID int64, runID uint, syncType models.SyncType, cause error) {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Shutdown (or a lost lease) cancelled the handler: asynq puts the
+		// task back without counting an attempt, and so does the row.
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	taskType := tasks.TypeDeviceSync
+	if syncType == models.SyncDecommission {
+		taskType = tasks.TypeDeviceDecommission
+	}
+	now := w.now()
+	msg := cleanText(cause.Error())
+	key := models.DeviceKey(conn.ID, deviceID)
+	log := w.connectionLog(conn).WithFields(logrus.Fields{"run_id": runID, "device_id": deviceID})
+	switch ok, err := w.store().UpdateRow(ctx, key, models.RowFailed{Message: msg, At: now, RunID: runID}); {
+	case err != nil:
+		log.WithError(err).Error("could not record a failed device sync on its row")
+		return
+	case !ok:
+		return
+	}
+	if err := w.store().RecordAttempt(ctx, key, runID, taskType, msg, now); err != nil {
+		log.WithError(err).Error("could not record a failed device sync attempt")
+	}
 }
 
 func parseTrigger(s string, fallback models.Trigger) models.Trigger {

@@ -379,6 +379,33 @@ func TestDeviceSyncUsesTheSamePath(t *testing.T) {
 	require.Equal(t, models.ExportDecommissioned, b.rows()[int64(target.ID)].ExportStatus)
 }
 
+func TestDeviceSyncOfADeviceNetBoxLacksSaysSo(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 5})
+	run := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: 999999, Trigger: "api"})
+	require.Equal(t, models.RunFailed, run.Status, run.Summary)
+	require.Contains(t, run.ErrorMessage, "NetBox has no such device")
+	require.Contains(t, run.ErrorMessage, "999999")
+	require.Contains(t, run.Summary, "999999")
+	require.Empty(t, b.rows(), "no row for a device that does not exist")
+
+	// A device exported before and now gone from NetBox still goes down
+	// the decommission path, through the same sync.
+	require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+	var target models.NetBoxIPExport
+	for _, r := range b.rows() {
+		if r.WUGDeviceID != "" {
+			target = r
+			break
+		}
+	}
+	require.NotEmpty(t, target.WUGDeviceID, "the export linked a device")
+	require.NoError(t, b.nb.DeleteDevice(int(target.NetBoxDeviceID)))
+	gone := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: target.NetBoxDeviceID, Trigger: "api"})
+	require.Equal(t, models.RunCompleted, gone.Status, gone.ErrorMessage)
+	require.Equal(t, models.ExportDecommissioned, b.rows()[target.NetBoxDeviceID].ExportStatus)
+}
+
 func (b *testBundle) syncDevice(p tasks.DeviceSyncPayload) models.WUGSyncLog {
 	return b.waitNextRun(func() {
 		require.NoError(b.t, b.enq.Enqueue(context.Background(), p))

@@ -288,6 +288,9 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 			}
 			p.apply(e, export.DecideGone())
 			gone = append(gone, e)
+			// Decided: it goes down the decommission path, so a sync of
+			// one device does not report it as unknown to NetBox.
+			p.seen[r.NetBoxDeviceID] = struct{}{}
 		}
 		return nil
 	})
@@ -366,6 +369,19 @@ func (p *planner) commit(ctx context.Context) error {
 		return err
 	}
 	return p.w.store().MarkRunPlanned(ctx, p.run, p.w.now(), batches)
+}
+
+// undecided lists the devices of a scope the plan has no entry for: NetBox
+// did not list them under the connection's filters, and no linked row sends
+// them down the decommission path.
+func (p *planner) undecided(scope planScope) []int64 {
+	var out []int64
+	for _, id := range scope.deviceIDs {
+		if _, ok := p.seen[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func deviceIDs(devices []netbox.Device) []int64 {
