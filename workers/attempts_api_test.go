@@ -66,8 +66,8 @@ func TestFailedDeviceSyncAttemptReachesTheRow(t *testing.T) {
 	require.Equal(t, tasks.TypeDeviceSync, a.TaskType)
 	require.Equal(t, 1, a.Attempt)
 	require.Contains(t, a.Error, "HTTP 500")
-	require.NotNil(t, a.SyncLogID)
-	require.Equal(t, run.ID, *a.SyncLogID)
+	require.NotNil(t, a.RunID)
+	require.Equal(t, run.ID, *a.RunID)
 }
 
 const apiTestToken = "attempts-test-token-0123456789abcdef"
