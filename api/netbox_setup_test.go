@@ -116,7 +116,7 @@ func TestNetBoxSetupWithWebhook(t *testing.T) {
 	rules := sim.EventRules()
 	require.Len(t, rules, 1)
 	require.True(t, rules[0].Enabled)
-	require.ElementsMatch(t, []string{"dcim.device", "virtualization.virtualmachine"}, rules[0].ObjectTypes)
+	require.ElementsMatch(t, []string{"dcim.device", "virtualization.virtualmachine", "ipam.ipaddress"}, rules[0].ObjectTypes)
 	require.ElementsMatch(t, []string{"object_created", "object_updated", "object_deleted"}, rules[0].EventTypes)
 	require.Equal(t, hooks[0].ID, rules[0].ActionObjectID)
 

@@ -19,16 +19,21 @@ const WebhookPath = "/api/v1/webhooks/netbox"
 // webhook receiver per wugsync, so one webhook and one event rule.
 const (
 	SetupWebhookName   = "wugsync"
-	SetupEventRuleName = "wugsync: devices and virtual machines"
+	SetupEventRuleName = "wugsync: devices, virtual machines and IP addresses"
 	// setupLinkPrefix starts each connection's custom link name.
 	setupLinkPrefix = "WhatsUp Gold: "
 	// maxLinkName is NetBox's limit on a custom link's name.
 	maxLinkName = 100
 )
 
-// SetupObjectTypes are the object types that get the custom field, the
-// custom link and the event rule.
+// SetupObjectTypes are the object types that get the custom field and
+// the custom link.
 var SetupObjectTypes = []string{ObjectTypeDevice, ObjectTypeVirtualMachine}
+
+// SetupEventObjectTypes are the event rule's object types: devices and
+// VMs, and IP addresses, because editing an object's primary IP fires no
+// event on the object itself (the webhook receiver handles all three).
+var SetupEventObjectTypes = []string{ObjectTypeDevice, ObjectTypeVirtualMachine, ObjectTypeIPAddress}
 
 // SetupSpec is what Setup makes exist in NetBox for one connection.
 type SetupSpec struct {
@@ -171,7 +176,7 @@ func (c *Client) Setup(ctx context.Context, spec SetupSpec) (SetupResult, error)
 	}
 	out.Objects = append(out.Objects, res)
 	_, res, err = c.EnsureEventRule(ctx, EventRule{
-		Name: SetupEventRuleName, ObjectTypes: SetupObjectTypes, Enabled: true,
+		Name: SetupEventRuleName, ObjectTypes: SetupEventObjectTypes, Enabled: true,
 		EventTypes:     []string{EventTypeObjectCreated, EventTypeObjectUpdated, EventTypeObjectDeleted},
 		ActionObjectID: hook.ID,
 	})
