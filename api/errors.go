@@ -22,6 +22,9 @@ const (
 	CodeUnavailable      = "unavailable"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeInternal         = "internal_error"
+	// CodeNetBox is a 502: NetBox refused or failed what the route asked
+	// of it; the message says why (e.g. the missing permission).
+	CodeNetBox = "netbox_error"
 )
 
 // Error is a failure a handler reports to the client: an HTTP status and

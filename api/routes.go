@@ -152,6 +152,10 @@ func (s *Server) connectionRoutes() []route {
 			ID: "testConnection", Summary: "Logs in to WUG, reads its version and device count, says exactly what failed", Tag: "connections",
 			Errors:    id404,
 			Responses: []response{{Status: 200, Description: "the test ran; ok says whether it passed", Body: probeResult{}}}}},
+		{Method: http.MethodPost, Path: "/api/v1/connections/:id/netbox-setup", Access: accessAPI, JSON: s.netboxSetup, Doc: operation{
+			ID: "netboxSetup", Summary: "Creates, idempotently, the NetBox custom field, the custom link to WUG and, given webhook_url, the webhook and its event rule", Tag: "connections",
+			Body: netboxSetupInput{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusBadGateway},
+			Responses: []response{{Status: 200, Description: "what was created, updated or found, per object", Body: NetBoxSetupResult{}}}}},
 		{Method: http.MethodPost, Path: "/api/v1/connections/:id/export", Access: accessAPI, JSON: s.triggerExport, Doc: operation{
 			ID: "startExport", Summary: "Starts an export run (or a dry run that only plans)", Tag: "exports",
 			Body: exportInput{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/tasks"
 	"github.com/wugsync/wugsync/wug"
 )
@@ -52,6 +53,9 @@ type Params struct {
 	// Dashboard serves the static dashboard under /dashboard/ (prefix
 	// stripped) behind the login; nil answers 404 there.
 	Dashboard http.Handler
+	// NetBox is the NetBox client the setup route uses; nil answers 503
+	// there (an API process without WUGSYNC_NETBOX_URL).
+	NetBox *netbox.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/wugsync/wugsync/api/dashboard"
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/internal/process"
+	"github.com/wugsync/wugsync/netbox"
 )
 
 func init() {
@@ -70,6 +71,15 @@ Needs WUGSYNC_REDIS_URL, WUGSYNC_API_TOKEN and a migrated database (run
 // with the API tokens of its configuration.
 func newAPIHandler(svc *process.Services) (*api.Server, error) {
 	deny := process.ConnectionDeny(svc.Config)
+	// The setup route is the API's only NetBox call; without NetBox
+	// settings the API still serves and that route answers 503.
+	var nb *netbox.Client
+	if svc.Config.NetBoxURL != "" {
+		var err error
+		if nb, err = process.NewNetBoxClient(svc); err != nil {
+			return nil, fmt.Errorf("build the API's NetBox client: %w", err)
+		}
+	}
 	server, err := api.New(api.Params{
 		DB:             svc.DB,
 		Redis:          svc.Redis.Client,
@@ -78,6 +88,7 @@ func newAPIHandler(svc *process.Services) (*api.Server, error) {
 		Sealer:         svc.Sealer,
 		APITokens:      svc.Config.APITokens,
 		WebhookSecret:  svc.Config.WebhookSecret,
+		NetBox:         nb,
 		MetricsToken:   svc.Config.MetricsToken,
 		ConnectionDeny: &deny,
 		Registry:       svc.Registry,

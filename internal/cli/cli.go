@@ -26,6 +26,7 @@ func Commands() []Command {
 		{Path: "doctor", Flags: []string{"connection"}},
 		{Path: "healthcheck", Flags: []string{"timeout", "url"}},
 		{Path: "migrate"},
+		{Path: "netbox-setup", Flags: []string{"connection", "webhook-url"}},
 		{Path: "scheduler", Flags: []string{"health-addr"}},
 		{Path: "sim"},
 		{Path: "sim netbox", Flags: []string{"addr", "devices", "seed", "token", "version", "webhook-secret", "webhook-url"}},
