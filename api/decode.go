@@ -244,15 +244,10 @@ func filterValuesPath(data []byte, t reflect.Type, prefix string) string {
 	if t.Kind() != reflect.Struct {
 		return ""
 	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(data, &obj) != nil {
+	obj, keys, ok := objectKeys(data)
+	if !ok {
 		return ""
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	fields := jsonFields(t)
 	for _, k := range keys {
 		if f, ok := lookupFold(fields, k); ok {
@@ -262,6 +257,21 @@ func filterValuesPath(data []byte, t reflect.Type, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// objectKeys decodes data as a JSON object and returns its members with
+// their keys sorted, so that the path walkers name the same key every time.
+func objectKeys(data []byte) (map[string]json.RawMessage, []string, bool) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil || obj == nil {
+		return nil, nil, false
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return obj, keys, true
 }
 
 // describeType names Go types the way a JSON client thinks of them.
@@ -296,15 +306,10 @@ func unknownFieldPath(data []byte, t reflect.Type, prefix string) string {
 	}
 	switch t.Kind() {
 	case reflect.Struct:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(data, &obj) != nil {
+		obj, keys, ok := objectKeys(data)
+		if !ok {
 			return ""
 		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		fields := jsonFields(t)
 		for _, k := range keys {
 			f, ok := lookupFold(fields, k)
