@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,7 +214,16 @@ func newTabSized(t *testing.T, width, height int) tab {
 
 func (tb tab) do(steps ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	require.NoError(tb.t, chromedp.Do(tb.ctx, steps...))
+	// The dashboard rebuilds a panel's rows when a poll brings changes, so
+	// a node found a moment ago can be gone before it is clicked; the click
+	// did not happen then, and the steps are tried again on the new rows.
+	var err error
+	for range 5 {
+		if err = chromedp.Do(tb.ctx, steps...); err == nil || !strings.Contains(err.Error(), "Could not find node with given id") {
+			break
+		}
+	}
+	require.NoError(tb.t, err)
 }
 
 // text is the visible text of the first element sel matches.
