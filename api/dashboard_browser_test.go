@@ -8,8 +8,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
