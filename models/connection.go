@@ -24,6 +24,9 @@ const (
 	// MaxBatchSize is the largest device array WUG accepts in one bulk call
 	// (the reference client caps every bulk array at 499).
 	MaxBatchSize = 499
+	// DefaultNetBoxCustomField is the NetBox custom field write-back fills
+	// (netbox.DefaultCustomFieldName).
+	DefaultNetBoxCustomField = "wug_device_id"
 )
 
 // CustomStatusPrefix marks a custom NetBox status in a status filter
@@ -83,7 +86,19 @@ type WUGConnection struct {
 	// ConsoleDevicePlaceholder for the WUG device id. Empty stores "the
 	// default" (DefaultConsoleURL), which follows the host; read it with
 	// ConsoleURL.
-	WUGConsoleURL string    `gorm:"column:wug_console_url" json:"wug_console_url" doc:"the WUG web console's page for one device, {id} standing for the WUG device id (e.g. https://wug.example.com/NmConsole/#v2/device/{id}); without {id} links open the console's root. Default (also on an empty value): https://<host>/NmConsole/, following the host"`
+	WUGConsoleURL string `gorm:"column:wug_console_url" json:"wug_console_url" doc:"the WUG web console's page for one device, {id} standing for the WUG device id (e.g. https://wug.example.com/NmConsole/#v2/device/{id}); without {id} links open the console's root. Default (also on an empty value): https://<host>/NmConsole/, following the host"`
+	// NetBoxWriteback writes the WUG device id of every object this
+	// connection creates, adopts or links into the NetBox custom field
+	// NetBoxCustomField, and clears it when a decommission deletes the WUG
+	// device (DESIGN.md §10). Off by default: the token then needs no
+	// write rights.
+	NetBoxWriteback bool `gorm:"column:netbox_writeback" json:"netbox_writeback" doc:"write the WUG device id into the NetBox custom field netbox_custom_field after a create, an adoption or a scan link, and clear it when a decommission deletes the WUG device; needs dcim.change_device (and virtualization.change_virtualmachine) on the NetBox token. Default false"`
+	// NetBoxCustomField is the NetBox custom field (type text) holding the
+	// WUG device id; two write-back connections may not share one.
+	NetBoxCustomField string `gorm:"column:netbox_custom_field" json:"netbox_custom_field" doc:"the NetBox custom field (type text, on dcim.device and virtualization.virtualmachine) that holds the WUG device id; POST /api/v1/connections/{id}/netbox-setup creates it. Two connections with netbox_writeback may not name the same field (422). Default wug_device_id"`
+	// NetBoxJournal adds a NetBox journal entry on the object when this
+	// connection creates, adopts, links or decommissions its WUG device.
+	NetBoxJournal bool      `gorm:"column:netbox_journal" json:"netbox_journal" doc:"add a NetBox journal entry on the object when wugsync creates, adopts or scan-links its WUG device (kind info) or decommissions it (kind warning); needs extras.add_journalentry. Default false"`
 	CreatedAt     time.Time `gorm:"column:created_at" json:"created_at"`
 	UpdatedAt     time.Time `gorm:"column:updated_at" json:"updated_at"`
 
@@ -111,6 +126,7 @@ func NewWUGConnection() WUGConnection {
 		RateLimitPerSecond:    DefaultRateLimitPerSecond,
 		MaxConcurrentRequests: DefaultMaxConcurrentRequests,
 		BatchSize:             DefaultBatchSize,
+		NetBoxCustomField:     DefaultNetBoxCustomField,
 	}
 }
 
@@ -209,6 +225,8 @@ func (c WUGConnection) Validate() error {
 		return FieldError{"batch_size", fmt.Sprintf("%d is not between 1 and %d", c.BatchSize, MaxBatchSize)}
 	case strings.TrimSpace(c.GroupTemplate) == "":
 		return FieldError{"group_template", "is required (e.g. {site})"}
+	case c.NetBoxCustomField == "":
+		return FieldError{"netbox_custom_field", "is required (e.g. " + DefaultNetBoxCustomField + ")"}
 	}
 	if c.WUGConsoleURL != "" {
 		if err := CheckConsoleURL(c.WUGConsoleURL); err != nil {

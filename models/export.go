@@ -55,16 +55,25 @@ type NetBoxIPExport struct {
 	// CreateClaim names the task allowed to create the device right now
 	// (with CreateClaimedAt), so a webhook sync and a run that both plan a
 	// create for the same device never both send a template.
-	CreateClaim      string     `gorm:"column:create_claim" json:"-"`
-	CreateClaimedAt  *time.Time `gorm:"column:create_claimed_at" json:"-"`
-	ExportedAt       *time.Time `gorm:"column:exported_at" json:"exported_at"`
-	ScanTriggeredAt  *time.Time `gorm:"column:scan_triggered_at" json:"scan_triggered_at"`
-	ScanCompletedAt  *time.Time `gorm:"column:scan_completed_at" json:"scan_completed_at"`
-	SkippedAt        *time.Time `gorm:"column:skipped_at" json:"skipped_at"`
-	ErrorAt          *time.Time `gorm:"column:error_at" json:"error_at"`
-	DecommissionedAt *time.Time `gorm:"column:decommissioned_at" json:"decommissioned_at"`
-	CreatedAt        time.Time  `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt        time.Time  `gorm:"column:updated_at" json:"updated_at"`
+	CreateClaim     string     `gorm:"column:create_claim" json:"-"`
+	CreateClaimedAt *time.Time `gorm:"column:create_claimed_at" json:"-"`
+	// NetBoxFieldValue is what the connection's NetBox custom field holds
+	// for this object as wugsync last read or wrote it; empty for nothing.
+	// A write-back is skipped when it already holds the value to write.
+	NetBoxFieldValue string `gorm:"column:netbox_field_value" json:"netbox_field_value,omitempty"`
+	// NetBoxWritebackDue is the write-back still owed to NetBox (a
+	// WritebackEvent), empty when none: set in the same transaction that
+	// records the WUG change, cleared once NetBox has it, so a task that
+	// dies in between leaves the write to its retry.
+	NetBoxWritebackDue WritebackEvent `gorm:"column:netbox_writeback_due" json:"-"`
+	ExportedAt         *time.Time     `gorm:"column:exported_at" json:"exported_at"`
+	ScanTriggeredAt    *time.Time     `gorm:"column:scan_triggered_at" json:"scan_triggered_at"`
+	ScanCompletedAt    *time.Time     `gorm:"column:scan_completed_at" json:"scan_completed_at"`
+	SkippedAt          *time.Time     `gorm:"column:skipped_at" json:"skipped_at"`
+	ErrorAt            *time.Time     `gorm:"column:error_at" json:"error_at"`
+	DecommissionedAt   *time.Time     `gorm:"column:decommissioned_at" json:"decommissioned_at"`
+	CreatedAt          time.Time      `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt          time.Time      `gorm:"column:updated_at" json:"updated_at"`
 }
 
 // TableName pins the table name (GORM would say net_box_ip_exports).

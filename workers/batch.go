@@ -60,10 +60,17 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 		b := &batch{w: w, run: run, conn: conn, client: client, entries: entries,
 			log: w.connectionLog(conn).WithFields(logrus.Fields{"run_id": run.ID, "batch": batchNo})}
 		if err := b.apply(ctx); err != nil {
-			// Counters still move for what did finish.
+			// Counters still move, and NetBox hears, for what did finish.
+			if ctx.Err() == nil {
+				_ = w.writeBackBatch(ctx, conn, run.ID, batchNo)
+			}
 			_ = w.finishBatch(context.WithoutCancel(ctx), run.ID, batchNo)
 			return err
 		}
+	}
+	if err := w.writeBackBatch(ctx, conn, run.ID, batchNo); err != nil {
+		_ = w.finishBatch(context.WithoutCancel(ctx), run.ID, batchNo)
+		return err
 	}
 	return w.finishBatch(ctx, run.ID, batchNo)
 }
@@ -588,7 +595,7 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	for _, e := range entries {
 		note, unlink := action.Decommissioned(e.WUGDeviceID)
 		change := models.RowDecommissioned{Note: note, Deleted: unlink, At: now, RunID: b.run.ID}
-		if _, err := b.w.store().UpdateRow(ctx, e.Key(), change); err != nil {
+		if _, err := b.w.store().UpdateRow(ctx, e.Key(), b.withDecommissionWriteback(change)); err != nil {
 			return err
 		}
 		if err := b.w.store().SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
@@ -602,7 +609,7 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 // success is a device WUG now holds as NetBox says, waiting to be stored.
 type success struct {
 	entry  *models.PlanEntry
-	change models.RowExported
+	change models.RowChange // a models.RowExported, with the write-back it owes
 }
 
 // succeed queues the link of a row to its WUG device and what was written;
@@ -618,7 +625,7 @@ func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
 		At: b.w.now(), RunID: b.run.ID, Adopted: step == export.StepAdopt,
 	}
 	e.WUGDeviceID = wugID
-	b.pending = append(b.pending, success{entry: e, change: change})
+	b.pending = append(b.pending, success{entry: e, change: b.withWriteback(e, wugID, step, change)})
 }
 
 // flush stores the queued successes. One transaction per batch instead of

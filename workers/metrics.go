@@ -21,6 +21,7 @@ type Metrics struct {
 	rateWaitSec *prometheus.CounterVec
 	runs        *prometheus.CounterVec
 	tasks       *prometheus.HistogramVec
+	netboxWrite *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not
@@ -57,9 +58,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Task handler duration by task type and outcome.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 3, 10),
 		}, []string{"type", "outcome"}),
+		netboxWrite: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wugsync_netbox_writes_total",
+			Help: "NetBox objects written by write-back, by connection and kind (custom_field, journal).",
+		}, []string{"connection", "kind"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.devices, m.wugLatency, m.wugErrors, m.rateWaits, m.rateWaitSec, m.runs, m.tasks)
+		reg.MustRegister(m.devices, m.wugLatency, m.wugErrors, m.rateWaits, m.rateWaitSec, m.runs, m.tasks, m.netboxWrite)
 	}
 	return m
 }
@@ -89,6 +94,17 @@ func (m *Metrics) RateLimitWait(connection string, d time.Duration) {
 func (m *Metrics) Run(connection, syncType, status string) {
 	m.runs.WithLabelValues(connection, syncType, status).Inc()
 }
+
+// NetBoxWrites counts n NetBox objects written back, of one kind
+// (netboxWriteKinds).
+func (m *Metrics) NetBoxWrites(connection, kind string, n int) {
+	if n > 0 {
+		m.netboxWrite.WithLabelValues(connection, kind).Add(float64(n))
+	}
+}
+
+// netboxWriteKinds are the kinds NetBoxWrites counts.
+var netboxWriteKinds = []string{"custom_field", "journal"}
 
 // Task records one handler execution.
 func (m *Metrics) Task(typ, outcome string, d time.Duration) {
@@ -135,6 +151,9 @@ func (m *Metrics) InitConnection(connection string) {
 			m.wugErrors.WithLabelValues(connection, op, k.name)
 		}
 		m.wugErrors.WithLabelValues(connection, op, "other")
+	}
+	for _, kind := range netboxWriteKinds {
+		m.netboxWrite.WithLabelValues(connection, kind)
 	}
 	m.rateWaits.WithLabelValues(connection)
 	m.rateWaitSec.WithLabelValues(connection)

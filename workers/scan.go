@@ -72,6 +72,7 @@ func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error 
 func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection, rows []models.NetBoxIPExport, found []wug.DeviceOverview, failure string) error {
 	byAddr := export.OldestByAddress(found, nil)
 	now := w.now()
+	var linked []models.NetBoxIPExport
 	for _, r := range rows {
 		addr, _ := netip.ParseAddr(r.IPAddress)
 		id, ok := byAddr[addr.Unmap()]
@@ -79,6 +80,10 @@ func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection,
 		switch {
 		case failure == "" && ok:
 			change = models.RowScanFound{WUGDeviceID: id, At: now}
+			if writebackOn(conn) {
+				change = models.RowWriteback{Change: change, Due: models.WritebackLinked}
+				linked = append(linked, r)
+			}
 			w.p.Metrics.Devices(conn.Name, "discovered", 1)
 		case failure == "":
 			change = models.RowScanMissed{Finished: true, At: now,
@@ -89,6 +94,9 @@ func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection,
 		if _, err := w.store().UpdateRow(ctx, r.Key(), change); err != nil {
 			return err
 		}
+	}
+	if err := w.writeBackLinks(ctx, conn, linked); err != nil {
+		return err
 	}
 	w.p.Redis.Del(ctx, scanHeartbeatKey(conn.ID, rows[0].WUGScanID))
 	if err := tasks.PublishScanEnded(ctx, w.p.Redis, conn.ID, rows[0].WUGScanID); err != nil {

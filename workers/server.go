@@ -126,6 +126,12 @@ func (w *Worker) handleExport(ctx context.Context, p tasks.ExportPayload) error 
 
 func (w *Worker) handleBatch(ctx context.Context, p tasks.BatchPayload) error {
 	err := w.runBatch(ctx, p.RunID, p.Batch)
+	if errors.Is(err, errWritebackRefused) {
+		// NetBox refuses the write-back as configured (no such custom
+		// field, no right): the run says what to fix; no retry can.
+		w.failRun(ctx, p.RunID, err)
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
 	if err != nil && finalAttempt(ctx, err) {
 		w.failBatch(ctx, p.RunID, p.Batch, err)
 	}

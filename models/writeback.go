@@ -1,0 +1,141 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"gorm.io/gorm"
+)
+
+// WritebackEvent is what happened to an object's WUG device that NetBox
+// still has to hear about (DESIGN.md §10): its custom field gets the WUG
+// device id (or is cleared), and with netbox_journal its journal gets an
+// entry. Stored in netbox_ip_exports.netbox_writeback_due until NetBox has
+// it.
+type WritebackEvent string
+
+// Write-back events.
+const (
+	// WritebackNone: nothing owed.
+	WritebackNone WritebackEvent = ""
+	// WritebackCreated: wugsync created the WUG device.
+	WritebackCreated WritebackEvent = "created"
+	// WritebackAdopted: wugsync adopted a WUG device that existed before.
+	WritebackAdopted WritebackEvent = "adopted"
+	// WritebackLinked: a discovery scan found the WUG device.
+	WritebackLinked WritebackEvent = "linked"
+	// WritebackUpdated: an update found the custom field not holding the
+	// WUG device id (write-back turned on later, or edited by hand); the
+	// field is written, the journal gets nothing.
+	WritebackUpdated WritebackEvent = "updated"
+	// WritebackDecommissioned: the decommission action ran; a deleted WUG
+	// device's id is cleared from the field.
+	WritebackDecommissioned WritebackEvent = "decommissioned"
+)
+
+// Journaled reports whether the event gets a NetBox journal entry (with
+// netbox_journal on): creates, adoptions, scan links and decommissions.
+func (e WritebackEvent) Journaled() bool {
+	switch e {
+	case WritebackCreated, WritebackAdopted, WritebackLinked, WritebackDecommissioned:
+		return true
+	}
+	return false
+}
+
+// RowWriteback adds a write-back owed to NetBox to another row change, so
+// both are stored in one statement: a task that dies after WUG changed
+// leaves the write-back to its retry instead of losing it.
+type RowWriteback struct {
+	// Change is the row change it rides on; nil for none.
+	Change RowChange
+	// Due is the event owed; WritebackNone leaves the column as it is.
+	Due WritebackEvent
+	// Seen is the custom field's value as NetBox just showed it (empty for
+	// null); nil when it was not read.
+	Seen *string
+}
+
+func (c RowWriteback) columns() map[string]any {
+	m := map[string]any{}
+	if c.Change != nil {
+		maps.Copy(m, c.Change.columns())
+	}
+	switch c.Due {
+	case WritebackNone:
+	case WritebackUpdated:
+		// A field-only write never replaces an owed create, adoption, link
+		// or decommission, whose journal entry would be lost.
+		m["netbox_writeback_due"] = gorm.Expr("CASE WHEN netbox_writeback_due = '' THEN ? ELSE netbox_writeback_due END", string(c.Due))
+	default:
+		m["netbox_writeback_due"] = c.Due
+	}
+	if c.Seen != nil {
+		m["netbox_field_value"] = *c.Seen
+	}
+	return m
+}
+
+// WritebackDone is one row whose owed write-back NetBox now has.
+type WritebackDone struct {
+	ObjectID int64
+	// Due is the event that was sent; a newer one set meanwhile stays.
+	Due WritebackEvent
+	// Value is what the custom field now holds (empty for null).
+	Value string
+}
+
+// DueWritebacks loads the rows of some objects of one type on a connection
+// that owe NetBox a write-back.
+func (s Store) DueWritebacks(ctx context.Context, connID uint, t ObjectType, ids []int64) ([]NetBoxIPExport, error) {
+	var rows []NetBoxIPExport
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	err := s.objects(ctx, connID, t).Where("netbox_object_id IN ? AND netbox_writeback_due <> ''", ids).
+		Order("netbox_object_id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("load write-backs due on connection %d: %w", connID, err)
+	}
+	return rows, nil
+}
+
+// BatchObjectIDs lists, by object type, the objects of every entry of one
+// batch of a run, applied or not, so a retried batch finds the write-backs
+// an earlier attempt left owed.
+func (s Store) BatchObjectIDs(ctx context.Context, runID uint, batch int) (map[ObjectType][]int64, error) {
+	var keys []struct {
+		ObjectType     ObjectType
+		NetBoxObjectID int64
+	}
+	err := s.entries(ctx, runID).Where("batch = ?", batch).Select("object_type", "netbox_object_id").
+		Order("netbox_object_id").Find(&keys).Error
+	if err != nil {
+		return nil, fmt.Errorf("list objects of batch %d of run %d: %w", batch, runID, err)
+	}
+	out := map[ObjectType][]int64{}
+	for _, k := range keys {
+		out[k.ObjectType] = append(out[k.ObjectType], k.NetBoxObjectID)
+	}
+	return out, nil
+}
+
+// FinishWritebacks records that NetBox has the write-backs of done: the
+// field's value is stored and the event cleared, unless a newer event was
+// set meanwhile.
+func (s Store) FinishWritebacks(ctx context.Context, connID uint, t ObjectType, done []WritebackDone) error {
+	if len(done) == 0 {
+		return nil
+	}
+	return s.Transaction(ctx, func(tx Store) error {
+		for _, d := range done {
+			err := tx.objects(ctx, connID, t).Where("netbox_object_id = ? AND netbox_writeback_due = ?", d.ObjectID, d.Due).
+				Updates(map[string]any{"netbox_writeback_due": WritebackNone, "netbox_field_value": d.Value}).Error
+			if err != nil {
+				return fmt.Errorf("record write-back of %s %d: %w", t, d.ObjectID, err)
+			}
+		}
+		return nil
+	})
+}
