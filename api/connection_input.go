@@ -43,6 +43,9 @@ type connectionInput struct {
 	MaxConcurrentRequests *int                       `json:"max_concurrent_requests"`
 	BatchSize             *int                       `json:"batch_size"`
 	WUGConsoleURL         *string                    `json:"wug_console_url" doc:"http(s) URL of the WUG web console's page for one device, {id} standing for the WUG device id; empty restores the default https://<host>/NmConsole/"`
+	NetBoxWriteback       *bool                      `json:"netbox_writeback" doc:"write the WUG device id into the NetBox custom field netbox_custom_field after a create, an adoption or a scan link; a decommission with delete clears it. Default false"`
+	NetBoxCustomField     *string                    `json:"netbox_custom_field" doc:"NetBox custom field (type text) for the WUG device id: lower-case letters, digits and single underscores, at most 50 characters; no two connections with netbox_writeback may name the same one (422). Default wug_device_id"`
+	NetBoxJournal         *bool                      `json:"netbox_journal" doc:"add a NetBox journal entry when wugsync creates, adopts, scan-links (info) or decommissions (warning) an object's WUG device. Default false"`
 }
 
 // apply writes the input onto conn (a new connection with defaults, or the
@@ -113,6 +116,14 @@ func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Seale
 	}
 	if in.WUGConsoleURL != nil {
 		conn.WUGConsoleURL = strings.TrimSpace(*in.WUGConsoleURL)
+	}
+	setBool(&conn.NetBoxWriteback, in.NetBoxWriteback)
+	setBool(&conn.NetBoxJournal, in.NetBoxJournal)
+	if in.NetBoxCustomField != nil {
+		conn.NetBoxCustomField = strings.TrimSpace(*in.NetBoxCustomField)
+		if err := netbox.CheckCustomFieldName(conn.NetBoxCustomField); err != nil {
+			return unprocessable("netbox_custom_field", strings.TrimSuffix(err.Error(), ": "+netbox.ErrConfig.Error()))
+		}
 	}
 	if conn.WUGConsoleURL == conn.DefaultConsoleURL() {
 		// Stored as "the default", so it follows a later change of host.
@@ -287,6 +298,14 @@ func setInt(dst *int, v *int) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// errWritebackFieldTaken is the 422 of a second write-back connection
+// naming the custom field another one writes: each would overwrite the
+// other's WUG device ids.
+func errWritebackFieldTaken(field, other string) *Error {
+	return unprocessable("netbox_custom_field", fmt.Sprintf("%q is already written back by connection %q; "+
+		"two connections with netbox_writeback would overwrite each other's WUG device ids: give this one its own custom field", field, other))
 }
 
 // errNameTaken is the 409 of a second connection with the same name.

@@ -47,6 +47,9 @@ type probeResult struct {
 	// secret_key or config.
 	Kind  string `json:"kind,omitempty"`
 	Error string `json:"error,omitempty"`
+	// NetBoxWriteback is the check of the NetBox token's write rights,
+	// present when the connection writes back or journals.
+	NetBoxWriteback *netboxWriteCheck `json:"netbox_writeback,omitempty"`
 }
 
 // testConnection is POST /api/v1/connections/{id}/test.
@@ -62,6 +65,7 @@ func (s *Server) testConnection(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), probeTotalTimeout)
 	defer cancel()
 	res := probeWUG(ctx, conn, s.p.Sealer, s.deny)
+	s.probeNetBoxWrites(ctx, conn, &res)
 	entry := s.requestLog(c).WithField("connection", conn.Name)
 	if res.OK {
 		entry.WithField("version", res.Version).Info("connection test passed")

@@ -48,9 +48,12 @@ func (s *Server) createConnection(c *gin.Context) error {
 	if err := in.apply(&conn, s.p.Sealer, s.deny, true); err != nil {
 		return err
 	}
+	if err := s.checkWritebackField(c.Request.Context(), conn); err != nil {
+		return err
+	}
 	if err := s.p.DB.WithContext(c.Request.Context()).Create(&conn).Error; err != nil {
 		if models.IsUniqueViolation(err) {
-			return errNameTaken(conn.Name)
+			return saveConflict(conn, err)
 		}
 		return fmt.Errorf("create connection %q: %w", conn.Name, err)
 	}
@@ -97,10 +100,13 @@ func (s *Server) updateConnection(c *gin.Context) error {
 	if err := in.apply(&conn, s.p.Sealer, s.deny, false); err != nil {
 		return err
 	}
+	if err := s.checkWritebackField(ctx, conn); err != nil {
+		return err
+	}
 	// Select("*") writes every column, false and zero values included.
 	if err := s.p.DB.WithContext(ctx).Model(&conn).Select("*").Omit("id", "created_at").Updates(&conn).Error; err != nil {
 		if models.IsUniqueViolation(err) {
-			return errNameTaken(conn.Name)
+			return saveConflict(conn, err)
 		}
 		return fmt.Errorf("update connection %d: %w", id, err)
 	}

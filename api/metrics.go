@@ -36,7 +36,7 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 		}, []string{"route", "method"}),
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wugsync_webhooks_total",
-			Help: "NetBox webhooks received, by object type and outcome (sync, decommission, ignored, bad_signature, bad_payload, refused, error).",
+			Help: "NetBox webhooks received, by object type and outcome (sync, decommission, ignored, echo, bad_signature, bad_payload, refused, error); echo is the webhook of wugsync's own write-back, which costs nothing.",
 		}, []string{"object_type", "outcome"}),
 	}
 	var err error
@@ -51,7 +51,7 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	}
 	// Every series at zero from the start, so rate() and alerts see it.
 	for _, objectType := range webhookObjectTypes {
-		for _, outcome := range []string{webhookSync, webhookDecommission, webhookIgnored, "bad_signature", "bad_payload", "refused", "error"} {
+		for _, outcome := range []string{webhookSync, webhookDecommission, webhookIgnored, webhookEcho, "bad_signature", "bad_payload", "refused", "error"} {
 			m.webhooks.WithLabelValues(objectType, outcome)
 		}
 	}

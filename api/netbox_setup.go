@@ -42,10 +42,13 @@ type NetBoxSetupResult struct {
 
 // NetBoxSetup makes NetBox ready for conn (see netbox.Client.Setup):
 // the route and `wugsync netbox-setup` both call it. The connection model
-// has no custom field setting yet, so the field is netbox.DefaultCustomFieldName.
+// names its custom field (netbox_custom_field, default wug_device_id).
 // The link opens conn's WUG console at the device whose id the field holds.
 func NetBoxSetup(ctx context.Context, nb *netbox.Client, conn models.WUGConnection, webhookURL, webhookSecret string) (NetBoxSetupResult, error) {
-	field := netbox.DefaultCustomFieldName
+	field := conn.NetBoxCustomField
+	if field == "" {
+		field = netbox.DefaultCustomFieldName
+	}
 	res, err := nb.Setup(ctx, netbox.SetupSpec{
 		Connection:  conn.Name,
 		CustomField: field,

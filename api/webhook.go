@@ -49,6 +49,17 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 		s.metrics.webhook("", "bad_payload")
 		return badRequest("", err.Error())
 	}
+	if echo, err := s.writebackEcho(c.Request.Context(), ev); err != nil {
+		s.metrics.webhook(ev.ObjectType, "error")
+		return err
+	} else if echo != "" {
+		// Our own write-back coming back: nothing for WUG changed, so no
+		// task, no NetBox read and no WUG call.
+		s.metrics.webhook(ev.ObjectType, webhookEcho)
+		c.JSON(http.StatusAccepted, webhookAnswer{Status: webhookIgnored, Event: ev.Event, ObjectType: ev.ObjectType,
+			DeviceIDs: []int64{}, Reason: echo})
+		return nil
+	}
 	act, err := planWebhook(ev)
 	if err != nil {
 		s.metrics.webhook(ev.ObjectType, "bad_payload")

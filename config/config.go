@@ -32,6 +32,7 @@ const (
 	EnvLogFormat         = "WUGSYNC_LOG_FORMAT"
 	EnvWorkerConcurrency = "WUGSYNC_WORKER_CONCURRENCY"
 	EnvConnectionDeny    = "WUGSYNC_CONNECTION_DENY"
+	EnvNetBoxRateLimit   = "WUGSYNC_NETBOX_RATE_LIMIT"
 )
 
 // Variables lists every environment variable wugsync reads, in the order of
@@ -40,7 +41,7 @@ func Variables() []string {
 	return []string{
 		EnvHTTPAddr, EnvRedisURL, EnvDatabaseURL, EnvNetBoxURL, EnvNetBoxToken,
 		EnvAPIToken, EnvWebhookSecret, EnvMetricsToken, EnvSecretKey,
-		EnvLogLevel, EnvLogFormat, EnvWorkerConcurrency, EnvConnectionDeny,
+		EnvLogLevel, EnvLogFormat, EnvWorkerConcurrency, EnvConnectionDeny, EnvNetBoxRateLimit,
 	}
 }
 
@@ -53,6 +54,9 @@ const (
 	DefaultHTTPAddr          = ":8080"
 	DefaultDatabaseURL       = "sqlite://wugsync.db"
 	DefaultWorkerConcurrency = 20
+	// DefaultNetBoxRateLimit is the requests per second every process
+	// together sends to NetBox (DESIGN.md §10).
+	DefaultNetBoxRateLimit = 10
 	// DefaultConnectionDeny are the addresses no WUG connection may reach:
 	// link-local (where clouds serve instance metadata and credentials)
 	// and AWS's IPv6 metadata address.
@@ -76,6 +80,9 @@ type Config struct {
 	LogLevel          logrus.Level
 	LogFormat         string // "json" or "text"
 	WorkerConcurrency int
+	// NetBoxRateLimit is WUGSYNC_NETBOX_RATE_LIMIT: requests per second to
+	// NetBox, shared by every process through Redis.
+	NetBoxRateLimit int
 	// ConnectionDeny are the networks WUG connections may not reach (the
 	// connection test and the workers check every address they dial).
 	ConnectionDeny []netip.Prefix
@@ -105,6 +112,7 @@ func Load(lookup LookupFunc) (Config, error) {
 		SecretKey:         get(EnvSecretKey),
 		LogLevel:          logrus.InfoLevel,
 		WorkerConcurrency: DefaultWorkerConcurrency,
+		NetBoxRateLimit:   DefaultNetBoxRateLimit,
 	}
 	var problems Errors
 	fail := func(variable string, err error) {
@@ -178,6 +186,17 @@ func Load(lookup LookupFunc) (Config, error) {
 			fail(EnvWorkerConcurrency, fmt.Errorf("%d is out of range (1 to 1000)", n))
 		default:
 			cfg.WorkerConcurrency = n
+		}
+	}
+	if v := get(EnvNetBoxRateLimit); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			fail(EnvNetBoxRateLimit, fmt.Errorf("%q is not a whole number of requests per second", v))
+		case n < 1 || n > 10000:
+			fail(EnvNetBoxRateLimit, fmt.Errorf("%d is out of range (1 to 10000 requests per second)", n))
+		default:
+			cfg.NetBoxRateLimit = n
 		}
 	}
 	return cfg, problems.orNil()

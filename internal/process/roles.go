@@ -15,15 +15,22 @@ import (
 const DefaultWorkerShutdownTimeout = 25 * time.Second
 
 // NewNetBoxClient builds the NetBox client from WUGSYNC_NETBOX_URL and
-// WUGSYNC_NETBOX_TOKEN, naming the missing variable when one is unset.
+// WUGSYNC_NETBOX_TOKEN, naming the missing variable when one is unset. Its
+// calls obey WUGSYNC_NETBOX_RATE_LIMIT together with every other process's,
+// through Redis.
 func NewNetBoxClient(s *Services) (*netbox.Client, error) {
 	if err := s.Config.RequireNetBox(); err != nil {
 		return nil, err
 	}
+	var limiter netbox.Limiter
+	if s.Redis != nil {
+		limiter = workers.NewNetBoxLimiter(s.Redis.Client, s.Config.NetBoxURL, s.Config.NetBoxRateLimit)
+	}
 	return netbox.New(netbox.Config{
-		URL:    s.Config.NetBoxURL,
-		Token:  s.Config.NetBoxToken,
-		Logger: s.Log.WithField("component", "netbox"),
+		URL:     s.Config.NetBoxURL,
+		Token:   s.Config.NetBoxToken,
+		Logger:  s.Log.WithField("component", "netbox"),
+		Limiter: limiter,
 	})
 }
 
