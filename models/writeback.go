@@ -106,8 +106,8 @@ func (s Store) DueWritebacks(ctx context.Context, connID uint, t ObjectType, ids
 // an earlier attempt left owed.
 func (s Store) BatchObjectIDs(ctx context.Context, runID uint, batch int) (map[ObjectType][]int64, error) {
 	var keys []struct {
-		ObjectType     ObjectType
-		NetBoxObjectID int64
+		ObjectType     ObjectType `gorm:"column:object_type"`
+		NetBoxObjectID int64      `gorm:"column:netbox_object_id"`
 	}
 	err := s.entries(ctx, runID).Where("batch = ?", batch).Select("object_type", "netbox_object_id").
 		Order("netbox_object_id").Find(&keys).Error

@@ -69,7 +69,9 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 		}
 	}
 	if err := w.writeBackBatch(ctx, conn, run.ID, batchNo); err != nil {
-		_ = w.finishBatch(context.WithoutCancel(ctx), run.ID, batchNo)
+		// The batch is not finished while NetBox lacks its write-back: a
+		// finished last batch would close the run, and the retry of a
+		// closed run's batch does nothing.
 		return err
 	}
 	return w.finishBatch(ctx, run.ID, batchNo)
