@@ -43,6 +43,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err := seedBench(ctx, opts); err != nil {
 		return fmt.Errorf("one-device-per-call baseline: %w", err)
 	}
+	if err := writebackBench(ctx, opts); err != nil {
+		return fmt.Errorf("NetBox write-back: %w", err)
+	}
 	if err := rateBench(ctx, opts); err != nil {
 		return fmt.Errorf("rate limit: %w", err)
 	}

@@ -33,6 +33,7 @@ type demoReport struct {
 	// the NetBox devices with another one, which no run considers.
 	Statuses    []string
 	OtherStatus int
+	Writeback   demoWriteback
 }
 
 type reasonCount struct {
@@ -60,6 +61,7 @@ func buildDemoReport(ctx context.Context, svc *process.Services, sims *simulator
 		return r, fmt.Errorf("read the demo connection: %w", err)
 	}
 	r.Statuses = conn.DeviceFilters.Merge(run.Filters).EffectiveStatuses()
+	r.Writeback = writebackOf(conn, inv)
 	for _, d := range inv.Devices {
 		if !slices.ContainsFunc(r.Statuses, func(s string) bool { return strings.EqualFold(s, d.Status) }) {
 			r.OtherStatus++
@@ -202,6 +204,7 @@ func (r demoReport) write(w io.Writer) {
 		fmt.Fprintf(w, "  error: %s\n", e.ErrorMessage)
 	}
 	fmt.Fprintf(w, "\n%s\n", accountLine(r.Devices, e, r.OtherStatus, r.Statuses))
+	r.Writeback.write(w)
 
 	if len(r.Skipped) > 0 {
 		fmt.Fprintln(w, "\nSkipped, by reason:")

@@ -75,6 +75,17 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 	require.Equal(t, 120, sumAccount)
 	require.Regexp(t, `(?m)^  no primary IP:\s+\d+$`, report, "skips are counted by reason")
 
+	// Write-back is on: every created device's NetBox record holds its
+	// WUG device id, and the report says so.
+	require.Contains(t, report, fmt.Sprintf("NetBox write-back: wug_device_id written on %d devices", run.DevicesCreated))
+	for _, d := range wugDevices {
+		id, err := strconv.Atoi(netBoxID(d))
+		require.NoError(t, err)
+		nb, ok := demo.NetBox.Device(id)
+		require.True(t, ok)
+		require.Equal(t, d.ID, nb.CustomFields["wug_device_id"], "NetBox device %d", id)
+	}
+
 	// The group tree counts every created device once.
 	tree := report[strings.Index(report, "WUG group tree"):]
 	tree = tree[:strings.Index(tree, "\n\n")]
