@@ -42,18 +42,18 @@ func writebackBench(ctx context.Context, opts Options) error {
 	}
 	patches := e.nb.RequestCount(http.MethodPatch, "/api/dcim/devices/")
 	journal := e.nb.RequestCount(http.MethodPost, "/api/extras/journal-entries/")
-	objects := max(run.DevicesCreated, 1)
-	perObject := float64(patches+journal) / float64(objects)
+	objects := float64(max(run.DevicesCreated, 1))
+	perObject := float64(patches) / objects
 	verdict := "within"
 	if perObject > writebackTarget {
 		verdict = "OVER"
 	}
 	fmt.Fprintln(opts.Out, "## NetBox writes per exported object (write-back and journal on, batch 100)")
 	fmt.Fprintln(opts.Out)
-	fmt.Fprintln(opts.Out, "| devices created | custom field PATCHes | journal POSTs | NetBox writes per object | target | seconds |")
-	fmt.Fprintln(opts.Out, "|---:|---:|---:|---:|---:|---:|")
-	fmt.Fprintf(opts.Out, "| %d | %d | %d | %.3f | ≤ %.2f (%s) | %.2f |\n",
-		run.DevicesCreated, patches, journal, perObject, writebackTarget, verdict, dur.Seconds())
+	fmt.Fprintln(opts.Out, "| devices created | custom field PATCHes | write-back writes per object | target | journal POSTs | all NetBox writes per object | seconds |")
+	fmt.Fprintln(opts.Out, "|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(opts.Out, "| %d | %d | %.3f | ≤ %.2f (%s) | %d | %.3f | %.2f |\n",
+		run.DevicesCreated, patches, perObject, writebackTarget, verdict, journal, float64(patches+journal)/objects, dur.Seconds())
 	fmt.Fprintln(opts.Out)
 	return nil
 }
