@@ -22,6 +22,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, ":8080", cfg.HTTPAddr)
 	require.Equal(t, "sqlite://wugsync.db", cfg.DatabaseURL)
 	require.Equal(t, 20, cfg.WorkerConcurrency)
+	require.Equal(t, 10, cfg.NetBoxRateLimit, "WUGSYNC_NETBOX_RATE_LIMIT")
 	require.Equal(t, logrus.InfoLevel, cfg.LogLevel)
 	require.Empty(t, cfg.RedisURL)
 	require.Contains(t, []string{"json", "text"}, cfg.LogFormat)
@@ -38,8 +39,10 @@ func TestValuesAreRead(t *testing.T) {
 		config.EnvLogFormat:         "text",
 		config.EnvWorkerConcurrency: "7",
 		config.EnvNetBoxURL:         "https://netbox.example.com",
+		config.EnvNetBoxRateLimit:   "25",
 	}))
 	require.NoError(t, err)
+	require.Equal(t, 25, cfg.NetBoxRateLimit)
 	require.Equal(t, []string{"aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"}, cfg.APITokens)
 	require.Equal(t, logrus.DebugLevel, cfg.LogLevel)
 	require.Equal(t, "text", cfg.LogFormat)
@@ -53,6 +56,8 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 	}{
 		{config.EnvWorkerConcurrency, "-3", "out of range"},
 		{config.EnvWorkerConcurrency, "many", "not a whole number"},
+		{config.EnvNetBoxRateLimit, "0", "out of range"},
+		{config.EnvNetBoxRateLimit, "fast", "not a whole number"},
 		{config.EnvLogLevel, "verbose", "unknown level"},
 		{config.EnvLogFormat, "xml", "unknown format"},
 		{config.EnvRedisURL, "http://localhost:6379", "scheme"},
