@@ -139,3 +139,15 @@ func (s Store) FinishWritebacks(ctx context.Context, connID uint, t ObjectType, 
 		return nil
 	})
 }
+
+// OwedWritebacks loads up to limit rows of one object type on a connection
+// that owe NetBox a write-back, oldest object first: what a failed batch or
+// a refused write left behind, and what planning found stale.
+func (s Store) OwedWritebacks(ctx context.Context, connID uint, t ObjectType, limit int) ([]NetBoxIPExport, error) {
+	var rows []NetBoxIPExport
+	err := s.objects(ctx, connID, t).Where("netbox_writeback_due <> ''").Order("netbox_object_id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("load write-backs owed on connection %d: %w", connID, err)
+	}
+	return rows, nil
+}

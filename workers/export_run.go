@@ -47,6 +47,11 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		}
 		log.WithField("batches", run.BatchesTotal).Info("plan stored")
 	}
+	if !run.DryRun {
+		if err := w.writeBackOwed(ctx, conn); err != nil {
+			return err
+		}
+	}
 	if run.DryRun || run.BatchesTotal == 0 {
 		return w.refreshRun(ctx, run.ID)
 	}

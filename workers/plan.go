@@ -225,6 +225,9 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 	if err := p.w.store().CreatePlanEntries(ctx, entries); err != nil {
 		return err
 	}
+	if err := p.markStaleFields(ctx, devices, rows); err != nil {
+		return err
+	}
 	if p.run.DryRun {
 		return nil
 	}

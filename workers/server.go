@@ -113,7 +113,7 @@ func retryDelay(base, ceiling time.Duration, n int, err error) time.Duration {
 
 func (w *Worker) handleExport(ctx context.Context, p tasks.ExportPayload) error {
 	err := w.runExport(ctx, p.RunID)
-	if errors.Is(err, netbox.ErrConfig) {
+	if errors.Is(err, netbox.ErrConfig) || errors.Is(err, errWritebackRefused) {
 		// NetBox refused the connection's filters: no retry can help.
 		w.failRun(ctx, p.RunID, err)
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)

@@ -252,3 +252,54 @@ func (w *Worker) writeBackLinks(ctx context.Context, conn models.WUGConnection, 
 	}
 	return nil
 }
+
+// writebackSweepLimit bounds the owed write-backs one run sends besides its
+// batches' (per object type; the client sends 200 per PATCH), so turning
+// write-back on for a large inventory fills it over a few runs without
+// holding the run's planning for long.
+const writebackSweepLimit = 5000
+
+// markStaleFields records, while planning, the linked objects whose NetBox
+// custom field does not hold their WUG device id: write-back was turned on
+// after they were exported, the field was created later (netbox-setup), or
+// someone edited it. The value comes from the listing the plan reads
+// anyway; writeBackOwed sends the fix.
+func (p *planner) markStaleFields(ctx context.Context, devices []netbox.Device, rows map[int64]*models.NetBoxIPExport) error {
+	if p.run.DryRun || !p.conn.NetBoxWriteback {
+		return nil
+	}
+	for _, d := range devices {
+		row := rows[objectID(d)]
+		if row == nil || row.WUGDeviceID == "" || row.NetBoxWritebackDue != models.WritebackNone {
+			continue
+		}
+		seen := fieldText(d.CustomFields[p.conn.NetBoxCustomField])
+		if seen == row.WUGDeviceID {
+			continue
+		}
+		if _, err := p.w.store().UpdateRow(ctx, row.Key(), models.RowWriteback{Due: models.WritebackUpdated, Seen: &seen}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeBackOwed sends, before a run's batches start, the write-backs its
+// connection still owes NetBox from earlier runs (a batch out of retries, a
+// refused write fixed since) and those planning found stale: one bulk PATCH
+// per 200 objects of each type.
+func (w *Worker) writeBackOwed(ctx context.Context, conn models.WUGConnection) error {
+	if !writebackOn(conn) {
+		return nil
+	}
+	for _, t := range []models.ObjectType{models.ObjectDevice, models.ObjectVirtualMachine} {
+		rows, err := w.store().OwedWritebacks(ctx, conn.ID, t, writebackSweepLimit)
+		if err != nil {
+			return err
+		}
+		if err := w.writeBack(ctx, conn, t, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package workers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -286,4 +287,49 @@ func TestNetBoxRateLimitHoldsAcrossTwoWorkers(t *testing.T) {
 	require.Greater(t, total, 3*limit, "enough calls to test the limit")
 	require.LessOrEqual(t, busiest, limit, "NetBox saw %d requests in one second: %v", busiest, counts)
 	require.GreaterOrEqual(t, len(counts), total/limit, "the calls were spread over time")
+}
+
+func TestWritebackCatchesUpAfterNetBoxSetupAndWhenTurnedOn(t *testing.T) {
+	t.Parallel()
+	t.Run("field created after a refused write", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, bundleOptions{devices: 30, conn: writeback(100, func(c *models.WUGConnection) { c.NetBoxCustomField = "monitoring_id" })})
+		require.Equal(t, models.RunFailed, b.export(tasks.ExportRequest{}).Status)
+		_, _, err := b.nbClient.EnsureCustomField(context.Background(), netbox.CustomField{Name: "monitoring_id", Type: "text",
+			ObjectTypes: []string{netbox.ObjectTypeDevice, netbox.ObjectTypeVirtualMachine}})
+		require.NoError(t, err)
+		b.nb.ResetRequests()
+		run := b.export(tasks.ExportRequest{})
+		require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+		written := 0
+		for id, r := range b.rows() {
+			require.Empty(t, r.NetBoxWritebackDue)
+			if r.WUGDeviceID != "" {
+				require.Equal(t, r.WUGDeviceID, b.fieldOf(id, "monitoring_id"), "device %d", id)
+				written++
+			}
+		}
+		require.Equal(t, len(b.expected()), written)
+		require.Equal(t, 1, b.nb.RequestCount(http.MethodPatch, devicesRoute), "what the failed run owed, in one PATCH")
+	})
+	t.Run("write-back turned on for exported devices", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, bundleOptions{devices: 30})
+		require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+		require.NoError(t, b.db.Model(&b.conn).Update("netbox_writeback", true).Error)
+		b.nb.ResetRequests()
+		run := b.export(tasks.ExportRequest{})
+		require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+		require.Zero(t, run.DevicesUpdated, "nothing changed for WUG")
+		require.Equal(t, len(b.expected()), b.requireFieldsMatchRows())
+		require.Equal(t, 1, b.nb.RequestCount(http.MethodPatch, devicesRoute))
+		require.Equal(t, 1, b.nb.RequestCount(http.MethodGet, devicesRoute), "the values came from the plan's own listing")
+
+		// A field emptied by hand is written again by the next run.
+		target := b.exportedDevices(1)[0]
+		_, err := b.nb.UpdateDevice(int(target.NetBoxDeviceID), func(d *netboxsim.Device) { d.CustomFields["wug_device_id"] = nil })
+		require.NoError(t, err)
+		require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+		require.Equal(t, target.WUGDeviceID, b.fieldOf(target.NetBoxDeviceID, "wug_device_id"))
+	})
 }
