@@ -188,8 +188,12 @@ func TestJournalEntryPerCreateAdoptionScanLinkAndDecommission(t *testing.T) {
 
 	run := b.exportAndWaitForScan()
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
-	require.Eventually(t, func() bool { return len(b.nb.JournalEntries()) == len(want) }, time.Minute, 10*time.Millisecond,
-		"the scan link's entry follows the scan")
+	require.Eventually(t, func() bool {
+		var owed int64
+		err := b.db.Model(&models.NetBoxIPExport{}).Where("netbox_writeback_due <> ''").Count(&owed).Error
+		return err == nil && owed == 0
+	}, time.Minute, 10*time.Millisecond, "the scan link's write-back follows the scan")
+	require.Len(t, b.nb.JournalEntries(), len(want))
 	b.requireFieldsMatchRows()
 	byDevice := map[string]netboxsim.JournalEntry{}
 	for _, e := range b.nb.JournalEntries() {
