@@ -30,10 +30,12 @@ func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID ui
 	for _, conn := range conns {
 		err := w.syncDeviceOn(ctx, conn, deviceID, trigger, syncType, runs[conn.ID])
 		delete(runs, conn.ID)
-		if errors.Is(err, netbox.ErrConfig) {
+		if errors.Is(err, netbox.ErrConfig) || errors.Is(err, errWritebackRefused) {
 			// A filter NetBox does not know (a deleted tag, a renamed
-			// site) fails the same way on every retry; the run records it.
-			w.connectionLog(conn).WithError(err).Warn("connection's device filters are invalid in NetBox")
+			// site), or a write-back NetBox refuses (no such custom field,
+			// no right), fails the same way on every retry; the run
+			// records it.
+			w.connectionLog(conn).WithError(err).Warn("NetBox refuses what the connection asks as configured")
 			continue
 		}
 		if err != nil {

@@ -337,3 +337,24 @@ func TestWritebackCatchesUpAfterNetBoxSetupAndWhenTurnedOn(t *testing.T) {
 		require.Equal(t, target.WUGDeviceID, b.fieldOf(target.NetBoxDeviceID, "wug_device_id"))
 	})
 }
+
+func TestDeviceSyncWritesBackANewDevice(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 10, conn: writeback(100, func(c *models.WUGConnection) { c.NetBoxJournal = true })})
+	require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+	like := b.exportedDevices(1)[0]
+	d := b.newNetBoxDevice(int(like.NetBoxDeviceID), "webhook-new-01", "10.99.0.10")
+	b.nb.ResetRequests()
+	journal := len(b.nb.JournalEntries())
+
+	run := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: int64(d.ID), Trigger: string(models.TriggerWebhook)})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Equal(t, 1, run.DevicesCreated)
+	row := b.rows()[int64(d.ID)]
+	require.NotEmpty(t, row.WUGDeviceID)
+	require.Equal(t, row.WUGDeviceID, b.fieldOf(int64(d.ID), "wug_device_id"))
+	require.Equal(t, 1, b.nb.RequestCount(http.MethodPatch, devicesRoute))
+	entries := b.nb.JournalEntries()
+	require.Len(t, entries, journal+1)
+	require.Equal(t, d.ID, entries[len(entries)-1].ObjectID)
+}
