@@ -187,6 +187,11 @@ func (s *Server) runRoutes() []route {
 				queryEnumParam("action", "only entries with this action", enumStrings(models.PlanActions()))),
 			Errors:    []int{http.StatusNotFound},
 			Responses: []response{{Status: 200, Description: "the plan", Body: planPage{}}}}},
+		{Method: http.MethodPost, Path: "/api/v1/sync-logs/:id/apply", Access: accessAPI, JSON: s.applyRun, Doc: operation{
+			ID: "applyPlan", Summary: "Applies a completed dry run's plan (at most an hour old) as a new run, even when periodic export is off; " +
+				"objects NetBox changed since the plan are decided again and listed in the new run's replanned", Tag: "runs",
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
+			Responses: []response{{Status: 202, Description: "run queued", Body: exportStarted{}}}}},
 	}
 }
 

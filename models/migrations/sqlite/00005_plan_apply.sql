@@ -4,7 +4,7 @@
 -- it decided again because they changed after the plan (replanned, a JSON
 -- array of object ids).
 ALTER TABLE wug_sync_logs ADD COLUMN applied_from INTEGER;
-ALTER TABLE wug_sync_logs ADD COLUMN replanned TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE wug_sync_logs ADD COLUMN replanned TEXT NULL;
 -- Objects the connection's filters select but whose status it does not
 -- export: explained by a skipped plan entry (excluded) and counted on
 -- their own, outside devices_total.
