@@ -75,8 +75,8 @@ func (s Store) ApplyingRun(ctx context.Context, sourceID uint) (WUGSyncLog, erro
 	var run WUGSyncLog
 	err := s.db.WithContext(ctx).Where("applied_from = ? AND status NOT IN ?", sourceID,
 		[]RunStatus{RunFailed, RunCancelled}).Order("id").First(&run).Error
-	if err != nil && !IsNotFound(err) {
-		return run, fmt.Errorf("find the run applying %d: %w", sourceID, err)
+	if err != nil {
+		return run, fmt.Errorf("find the run applying %d: %w", sourceID, err) // IsNotFound when none
 	}
 	return run, nil
 }
