@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/wugsync/wugsync/netbox"
 )
@@ -28,4 +29,47 @@ func ExplainQuery(f DeviceFilters) netbox.DeviceFilter {
 	q := NetBoxQuery(f)
 	q.Statuses = nil
 	return q
+}
+
+// Selection is where one NetBox object stands against a connection's
+// filters: selected, or outside one filter (named by its device_filters
+// key) with the reason a person reads.
+type Selection struct {
+	Selected bool
+	// Filter is the device_filters key the object fails: statuses, sites,
+	// roles, platforms, tenants or tags; empty when selected.
+	Filter string
+	Reason string
+}
+
+// filterKeys maps the first word of an Eligible reason to its filter's key.
+var filterKeys = map[string]string{
+	"status": "statuses", "site": "sites", "role": "roles", "platform": "platforms",
+	"tenant": "tenants", "tags": "tags",
+}
+
+// Explain evaluates the filters f against a device read from NetBox, by
+// the export's own rule (Eligible), and names the filter that leaves it out.
+func Explain(d netbox.Device, f DeviceFilters) Selection {
+	ok, reason := Eligible(d, f)
+	if ok {
+		return Selection{Selected: true}
+	}
+	first, _, _ := strings.Cut(reason, " ")
+	return Selection{Filter: filterKeys[first], Reason: reason}
+}
+
+// ExplainVM is Explain for a virtual machine: the filters a VM shares with
+// a device (status, site, role, platform, tenant, tags) judge it the same
+// way.
+func ExplainVM(vm netbox.VirtualMachine, f DeviceFilters) Selection {
+	d := netbox.Device{ID: vm.ID, Name: &vm.Name, Status: vm.Status, Tenant: vm.Tenant,
+		Platform: vm.Platform, Tags: vm.Tags}
+	if vm.Site != nil {
+		d.Site = *vm.Site
+	}
+	if vm.Role != nil {
+		d.Role = *vm.Role
+	}
+	return Explain(d, f)
 }
