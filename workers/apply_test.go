@@ -126,18 +126,11 @@ func TestApplyReplansOnlyTheChangedDevice(t *testing.T) {
 	require.Len(t, inWUG, creates)
 }
 
-// TestApplyReplansAConflictPartner moves a planned device onto the address
-// of another planned device after the plan: both are decided again (an IP
-// conflict), and neither reaches WUG.
-func TestApplyReplansAConflictPartner(t *testing.T) {
-	t.Parallel()
-	b := setup(t, bundleOptions{devices: 40})
-	dry := b.export(tasks.ExportRequest{DryRun: true})
-	require.Equal(t, models.RunCompleted, dry.Status, dry.ErrorMessage)
-	planned := b.planOf(dry.ID)
-
+// twoPlannedCreates returns two devices with IPv4 addresses that a plan
+// creates.
+func (b *testBundle) twoPlannedCreates(planned map[int64]models.PlanEntry) (first, second *netboxsim.Device) {
+	t := b.t
 	inv := b.nb.Inventory()
-	var first, second *netboxsim.Device
 	for i := range inv.Devices {
 		d := &inv.Devices[i]
 		if e, ok := planned[int64(d.ID)]; ok && e.Action == models.PlanCreate && d.PrimaryIP4ID != 0 {
@@ -149,6 +142,21 @@ func TestApplyReplansAConflictPartner(t *testing.T) {
 		}
 	}
 	require.NotNil(t, second, "the plan creates two devices with IPv4 addresses")
+	return first, second
+}
+
+// TestApplyTurnsTheHolderOfATakenAddressIntoAConflict renumbers a planned
+// device onto the address of another planned device after the plan (an IP
+// address edit, which NetBox does not count as a device change): the
+// changed device is decided again, the unchanged one it now collides with
+// becomes a conflict skip, and neither reaches WUG.
+func TestApplyTurnsTheHolderOfATakenAddressIntoAConflict(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 40})
+	dry := b.export(tasks.ExportRequest{DryRun: true})
+	require.Equal(t, models.RunCompleted, dry.Status, dry.ErrorMessage)
+	first, second := b.twoPlannedCreates(b.planOf(dry.ID))
+	inv := b.nb.Inventory()
 	// second's primary address is renumbered to first's: an edit of the
 	// IP address alone, which NetBox does not count as a device change.
 	var firstAddr string
@@ -172,5 +180,43 @@ func TestApplyReplansAConflictPartner(t *testing.T) {
 		require.True(t, strings.HasPrefix(e.Reason, "IP conflict"), e.Reason)
 		_, found := b.wugByNetBoxID()[strconv.Itoa(id)]
 		require.False(t, found, "device %d is in conflict, not exported", id)
+	}
+}
+
+// TestApplyReplansTheDeviceAConflictNoLongerBlocks: two devices share an
+// address when the dry run plans (both skipped); one then gets an address
+// of its own. The applied run decides both again, the unchanged one too
+// (its conflict is gone), and exports both.
+func TestApplyReplansTheDeviceAConflictNoLongerBlocks(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 40})
+	probe := b.export(tasks.ExportRequest{DryRun: true})
+	first, second := b.twoPlannedCreates(b.planOf(probe.ID))
+	inv := b.nb.Inventory()
+	addrOf := map[int]string{}
+	for _, ip := range inv.IPAddresses {
+		addrOf[ip.ID] = ip.Address
+	}
+	_, err := b.nb.ChangeIPAddress(second.PrimaryIP4ID, addrOf[first.PrimaryIP4ID])
+	require.NoError(t, err)
+
+	dry := b.export(tasks.ExportRequest{DryRun: true})
+	planned := b.planOf(dry.ID)
+	for _, id := range []int{first.ID, second.ID} {
+		require.Equal(t, models.PlanSkip, planned[int64(id)].Action, "device %d is in conflict when planned", id)
+	}
+	_, err = b.nb.ChangeIPAddress(second.PrimaryIP4ID, "10.254.254.9/24")
+	require.NoError(t, err)
+
+	from := dry.ID
+	run := b.export(tasks.ExportRequest{Filters: dry.Filters, AppliedFrom: &from})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.ElementsMatch(t, []int64{int64(first.ID), int64(second.ID)}, run.Replanned,
+		"the changed device and its former conflict partner, nothing else")
+	inWUG := b.wugByNetBoxID()
+	for _, id := range []int{first.ID, second.ID} {
+		require.Equal(t, models.PlanCreate, b.planOf(run.ID)[int64(id)].Action, "device %d", id)
+		_, found := inWUG[strconv.Itoa(id)]
+		require.True(t, found, "device %d is exported once its conflict is gone", id)
 	}
 }
