@@ -79,8 +79,10 @@ func (s *Server) applyRun(c *gin.Context) error {
 // why: only the plan of a completed export dry run made within MaxPlanAge.
 func (s *Server) checkApplicable(r models.WUGSyncLog) error {
 	switch {
-	case r.SyncType != models.SyncExport || !r.DryRun:
+	case !r.DryRun:
 		return conflict("run %d is not a dry run: only the plan of a completed dry run can be applied", r.ID)
+	case r.SyncType != models.SyncExport:
+		return conflict("run %d is a %s dry run: only the plan of an export dry run can be applied", r.ID, r.SyncType)
 	case r.Status != models.RunCompleted || r.PlannedAt == nil:
 		return conflict("dry run %d is %s: only the plan of a completed dry run can be applied", r.ID, r.Status)
 	}

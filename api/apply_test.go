@@ -71,7 +71,10 @@ func TestApplyPlanRefusals(t *testing.T) {
 	require.NoError(t, b.db.Model(&running).Updates(map[string]any{"status": models.RunRunning, "ended_at": nil}).Error)
 	failed := b.insertDryRun(t, conn, time.Now())
 	require.NoError(t, b.db.Model(&failed).Update("status", models.RunFailed).Error)
+	single := b.insertDryRun(t, conn, time.Now())
+	require.NoError(t, b.db.Model(&single).Update("sync_type", models.SyncDevice).Error)
 	for run, want := range map[uint]string{
+		single.ID:  "is a device_sync dry run: only the plan of an export dry run",
 		real.ID:    "is not a dry run",
 		stale.ID:   "more than 1h0m0s",
 		running.ID: "is running: only the plan of a completed dry run",
