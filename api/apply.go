@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
@@ -92,3 +93,8 @@ func (s *Server) checkApplicable(r models.WUGSyncLog) error {
 	}
 	return nil
 }
+
+// consideredOnly leaves out the plan entries of objects excluded for their
+// status: the seed's answer has one result per device considered
+// (total_devices), and those are outside it (devices_excluded).
+func consideredOnly(tx *gorm.DB) *gorm.DB { return tx.Where("excluded = ?", false) }
