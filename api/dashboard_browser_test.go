@@ -354,6 +354,33 @@ func TestDashboardInBrowser(t *testing.T) {
 		`(p => [p.value, p.max])(document.querySelector(%q))`, queuedRow+" progress")))
 	require.True(t, eval[bool](tb, `window.samePage === true`), "the page reloaded")
 
+	// The finished dry run's plan offers "Apply this plan": a first click
+	// arms it (nothing is written), a second starts a new run that names
+	// the dry run, shows up in the list, and has its plan opened.
+	planned := time.Now().UTC()
+	require.NoError(t, bundle.db.Model(&queued).Updates(map[string]any{
+		"status": models.RunCompleted, "planned_at": planned, "ended_at": planned, "batches_done": 4,
+	}).Error)
+	tb.until(fmt.Sprintf(`document.querySelector(%q).textContent === "completed"`, queuedRow+" .badge"))
+	applyButton := fmt.Sprintf(`#plan-run button[data-action="apply-plan"][data-run="%d"]`, queued.ID)
+	tb.do(
+		chromedp.Click(chromedp.CSS(queuedRow+` button[data-action="plan"]`)),
+		chromedp.WaitVisible(chromedp.CSS(applyButton)),
+		chromedp.Click(chromedp.CSS(applyButton)),
+	)
+	tb.until(fmt.Sprintf(`document.querySelector(%q).textContent.startsWith("Confirm")`, applyButton))
+	require.NoError(t, bundle.db.Model(&models.WUGSyncLog{}).Where("connection_id = ?", bundle.conn.ID).Count(&runs).Error)
+	require.EqualValues(t, 2, runs, "the first click only arms the button")
+	tb.do(chromedp.Click(chromedp.CSS(applyButton)))
+	tb.until(`document.querySelectorAll("#runs-body tr").length === 3`)
+	var applied models.WUGSyncLog
+	require.NoError(t, bundle.db.Where("applied_from = ?", queued.ID).First(&applied).Error)
+	require.False(t, applied.DryRun)
+	require.Equal(t, models.RunQueued, applied.Status)
+	tb.until(fmt.Sprintf(`document.getElementById("plan-title").textContent === "Plan of run #%d"`, applied.ID))
+	tb.until(fmt.Sprintf(`document.getElementById("plan-run").textContent.includes("applies the plan of dry run #%d")`, queued.ID))
+	require.Contains(t, tb.text(fmt.Sprintf("#run-%d", applied.ID)), "queued")
+
 	// Logging out returns to the login page, and the session is over.
 	tb.do(
 		chromedp.Click(chromedp.ID("logout")),

@@ -54,6 +54,11 @@ func schemaOf(v any, mode schemaMode) (*openapi3.SchemaRef, error) {
 			if doc := tag.Get("doc"); doc != "" {
 				schema.Description = doc
 			}
+			if list := tag.Get("enum"); list != "" { // a string field with fixed values
+				for _, v := range strings.Split(list, ",") {
+					schema.Enum = append(schema.Enum, v)
+				}
+			}
 			if values, ok := enumValues[t]; ok {
 				for _, v := range values {
 					schema.Enum = append(schema.Enum, v)

@@ -111,8 +111,8 @@ func (q queries) run(ctx context.Context, id uint) (models.WUGSyncLog, error) {
 	return run, err
 }
 
-func (q queries) planEntries(ctx context.Context, runID uint, action models.PlanAction, p pageParams) ([]models.PlanEntry, int64, error) {
-	tx := q.db.WithContext(ctx).Model(&models.PlanEntry{}).Where("sync_log_id = ?", runID)
+func (q queries) planEntries(ctx context.Context, runID uint, action models.PlanAction, p pageParams, only ...func(*gorm.DB) *gorm.DB) ([]models.PlanEntry, int64, error) {
+	tx := q.db.WithContext(ctx).Model(&models.PlanEntry{}).Where("sync_log_id = ?", runID).Scopes(only...)
 	if action != "" {
 		tx = tx.Where("action = ?", action)
 	}

@@ -187,6 +187,11 @@ func (s *Server) runRoutes() []route {
 				queryEnumParam("action", "only entries with this action", enumStrings(models.PlanActions()))),
 			Errors:    []int{http.StatusNotFound},
 			Responses: []response{{Status: 200, Description: "the plan", Body: planPage{}}}}},
+		{Method: http.MethodPost, Path: "/api/v1/sync-logs/:id/apply", Access: accessAPI, JSON: s.applyRun, Doc: operation{
+			ID: "applyPlan", Summary: "Applies a completed dry run's plan (at most an hour old) as a new run, even when periodic export is off; " +
+				"objects NetBox changed since the plan are decided again and listed in the new run's replanned", Tag: "runs",
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
+			Responses: []response{{Status: 202, Description: "run queued", Body: exportStarted{}}}}},
 	}
 }
 
@@ -232,6 +237,15 @@ func (s *Server) syncRoutes() []route {
 			ID: "syncDevice", Summary: "Syncs one NetBox device to every active connection", Tag: "exports",
 			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
+		{Method: http.MethodGet, Path: "/api/v1/netbox-devices/:device_id", Access: accessAPI, JSON: s.getNetBoxDevice, Doc: operation{
+			ID: "netboxDeviceStanding", Summary: "Where one NetBox device stands on each connection, and why: exported (with its WUG device " +
+				"and console URL), skipped with the reason, outside which filter, or never seen; NetBox is read once to judge the filters", Tag: "exports",
+			Errors:    []int{http.StatusNotFound},
+			Responses: []response{{Status: 200, Description: "the device on every connection", Body: objectStanding{}}}}},
+		{Method: http.MethodGet, Path: "/api/v1/netbox-vms/:vm_id", Access: accessAPI, JSON: s.getNetBoxVM, Doc: operation{
+			ID: "netboxVMStanding", Summary: "Where one NetBox virtual machine stands on each connection, and why (as for a device)", Tag: "exports",
+			Errors:    []int{http.StatusNotFound},
+			Responses: []response{{Status: 200, Description: "the virtual machine on every connection", Body: objectStanding{}}}}},
 	}
 }
 

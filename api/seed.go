@@ -203,7 +203,7 @@ func (s *Server) seedRunResult(c *gin.Context, run models.WUGSyncLog) (seedResul
 	default:
 		res.Message = fmt.Sprintf("NetBox export %s: %s", run.Status, run.ErrorMessage)
 	}
-	entries, total, err := s.q.planEntries(c.Request.Context(), run.ID, "", pageParams{Limit: maxSeedResults})
+	entries, total, err := s.q.planEntries(c.Request.Context(), run.ID, "", pageParams{Limit: maxSeedResults}, consideredOnly)
 	if err != nil {
 		return res, err
 	}

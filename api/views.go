@@ -39,6 +39,9 @@ type runView struct {
 func runURL(id uint) string { return fmt.Sprintf("/api/v1/sync-logs/%d", id) }
 
 func newRunView(r models.WUGSyncLog, connectionName string) runView {
+	if r.Replanned == nil {
+		r.Replanned = []int64{} // an array in every answer, empty unless the run applied a plan
+	}
 	return runView{WUGSyncLog: r, ConnectionName: connectionName, URL: runURL(r.ID)}
 }
 

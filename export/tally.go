@@ -12,6 +12,9 @@ type Tally struct {
 	Unchanged, Skipped                                          int
 	// Total counts every object considered; a decommission is not one.
 	Total int
+	// Excluded counts the objects the filters select whose status the
+	// connection does not export; they are not in Total.
+	Excluded int
 }
 
 // Add counts n entries planned as action with outcome. A dry run applies
@@ -43,8 +46,9 @@ func (t *Tally) Add(action PlanAction, outcome Outcome, n int, dryRun bool) {
 
 // DryRunSummary is the account of a dry run's plan a person reads.
 func (t Tally) DryRunSummary() string {
-	return fmt.Sprintf("dry run, nothing written to WUG: %d devices considered; would create %d, update %d, decommission %d; %d unchanged, %d skipped",
+	s := fmt.Sprintf("dry run, nothing written to WUG: %d devices considered; would create %d, update %d, decommission %d; %d unchanged, %d skipped",
 		t.Total, t.Created, t.Updated, t.Decommissioned, t.Unchanged, t.Skipped)
+	return s + excludedNote(t.Excluded)
 }
 
 // RunCounts are the counters of a finished run.
@@ -52,6 +56,17 @@ type RunCounts struct {
 	RunID                                               uint
 	Total, Created, Updated, Unchanged, Skipped, Failed int
 	Decommissioned, Scanning                            int
+	// Excluded counts the objects left out for their status (not in Total).
+	Excluded int
+}
+
+// excludedNote is the summaries' account of the objects excluded for their
+// status; empty when there are none, so older summaries read the same.
+func excludedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; %d more not exported for their status", n)
 }
 
 // Summary is the one-paragraph account of a finished run a person reads;
@@ -66,7 +81,8 @@ func (c RunCounts) Summary() string {
 	if c.Scanning > 0 {
 		fmt.Fprintf(&b, ", %d handed to a WUG discovery scan", c.Scanning)
 	}
-	if c.Skipped > 0 || c.Failed > 0 {
+	b.WriteString(excludedNote(c.Excluded))
+	if c.Skipped > 0 || c.Failed > 0 || c.Excluded > 0 {
 		fmt.Fprintf(&b, " (see /api/v1/sync-logs/%d/plan for reasons)", c.RunID)
 	}
 	return b.String()

@@ -180,6 +180,8 @@ func (s Store) EndRun(ctx context.Context, runID uint, status RunStatus, message
 // PlanCounts are the counters known once a run's plan is complete.
 type PlanCounts struct {
 	Total, Unchanged, Skipped int
+	// Excluded counts the status exclusions, outside Total.
+	Excluded int
 	// DryRun counts and sums up what a dry run would write.
 	DryRun           bool
 	Created, Updated int
@@ -188,7 +190,8 @@ type PlanCounts struct {
 
 // StorePlanCounts stores the counters of a complete plan.
 func (s Store) StorePlanCounts(ctx context.Context, runID uint, c PlanCounts) error {
-	updates := map[string]any{"devices_total": c.Total, "devices_unchanged": c.Unchanged, "devices_skipped": c.Skipped}
+	updates := map[string]any{"devices_total": c.Total, "devices_unchanged": c.Unchanged, "devices_skipped": c.Skipped,
+		"devices_excluded": c.Excluded}
 	if c.DryRun {
 		updates["devices_created"], updates["devices_updated"], updates["summary"] = c.Created, c.Updated, c.Summary
 	}

@@ -40,22 +40,24 @@ func (s Store) NumberBatches(ctx context.Context, runID uint, size int, writes [
 	return batches, nil
 }
 
-// EntryCount is how many entries of a run have one action and outcome.
+// EntryCount is how many entries of a run have one action and outcome (and
+// whether they are status exclusions).
 type EntryCount struct {
-	Action  PlanAction
-	Outcome Outcome
-	N       int
+	Action   PlanAction
+	Outcome  Outcome
+	Excluded bool
+	N        int
 }
 
 // CountEntries counts a run's entries (one batch's when batch > 0) by
-// action and outcome.
+// action, outcome and exclusion.
 func (s Store) CountEntries(ctx context.Context, runID uint, batch int) ([]EntryCount, error) {
-	q := s.entries(ctx, runID).Select("action, outcome, COUNT(*) AS n")
+	q := s.entries(ctx, runID).Select("action, outcome, excluded, COUNT(*) AS n")
 	if batch > 0 {
 		q = q.Where("batch = ?", batch)
 	}
 	var counts []EntryCount
-	if err := q.Group("action, outcome").Scan(&counts).Error; err != nil {
+	if err := q.Group("action, outcome, excluded").Scan(&counts).Error; err != nil {
 		return nil, fmt.Errorf("count run %d: %w", runID, err)
 	}
 	return counts, nil

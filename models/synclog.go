@@ -28,6 +28,16 @@ type WUGSyncLog struct {
 	DevicesUnchanged int        `gorm:"column:devices_unchanged" json:"devices_unchanged"`
 	DevicesSkipped   int        `gorm:"column:devices_skipped" json:"devices_skipped"`
 	DevicesFailed    int        `gorm:"column:devices_failed" json:"devices_failed"`
+	// DevicesExcluded counts the objects the filters select whose status
+	// the connection does not export: each has a skipped plan entry that
+	// names its status, and none is in DevicesTotal.
+	DevicesExcluded int `gorm:"column:devices_excluded" json:"devices_excluded"`
+	// AppliedFrom is the dry run whose stored plan this run applies
+	// (POST /sync-logs/{id}/apply); nil for a run that planned itself.
+	AppliedFrom *uint `gorm:"column:applied_from" json:"applied_from"`
+	// Replanned lists the NetBox object ids an applied run decided again
+	// because NetBox changed them after the dry run's plan.
+	Replanned []int64 `gorm:"column:replanned;serializer:json" json:"replanned"`
 	// BatchesTotal and BatchesDone let the last batch to finish close the run
 	// without a coordinator.
 	BatchesTotal int       `gorm:"column:batches_total" json:"batches_total"`
@@ -65,6 +75,10 @@ type PlanEntry struct {
 	// batch that maps the object to other Fields decides again.
 	PayloadHash string `gorm:"column:payload_hash" json:"-"`
 	Batch       int    `gorm:"column:batch" json:"batch"`
+	// Excluded marks a skip for the object's status: the filters select
+	// it, the connection does not export that status. Such entries count
+	// in devices_excluded, not in devices_total.
+	Excluded bool `gorm:"column:excluded" json:"excluded"`
 	// Outcome is empty until a batch applied the entry, then done, failed
 	// (with Error) or scan_triggered.
 	Outcome   Outcome   `gorm:"column:outcome" json:"outcome"`

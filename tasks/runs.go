@@ -41,6 +41,9 @@ type ExportRequest struct {
 	Trigger      models.Trigger
 	Filters      models.DeviceFilters
 	DryRun       bool
+	// AppliedFrom is the completed dry run whose stored plan the run
+	// applies; its filters are the dry run's.
+	AppliedFrom *uint
 }
 
 // StartExport records a queued run and enqueues its planning task. The
@@ -65,6 +68,7 @@ func StartExport(ctx context.Context, db *gorm.DB, enq *Enqueuer, req ExportRequ
 		Status:       models.RunQueued,
 		DryRun:       req.DryRun,
 		Filters:      req.Filters,
+		AppliedFrom:  req.AppliedFrom,
 	}
 	if err := store.CreateRun(ctx, &run); err != nil {
 		if models.IsUniqueViolation(err) {

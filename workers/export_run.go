@@ -42,7 +42,16 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		if err != nil {
 			return err
 		}
-		if err := p.build(ctx, planScope{}); err != nil {
+		if run.AppliedFrom != nil {
+			err = p.applyPlan(ctx, *run.AppliedFrom)
+		} else {
+			err = p.build(ctx, planScope{})
+		}
+		if errors.Is(err, errPlanGone) {
+			w.failRun(ctx, run.ID, err)
+			return nil
+		}
+		if err != nil {
 			return err
 		}
 		log.WithField("batches", run.BatchesTotal).Info("plan stored")

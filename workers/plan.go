@@ -125,7 +125,7 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 }
 
 func (p *planner) netboxFilter(scope planScope) netbox.DeviceFilter {
-	q := export.NetBoxQuery(p.filters)
+	q := export.ExplainQuery(p.filters) // every status: see markExcluded
 	q.IDs = netboxIDs(scope.deviceIDs)
 	return q
 }
@@ -190,6 +190,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 			if entry.Action == models.PlanDecommission {
 				entry.IPAddress = row.IPAddress
 			}
+			markExcluded(entry, d, p.filters)
 			continue
 		}
 		mapped, err := export.Map(d, p.mapOptions(d))
@@ -435,7 +436,7 @@ func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, 
 	}
 	var skips []models.Skipped
 	for _, e := range entries {
-		if e.Action == models.PlanSkip {
+		if e.Action == models.PlanSkip && !keepsDecommissioned(e, rows) {
 			skips = append(skips, models.Skipped{Key: e.Key(), Reason: e.Reason,
 				Named: true, Name: e.DeviceName, IP: e.IPAddress})
 		}

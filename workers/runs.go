@@ -17,6 +17,10 @@ func (w *Worker) countEntries(ctx context.Context, runID uint, batch int, dryRun
 	}
 	var t export.Tally
 	for _, c := range counts {
+		if c.Excluded {
+			t.Excluded += c.N // explained, but outside the run's total
+			continue
+		}
 		t.Add(c.Action, c.Outcome, c.N, dryRun)
 	}
 	return t, nil
@@ -41,7 +45,7 @@ func (w *Worker) commitPlanCounts(ctx context.Context, run *models.WUGSyncLog) e
 	if err != nil {
 		return err
 	}
-	c := models.PlanCounts{Total: t.Total, Unchanged: t.Unchanged, Skipped: t.Skipped, DryRun: run.DryRun}
+	c := models.PlanCounts{Total: t.Total, Unchanged: t.Unchanged, Skipped: t.Skipped, Excluded: t.Excluded, DryRun: run.DryRun}
 	if run.DryRun {
 		c.Created, c.Updated, c.Summary = t.Created, t.Updated, t.DryRunSummary()
 	}
@@ -132,7 +136,8 @@ func summarize(run *models.WUGSyncLog, decommissioned, scanning int) string {
 	}
 	return export.RunCounts{RunID: run.ID, Total: run.DevicesTotal, Created: run.DevicesCreated,
 		Updated: run.DevicesUpdated, Unchanged: run.DevicesUnchanged, Skipped: run.DevicesSkipped,
-		Failed: run.DevicesFailed, Decommissioned: decommissioned, Scanning: scanning}.Summary()
+		Failed: run.DevicesFailed, Decommissioned: decommissioned, Scanning: scanning,
+		Excluded: run.DevicesExcluded}.Summary()
 }
 
 // announceRunEnded wakes whoever waits for the run (the API's ?wait=N).

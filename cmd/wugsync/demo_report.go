@@ -30,9 +30,12 @@ type demoReport struct {
 	Groups                  []wugsim.Group
 	SampleDevice            *models.PlanEntry // a created device to change by hand
 	// Statuses are the statuses the connection exports; OtherStatus counts
-	// the NetBox devices with another one, which no run considers.
+	// the NetBox devices with another one, as the export explained them
+	// (devices_excluded: each has a skipped row naming its status), and
+	// ByStatus counts them by status.
 	Statuses    []string
 	OtherStatus int
+	ByStatus    []reasonCount
 	Writeback   demoWriteback
 }
 
@@ -62,11 +65,7 @@ func buildDemoReport(ctx context.Context, svc *process.Services, sims *simulator
 	}
 	r.Statuses = conn.DeviceFilters.Merge(run.Filters).EffectiveStatuses()
 	r.Writeback = writebackOf(conn, inv)
-	for _, d := range inv.Devices {
-		if !slices.ContainsFunc(r.Statuses, func(s string) bool { return strings.EqualFold(s, d.Status) }) {
-			r.OtherStatus++
-		}
-	}
+	r.OtherStatus = run.DevicesExcluded
 	var planned []models.PlanEntry
 	if err := svc.DB.WithContext(ctx).Where("sync_log_id = ?", dryRun.ID).Find(&planned).Error; err != nil {
 		return r, fmt.Errorf("read the dry run's plan: %w", err)
@@ -79,6 +78,7 @@ func buildDemoReport(ctx context.Context, svc *process.Services, sims *simulator
 		return r, fmt.Errorf("read the export's plan: %w", err)
 	}
 	r.Skipped, r.Conflicts = summarizeSkips(entries)
+	r.ByStatus = excludedByStatus(entries)
 	for i, e := range entries {
 		if e.Action == models.PlanCreate && plainName.MatchString(e.DeviceName) {
 			r.SampleDevice = &entries[i]
@@ -97,8 +97,8 @@ func summarizeSkips(entries []models.PlanEntry) ([]reasonCount, []ipConflict) {
 	counts := map[string]int{}
 	claims := map[string][]string{}
 	for _, e := range entries {
-		if e.Action != models.PlanSkip {
-			continue
+		if e.Action != models.PlanSkip || e.Excluded {
+			continue // status exclusions are accounted for on their own
 		}
 		category := skipCategory(e.Reason)
 		counts[category]++
@@ -106,19 +106,45 @@ func summarizeSkips(entries []models.PlanEntry) ([]reasonCount, []ipConflict) {
 			claims[e.IPAddress] = append(claims[e.IPAddress], fmt.Sprintf("%s (#%d)", e.DeviceName, e.NetBoxDeviceID))
 		}
 	}
-	var skipped []reasonCount
-	for reason, n := range counts {
-		skipped = append(skipped, reasonCount{reason, n})
-	}
-	slices.SortFunc(skipped, func(a, b reasonCount) int {
-		return cmp.Or(b.Count-a.Count, strings.Compare(a.Reason, b.Reason))
-	})
+	skipped := sortedCounts(counts)
 	var conflicts []ipConflict
 	for ip, devices := range claims {
 		conflicts = append(conflicts, ipConflict{IP: ip, Devices: devices})
 	}
 	slices.SortFunc(conflicts, func(a, b ipConflict) int { return strings.Compare(a.IP, b.IP) })
 	return skipped, conflicts
+}
+
+// sortedCounts lists counts, largest first, then by reason.
+func sortedCounts(counts map[string]int) []reasonCount {
+	var out []reasonCount
+	for reason, n := range counts {
+		out = append(out, reasonCount{reason, n})
+	}
+	slices.SortFunc(out, func(a, b reasonCount) int {
+		return cmp.Or(b.Count-a.Count, strings.Compare(a.Reason, b.Reason))
+	})
+	return out
+}
+
+// excludedStatus finds the status an exclusion's reason names.
+var excludedStatus = regexp.MustCompile(`status "([^"]*)"`)
+
+// excludedByStatus counts the devices the export left out for their status,
+// by status, from their plan entries' reasons.
+func excludedByStatus(entries []models.PlanEntry) []reasonCount {
+	counts := map[string]int{}
+	for _, e := range entries {
+		if !e.Excluded {
+			continue
+		}
+		status := "unknown"
+		if m := excludedStatus.FindStringSubmatch(e.Reason); m != nil {
+			status = m[1]
+		}
+		counts[status]++
+	}
+	return sortedCounts(counts)
 }
 
 // conflictCategory is the category of a device skipped for an IP conflict.
@@ -208,13 +234,12 @@ func (r demoReport) write(w io.Writer) {
 
 	if len(r.Skipped) > 0 {
 		fmt.Fprintln(w, "\nSkipped, by reason:")
-		width := 0
-		for _, s := range r.Skipped {
-			width = max(width, len(s.Reason)+1)
-		}
-		for _, s := range r.Skipped {
-			fmt.Fprintf(w, "  %-*s %5d\n", width, s.Reason+":", s.Count)
-		}
+		writeCounts(w, r.Skipped)
+	}
+	if len(r.ByStatus) > 0 {
+		fmt.Fprintf(w, "\nNot exported for their status (each has a skipped row naming it; the connection exports %s):\n",
+			strings.Join(r.Statuses, ", "))
+		writeCounts(w, r.ByStatus)
 	}
 	if len(r.Conflicts) > 0 {
 		fmt.Fprintln(w, "\nIP conflicts (one primary IP on several NetBox devices; none of them is exported):")
@@ -275,4 +300,15 @@ func writeDemoNextSteps(w io.Writer, s demoNextSteps) {
 		fmt.Fprintf(w, "  curl -s %s/_sim/devices | grep -o '\"name\":\"%s\"'\n", s.WUGURL, newName)
 	}
 	fmt.Fprintln(w, "\nServing until Ctrl-C.")
+}
+
+// writeCounts prints reason counts as an aligned two-column list.
+func writeCounts(w io.Writer, counts []reasonCount) {
+	width := 0
+	for _, c := range counts {
+		width = max(width, len(c.Reason)+1)
+	}
+	for _, c := range counts {
+		fmt.Fprintf(w, "  %-*s %5d\n", width, c.Reason+":", c.Count)
+	}
 }

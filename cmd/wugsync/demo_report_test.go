@@ -24,11 +24,18 @@ func TestSkipsAreCountedByCategoryAndConflictsListedByAddress(t *testing.T) {
 		skip(6, "e", "10.0.0.9", "IP conflict: 10.0.0.9 is also the primary IP of NetBox device 5 (d)"),
 		skip(7, "f", "", `not selected: status "planned" not in [active]`),
 	}
+	excluded := func(id int64, status string) models.PlanEntry {
+		e := skip(id, "x", "", `not selected: status "`+status+`" not in [active]`)
+		e.Excluded = true
+		return e
+	}
+	entries = append(entries, excluded(8, "planned"), excluded(9, "offline"), excluded(10, "planned"))
 	skipped, conflicts := summarizeSkips(entries)
 	require.Equal(t, []reasonCount{
 		{"IP conflict", 2}, {"no primary IP", 2}, {"IP rejected: loopback", 1}, {"not selected: status", 1},
-	}, skipped)
+	}, skipped, "status exclusions are not among the skips")
 	require.Equal(t, []ipConflict{{IP: "10.0.0.9", Devices: []string{"d (#5)", "e (#6)"}}}, conflicts)
+	require.Equal(t, []reasonCount{{"planned", 2}, {"offline", 1}}, excludedByStatus(entries))
 }
 
 func TestGroupTreeIsIndentedBelowItsParents(t *testing.T) {

@@ -73,6 +73,23 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 		sumAccount += v
 	}
 	require.Equal(t, 120, sumAccount)
+	// The devices of other statuses are explained by the export itself:
+	// counted in devices_excluded, each status listed in the report.
+	byStatus := map[string]int{}
+	for _, d := range demo.NetBox.Inventory().Devices {
+		if d.Status != "active" {
+			byStatus[d.Status]++
+		}
+	}
+	require.NotEmpty(t, byStatus)
+	require.Equal(t, account[3], strconv.Itoa(run.DevicesExcluded))
+	nonActive := 0
+	for status, n := range byStatus {
+		nonActive += n
+		require.Regexp(t, fmt.Sprintf(`(?m)^  %s:\s+%d$`, regexp.QuoteMeta(status), n), report, "the report counts status %s", status)
+	}
+	require.Equal(t, nonActive, run.DevicesExcluded)
+	require.Contains(t, report, "Not exported for their status (each has a skipped row naming it")
 	require.Regexp(t, `(?m)^  no primary IP:\s+\d+$`, report, "skips are counted by reason")
 
 	// Write-back is on: every created device's NetBox record holds its

@@ -755,10 +755,52 @@
       h("span", {}, run.connection_name || connectionName(run.connection_id)),
       badge(run.status, run.status),
       run.dry_run ? h("span", { class: "hint" }, "dry run: nothing was changed in WUG") : null,
+      run.applied_from ? h("span", { class: "hint", "data-role": "applied-from" },
+        `applies the plan of dry run #${run.applied_from}` +
+        (run.replanned && run.replanned.length ? `; decided again (changed in NetBox since): ${run.replanned.map((id) => `#${id}`).join(", ")}` : "")) : null,
       h("span", { class: "hint" }, `${run.devices_total || 0} devices`),
+      run.devices_excluded ? h("span", { class: "hint" }, `${run.devices_excluded} more not exported for their status`) : null,
       run.summary || run.error_message ? h("span", { class: "hint" }, summaryNode(run, false)) : null,
+      applyPlanButton(run),
     ];
     box.replaceChildren(...parts.filter(Boolean));
+  }
+
+  // applyPlanButton offers to apply a completed dry run's plan. The first
+  // click arms it (it says what it will do), the second applies: no
+  // browser dialog, and no write to WUG from a stray click.
+  function applyPlanButton(run) {
+    if (!(run.dry_run && run.status === "completed" && run.sync_type === "export")) return null;
+    return h("button", {
+      type: "button", class: "primary", "data-action": "apply-plan", "data-run": run.id,
+      title: "Write what this plan says to WUG, as a new run (plans at most an hour old)",
+      onclick: (ev) => applyPlan(run, ev.currentTarget),
+    }, "Apply this plan");
+  }
+
+  async function applyPlan(run, button) {
+    if (button.dataset.armed !== "1") {
+      button.dataset.armed = "1";
+      button.textContent = "Confirm: write this plan to WUG";
+      return;
+    }
+    button.disabled = true;
+    try {
+      const res = await api(`${API}/sync-logs/${run.id}/apply`, { method: "POST", body: {} });
+      const runId = res && res.run_id;
+      notify("ok", `The plan of dry run #${run.id} is being applied as run #${runId}.`,
+        runId ? { label: `Show run #${runId}`, run: () => focusRun(runId) } : null);
+      state.focusRunId = runId || null;
+      pollSoon();
+      if (runId) openPlan(runId);
+    } catch (e) {
+      if (e.status === 409 && e.runId) {
+        notify("error", errorText(e), { label: `Show run #${e.runId}`, run: () => focusRun(e.runId) });
+      } else {
+        notify("error", `The plan of dry run #${run.id} was not applied: ${errorText(e)}`);
+      }
+      button.disabled = false;
+    }
   }
 
   function planRow(e, run) {

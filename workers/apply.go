@@ -1,0 +1,202 @@
+package workers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+)
+
+// replanMargin widens the window of "changed since the plan" backwards: the
+// dry run read NetBox between its start and its planned_at, and NetBox's
+// clock is not ours. Deciding a few objects again costs a little; missing
+// a change would apply a stale decision.
+const replanMargin = time.Minute
+
+// errPlanGone is the permanent failure of an applied run whose dry run (and
+// so its plan) was deleted before the run started.
+var errPlanGone = errors.New("the dry run to apply no longer exists")
+
+// applyPlan plans an applied run (POST /sync-logs/{id}/apply) from the
+// stored plan of dry run sourceID instead of from scratch.
+//
+// The rule: an object keeps the dry run's decision (action, reason, diff,
+// the WUG device an adoption chose) unless NetBox changed it after the plan,
+// in which case it is decided again exactly as a new run would, and listed
+// in the run's replanned. Two kinds of object are decided again although
+// NetBox did not change them, because their decision depends on a changed
+// object: those that shared an address with one (the IP conflict may be
+// gone), and those a changed object now conflicts with (the conflict
+// tracker is seeded with the kept decisions, so a changed object taking an
+// address turns its holder into a conflict skip). Nothing else is re-read:
+// what WUG and the store hold at write time is checked by the batch, as for
+// every run (stored link, create claim, earlier create, a device deleted in
+// WUG, NetBox data mapped again and re-decided when it differs from the
+// planned hash), so a kept decision is never applied blindly.
+//
+// Objects deleted in NetBox after the plan leave no trace in last_updated:
+// their kept entry fails in the batch ("no longer in NetBox") and the next
+// full run decommissions them.
+func (p *planner) applyPlan(ctx context.Context, sourceID uint) error {
+	store := p.w.store()
+	if err := store.ClearPlan(ctx, p.run.ID); err != nil {
+		return err
+	}
+	source, err := store.Run(ctx, sourceID)
+	if models.IsNotFound(err) {
+		return fmt.Errorf("run %d: %w", sourceID, errPlanGone)
+	}
+	if err != nil {
+		return err
+	}
+	changed, err := p.changedSince(ctx, planStart(source).Add(-replanMargin))
+	if err != nil {
+		return err
+	}
+	partners, err := store.AddressPartners(ctx, source.ID, models.ObjectDevice, changed)
+	if err != nil {
+		return err
+	}
+	replan := slices.Concat(changed, partners)
+	slices.Sort(replan)
+	replan = slices.Compact(replan)
+
+	if err := p.copyPlan(ctx, source.ID, replan); err != nil {
+		return err
+	}
+	if len(replan) > 0 {
+		if err := p.replan(ctx, replan); err != nil {
+			return err
+		}
+	}
+	if err := p.resolveAdoptions(ctx); err != nil {
+		return err
+	}
+	if err := store.StoreReplanned(ctx, p.run, replan); err != nil {
+		return err
+	}
+	return p.commit(ctx)
+}
+
+// planStart is when the dry run began reading NetBox.
+func planStart(r models.WUGSyncLog) time.Time {
+	switch {
+	case r.StartedAt != nil:
+		return *r.StartedAt
+	case r.PlannedAt != nil:
+		return *r.PlannedAt
+	}
+	return r.CreatedAt
+}
+
+// changedSince lists, sorted, the NetBox devices whose row changed at or
+// after since, and those whose primary address was edited since (NetBox
+// does not count an IP address edit as a change of its device).
+func (p *planner) changedSince(ctx context.Context, since time.Time) ([]int64, error) {
+	ids, err := p.w.p.NetBox.ChangedSince(ctx, netbox.ObjectTypeDevice, since, nil)
+	if err != nil {
+		return nil, fmt.Errorf("find NetBox devices changed since the plan: %w", err)
+	}
+	out := make([]int64, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, int64(id))
+	}
+	for ip, err := range p.w.p.NetBox.IPAddresses(ctx, netbox.IPFilter{LastUpdatedGTE: since}) {
+		if err != nil {
+			return nil, fmt.Errorf("find NetBox IP addresses changed since the plan: %w", err)
+		}
+		if a := ip.AssignedObject; a != nil && a.Device != nil && a.Device.ID > 0 {
+			out = append(out, int64(a.Device.ID))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// copyPlan copies the dry run's entries, except those of the objects to
+// decide again, as this run's, and records what planning records for them
+// (pending rows for creates, skipped rows with their reasons).
+func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []int64) error {
+	return p.w.store().EachPlanEntry(ctx, sourceID, func(page []models.PlanEntry) error {
+		copies := make([]*models.PlanEntry, 0, len(page))
+		var ids []int64
+		for _, e := range page {
+			isDevice := e.ObjectType == models.ObjectDevice || e.ObjectType == ""
+			if isDevice {
+				if _, found := slices.BinarySearch(replan, e.NetBoxDeviceID); found {
+					continue
+				}
+			}
+			c := &models.PlanEntry{
+				RunID: p.run.ID, ConnectionID: p.conn.ID, ObjectType: e.ObjectType,
+				NetBoxObjectID: e.NetBoxObjectID, NetBoxDeviceID: e.NetBoxDeviceID,
+				DeviceName: e.DeviceName, IPAddress: e.IPAddress, Action: e.Action, Reason: e.Reason,
+				WUGDeviceID: e.WUGDeviceID, Diff: e.Diff, PayloadHash: e.PayloadHash, Excluded: e.Excluded,
+			}
+			copies = append(copies, c)
+			if !isDevice {
+				continue
+			}
+			ids = append(ids, c.NetBoxDeviceID)
+			p.seen[c.NetBoxDeviceID] = struct{}{}
+			if addr, ok := heldAddress(c); ok {
+				p.conflicts.Add(c.NetBoxDeviceID, addr)
+				if _, named := p.firstName[addr]; !named {
+					p.firstName[addr] = c.DeviceName
+				}
+			}
+		}
+		if err := p.w.store().CreatePlanEntries(ctx, copies); err != nil {
+			return err
+		}
+		if p.run.DryRun {
+			return nil
+		}
+		rows, err := p.w.store().RowsByObject(ctx, p.conn.ID, models.ObjectDevice, ids)
+		if err != nil {
+			return err
+		}
+		return p.w.recordPlannedRows(ctx, p.run, copies, rows)
+	})
+}
+
+// heldAddress is the address a kept entry holds against later objects: one
+// it exports, or one it is in conflict over.
+func heldAddress(e *models.PlanEntry) (netip.Addr, bool) {
+	switch {
+	case e.Action == models.PlanCreate, e.Action == models.PlanUpdate, e.Action == models.PlanUnchanged:
+	case e.Action == models.PlanSkip && strings.HasPrefix(e.Reason, "IP conflict"):
+	default:
+		return netip.Addr{}, false
+	}
+	addr, err := netip.ParseAddr(e.IPAddress)
+	return addr, err == nil
+}
+
+// replan decides the listed devices again, as a run scoped to them would.
+func (p *planner) replan(ctx context.Context, ids []int64) error {
+	scope := planScope{deviceIDs: ids}
+	page := make([]netbox.Device, 0, planPageSize)
+	for d, err := range p.w.p.NetBox.Devices(ctx, p.netboxFilter(scope)) {
+		if err != nil {
+			return fmt.Errorf("list changed netbox devices: %w", err)
+		}
+		page = append(page, d)
+		if len(page) == planPageSize {
+			if err := p.planPage(ctx, page); err != nil {
+				return err
+			}
+			page = page[:0]
+		}
+	}
+	if err := p.planPage(ctx, page); err != nil {
+		return err
+	}
+	return p.planDecommissions(ctx, scope)
+}
