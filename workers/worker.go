@@ -44,6 +44,9 @@ type Params struct {
 	// AdoptListThreshold is the number of new devices from which a run reads
 	// WUG's whole device list once instead of searching per device.
 	AdoptListThreshold int
+	// Retention is what each sweep prunes (old runs and plans, attempts
+	// beyond a row's latest); the zero value prunes nothing.
+	Retention models.Retention
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
