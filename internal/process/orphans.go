@@ -3,7 +3,7 @@ package process
 import "github.com/wugsync/wugsync/workers"
 
 // NewOrphanSweeper builds the sweeper that re-enqueues, within seconds, the
-// export tasks of worker processes that died. Every worker process runs one
+// tasks of worker processes that died, on every queue. Every worker process runs one
 // next to its asynq server. Call Start, and Shutdown on the way out.
 func NewOrphanSweeper(s *Services) *workers.OrphanSweeper {
 	return workers.NewOrphanSweeper(workers.OrphanParams{
