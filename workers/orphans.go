@@ -40,6 +40,11 @@ type OrphanParams struct {
 	// before its worker is taken for dead; zero means 15 s, three missed
 	// asynq heartbeats (one every 5 s).
 	StaleAfter time.Duration
+	// Finished, when set, is the ledger of the tasks this process's
+	// handlers ended (the Finished of its ServerParams): a task among them
+	// whose outcome asynq could not write, because Redis was away, is
+	// taken back at once instead of once its lease is stale.
+	Finished *FinishedTasks
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -167,9 +172,16 @@ func sweptQueues() []string {
 func (o *OrphanSweeper) sweepQueue(ctx context.Context, queue string, held map[string]bool) (int, error) {
 	// A live worker's heartbeat keeps each lease near now+asynqLease; one
 	// that ends before now+asynqLease-StaleAfter has missed several beats.
-	cutoff := o.p.Now().Add(asynqLease - o.p.StaleAfter).Unix()
+	now := o.p.Now()
+	cutoff := now.Add(asynqLease - o.p.StaleAfter).Unix()
+	upper := strconv.FormatInt(cutoff, 10)
+	if o.p.Finished != nil {
+		// Fresher leases too: a task this process saw end whose outcome
+		// was lost is taken back without waiting for its lease to age.
+		upper = "+inf"
+	}
 	leases, err := o.p.Redis.ZRangeByScoreWithScores(ctx, leaseKey(queue), &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(cutoff, 10),
+		Min: "-inf", Max: upper,
 	}).Result()
 	if err != nil {
 		return 0, fmt.Errorf("orphan sweep: read the leases of queue %s: %w", queue, err)
@@ -181,6 +193,9 @@ func (o *OrphanSweeper) sweepQueue(ctx context.Context, queue string, held map[s
 	for _, lease := range leases {
 		id, _ := lease.Member.(string)
 		if id == "" || held[queue+"\x00"+id] {
+			continue
+		}
+		if int64(lease.Score) > cutoff && !o.p.Finished.lostOutcome(queue, id, int64(lease.Score), now) {
 			continue
 		}
 		ok, err := o.recover(ctx, queue, id, int64(lease.Score))

@@ -11,5 +11,6 @@ func NewOrphanSweeper(s *Services) *workers.OrphanSweeper {
 		Redis:    s.Redis.Client,
 		Enqueuer: s.Enqueuer,
 		Log:      s.Log.WithField("component", "orphans"),
+		Finished: s.finishedTasks(),
 	})
 }

@@ -59,6 +59,7 @@ func NewWorkerServer(s *Services, nb *netbox.Client, shutdownTimeout time.Durati
 		Concurrency:     s.Config.WorkerConcurrency,
 		ShutdownTimeout: shutdownTimeout,
 		Worker:          w,
+		Finished:        s.finishedTasks(),
 	})
 }
 
