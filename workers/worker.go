@@ -60,7 +60,10 @@ type Worker struct {
 	mu      sync.Mutex
 	clients map[uint]cachedClient
 	groups  *groupCache
-	regions struct {
+	// primaryCache is the primary-address index the runs of one device
+	// share (plan_primaries.go).
+	primaryCache primaryCache
+	regions      struct {
 		mu      sync.Mutex
 		fetched time.Time
 		bySite  map[int]string
