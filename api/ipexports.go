@@ -59,9 +59,14 @@ func (s *Server) listIPExports(c *gin.Context) error {
 	return nil
 }
 
-// getIPExport is GET /api/v1/ip-exports/{id}, with every recorded attempt.
+// getIPExport is GET /api/v1/ip-exports/{id}, with a page (limit, offset)
+// of its kept attempts.
 func (s *Server) getIPExport(c *gin.Context) error {
 	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := parsePage(c)
 	if err != nil {
 		return err
 	}
@@ -70,11 +75,12 @@ func (s *Server) getIPExport(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	attempts, err := s.q.attempts(ctx, row.ID)
+	attempts, total, err := s.q.attempts(ctx, row.ID, p)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, ipExportView{NetBoxIPExport: row, Attempts: attempts})
+	c.JSON(http.StatusOK, ipExportView{NetBoxIPExport: row, Attempts: attempts, AttemptHistoryTotal: total,
+		Limit: p.Limit, Offset: p.Offset})
 	return nil
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -153,4 +154,37 @@ func TestBulkExport(t *testing.T) {
 		require.Equal(t, tc.status, r.Status, "%v: %s", tc.body, r.Body)
 		require.Contains(t, r.errorOf(t)["fields"], tc.field, "%s", r.Body)
 	}
+}
+
+// TestGetIPExportPagesItsHistory: the row's history comes a page at a
+// time (limit, offset; oldest first), with how many attempts are kept,
+// while the row's attempts still counts every attempt ever made; a bad
+// page is a 400 naming the parameter.
+func TestGetIPExportPagesItsHistory(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	conn := b.createConnection(t, "lab", nil)
+	row := b.insertExport(t, models.NetBoxIPExport{ConnectionID: conn, NetBoxDeviceID: 6, IPAddress: "10.0.0.6",
+		ExportStatus: models.ExportError, Attempts: 57})
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := 0; i < 20; i++ {
+		require.NoError(t, b.db.Create(&models.ExportAttempt{ConnectionID: &conn, ExportID: &row.ID, TaskID: "t1",
+			TaskType: tasks.TypeDeviceSync, Attempt: 38 + i, Error: fmt.Sprintf("attempt %d", 38+i),
+			OccurredAt: base.Add(time.Duration(i) * time.Minute)}).Error)
+	}
+	r := b.call(t, http.MethodGet, path("/api/v1/ip-exports/%d?limit=5&offset=10", row.ID), nil)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	got := r.json(t)
+	require.EqualValues(t, 57, got["attempts"], "the row counts every attempt")
+	require.EqualValues(t, 20, got["attempt_history_total"], "the kept history")
+	require.EqualValues(t, 5, got["limit"])
+	require.EqualValues(t, 10, got["offset"])
+	history := got["attempt_history"].([]any)
+	require.Len(t, history, 5)
+	require.Equal(t, "attempt 48", history[0].(map[string]any)["error"])
+	require.Equal(t, "attempt 52", history[4].(map[string]any)["error"])
+
+	r = b.call(t, http.MethodGet, path("/api/v1/ip-exports/%d?limit=0", row.ID), nil)
+	require.Equal(t, http.StatusBadRequest, r.Status)
+	require.Contains(t, r.errorOf(t)["fields"], "limit")
 }

@@ -187,15 +187,22 @@ func (q queries) ipExport(ctx context.Context, id uint) (models.NetBoxIPExport, 
 	return row, nil
 }
 
-// attempts returns every recorded failed attempt of one export row, oldest
-// first, so the history reads in order.
-func (q queries) attempts(ctx context.Context, exportID uint) ([]models.ExportAttempt, error) {
-	out := []models.ExportAttempt{}
-	err := q.db.WithContext(ctx).Where("export_id = ?", exportID).Order("occurred_at, id").Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("load attempts of ip export %d: %w", exportID, err)
+// attempts returns a page of the kept failed attempts of one export row,
+// oldest first, so the history reads in order, and how many are kept (the
+// sweep keeps each row's latest WUGSYNC_ATTEMPTS_PER_ROW; the row's
+// attempts column counts them all).
+func (q queries) attempts(ctx context.Context, exportID uint, p pageParams) ([]models.ExportAttempt, int64, error) {
+	tx := q.db.WithContext(ctx).Model(&models.ExportAttempt{}).Where("export_id = ?", exportID)
+	var total int64
+	if err := tx.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count attempts of ip export %d: %w", exportID, err)
 	}
-	return out, nil
+	out := []models.ExportAttempt{}
+	err := tx.Order("occurred_at, id").Limit(p.Limit).Offset(p.Offset).Find(&out).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("load attempts of ip export %d: %w", exportID, err)
+	}
+	return out, total, nil
 }
 
 // exportCounts counts a connection's rows by export_status, with every

@@ -210,8 +210,8 @@ func (s *Server) ipExportRoutes() []route {
 			ID: "listIPExports", Summary: "Export rows, newest first", Tag: "ip-exports", Query: ipExportQuery(),
 			Responses: []response{{Status: 200, Description: "a page of rows", Body: page[ipExportRow]{}}}}},
 		{Method: http.MethodGet, Path: "/api/v1/ip-exports/:id", Access: accessAPI, JSON: s.getIPExport, Doc: operation{
-			ID: "getIPExport", Summary: "One export row with every recorded attempt", Tag: "ip-exports",
-			Errors:    []int{http.StatusNotFound},
+			ID: "getIPExport", Summary: "One export row with a page of its kept attempts (the latest per row; attempts counts all)", Tag: "ip-exports",
+			Query: pagingParams(), Errors: []int{http.StatusBadRequest, http.StatusNotFound},
 			Responses: []response{{Status: 200, Description: "the row", Body: ipExportView{}}}}},
 		{Method: http.MethodPost, Path: "/api/v1/ip-exports/:id/retry", Access: accessAPI, JSON: s.retryIPExport, Doc: operation{
 			ID: "retryIPExport", Summary: "Syncs the row's device on its connection again", Tag: "ip-exports",

@@ -45,10 +45,16 @@ func newRunView(r models.WUGSyncLog, connectionName string) runView {
 	return runView{WUGSyncLog: r, ConnectionName: connectionName, URL: runURL(r.ID)}
 }
 
-// ipExportView is one export row with the history of its failed attempts.
+// ipExportView is one export row with a page of the history of its failed
+// attempts (limit and offset page it, oldest first). The row's attempts
+// counts every attempt ever made; the history keeps the latest ones
+// (AttemptHistoryTotal of them).
 type ipExportView struct {
 	models.NetBoxIPExport
-	Attempts []models.ExportAttempt `json:"attempt_history"`
+	Attempts            []models.ExportAttempt `json:"attempt_history"`
+	AttemptHistoryTotal int64                  `json:"attempt_history_total"`
+	Limit               int                    `json:"limit"`
+	Offset              int                    `json:"offset"`
 }
 
 // page is the envelope of every list endpoint.

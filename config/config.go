@@ -33,6 +33,8 @@ const (
 	EnvWorkerConcurrency = "WUGSYNC_WORKER_CONCURRENCY"
 	EnvConnectionDeny    = "WUGSYNC_CONNECTION_DENY"
 	EnvNetBoxRateLimit   = "WUGSYNC_NETBOX_RATE_LIMIT"
+	EnvRetentionDays     = "WUGSYNC_RETENTION_DAYS"
+	EnvAttemptsPerRow    = "WUGSYNC_ATTEMPTS_PER_ROW"
 )
 
 // Variables lists every environment variable wugsync reads, in the order of
@@ -42,6 +44,7 @@ func Variables() []string {
 		EnvHTTPAddr, EnvRedisURL, EnvDatabaseURL, EnvNetBoxURL, EnvNetBoxToken,
 		EnvAPIToken, EnvWebhookSecret, EnvMetricsToken, EnvSecretKey,
 		EnvLogLevel, EnvLogFormat, EnvWorkerConcurrency, EnvConnectionDeny, EnvNetBoxRateLimit,
+		EnvRetentionDays, EnvAttemptsPerRow,
 	}
 }
 
@@ -63,6 +66,12 @@ const (
 	DefaultConnectionDeny = "169.254.0.0/16,fe80::/10,fd00:ec2::254/128"
 	// ConnectionDenyNone turns the connection deny list off.
 	ConnectionDenyNone = "none"
+	// DefaultRetentionDays is how long finished runs and their plans are
+	// kept (0 keeps them forever).
+	DefaultRetentionDays = 30
+	// DefaultAttemptsPerRow is how many of its latest failed attempts a
+	// row's history keeps (0 keeps all); the row counts every attempt.
+	DefaultAttemptsPerRow = 20
 )
 
 // Config is the whole process configuration. Secrets are kept as plain
@@ -86,6 +95,12 @@ type Config struct {
 	// ConnectionDeny are the networks WUG connections may not reach (the
 	// connection test and the workers check every address they dial).
 	ConnectionDeny []netip.Prefix
+	// RetentionDays: the sweep prunes finished runs, with their plans and
+	// attempts, created longer ago; 0 keeps them forever.
+	RetentionDays int
+	// AttemptsPerRow is how many attempts each row's history keeps; 0
+	// keeps all.
+	AttemptsPerRow int
 }
 
 // LookupFunc reads one variable; os.LookupEnv in production, a map in tests.
@@ -113,6 +128,8 @@ func Load(lookup LookupFunc) (Config, error) {
 		LogLevel:          logrus.InfoLevel,
 		WorkerConcurrency: DefaultWorkerConcurrency,
 		NetBoxRateLimit:   DefaultNetBoxRateLimit,
+		RetentionDays:     DefaultRetentionDays,
+		AttemptsPerRow:    DefaultAttemptsPerRow,
 	}
 	var problems Errors
 	fail := func(variable string, err error) {
@@ -199,7 +216,33 @@ func Load(lookup LookupFunc) (Config, error) {
 			cfg.NetBoxRateLimit = n
 		}
 	}
+	if v := get(EnvRetentionDays); v != "" {
+		if n, err := wholeNumber(v, 0, 36500); err != nil {
+			fail(EnvRetentionDays, fmt.Errorf("%w (days; 0 keeps runs forever)", err))
+		} else {
+			cfg.RetentionDays = n
+		}
+	}
+	if v := get(EnvAttemptsPerRow); v != "" {
+		if n, err := wholeNumber(v, 0, 10000); err != nil {
+			fail(EnvAttemptsPerRow, fmt.Errorf("%w (0 keeps every attempt)", err))
+		} else {
+			cfg.AttemptsPerRow = n
+		}
+	}
 	return cfg, problems.orNil()
+}
+
+// wholeNumber reads an integer setting within [lo, hi].
+func wholeNumber(v string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a whole number", v)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("%d is out of range (%d to %d)", n, lo, hi)
+	}
+	return n, nil
 }
 
 // ParseConnectionDeny reads a WUGSYNC_CONNECTION_DENY value: CIDRs or

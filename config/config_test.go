@@ -201,3 +201,31 @@ func TestAVariableIsReportedOnce(t *testing.T) {
 	require.Equal(t, config.EnvSecretKey, problems[0].Variable)
 	require.Contains(t, problems[0].Problem, "64 hex characters")
 }
+
+// TestRetentionSettings: WUGSYNC_RETENTION_DAYS (30) and
+// WUGSYNC_ATTEMPTS_PER_ROW (20) default, read 0 as "keep everything", and
+// refuse what is not a whole number in range, naming the variable.
+func TestRetentionSettings(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(lookup(nil))
+	require.NoError(t, err)
+	require.Equal(t, 30, cfg.RetentionDays)
+	require.Equal(t, 20, cfg.AttemptsPerRow)
+
+	cfg, err = config.Load(lookup(map[string]string{config.EnvRetentionDays: "0", config.EnvAttemptsPerRow: " 5 "}))
+	require.NoError(t, err)
+	require.Equal(t, 0, cfg.RetentionDays)
+	require.Equal(t, 5, cfg.AttemptsPerRow)
+
+	for _, tc := range []struct{ variable, value, want string }{
+		{config.EnvRetentionDays, "-1", "out of range"},
+		{config.EnvRetentionDays, "a month", "not a whole number"},
+		{config.EnvAttemptsPerRow, "10001", "out of range"},
+		{config.EnvAttemptsPerRow, "2.5", "not a whole number"},
+	} {
+		_, err := config.Load(lookup(map[string]string{tc.variable: tc.value}))
+		require.Error(t, err, tc.value)
+		require.Contains(t, err.Error(), tc.variable)
+		require.Contains(t, err.Error(), tc.want)
+	}
+}

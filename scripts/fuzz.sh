@@ -41,7 +41,13 @@ if [ -n "${FUZZ_PARALLEL:-}" ]; then
   args+=(-parallel "$FUZZ_PARALLEL")
 fi
 
+# saved lists the failing inputs Go saved for a target (untracked files).
+saved() {
+  git status --porcelain --untracked-files=all -- "$1/testdata/fuzz/$2" | sed 's/^...//'
+}
+
 failed=()
+flaked=()
 summary=()
 for t in "${targets[@]}"; do
   dir=${t% *}
@@ -49,8 +55,18 @@ for t in "${targets[@]}"; do
   log="$out/$name.log"
   echo "== $name in ./$dir for $fuzztime"
   start=$(date +%s)
+  before=$(saved "$dir" "$name")
   if go test "${args[@]}" -fuzz "^${name}\$" "./$dir" >"$log" 2>&1; then
     status=ok
+  elif [ "$(saved "$dir" "$name")" = "$before" ] &&
+    grep -vE '^fuzz: elapsed' "$log" | grep -qx '    context deadline exceeded' &&
+    go test -run "^${name}\$" "./$dir" >>"$log" 2>&1; then
+    # Go's fuzz coordinator (go1.26, golang/go#75804, fixed in 1.27) can
+    # fail a target at the end of -fuzztime with a bare "context deadline
+    # exceeded" when a worker is mid-input on a loaded machine. No input
+    # was saved and the seeds and corpus replay clean: not a finding.
+    status="ok (Go's fuzztime deadline race, golang/go#75804: no input saved, corpus replays clean)"
+    flaked+=("$name")
   else
     status=FAILED
     failed+=("$name")
@@ -77,7 +93,7 @@ if [ -n "$new" ]; then
   echo "$new"
 fi
 # The plain closing line CI reads.
-echo "fuzz: $((${#targets[@]} - ${#failed[@]})) passed, ${#failed[@]} failed"
+echo "fuzz: $((${#targets[@]} - ${#failed[@]})) passed, ${#failed[@]} failed (${#flaked[@]} hit Go's fuzztime deadline race)"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz targets failed: ${failed[*]}"
   exit 1

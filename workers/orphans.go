@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -39,17 +40,24 @@ type OrphanParams struct {
 	// before its worker is taken for dead; zero means 15 s, three missed
 	// asynq heartbeats (one every 5 s).
 	StaleAfter time.Duration
+	// Finished, when set, is the ledger of the tasks this process's
+	// handlers ended (the Finished of its ServerParams): a task among them
+	// whose outcome asynq could not write, because Redis was away, is
+	// taken back at once instead of once its lease is stale.
+	Finished *FinishedTasks
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
 
-// OrphanSweeper brings back, within seconds, the export tasks of a worker
-// process that died (kill -9, OOM, a lost node). asynq alone gives such a
-// task back only once its 30 s lease has run out and its recoverer, which
-// runs once a minute, has noticed: up to about 90 s. The sweeper instead
-// looks for active tasks that no live asynq server claims and whose lease
-// stopped being extended, and enqueues their work again under new task ids,
-// which is safe because planning and batches are idempotent. Every worker
+// OrphanSweeper brings back, within seconds, the tasks of a worker process
+// that died (kill -9, OOM, a lost node), on every queue wugsync uses:
+// exports and their batches, webhook device syncs and decommissions, scan
+// polls and sweeps. asynq alone gives such a task back only once its 30 s
+// lease has run out and its recoverer, which runs once a minute, has
+// noticed: up to about 90 s. The sweeper instead looks for active tasks
+// that no live asynq server claims and whose lease stopped being extended,
+// and enqueues their work again under new task ids, which is safe because
+// every handler is idempotent. Every worker
 // process runs one; they agree on the replacement ids, so they never
 // enqueue the same work twice.
 type OrphanSweeper struct {
@@ -127,20 +135,56 @@ func (o *OrphanSweeper) sweepOrphans(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("orphan sweep: list asynq servers: %w", err)
 	}
+	// Task ids are unique within a queue only.
 	held := map[string]bool{}
 	for _, s := range servers {
 		for _, w := range s.ActiveWorkers {
-			held[w.TaskID] = true
+			held[w.Queue+"\x00"+w.TaskID] = true
 		}
 	}
+	var (
+		enqueued int
+		errs     []error
+	)
+	for _, queue := range sweptQueues() {
+		n, err := o.sweepQueue(ctx, queue, held)
+		enqueued += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return enqueued, errors.Join(errs...)
+}
+
+// sweptQueues is every queue wugsync's tasks use (webhook syncs and
+// decommissions on critical, exports on default, scan polls and sweeps on
+// low), in a fixed order.
+func sweptQueues() []string {
+	queues := make([]string, 0, len(tasks.QueueWeights()))
+	for q := range tasks.QueueWeights() {
+		queues = append(queues, q)
+	}
+	sort.Strings(queues)
+	return queues
+}
+
+// sweepQueue recovers the orphaned tasks of one queue.
+func (o *OrphanSweeper) sweepQueue(ctx context.Context, queue string, held map[string]bool) (int, error) {
 	// A live worker's heartbeat keeps each lease near now+asynqLease; one
 	// that ends before now+asynqLease-StaleAfter has missed several beats.
-	cutoff := o.p.Now().Add(asynqLease - o.p.StaleAfter).Unix()
-	leases, err := o.p.Redis.ZRangeByScoreWithScores(ctx, leaseKey(tasks.QueueDefault), &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(cutoff, 10),
+	now := o.p.Now()
+	cutoff := now.Add(asynqLease - o.p.StaleAfter).Unix()
+	upper := strconv.FormatInt(cutoff, 10)
+	if o.p.Finished != nil {
+		// Fresher leases too: a task this process saw end whose outcome
+		// was lost is taken back without waiting for its lease to age.
+		upper = "+inf"
+	}
+	leases, err := o.p.Redis.ZRangeByScoreWithScores(ctx, leaseKey(queue), &redis.ZRangeBy{
+		Min: "-inf", Max: upper,
 	}).Result()
 	if err != nil {
-		return 0, fmt.Errorf("orphan sweep: read leases: %w", err)
+		return 0, fmt.Errorf("orphan sweep: read the leases of queue %s: %w", queue, err)
 	}
 	var (
 		enqueued int
@@ -148,10 +192,13 @@ func (o *OrphanSweeper) sweepOrphans(ctx context.Context) (int, error) {
 	)
 	for _, lease := range leases {
 		id, _ := lease.Member.(string)
-		if id == "" || held[id] {
+		if id == "" || held[queue+"\x00"+id] {
 			continue
 		}
-		ok, err := o.recover(ctx, id, int64(lease.Score))
+		if int64(lease.Score) > cutoff && !o.p.Finished.lostOutcome(queue, id, int64(lease.Score), now) {
+			continue
+		}
+		ok, err := o.recover(ctx, queue, id, int64(lease.Score))
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -163,24 +210,26 @@ func (o *OrphanSweeper) sweepOrphans(ctx context.Context) (int, error) {
 }
 
 // recover enqueues the replacement of one orphaned task; false when there
-// was nothing to do (the task moved on, belongs to a type asynq's own
-// recovery is good enough for, or was already replaced).
-func (o *OrphanSweeper) recover(ctx context.Context, id string, lease int64) (bool, error) {
-	info, err := o.inspector.GetTaskInfo(tasks.QueueDefault, id)
-	if errors.Is(err, asynq.ErrTaskNotFound) {
+// was nothing to do (the task moved on, is not one of wugsync's types, or
+// was already replaced).
+func (o *OrphanSweeper) recover(ctx context.Context, queue, id string, lease int64) (bool, error) {
+	info, err := o.inspector.GetTaskInfo(queue, id)
+	if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("orphan sweep: read task %s: %w", id, err)
+		return false, fmt.Errorf("orphan sweep: read task %s of queue %s: %w", id, queue, err)
 	}
 	if info.State != asynq.TaskStateActive {
 		return false, nil
 	}
-	log := o.p.Log.WithField("task_id", id)
-	if info.Type == tasks.TypeExportBatch || info.Type == tasks.TypeExport {
-		if err := o.releaseClaims(ctx, id); err != nil {
-			return false, err
-		}
+	if _, known := tasks.Specs[info.Type]; !known {
+		return false, nil // not ours: asynq's own recovery brings it back
+	}
+	log := o.p.Log.WithFields(logrus.Fields{"task_id": id, "queue": queue, "task_type": info.Type})
+	// Batches, planning and device syncs claim the creates they make.
+	if err := o.releaseClaims(ctx, id); err != nil {
+		return false, err
 	}
 	switch info.Type {
 	case tasks.TypeExportBatch:
@@ -198,7 +247,9 @@ func (o *OrphanSweeper) recover(ctx context.Context, id string, lease int64) (bo
 		err = o.p.Enqueuer.ExportRecovered(ctx, p.RunID, lease)
 		log = log.WithField("run_id", p.RunID)
 	default:
-		return false, nil
+		// Device syncs, decommissions, scan polls and sweeps: the same
+		// payload again, as idempotent as the export's tasks.
+		err = o.p.Enqueuer.TaskRecovered(ctx, info.Type, info.Payload, id, lease)
 	}
 	if errors.Is(err, tasks.ErrAlreadyQueued) {
 		return false, nil

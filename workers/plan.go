@@ -53,6 +53,9 @@ type planner struct {
 	filters models.DeviceFilters
 	regions map[int]string // NetBox site id → region name, when the group template needs it
 
+	// primaries holds every primary address of the exported statuses
+	// across NetBox, whatever the other filters (plan_primaries.go).
+	primaries primaryIndex
 	conflicts *export.ConflictTracker
 	// firstName is the name of the first device holding each address, for
 	// the conflict message of a later one.
@@ -136,6 +139,10 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if err := p.w.store().ClearPlan(ctx, p.run.ID); err != nil {
 		return err
 	}
+	var err error
+	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), scope.full()); err != nil {
+		return err
+	}
 	page := make([]netbox.Device, 0, planPageSize)
 	for d, err := range p.w.p.NetBox.Devices(ctx, p.netboxFilter(scope)) {
 		if err != nil {
@@ -200,6 +207,10 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 			continue
 		}
 		entry.IPAddress = mapped.Address.String()
+		if other, dup := p.primaries.other(mapped.Address, id); dup {
+			p.apply(entry, export.DecideConflict(row.Previous(), entry.IPAddress, other))
+			continue
+		}
 		if otherID, dup := p.conflicts.Add(id, mapped.Address); dup {
 			p.apply(entry, export.Decision{Action: models.PlanSkip,
 				Reason: export.ConflictReason(entry.IPAddress, otherID, p.firstName[mapped.Address])})

@@ -30,6 +30,9 @@ type ServerParams struct {
 	// tasks. Zero means one second.
 	PollInterval time.Duration
 	Worker       *Worker
+	// Finished, when set, records when each handler returns, for the
+	// orphan sweeper of the same process (OrphanParams.Finished).
+	Finished *FinishedTasks
 }
 
 // Server runs every task handler of wugsync on an asynq server.
@@ -76,6 +79,9 @@ func NewServer(p ServerParams) *Server {
 	// One middleware per concern, outermost first: the outer ones see the
 	// error as the inner ones leave it (a dropped task is no failure, a
 	// slow-down is a snooze). Attempt history is the ErrorHandler above.
+	if p.Finished != nil {
+		s.mux.Use(p.Finished.Middleware)
+	}
 	s.mux.Use(w.logTasks, w.measureTasks, w.dropOrphans, w.snoozeSlowDowns)
 	tasks.Register(s.mux, w.handleExport)
 	tasks.Register(s.mux, w.handleBatch)

@@ -26,9 +26,9 @@ const (
 // sweep repairs what lost tasks leave behind: scan polls whose chain died,
 // runs whose tasks vanished, and runs that stopped moving. Everything it
 // enqueues has a deterministic task id, so a sweep racing live work is
-// harmless.
+// harmless. It also prunes what the retention settings no longer keep.
 func (w *Worker) sweep(ctx context.Context) error {
-	return errors.Join(w.sweepScans(ctx), w.sweepRuns(ctx), w.endStalledRuns(ctx))
+	return errors.Join(w.sweepScans(ctx), w.sweepRuns(ctx), w.endStalledRuns(ctx), w.prune(ctx))
 }
 
 func (w *Worker) sweepScans(ctx context.Context) error {

@@ -44,6 +44,9 @@ type Params struct {
 	// AdoptListThreshold is the number of new devices from which a run reads
 	// WUG's whole device list once instead of searching per device.
 	AdoptListThreshold int
+	// Retention is what each sweep prunes (old runs and plans, attempts
+	// beyond a row's latest); the zero value prunes nothing.
+	Retention models.Retention
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 }
@@ -57,7 +60,10 @@ type Worker struct {
 	mu      sync.Mutex
 	clients map[uint]cachedClient
 	groups  *groupCache
-	regions struct {
+	// primaryCache is the primary-address index the runs of one device
+	// share (plan_primaries.go).
+	primaryCache primaryCache
+	regions      struct {
 		mu      sync.Mutex
 		fetched time.Time
 		bySite  map[int]string

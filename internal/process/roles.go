@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/workers"
 )
@@ -55,12 +56,17 @@ func NewWorkerServer(s *Services, nb *netbox.Client, shutdownTimeout time.Durati
 		NetBox:   nb,
 		Log:      s.Log,
 		Metrics:  metrics,
+		Retention: models.Retention{
+			MaxAge:         time.Duration(s.Config.RetentionDays) * 24 * time.Hour,
+			AttemptsPerRow: s.Config.AttemptsPerRow,
+		},
 	})
 	return workers.NewServer(workers.ServerParams{
 		Redis:           s.Redis.Client,
 		Concurrency:     s.Config.WorkerConcurrency,
 		ShutdownTimeout: shutdownTimeout,
 		Worker:          w,
+		Finished:        s.finishedTasks(),
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/workers"
 	"github.com/wugsync/wugsync/wug"
 )
 
@@ -48,6 +49,17 @@ type Services struct {
 	Registry *prometheus.Registry
 
 	connections *connectionCollector
+	// finished is shared by the worker server and the orphan sweeper of
+	// the process (workers.FinishedTasks).
+	finished *workers.FinishedTasks
+}
+
+// finishedTasks is the process's ledger of ended tasks, made on first use.
+func (s *Services) finishedTasks() *workers.FinishedTasks {
+	if s.finished == nil {
+		s.finished = workers.NewFinishedTasks()
+	}
+	return s.finished
 }
 
 // Open connects everything a role needs, logging what it chose: which Redis,

@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,9 @@ func TestWorkerKilledThreeTimesLosesNothing(t *testing.T) {
 		batchesDone int
 	}
 	var kills []kill
+	// Every process a replacement may come from: the survivor and each
+	// incarnation of the victim (any live sweeper may win the race).
+	procs := []*proc{victim, survivor}
 	for i, share := range []float64{0.15, 0.40, 0.65} {
 		// A random point of each third of the run.
 		target := int(float64(total) * (share + rand.Float64()*0.15))
@@ -49,6 +53,7 @@ func TestWorkerKilledThreeTimesLosesNothing(t *testing.T) {
 		victim.kill()
 		kills = append(kills, kill{at: time.Now(), batchesDone: r.BatchesDone})
 		victim = b.startWorker("worker-1")
+		procs = append(procs, victim)
 	}
 
 	run = b.waitRun(run.ID, "the end of the run", func(r models.WUGSyncLog) bool { return !r.Status.Active() })
@@ -57,11 +62,14 @@ func TestWorkerKilledThreeTimesLosesNothing(t *testing.T) {
 	// The killed worker's tasks were brought back by the orphan sweeper,
 	// under new ids, each still with its whole retry budget.
 	var recovered []logLine
-	for _, l := range append(survivor.logs(), victim.logs()...) {
-		if l.Msg() == orphanRecoveredMsg {
-			recovered = append(recovered, l)
+	for _, p := range procs {
+		for _, l := range p.logs() {
+			if l.Msg() == orphanRecoveredMsg {
+				recovered = append(recovered, l)
+			}
 		}
 	}
+	sort.Slice(recovered, func(i, j int) bool { return recovered[i].At.Before(recovered[j].At) })
 	require.NotEmpty(t, recovered, "no orphaned task was re-enqueued by the sweeper")
 	inspector := asynq.NewInspectorFromRedisClient(b.redisClient())
 	completed, err := inspector.ListCompletedTasks(tasks.QueueDefault, asynq.PageSize(1000))
