@@ -42,6 +42,7 @@ type connectionInput struct {
 	RateLimitPerSecond    *int                       `json:"rate_limit_per_second"`
 	MaxConcurrentRequests *int                       `json:"max_concurrent_requests"`
 	BatchSize             *int                       `json:"batch_size"`
+	ExportVirtualMachines *bool                      `json:"export_virtual_machines" doc:"export NetBox virtual machines too, by the same rules as devices; default false"`
 	WUGConsoleURL         *string                    `json:"wug_console_url" doc:"http(s) URL of the WUG web console's page for one device, {id} standing for the WUG device id; empty restores the default https://<host>/NmConsole/"`
 }
 
@@ -75,6 +76,7 @@ func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Seale
 	setBool(&conn.IsActive, in.IsActive)
 	setBool(&conn.EnableNetBoxExport, in.EnableNetBoxExport)
 	setBool(&conn.AutoScanExportedIPs, in.AutoScanExportedIPs)
+	setBool(&conn.ExportVirtualMachines, in.ExportVirtualMachines)
 	setBool(&conn.CreateMissingGroups, in.CreateMissingGroups)
 	setInt(&conn.ExportIntervalMinutes, in.ExportIntervalMinutes)
 	setInt(&conn.RateLimitPerSecond, in.RateLimitPerSecond)

@@ -83,9 +83,13 @@ type WUGConnection struct {
 	// ConsoleDevicePlaceholder for the WUG device id. Empty stores "the
 	// default" (DefaultConsoleURL), which follows the host; read it with
 	// ConsoleURL.
-	WUGConsoleURL string    `gorm:"column:wug_console_url" json:"wug_console_url" doc:"the WUG web console's page for one device, {id} standing for the WUG device id (e.g. https://wug.example.com/NmConsole/#v2/device/{id}); without {id} links open the console's root. Default (also on an empty value): https://<host>/NmConsole/, following the host"`
-	CreatedAt     time.Time `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt     time.Time `gorm:"column:updated_at" json:"updated_at"`
+	WUGConsoleURL string `gorm:"column:wug_console_url" json:"wug_console_url" doc:"the WUG web console's page for one device, {id} standing for the WUG device id (e.g. https://wug.example.com/NmConsole/#v2/device/{id}); without {id} links open the console's root. Default (also on an empty value): https://<host>/NmConsole/, following the host"`
+	// ExportVirtualMachines exports NetBox virtual machines beside devices,
+	// by the same rules (DESIGN.md §10). Off by default, so an upgrade
+	// changes nothing on WUG until a person opts in.
+	ExportVirtualMachines bool      `gorm:"column:export_virtual_machines" json:"export_virtual_machines" doc:"export NetBox virtual machines too, by the same rules as devices (templateId nb-vm-<id>); default false"`
+	CreatedAt             time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt             time.Time `gorm:"column:updated_at" json:"updated_at"`
 
 	// pending is a password set before the row had an id (see SetPassword).
 	pending *pendingPassword
