@@ -226,21 +226,26 @@ func (q queries) exportCounts(ctx context.Context, connectionID uint) (map[strin
 // devicesByIP resolves addresses to the NetBox devices a connection's rows
 // hold them for. Addresses without a row are absent from the map.
 func (q queries) devicesByIP(ctx context.Context, connectionID uint, ips []string) (map[string][]int64, error) {
+	return q.objectsByIP(ctx, connectionID, models.ObjectDevice, ips)
+}
+
+// objectsByIP is devicesByIP for NetBox objects of type t.
+func (q queries) objectsByIP(ctx context.Context, connectionID uint, t models.ObjectType, ips []string) (map[string][]int64, error) {
 	out := map[string][]int64{}
 	if len(ips) == 0 {
 		return out, nil
 	}
 	var rows []models.NetBoxIPExport
-	tx := q.db.WithContext(ctx).Select("netbox_device_id", "ip_address").
-		Where("object_type = ? AND ip_address IN ?", models.ObjectDevice, ips)
+	tx := q.db.WithContext(ctx).Select("netbox_object_id", "ip_address").
+		Where("object_type = ? AND ip_address IN ?", t, ips)
 	if connectionID != 0 {
 		tx = tx.Where("connection_id = ?", connectionID)
 	}
-	if err := tx.Order("netbox_device_id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("resolve addresses to devices: %w", err)
+	if err := tx.Order("netbox_object_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("resolve addresses to %ss: %w", t.Noun(), err)
 	}
 	for _, r := range rows {
-		out[r.IPAddress] = appendUnique(out[r.IPAddress], r.NetBoxDeviceID)
+		out[r.IPAddress] = appendUnique(out[r.IPAddress], r.NetBoxObjectID)
 	}
 	return out, nil
 }

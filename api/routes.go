@@ -232,6 +232,10 @@ func (s *Server) syncRoutes() []route {
 			ID: "syncDevice", Summary: "Syncs one NetBox device to every active connection", Tag: "exports",
 			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
 			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
+		{Method: http.MethodPost, Path: "/api/v1/netbox-vms/:vm_id/sync", Access: accessAPI, JSON: s.syncNetBoxVM, Doc: operation{
+			ID: "syncVM", Summary: "Syncs one NetBox virtual machine to every active connection that exports virtual machines", Tag: "exports",
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
+			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
 	}
 }
 
