@@ -201,6 +201,7 @@ func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, e
 	}{
 		{"sites", &f.Sites}, {"roles", &f.Roles}, {"tags", &f.Tags},
 		{"statuses", statuses}, {"platforms", &f.Platforms}, {"tenants", &f.Tenants},
+		{"clusters", &f.Clusters}, {"exclude_tags", &f.ExcludeTags},
 	}
 	for _, l := range lists {
 		if len(*l.list) > 1000 {
@@ -225,8 +226,9 @@ func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, e
 		}
 		// NetBox applies site= and site_id= as two filters that must both
 		// match; a list of both kinds would select almost nothing. Tags
-		// must all match anyway, so they may mix.
-		if l.name != "tags" && len(cleaned.IDs()) > 0 && len(cleaned.Slugs()) > 0 {
+		// must all match anyway, so they may mix; cluster names become ids
+		// before NetBox sees them, and exclude_tags never reach NetBox.
+		if l.name != "tags" && l.name != "clusters" && l.name != "exclude_tags" && len(cleaned.IDs()) > 0 && len(cleaned.Slugs()) > 0 {
 			return f, unprocessable(field+"."+l.name, "mixes NetBox ids (numbers) and slugs (strings); "+
 				"NetBox would require a device to match both, so give ids only or slugs only")
 		}
