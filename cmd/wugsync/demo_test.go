@@ -57,12 +57,25 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 	wugDevices := demo.WUG.Devices()
 	require.Len(t, wugDevices, run.DevicesCreated)
 	seen := map[string]bool{}
+	vms := 0
 	for _, d := range wugDevices {
 		id := netBoxID(d)
 		require.NotEmpty(t, id, "device %s carries its NetBox id", d.Name)
-		require.False(t, seen[id], "NetBox device %s is in WUG twice", id)
-		seen[id] = true
+		kind := ""
+		for _, a := range d.Attributes {
+			if a.Name == "NetBox_ObjectType" {
+				kind = a.Value
+			}
+		}
+		require.Contains(t, []string{"device", "virtualmachine"}, kind, "device %s says its NetBox object type", d.Name)
+		require.False(t, seen[kind+id], "NetBox %s %s is in WUG twice", kind, id)
+		seen[kind+id] = true
+		if kind == "virtualmachine" {
+			vms++
+			require.Equal(t, "nb-vm-"+id, d.TemplateID)
+		}
 	}
+	require.Positive(t, vms, "the demo exports virtual machines")
 
 	require.Contains(t, report, fmt.Sprintf("%d created", run.DevicesCreated))
 	account := regexp.MustCompile(`(?m)^120 devices: (\d+) created, (\d+) skipped, (\d+) not active \(not exported\)$`).FindStringSubmatch(report)
@@ -73,6 +86,16 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 		sumAccount += v
 	}
 	require.Equal(t, 120, sumAccount)
+	vmAccount := regexp.MustCompile(`(?m)^12 virtual machines: (\d+) created, (\d+) skipped(?:, (\d+) not active \(not exported\))?$`).FindStringSubmatch(report)
+	require.NotNil(t, vmAccount, "the report accounts for every VM:\n%s", report)
+	created, _ := strconv.Atoi(vmAccount[1])
+	require.Equal(t, vms, created, "the VM line counts the VMs in WUG")
+	sumAccount = 0
+	for _, n := range vmAccount[1:] {
+		v, _ := strconv.Atoi(n)
+		sumAccount += v
+	}
+	require.Equal(t, 12, sumAccount)
 	require.Regexp(t, `(?m)^  no primary IP:\s+\d+$`, report, "skips are counted by reason")
 
 	// The group tree counts every created device once.
