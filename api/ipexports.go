@@ -34,6 +34,12 @@ func parseIPExportFilter(c *gin.Context) (ipExportFilter, error) {
 	if f.DeviceID, err = queryNetBoxID(c, "device_id"); err != nil {
 		return f, err
 	}
+	if f.ObjectType, err = queryEnum(c, "object_type", models.ObjectTypes()); err != nil {
+		return f, err
+	}
+	if f.VMID, err = queryNetBoxID(c, "vm_id"); err != nil {
+		return f, err
+	}
 	f.DeviceName = strings.TrimSpace(c.Query("device"))
 	if len(f.DeviceName) > 200 {
 		return f, badRequest("device", "is longer than 200 characters")

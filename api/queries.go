@@ -143,6 +143,9 @@ type ipExportFilter struct {
 	Status       models.ExportStatus
 	IP           string
 	DeviceID     int64
+	// ObjectType keeps one kind of object; VMID one virtual machine.
+	ObjectType models.ObjectType
+	VMID       int64
 	// DeviceName matches names containing it, ignoring case.
 	DeviceName string
 }
@@ -160,6 +163,12 @@ func (q queries) ipExports(ctx context.Context, f ipExportFilter, p pageParams) 
 	}
 	if f.DeviceID != 0 {
 		tx = tx.Where("netbox_device_id = ?", f.DeviceID)
+	}
+	if f.ObjectType != "" {
+		tx = tx.Where("object_type = ?", f.ObjectType)
+	}
+	if f.VMID != 0 {
+		tx = tx.Where("object_type = ? AND netbox_object_id = ?", models.ObjectVirtualMachine, f.VMID)
 	}
 	if f.DeviceName != "" {
 		tx = tx.Where("LOWER(netbox_device_name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.DeviceName))+"%")

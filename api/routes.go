@@ -196,6 +196,8 @@ func ipExportQuery() []*openapi3.Parameter {
 		queryEnumParam("status", "only rows in this export status", enumStrings(models.ExportStatuses())),
 		queryString("ip", "exact IP address"),
 		queryInteger("device_id", "NetBox device id", 1, MaxNetBoxID),
+		queryEnumParam("object_type", "only rows about this kind of NetBox object", enumStrings(models.ObjectTypes())),
+		queryInteger("vm_id", "NetBox virtual machine id", 1, MaxNetBoxID),
 		queryString("device", "device name contains (any case)"))
 }
 
