@@ -23,12 +23,16 @@ func (s *Server) queueDeviceSync(ctx context.Context, deviceID int64, trigger mo
 // A VM reaches the connections that export VMs; on the others a VM they
 // exported before leaves WUG by the decommission action.
 func (s *Server) queueObjectSync(ctx context.Context, t models.ObjectType, id int64, trigger models.Trigger) (int64, error) {
-	targets, err := s.q.syncTargets(ctx)
+	count, what := s.q.syncTargets, "no connection is active with export enabled"
+	if t == models.ObjectVirtualMachine {
+		count, what = s.q.vmSyncTargets, "no active, export-enabled connection exports virtual machines (export_virtual_machines)"
+	}
+	targets, err := count(ctx)
 	if err != nil {
 		return 0, err
 	}
 	if targets == 0 {
-		return 0, conflict("no connection is active with export enabled; nothing would receive %s %d", t.Noun(), id)
+		return 0, conflict("%s; nothing would receive %s %d", what, t.Noun(), id)
 	}
 	payload := tasks.DeviceSyncPayload{NetBoxDeviceID: id, Trigger: string(trigger)}
 	if t == models.ObjectVirtualMachine {

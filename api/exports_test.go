@@ -161,11 +161,18 @@ func TestSyncNetBoxVM(t *testing.T) {
 	require.Equal(t, http.StatusConflict, r.Status, "no connection would receive it")
 	require.Contains(t, r.json(t)["error"].(map[string]any)["message"], "virtual machine 42")
 
+	b.createConnection(t, "devices-only", nil)
+	r = b.call(t, http.MethodPost, "/api/v1/netbox-vms/42/sync", nil)
+	require.Equal(t, http.StatusConflict, r.Status, "a connection that exports no VM would not receive it")
+	require.Contains(t, r.json(t)["error"].(map[string]any)["message"], "export_virtual_machines")
+	require.Empty(t, b.syncedVMs(t, tasks.TypeDeviceSync))
+
 	b.createConnection(t, "a", map[string]any{"export_virtual_machines": true})
 	r = b.call(t, http.MethodPost, "/api/v1/netbox-vms/42/sync", nil)
 	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
 	got := r.json(t)
 	require.EqualValues(t, 42, got["netbox_vm_id"])
+	require.EqualValues(t, 1, got["connections"], "the connection that exports VMs")
 	require.Equal(t, "virtualmachine", got["object_type"])
 	require.NotContains(t, got, "netbox_device_id")
 	require.Empty(t, b.syncedDevices(t, tasks.TypeDeviceSync))

@@ -264,6 +264,12 @@ func (q queries) syncTargets(ctx context.Context) (int64, error) {
 	return q.store().CountExportConnections(ctx)
 }
 
+// vmSyncTargets counts the connections a VM sync reaches: those that
+// export virtual machines.
+func (q queries) vmSyncTargets(ctx context.Context) (int64, error) {
+	return q.store().CountVMExportConnections(ctx)
+}
+
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -31,6 +31,12 @@ func (w *Worker) syncDevice(ctx context.Context, obj export.ObjectRef, connectio
 	}
 	var errs []error
 	for _, conn := range conns {
+		if skip, err := w.vmNotForConnection(ctx, conn, obj); err != nil || skip {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("connection %q: %w", conn.Name, err))
+			}
+			continue // a requested run of it is cancelled below
+		}
 		err := w.syncDeviceOn(ctx, conn, obj, trigger, syncType, runs[conn.ID])
 		delete(runs, conn.ID)
 		if errors.Is(err, netbox.ErrConfig) {
@@ -49,6 +55,23 @@ func (w *Worker) syncDevice(ctx context.Context, obj export.ObjectRef, connectio
 		w.endRun(ctx, runID, models.RunCancelled, errors.New("the connection no longer exports (inactive or export disabled)"))
 	}
 	return errors.Join(errs...)
+}
+
+// vmNotForConnection reports whether a VM's sync has nothing to do on a
+// connection: one that does not export VMs and holds no WUG device of this
+// VM to decommission. NetBox sends VM events to every connection's
+// receiver; recording an empty run for each on connections that never
+// export VMs would bury the runs that matter.
+func (w *Worker) vmNotForConnection(ctx context.Context, conn models.WUGConnection, obj export.ObjectRef) (bool, error) {
+	if obj.Type != models.ObjectVirtualMachine || conn.ExportVirtualMachines {
+		return false, nil
+	}
+	rows, err := w.store().RowsByObject(ctx, conn.ID, obj.Type, []int64{obj.ID})
+	if err != nil {
+		return false, err
+	}
+	row := rows[obj.ID]
+	return row == nil || row.WUGDeviceID == "" || row.ExportStatus == models.ExportDecommissioned, nil
 }
 
 // requestedRuns maps connection to the still-queued runs of ids, which the

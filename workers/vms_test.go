@@ -303,7 +303,8 @@ func TestExcludeTagsDecommissionsAndExplains(t *testing.T) {
 }
 
 // With export_virtual_machines off (the default), VMs are not read, and a
-// VM's sync reaches no WUG.
+// VM's sync skips the connection (no run recorded) while reaching one that
+// exports VMs.
 func TestVMsAreNotExportedUnlessAskedFor(t *testing.T) {
 	t.Parallel()
 	b := setup(t, bundleOptions{devices: 30})
@@ -318,9 +319,25 @@ func TestVMsAreNotExportedUnlessAskedFor(t *testing.T) {
 	for _, r := range b.nb.Requests() {
 		require.NotContains(t, r.Path, "virtual-machines", "no VM is read")
 	}
-	vm := b.nb.VirtualMachines()[0]
+	var vm netboxsim.VirtualMachine
+	for _, v := range b.nb.VirtualMachines() {
+		if v.Status == "active" && v.PrimaryIP4ID != 0 {
+			vm = v
+			break
+		}
+	}
+	require.NotZero(t, vm.ID)
+	other := b.addWUG("vm-wug", wugsim.Options{}, withVMs(nil))
+	require.Greater(t, other.conn.ID, b.conn.ID, "the VM-less connection comes first in the sync")
+	var before int64
+	require.NoError(t, b.db.Model(&models.WUGSyncLog{}).Where("connection_id = ?", b.conn.ID).Count(&before).Error)
 	sync := b.syncDevice(tasks.DeviceSyncPayload{NetBoxVMID: int64(vm.ID), Trigger: "webhook"})
+	require.Equal(t, other.conn.ID, sync.ConnectionID, "the first run to end is the VM connection's: the other recorded none")
 	require.Equal(t, models.RunCompleted, sync.Status, sync.ErrorMessage)
-	require.Zero(t, sync.DevicesTotal)
-	require.Zero(t, sync.DevicesCreated)
+	require.Equal(t, 1, sync.DevicesCreated)
+	var after int64
+	require.NoError(t, b.db.Model(&models.WUGSyncLog{}).Where("connection_id = ?", b.conn.ID).Count(&after).Error)
+	require.Equal(t, before, after, "no empty run on the connection that does not export VMs")
+	require.Len(t, other.sim.Devices(), 1)
+	require.Equal(t, "nb-vm-"+strconv.Itoa(vm.ID), other.sim.Devices()[0].TemplateID)
 }
