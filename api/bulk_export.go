@@ -91,20 +91,35 @@ func (s *Server) bulkExport(ctx context.Context, in bulkExportInput, trigger mod
 	}
 	out := bulkQueued{Status: "queued", ConnectionID: conn.ID, Queued: []int64{}, NotFound: []string{}}
 	devices := in.DeviceIDs
+	var vms []int64
 	if len(ips) > 0 {
 		byIP, err := s.q.devicesByIP(ctx, conn.ID, ips)
 		if err != nil {
 			return bulkQueued{}, err
 		}
+		vmsByIP, err := s.q.objectsByIP(ctx, conn.ID, models.ObjectVirtualMachine, ips)
+		if err != nil {
+			return bulkQueued{}, err
+		}
 		devices = nil
 		for _, ip := range ips {
-			if len(byIP[ip]) == 0 {
+			if len(byIP[ip]) == 0 && len(vmsByIP[ip]) == 0 {
 				out.NotFound = append(out.NotFound, ip)
 			}
 			for _, id := range byIP[ip] {
 				devices = appendUnique(devices, id)
 			}
+			for _, id := range vmsByIP[ip] {
+				vms = appendUnique(vms, id)
+			}
 		}
+	}
+	for _, id := range vms {
+		err := s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxVMID: id, ConnectionID: conn.ID, Trigger: string(trigger)})
+		if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+			return bulkQueued{}, unavailable("queued %d of %d virtual machine syncs, then: %v", len(out.QueuedVMs), len(vms), err)
+		}
+		out.QueuedVMs = append(out.QueuedVMs, id)
 	}
 	for _, id := range devices {
 		if containsID(out.Queued, id) {

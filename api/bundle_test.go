@@ -278,7 +278,28 @@ func (b *testBundle) syncedDevices(t *testing.T, taskType string) []int64 {
 			NetBoxDeviceID int64 `json:"netbox_device_id"`
 		}
 		require.NoError(t, json.Unmarshal(info.Payload, &p))
-		ids = append(ids, p.NetBoxDeviceID)
+		if p.NetBoxDeviceID != 0 { // a VM's task names no device
+			ids = append(ids, p.NetBoxDeviceID)
+		}
+	}
+	return ids
+}
+
+// syncedVMs lists the NetBox VM ids of the queued tasks of one type.
+func (b *testBundle) syncedVMs(t *testing.T, taskType string) []int64 {
+	t.Helper()
+	var ids []int64
+	for _, info := range b.queuedTasks(t, tasks.QueueCritical) {
+		if info.Type != taskType {
+			continue
+		}
+		var p struct {
+			NetBoxVMID int64 `json:"netbox_vm_id"`
+		}
+		require.NoError(t, json.Unmarshal(info.Payload, &p))
+		if p.NetBoxVMID != 0 {
+			ids = append(ids, p.NetBoxVMID)
+		}
 	}
 	return ids
 }

@@ -42,6 +42,7 @@ type connectionInput struct {
 	RateLimitPerSecond    *int                       `json:"rate_limit_per_second"`
 	MaxConcurrentRequests *int                       `json:"max_concurrent_requests"`
 	BatchSize             *int                       `json:"batch_size"`
+	ExportVirtualMachines *bool                      `json:"export_virtual_machines" doc:"export NetBox virtual machines too, by the same rules as devices; default false"`
 	WUGConsoleURL         *string                    `json:"wug_console_url" doc:"http(s) URL of the WUG web console's page for one device, {id} standing for the WUG device id; empty restores the default https://<host>/NmConsole/"`
 	NetBoxWriteback       *bool                      `json:"netbox_writeback" doc:"write the WUG device id into the NetBox custom field netbox_custom_field after a create, an adoption or a scan link; a decommission with delete clears it. Default false"`
 	NetBoxCustomField     *string                    `json:"netbox_custom_field" doc:"NetBox custom field (type text) for the WUG device id: lower-case letters, digits and single underscores, at most 50 characters; no two connections with netbox_writeback may name the same one (422). Default wug_device_id"`
@@ -78,6 +79,7 @@ func (in connectionInput) apply(conn *models.WUGConnection, sealer *models.Seale
 	setBool(&conn.IsActive, in.IsActive)
 	setBool(&conn.EnableNetBoxExport, in.EnableNetBoxExport)
 	setBool(&conn.AutoScanExportedIPs, in.AutoScanExportedIPs)
+	setBool(&conn.ExportVirtualMachines, in.ExportVirtualMachines)
 	setBool(&conn.CreateMissingGroups, in.CreateMissingGroups)
 	setInt(&conn.ExportIntervalMinutes, in.ExportIntervalMinutes)
 	setInt(&conn.RateLimitPerSecond, in.RateLimitPerSecond)
@@ -210,6 +212,7 @@ func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, e
 	}{
 		{"sites", &f.Sites}, {"roles", &f.Roles}, {"tags", &f.Tags},
 		{"statuses", statuses}, {"platforms", &f.Platforms}, {"tenants", &f.Tenants},
+		{"clusters", &f.Clusters}, {"exclude_tags", &f.ExcludeTags},
 	}
 	for _, l := range lists {
 		if len(*l.list) > 1000 {
@@ -234,8 +237,9 @@ func cleanFilters(f models.DeviceFilters, field string) (models.DeviceFilters, e
 		}
 		// NetBox applies site= and site_id= as two filters that must both
 		// match; a list of both kinds would select almost nothing. Tags
-		// must all match anyway, so they may mix.
-		if l.name != "tags" && len(cleaned.IDs()) > 0 && len(cleaned.Slugs()) > 0 {
+		// must all match anyway, so they may mix; cluster names become ids
+		// before NetBox sees them, and exclude_tags never reach NetBox.
+		if l.name != "tags" && l.name != "clusters" && l.name != "exclude_tags" && len(cleaned.IDs()) > 0 && len(cleaned.Slugs()) > 0 {
 			return f, unprocessable(field+"."+l.name, "mixes NetBox ids (numbers) and slugs (strings); "+
 				"NetBox would require a device to match both, so give ids only or slugs only")
 		}

@@ -403,3 +403,39 @@ func TestConnectionAnswerSaysWhenItsFirstExportComes(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	require.Nil(t, r.json(t)["next_export_at"], "no periodic export, no next one")
 }
+
+// export_virtual_machines is off unless asked for, and round-trips through
+// create, update and get; device_filters take clusters (ids and names,
+// mixed) and exclude_tags.
+func TestConnectionExportVirtualMachinesRoundTrip(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	off := b.createConnection(t, "plain", nil)
+	got := b.call(t, http.MethodGet, path("/api/v1/connections/%d", off), nil).json(t)
+	require.Equal(t, false, got["export_virtual_machines"], "an upgrade or a new connection exports no VM")
+
+	id := b.createConnection(t, "vms", map[string]any{"export_virtual_machines": true,
+		"device_filters": map[string]any{"clusters": []any{3, "ESX Prod"}, "exclude_tags": []any{"no-monitoring"}}})
+	url := path("/api/v1/connections/%d", id)
+	got = b.call(t, http.MethodGet, url, nil).json(t)
+	require.Equal(t, true, got["export_virtual_machines"])
+	filters := got["device_filters"].(map[string]any)
+	require.Equal(t, []any{float64(3), "ESX Prod"}, filters["clusters"])
+	require.Equal(t, []any{"no-monitoring"}, filters["exclude_tags"])
+	var stored models.WUGConnection
+	require.NoError(t, b.db.First(&stored, id).Error)
+	require.True(t, stored.ExportVirtualMachines)
+	require.Equal(t, models.FilterValues{models.FilterID(3), "ESX Prod"}, stored.DeviceFilters.Clusters)
+
+	r := b.call(t, http.MethodPatch, url, map[string]any{"export_virtual_machines": false})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	require.Equal(t, false, r.json(t)["export_virtual_machines"])
+	require.NoError(t, b.db.First(&stored, id).Error)
+	require.False(t, stored.ExportVirtualMachines)
+
+	r = b.call(t, http.MethodPatch, url, map[string]any{"export_virtual_machines": "yes"})
+	require.Equal(t, http.StatusBadRequest, r.Status, "%s", r.Body)
+	r = b.call(t, http.MethodPatch, url, map[string]any{"device_filters": map[string]any{"exclude_tags": []any{" "}}})
+	require.Equal(t, http.StatusUnprocessableEntity, r.Status, "%s", r.Body)
+	require.Contains(t, r.errorOf(t)["fields"], "device_filters.exclude_tags[0]")
+}

@@ -151,3 +151,44 @@ func TestSyncNetBoxDevice(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, r.Status, bad)
 	}
 }
+
+// POST /api/v1/netbox-vms/{id}/sync works like the device route and queues
+// the VM's sync, not the sync of the device with the same id.
+func TestSyncNetBoxVM(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.call(t, http.MethodPost, "/api/v1/netbox-vms/42/sync", nil)
+	require.Equal(t, http.StatusConflict, r.Status, "no connection would receive it")
+	require.Contains(t, r.json(t)["error"].(map[string]any)["message"], "virtual machine 42")
+
+	b.createConnection(t, "devices-only", nil)
+	r = b.call(t, http.MethodPost, "/api/v1/netbox-vms/42/sync", nil)
+	require.Equal(t, http.StatusConflict, r.Status, "a connection that exports no VM would not receive it")
+	require.Contains(t, r.json(t)["error"].(map[string]any)["message"], "export_virtual_machines")
+	require.Empty(t, b.syncedVMs(t, tasks.TypeDeviceSync))
+
+	b.createConnection(t, "a", map[string]any{"export_virtual_machines": true})
+	r = b.call(t, http.MethodPost, "/api/v1/netbox-vms/42/sync", nil)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	got := r.json(t)
+	require.EqualValues(t, 42, got["netbox_vm_id"])
+	require.EqualValues(t, 1, got["connections"], "the connection that exports VMs")
+	require.Equal(t, "virtualmachine", got["object_type"])
+	require.NotContains(t, got, "netbox_device_id")
+	require.Empty(t, b.syncedDevices(t, tasks.TypeDeviceSync))
+	require.Equal(t, []int64{42}, b.syncedVMs(t, tasks.TypeDeviceSync))
+	info := b.queuedTasks(t, tasks.QueueCritical)[0]
+	var p tasks.DeviceSyncPayload
+	require.NoError(t, json.Unmarshal(info.Payload, &p))
+	require.Equal(t, tasks.DeviceSyncPayload{NetBoxVMID: 42, Trigger: "api"}, p)
+
+	r = b.call(t, http.MethodPost, "/api/v1/netbox-devices/42/sync", nil)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	require.Equal(t, "device", r.json(t)["object_type"])
+	require.Equal(t, []int64{42}, b.syncedDevices(t, tasks.TypeDeviceSync), "the device's task is its own")
+
+	for _, bad := range []string{"0", "-1", "abc", "2147483648"} {
+		r := b.call(t, http.MethodPost, "/api/v1/netbox-vms/"+bad+"/sync", nil)
+		require.Equal(t, http.StatusNotFound, r.Status, bad)
+	}
+}

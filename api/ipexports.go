@@ -34,6 +34,12 @@ func parseIPExportFilter(c *gin.Context) (ipExportFilter, error) {
 	if f.DeviceID, err = queryNetBoxID(c, "device_id"); err != nil {
 		return f, err
 	}
+	if f.ObjectType, err = queryEnum(c, "object_type", models.ObjectTypes()); err != nil {
+		return f, err
+	}
+	if f.VMID, err = queryNetBoxID(c, "vm_id"); err != nil {
+		return f, err
+	}
 	f.DeviceName = strings.TrimSpace(c.Query("device"))
 	if len(f.DeviceName) > 200 {
 		return f, badRequest("device", "is longer than 200 characters")
@@ -106,14 +112,19 @@ func (s *Server) retryIPExport(c *gin.Context) error {
 	if !conn.IsActive || !conn.EnableNetBoxExport {
 		return conflict("connection %q is not active or has export disabled", conn.Name)
 	}
-	err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{
-		NetBoxDeviceID: row.NetBoxDeviceID, ConnectionID: row.ConnectionID, Trigger: string(models.TriggerManual),
-	})
+	key := row.Key()
+	answer := queuedSync{Status: "queued", ObjectType: key.ObjectType, ConnectionID: row.ConnectionID, Connections: 1}
+	payload := tasks.DeviceSyncPayload{ConnectionID: row.ConnectionID, Trigger: string(models.TriggerManual)}
+	if key.ObjectType == models.ObjectVirtualMachine {
+		payload.NetBoxVMID, answer.NetBoxVMID = key.ObjectID, key.ObjectID
+	} else {
+		payload.NetBoxDeviceID, answer.NetBoxDeviceID = key.ObjectID, key.ObjectID
+	}
+	err = s.p.Enqueuer.Enqueue(ctx, payload)
 	if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 		return unavailable("cannot queue the sync: %v", err)
 	}
-	s.requestLog(c).WithFields(logrus.Fields{"connection": conn.Name, "device_id": row.NetBoxDeviceID}).Info("ip export retry queued")
-	c.JSON(http.StatusAccepted, queuedSync{Status: "queued", NetBoxDeviceID: row.NetBoxDeviceID,
-		ConnectionID: row.ConnectionID, Connections: 1})
+	s.requestLog(c).WithFields(logrus.Fields{"connection": conn.Name, "device_id": key.ObjectID, "object_type": key.ObjectType}).Info("ip export retry queued")
+	c.JSON(http.StatusAccepted, answer)
 	return nil
 }

@@ -188,3 +188,45 @@ func TestGetIPExportPagesItsHistory(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, r.Status)
 	require.Contains(t, r.errorOf(t)["fields"], "limit")
 }
+
+// A VM's row and the row of the device with the same id are told apart:
+// each says its object_type, the filters pick either, the retry of the
+// VM's row syncs the VM, and a bulk export by IP reaches the VM.
+func TestVMRowsAreToldApartFromDeviceRows(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	conn := b.createConnection(t, "lab", map[string]any{"export_virtual_machines": true})
+	dev := b.insertExport(t, models.NetBoxIPExport{ConnectionID: conn, NetBoxDeviceID: 7, IPAddress: "10.0.0.7"})
+	vm := b.insertExport(t, models.NetBoxIPExport{ConnectionID: conn, ObjectType: models.ObjectVirtualMachine,
+		NetBoxObjectID: 7, IPAddress: "10.0.1.7"})
+
+	ids := func(query string) []string {
+		r := b.call(t, http.MethodGet, "/api/v1/ip-exports?"+query, nil)
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		var out []string
+		for _, row := range r.json(t)["items"].([]any) {
+			m := row.(map[string]any)
+			out = append(out, fmt.Sprintf("%s %v", m["object_type"], m["netbox_object_id"]))
+		}
+		return out
+	}
+	require.ElementsMatch(t, []string{"device 7", "virtualmachine 7"}, ids(""))
+	require.Equal(t, []string{"virtualmachine 7"}, ids("object_type=virtualmachine"))
+	require.Equal(t, []string{"virtualmachine 7"}, ids("vm_id=7"))
+	require.Equal(t, []string{"device 7"}, ids("device_id=7"))
+	require.Equal(t, http.StatusBadRequest, b.call(t, http.MethodGet, "/api/v1/ip-exports?object_type=vm", nil).Status)
+	got := b.call(t, http.MethodGet, path("/api/v1/ip-exports/%d", vm.ID), nil).json(t)
+	require.Equal(t, "virtualmachine", got["object_type"], "%v", got)
+
+	r := b.call(t, http.MethodPost, path("/api/v1/ip-exports/%d/retry", vm.ID), nil)
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	require.Equal(t, "virtualmachine", r.json(t)["object_type"])
+	require.Equal(t, []int64{7}, b.syncedVMs(t, tasks.TypeDeviceSync))
+	require.Empty(t, b.syncedDevices(t, tasks.TypeDeviceSync), "device %d's row was not retried", dev.NetBoxDeviceID)
+
+	r = b.call(t, http.MethodPost, "/api/v1/ip-exports/bulk-export", map[string]any{"connection_id": conn, "ip_addresses": []string{"10.0.1.7", "10.0.0.7"}})
+	require.Equal(t, http.StatusAccepted, r.Status, "%s", r.Body)
+	require.Equal(t, []any{float64(7)}, r.json(t)["queued"])
+	require.Equal(t, []any{float64(7)}, r.json(t)["queued_vms"])
+	require.Equal(t, []any{}, r.json(t)["not_found"])
+}

@@ -143,6 +143,9 @@ type ipExportFilter struct {
 	Status       models.ExportStatus
 	IP           string
 	DeviceID     int64
+	// ObjectType keeps one kind of object; VMID one virtual machine.
+	ObjectType models.ObjectType
+	VMID       int64
 	// DeviceName matches names containing it, ignoring case.
 	DeviceName string
 }
@@ -160,6 +163,12 @@ func (q queries) ipExports(ctx context.Context, f ipExportFilter, p pageParams) 
 	}
 	if f.DeviceID != 0 {
 		tx = tx.Where("netbox_device_id = ?", f.DeviceID)
+	}
+	if f.ObjectType != "" {
+		tx = tx.Where("object_type = ?", f.ObjectType)
+	}
+	if f.VMID != 0 {
+		tx = tx.Where("object_type = ? AND netbox_object_id = ?", models.ObjectVirtualMachine, f.VMID)
 	}
 	if f.DeviceName != "" {
 		tx = tx.Where("LOWER(netbox_device_name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.DeviceName))+"%")
@@ -233,21 +242,26 @@ func (q queries) exportCounts(ctx context.Context, connectionID uint) (map[strin
 // devicesByIP resolves addresses to the NetBox devices a connection's rows
 // hold them for. Addresses without a row are absent from the map.
 func (q queries) devicesByIP(ctx context.Context, connectionID uint, ips []string) (map[string][]int64, error) {
+	return q.objectsByIP(ctx, connectionID, models.ObjectDevice, ips)
+}
+
+// objectsByIP is devicesByIP for NetBox objects of type t.
+func (q queries) objectsByIP(ctx context.Context, connectionID uint, t models.ObjectType, ips []string) (map[string][]int64, error) {
 	out := map[string][]int64{}
 	if len(ips) == 0 {
 		return out, nil
 	}
 	var rows []models.NetBoxIPExport
-	tx := q.db.WithContext(ctx).Select("netbox_device_id", "ip_address").
-		Where("object_type = ? AND ip_address IN ?", models.ObjectDevice, ips)
+	tx := q.db.WithContext(ctx).Select("netbox_object_id", "ip_address").
+		Where("object_type = ? AND ip_address IN ?", t, ips)
 	if connectionID != 0 {
 		tx = tx.Where("connection_id = ?", connectionID)
 	}
-	if err := tx.Order("netbox_device_id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("resolve addresses to devices: %w", err)
+	if err := tx.Order("netbox_object_id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("resolve addresses to %ss: %w", t.Noun(), err)
 	}
 	for _, r := range rows {
-		out[r.IPAddress] = appendUnique(out[r.IPAddress], r.NetBoxDeviceID)
+		out[r.IPAddress] = appendUnique(out[r.IPAddress], r.NetBoxObjectID)
 	}
 	return out, nil
 }
@@ -255,6 +269,12 @@ func (q queries) devicesByIP(ctx context.Context, connectionID uint, ips []strin
 // syncTargets counts the connections a device sync reaches.
 func (q queries) syncTargets(ctx context.Context) (int64, error) {
 	return q.store().CountExportConnections(ctx)
+}
+
+// vmSyncTargets counts the connections a VM sync reaches: those that
+// export virtual machines.
+func (q queries) vmSyncTargets(ctx context.Context) (int64, error) {
+	return q.store().CountVMExportConnections(ctx)
 }
 
 func escapeLike(s string) string {

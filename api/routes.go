@@ -201,6 +201,8 @@ func ipExportQuery() []*openapi3.Parameter {
 		queryEnumParam("status", "only rows in this export status", enumStrings(models.ExportStatuses())),
 		queryString("ip", "exact IP address"),
 		queryInteger("device_id", "NetBox device id", 1, MaxNetBoxID),
+		queryEnumParam("object_type", "only rows about this kind of NetBox object", enumStrings(models.ObjectTypes())),
+		queryInteger("vm_id", "NetBox virtual machine id", 1, MaxNetBoxID),
 		queryString("device", "device name contains (any case)"))
 }
 
@@ -246,6 +248,10 @@ func (s *Server) syncRoutes() []route {
 			ID: "netboxVMStanding", Summary: "Where one NetBox virtual machine stands on each connection, and why (as for a device)", Tag: "exports",
 			Errors:    []int{http.StatusNotFound},
 			Responses: []response{{Status: 200, Description: "the virtual machine on every connection", Body: objectStanding{}}}}},
+		{Method: http.MethodPost, Path: "/api/v1/netbox-vms/:vm_id/sync", Access: accessAPI, JSON: s.syncNetBoxVM, Doc: operation{
+			ID: "syncVM", Summary: "Syncs one NetBox virtual machine to every active connection that exports virtual machines", Tag: "exports",
+			Body: noFields{}, BodyOptional: true, Errors: []int{http.StatusNotFound, http.StatusConflict},
+			Responses: []response{{Status: 202, Description: "queued", Body: queuedSync{}}}}},
 	}
 }
 

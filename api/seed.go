@@ -47,7 +47,11 @@ type seedDeviceResult struct {
 	DeviceID       *string `json:"device_id"`
 	Message        string  `json:"message"`
 	NetBoxDeviceID int64   `json:"netbox_device_id,omitempty"`
-	IPAddress      string  `json:"ip_address,omitempty"`
+	// ObjectType says whether the result is about a device or a virtual
+	// machine (NetBoxVMID), when it is about a NetBox object.
+	ObjectType models.ObjectType `json:"object_type,omitempty"`
+	NetBoxVMID int64             `json:"netbox_vm_id,omitempty"`
+	IPAddress  string            `json:"ip_address,omitempty"`
 	// ConnectionID says which connection a device sync's result is for.
 	ConnectionID uint `json:"connection_id,omitempty"`
 }
@@ -217,8 +221,12 @@ func (s *Server) seedRunResult(c *gin.Context, run models.WUGSyncLog) (seedResul
 }
 
 func seedDeviceFromPlan(e models.PlanEntry) seedDeviceResult {
-	r := seedDeviceResult{DeviceName: e.DeviceName, NetBoxDeviceID: e.NetBoxDeviceID,
+	key := e.Key()
+	r := seedDeviceResult{DeviceName: e.DeviceName, NetBoxDeviceID: e.NetBoxDeviceID, ObjectType: key.ObjectType,
 		IPAddress: e.IPAddress, Success: e.Outcome != "failed" && e.Action != models.PlanSkip}
+	if key.ObjectType == models.ObjectVirtualMachine {
+		r.NetBoxVMID = key.ObjectID
+	}
 	if e.WUGDeviceID != "" {
 		id := e.WUGDeviceID
 		r.DeviceID = &id

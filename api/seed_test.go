@@ -186,7 +186,7 @@ func TestSeedDeviceSyncWaitsForEveryConnection(t *testing.T) {
 	require.Len(t, results, 2)
 	created, skipped := results[0].(map[string]any), results[1].(map[string]any)
 	require.Equal(t, map[string]any{"device_name": "auto-sync-test-002", "success": true, "device_id": "18",
-		"message": "Device created successfully", "netbox_device_id": 123.0, "connection_id": float64(lab)}, created)
+		"message": "Device created successfully", "netbox_device_id": 123.0, "object_type": "device", "connection_id": float64(lab)}, created)
 	require.Equal(t, false, skipped["success"], "a skipped device is not a success, as the design says")
 	require.Contains(t, skipped, "device_id")
 	require.Nil(t, skipped["device_id"], "no WUG device: null, as the design says")

@@ -96,19 +96,26 @@ type exportStatus struct {
 
 // queuedSync is the 202 of a single device sync or an ip-export retry.
 type queuedSync struct {
-	Status         string `json:"status"`
-	NetBoxDeviceID int64  `json:"netbox_device_id"`
-	ConnectionID   uint   `json:"connection_id,omitempty"`
+	Status string `json:"status"`
+	// ObjectType says which kind of NetBox object the sync is about:
+	// device (NetBoxDeviceID) or virtualmachine (NetBoxVMID).
+	ObjectType     models.ObjectType `json:"object_type"`
+	NetBoxDeviceID int64             `json:"netbox_device_id,omitempty"`
+	NetBoxVMID     int64             `json:"netbox_vm_id,omitempty"`
+	ConnectionID   uint              `json:"connection_id,omitempty"`
 	// Connections is how many connections the sync will reach.
 	Connections int `json:"connections"`
 }
 
 // bulkQueued is the 202 of POST /ip-exports/bulk-export.
 type bulkQueued struct {
-	Status       string   `json:"status"`
-	ConnectionID uint     `json:"connection_id"`
-	Queued       []int64  `json:"queued"`
-	NotFound     []string `json:"not_found"`
+	Status       string  `json:"status"`
+	ConnectionID uint    `json:"connection_id"`
+	Queued       []int64 `json:"queued"`
+	// QueuedVMs are the virtual machines queued for ip_addresses that
+	// virtual machine rows hold.
+	QueuedVMs []int64  `json:"queued_vms,omitempty"`
+	NotFound  []string `json:"not_found"`
 }
 
 // statusBody is the small body of /healthz and of acknowledgements.

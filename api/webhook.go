@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -20,7 +21,9 @@ type webhookAnswer struct {
 	ObjectID   int     `json:"object_id,omitempty"`
 	Action     string  `json:"action,omitempty"`
 	DeviceIDs  []int64 `json:"device_ids"`
-	Reason     string  `json:"reason,omitempty"`
+	// VMIDs are the virtual machines queued, beside DeviceIDs.
+	VMIDs  []int64 `json:"vm_ids,omitempty"`
+	Reason string  `json:"reason,omitempty"`
 }
 
 // receiveWebhook is POST /api/v1/webhooks/netbox. It verifies the
@@ -73,11 +76,11 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 		c.JSON(http.StatusAccepted, answer)
 		return nil
 	}
-	if answer.DeviceIDs, err = s.enqueueWebhookAction(c, act); err != nil {
+	if answer.DeviceIDs, answer.VMIDs, err = s.enqueueWebhookAction(c, act); err != nil {
 		s.metrics.webhook(ev.ObjectType, "error")
 		return err
 	}
-	if len(answer.DeviceIDs) == 0 {
+	if len(answer.DeviceIDs) == 0 && len(answer.VMIDs) == 0 {
 		answer.Status, answer.Action, answer.Reason = webhookIgnored, "", "no device holds the address, before or after the change"
 		s.metrics.webhook(ev.ObjectType, webhookIgnored)
 		c.JSON(http.StatusAccepted, answer)
@@ -85,40 +88,70 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 	}
 	s.metrics.webhook(ev.ObjectType, act.Kind)
 	s.requestLog(c).WithFields(logrus.Fields{"event": ev.Event, "object_type": ev.ObjectType,
-		"object_id": act.ObjectID, "device_ids": answer.DeviceIDs, "action": act.Kind}).Info("webhook queued")
+		"object_id": act.ObjectID, "device_ids": answer.DeviceIDs, "vm_ids": answer.VMIDs, "action": act.Kind}).Info("webhook queued")
 	c.JSON(http.StatusAccepted, answer)
 	return nil
 }
 
-// enqueueWebhookAction resolves former addresses to devices and queues one
-// debounced task per device.
-func (s *Server) enqueueWebhookAction(c *gin.Context, act webhookAction) ([]int64, error) {
+// enqueueWebhookAction resolves former addresses to devices and VMs and
+// queues one debounced task per object.
+func (s *Server) enqueueWebhookAction(c *gin.Context, act webhookAction) (devices, vms []int64, err error) {
 	ctx := c.Request.Context()
-	devices := append([]int64{}, act.DeviceIDs...)
+	devices = append([]int64{}, act.DeviceIDs...)
+	vms = append([]int64{}, act.VMIDs...)
 	if len(act.Addresses) > 0 {
 		byIP, err := s.q.devicesByIP(ctx, 0, act.Addresses)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		vmsByIP, err := s.q.objectsByIP(ctx, 0, models.ObjectVirtualMachine, act.Addresses)
+		if err != nil {
+			return nil, nil, err
 		}
 		for _, addr := range act.Addresses {
 			for _, id := range byIP[addr] {
 				devices = appendUnique(devices, id)
 			}
+			for _, id := range vmsByIP[addr] {
+				vms = appendUnique(vms, id)
+			}
 		}
 	}
 	trigger := string(models.TriggerWebhook)
-	for _, id := range devices {
+	enqueue := func(deviceID, vmID int64) error {
 		var err error
 		if act.Kind == webhookDecommission {
-			err = s.p.Enqueuer.Enqueue(ctx, tasks.DecommissionPayload{NetBoxDeviceID: id, Trigger: trigger})
+			err = s.p.Enqueuer.Enqueue(ctx, tasks.DecommissionPayload{NetBoxDeviceID: deviceID, NetBoxVMID: vmID, Trigger: trigger})
 		} else {
-			err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: id, Trigger: trigger})
+			err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: deviceID, NetBoxVMID: vmID, Trigger: trigger})
 		}
 		if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			// A failure status makes NetBox record the delivery as failed,
 			// where a person can requeue it.
-			return nil, unavailable("cannot queue the %s of device %d: %v", act.Kind, id, err)
+			return unavailable("cannot queue the %s of %s: %v", act.Kind, syncedNoun(deviceID, vmID), err)
+		}
+		return nil
+	}
+	for _, id := range devices {
+		if err := enqueue(id, 0); err != nil {
+			return nil, nil, err
 		}
 	}
-	return devices, nil
+	for _, id := range vms {
+		if err := enqueue(0, id); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(vms) == 0 {
+		vms = nil
+	}
+	return devices, vms, nil
+}
+
+// syncedNoun names the object of a sync task for a message.
+func syncedNoun(deviceID, vmID int64) string {
+	if vmID != 0 {
+		return fmt.Sprintf("virtual machine %d", vmID)
+	}
+	return fmt.Sprintf("device %d", deviceID)
 }

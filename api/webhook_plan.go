@@ -23,6 +23,8 @@ type webhookAction struct {
 	ObjectID int
 	// DeviceIDs are the NetBox devices to sync or decommission.
 	DeviceIDs []int64
+	// VMIDs are the NetBox virtual machines to sync or decommission.
+	VMIDs []int64
 	// Addresses are IPs whose exported devices must be synced too: an IP
 	// that moved or was renumbered leaves its former device stale, and
 	// only our export rows know which device that was.
@@ -33,24 +35,33 @@ type webhookAction struct {
 // netbox.ErrWebhookPayload.
 func planWebhook(ev netbox.WebhookEvent) (webhookAction, error) {
 	switch ev.ObjectType {
-	case netbox.ObjectTypeDevice:
+	case netbox.ObjectTypeDevice, netbox.ObjectTypeVirtualMachine:
 		return planDeviceEvent(ev)
 	case netbox.ObjectTypeIPAddress:
 		return planIPEvent(ev)
 	}
 	return webhookAction{Kind: webhookIgnored,
-		Reason: fmt.Sprintf("%q events are not used; wugsync acts on dcim.device and ipam.ipaddress", ev.ObjectType)}, nil
+		Reason: fmt.Sprintf("%q events are not used; wugsync acts on dcim.device, virtualization.virtualmachine and ipam.ipaddress", ev.ObjectType)}, nil
 }
 
+// planDeviceEvent plans a device's or a virtual machine's event: both are
+// handled alike, each by its own kind of id.
 func planDeviceEvent(ev netbox.WebhookEvent) (webhookAction, error) {
+	noun := "device"
+	if ev.ObjectType == netbox.ObjectTypeVirtualMachine {
+		noun = "virtual machine"
+	}
 	if !objectEvent(ev.Event) {
-		return webhookAction{Kind: webhookIgnored, Reason: fmt.Sprintf("event %q is not a change of the device", ev.Event)}, nil
+		return webhookAction{Kind: webhookIgnored, Reason: fmt.Sprintf("event %q is not a change of the %s", ev.Event, noun)}, nil
 	}
 	id, err := ev.ObjectID()
 	if err != nil {
 		return webhookAction{}, err
 	}
 	act := webhookAction{Kind: webhookSync, ObjectID: id, DeviceIDs: []int64{int64(id)}}
+	if ev.ObjectType == netbox.ObjectTypeVirtualMachine {
+		act.DeviceIDs, act.VMIDs = nil, []int64{int64(id)}
+	}
 	if ev.Event == netbox.EventDeleted {
 		act.Kind = webhookDecommission
 	}
@@ -72,14 +83,17 @@ func planIPEvent(ev netbox.WebhookEvent) (webhookAction, error) {
 	if id, ok := ip.DeviceID(); ok && id > 0 {
 		act.DeviceIDs = append(act.DeviceIDs, int64(id))
 	}
+	if ao := ip.AssignedObject; ao != nil && ao.VirtualMachine != nil && ao.VirtualMachine.ID > 0 {
+		act.VMIDs = append(act.VMIDs, int64(ao.VirtualMachine.ID))
+	}
 	if addr, ok := normalizeIP(ip.Address); ok {
 		act.Addresses = append(act.Addresses, addr)
 	}
 	if before, ok := prechangeAddress(ev.Snapshots.Prechange); ok {
 		act.Addresses = appendUnique(act.Addresses, before)
 	}
-	if len(act.DeviceIDs) == 0 && len(act.Addresses) == 0 {
-		return webhookAction{Kind: webhookIgnored, ObjectID: ip.ID, Reason: "the address is not assigned to a device"}, nil
+	if len(act.DeviceIDs) == 0 && len(act.VMIDs) == 0 && len(act.Addresses) == 0 {
+		return webhookAction{Kind: webhookIgnored, ObjectID: ip.ID, Reason: "the address is not assigned to a device or a virtual machine"}, nil
 	}
 	return act, nil
 }

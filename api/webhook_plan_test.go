@@ -32,5 +32,12 @@ func TestPlanWebhookDecisions(t *testing.T) {
 	act = parse(`{"event": "updated", "object_type": "ipam.ipaddress", "data": {"id": 9, "address": "not-an-ip"}}`)
 	require.Equal(t, webhookIgnored, act.Kind, "no device and no usable address")
 	act = parse(`{"event": "updated", "object_type": "virtualization.virtualmachine", "data": {"id": 9}}`)
-	require.Equal(t, webhookIgnored, act.Kind)
+	require.Equal(t, webhookAction{Kind: webhookSync, ObjectID: 9, VMIDs: []int64{9}}, act,
+		"a VM is synced as a VM, never as device 9")
+	act = parse(`{"event": "deleted", "object_type": "virtualization.virtualmachine", "data": {"id": 9}}`)
+	require.Equal(t, webhookAction{Kind: webhookDecommission, ObjectID: 9, VMIDs: []int64{9}}, act)
+	act = parse(`{"event": "updated", "object_type": "ipam.ipaddress",
+		"data": {"id": 4, "address": "10.0.0.4/24", "assigned_object": {"id": 3, "name": "eth0", "virtual_machine": {"id": 12}}}}`)
+	require.Equal(t, webhookAction{Kind: webhookSync, ObjectID: 4, VMIDs: []int64{12}, Addresses: []string{"10.0.0.4"}}, act,
+		"an address on a VM interface syncs the VM")
 }

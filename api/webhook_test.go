@@ -246,3 +246,29 @@ func TestWebhookBurstsAndReplaysBecomeOneSync(t *testing.T) {
 		require.Equal(t, int64(id), got)
 	}
 }
+
+// A virtual machine's webhooks queue syncs of that VM, never of the device
+// that has the same id; its deletion queues its decommission.
+func TestWebhookVirtualMachineEvents(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sim := netboxFor(t, b, netboxsim.Options{Devices: 30})
+	vms := sim.VirtualMachines()
+	require.GreaterOrEqual(t, len(vms), 3)
+	_, err := sim.UpdateVirtualMachine(vms[0].ID, func(vm *netboxsim.VirtualMachine) { vm.Description = "resized" })
+	require.NoError(t, err)
+	require.NoError(t, sim.DeleteVirtualMachine(vms[1].ID))
+	ds := requireAllAccepted(t, sim)
+
+	require.Contains(t, b.syncedVMs(t, tasks.TypeDeviceSync), int64(vms[0].ID))
+	require.Contains(t, b.syncedVMs(t, tasks.TypeDeviceDecommission), int64(vms[1].ID))
+	require.NotContains(t, b.syncedDevices(t, tasks.TypeDeviceSync), int64(vms[0].ID), "device %d did not change", vms[0].ID)
+	for _, d := range ds {
+		if d.ObjectType == netbox.ObjectTypeVirtualMachine && d.Event == "updated" {
+			r := b.postWebhook(t, d.Body, d.Signature)
+			require.Equal(t, "sync", r.json(t)["action"], "%s", r.Body)
+			require.Equal(t, []any{float64(vms[0].ID)}, r.json(t)["vm_ids"], "%s", r.Body)
+			require.Equal(t, []any{}, r.json(t)["device_ids"], "%s", r.Body)
+		}
+	}
+}

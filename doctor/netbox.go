@@ -137,7 +137,7 @@ func (r *run) netboxFilters(ctx context.Context, s section, nb *netbox.Client) {
 	}
 	for _, conn := range r.scope() {
 		name := fmt.Sprintf("filters of %q", conn.Name)
-		d, found, err := first(nb.Devices(ctx, export.NetBoxQuery(conn.DeviceFilters)))
+		d, found, err := firstSelected(ctx, nb, conn.DeviceFilters)
 		switch {
 		case errors.Is(err, netbox.ErrConfig):
 			s.fail(name, err.Error(), fmt.Sprintf("correct the connection's device_filters (PATCH /api/v1/connections/%d)", conn.ID))
@@ -151,6 +151,23 @@ func (r *run) netboxFilters(ctx context.Context, s section, nb *netbox.Client) {
 	}
 }
 
+// firstSelected is the first device the filters select, by the query an
+// export sends: cluster names are resolved to ids first, as the planner
+// does (NetBox filters devices by cluster id only).
+func firstSelected(ctx context.Context, nb *netbox.Client, f models.DeviceFilters) (netbox.Device, bool, error) {
+	q := export.NetBoxQuery(f)
+	if len(q.Clusters) > 0 {
+		clusters, err := nb.ListClusters(ctx)
+		if err != nil {
+			return netbox.Device{}, false, err
+		}
+		if q, err = export.ResolveClusters(q, clusters); err != nil {
+			return netbox.Device{}, false, err
+		}
+	}
+	return first(nb.Devices(ctx, q))
+}
+
 // describeFilters renders a connection's filters as the NetBox query they
 // become (export.NetBoxQuery, the query an export sends).
 func describeFilters(f models.DeviceFilters) string {
@@ -159,7 +176,7 @@ func describeFilters(f models.DeviceFilters) string {
 	for _, l := range []struct {
 		name   string
 		values []string
-	}{{"site", q.Sites}, {"role", q.Roles}, {"tag", q.Tags}, {"platform", q.Platforms}, {"tenant", q.Tenants}} {
+	}{{"site", q.Sites}, {"role", q.Roles}, {"tag", q.Tags}, {"platform", q.Platforms}, {"tenant", q.Tenants}, {"cluster", q.Clusters}} {
 		if len(l.values) > 0 {
 			parts = append(parts, l.name+"="+strings.Join(l.values, ","))
 		}
@@ -167,7 +184,7 @@ func describeFilters(f models.DeviceFilters) string {
 	for _, l := range []struct {
 		name string
 		ids  []int
-	}{{"site_id", q.SiteIDs}, {"role_id", q.RoleIDs}, {"tag_id", q.TagIDs}, {"platform_id", q.PlatformIDs}, {"tenant_id", q.TenantIDs}} {
+	}{{"site_id", q.SiteIDs}, {"role_id", q.RoleIDs}, {"tag_id", q.TagIDs}, {"platform_id", q.PlatformIDs}, {"tenant_id", q.TenantIDs}, {"cluster_id", q.ClusterIDs}} {
 		if len(l.ids) > 0 {
 			ids := make([]string, len(l.ids))
 			for i, id := range l.ids {

@@ -12,13 +12,13 @@ import "net/netip"
 // device, a few MB for 100,000 devices). The zero value is ready to use. It
 // is not safe for concurrent use.
 type ConflictTracker struct {
-	first map[netip.Addr]int64
+	first map[netip.Addr]ObjectRef
 }
 
 // NewConflictTracker returns a tracker sized for about n devices, which
 // spares rehashing on a large inventory.
 func NewConflictTracker(n int) *ConflictTracker {
-	return &ConflictTracker{first: make(map[netip.Addr]int64, max(n, 0))}
+	return &ConflictTracker{first: make(map[netip.Addr]ObjectRef, max(n, 0))}
 }
 
 // Add records that deviceID uses addr. When another device used addr first,
@@ -27,18 +27,28 @@ func NewConflictTracker(n int) *ConflictTracker {
 // Adding the same device and address again is not a conflict, so a retried
 // page does not turn a device against itself.
 func (t *ConflictTracker) Add(deviceID int64, addr netip.Addr) (conflictWith int64, conflict bool) {
+	other, conflict := t.AddObject(ObjectRef{Type: ObjectDevice, ID: deviceID}, addr)
+	return other.ID, conflict
+}
+
+// AddObject is Add for any object: a device and a virtual machine on one
+// address conflict, and a device and a VM sharing an id are two objects.
+func (t *ConflictTracker) AddObject(obj ObjectRef, addr netip.Addr) (conflictWith ObjectRef, conflict bool) {
 	if t.first == nil {
-		t.first = make(map[netip.Addr]int64)
+		t.first = make(map[netip.Addr]ObjectRef)
+	}
+	if obj.Type == "" {
+		obj.Type = ObjectDevice
 	}
 	addr = addr.Unmap().WithZone("")
 	owner, ok := t.first[addr]
 	switch {
 	case !ok:
-		t.first[addr] = deviceID
-		return 0, false
-	case owner != deviceID:
+		t.first[addr] = obj
+		return ObjectRef{}, false
+	case owner != obj:
 		return owner, true
 	default:
-		return 0, false
+		return ObjectRef{}, false
 	}
 }

@@ -102,7 +102,13 @@ func DecideUnmappable(err error) Decision {
 // ConflictReason is the skip reason of an object whose address another
 // object (other, named otherName) holds too.
 func ConflictReason(addr string, other int64, otherName string) string {
-	return fmt.Sprintf("IP conflict: %s is also the primary IP of NetBox device %d (%s)", addr, other, otherName)
+	return ObjectConflictReason(addr, ObjectRef{Type: ObjectDevice, ID: other}, otherName)
+}
+
+// ObjectConflictReason is ConflictReason naming the other object's kind:
+// "… of NetBox virtual machine 7 (web-01)".
+func ObjectConflictReason(addr string, other ObjectRef, otherName string) string {
+	return fmt.Sprintf("IP conflict: %s is also the primary IP of NetBox %s (%s)", addr, other, otherName)
 }
 
 // AdoptReason is the plan reason of a new object found already monitored in

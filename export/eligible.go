@@ -28,6 +28,14 @@ import (
 // role is a child of a listed role fails this local check. List the child
 // roles too when filtering on a role tree.
 func Eligible(d netbox.Device, f DeviceFilters) (bool, string) {
+	return EligibleObject(DeviceObject(d), f)
+}
+
+// EligibleObject is Eligible for a device or a virtual machine. It also
+// applies the clusters filter (by cluster id or name) and exclude_tags: an
+// object carrying any excluded tag is not eligible, whatever else it
+// matches.
+func EligibleObject(d Object, f DeviceFilters) (bool, string) {
 	if statuses := f.EffectiveStatuses(); !containsFold(statuses, d.Status.Value) {
 		return false, fmt.Sprintf("status %q not in %v", d.Status.Value, statuses)
 	}
@@ -54,9 +62,56 @@ func Eligible(d netbox.Device, f DeviceFilters) (bool, string) {
 		}
 	}
 	if missing := missingTags(d, f.Tags); len(missing) > 0 {
-		return false, fmt.Sprintf("tags %s missing (the device must carry all of %s)", missing.Display(), f.Tags.Display())
+		return false, fmt.Sprintf("tags %s missing (the %s must carry all of %s)", missing.Display(), d.objectType().Noun(), f.Tags.Display())
+	}
+	if len(f.Clusters) > 0 && !clusterMatches(d.Cluster, f.Clusters) {
+		return false, fmt.Sprintf("cluster %s not in %s", describeCluster(d.Cluster), f.Clusters.Display())
+	}
+	if excluded := carriedTags(d, f.ExcludeTags); len(excluded) > 0 {
+		return false, fmt.Sprintf("tag %s is excluded (exclude_tags %s)", excluded.Display(), f.ExcludeTags.Display())
 	}
 	return true, ""
+}
+
+// clusterMatches reports whether the cluster is one of want, by id or by
+// name (clusters have no slug; names are unique in NetBox).
+func clusterMatches(c *netbox.Ref, want FilterValues) bool {
+	if c == nil {
+		return false
+	}
+	if c.ID != 0 && slices.Contains(want.IDs(), c.ID) {
+		return true
+	}
+	return c.Name != "" && containsFold(want.Slugs(), c.Name)
+}
+
+// describeCluster renders a cluster for a reason: its quoted name, else
+// its id, else "none".
+func describeCluster(c *netbox.Ref) string {
+	switch {
+	case c == nil || (c.ID == 0 && c.Name == ""):
+		return "none"
+	case c.Name == "":
+		return "id " + strconv.Itoa(c.ID)
+	default:
+		return strconv.Quote(c.Name)
+	}
+}
+
+// carriedTags returns the listed tags (ids and slugs) the object carries.
+func carriedTags(d Object, listed FilterValues) FilterValues {
+	var out FilterValues
+	for _, id := range listed.IDs() {
+		if slices.ContainsFunc(d.Tags, func(t netbox.Tag) bool { return t.ID == id }) {
+			out = append(out, FilterID(id))
+		}
+	}
+	for _, slug := range listed.Slugs() {
+		if slices.ContainsFunc(d.Tags, func(t netbox.Tag) bool { return strings.EqualFold(t.Slug, slug) }) {
+			out = append(out, slug)
+		}
+	}
+	return out
 }
 
 // refMatches reports whether the related object is one of want, by id or
@@ -73,7 +128,7 @@ func refMatches(ref *netbox.Ref, want FilterValues) bool {
 
 // missingTags returns the required tags (ids and slugs) the device does
 // not carry.
-func missingTags(d netbox.Device, required FilterValues) FilterValues {
+func missingTags(d Object, required FilterValues) FilterValues {
 	var missing FilterValues
 	for _, id := range required.IDs() {
 		if !slices.ContainsFunc(d.Tags, func(t netbox.Tag) bool { return t.ID == id }) {

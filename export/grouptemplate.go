@@ -27,10 +27,11 @@ var standIns = map[string]string{
 	"location":     "No Location",
 	"status":       "No Status",
 	"manufacturer": "No Manufacturer",
+	"cluster":      "No Cluster",
 }
 
 // placeholderValue is the device's raw value for a known placeholder.
-func placeholderValue(key string, d netbox.Device, site SiteInfo) (string, error) {
+func placeholderValue(key string, d Object, site SiteInfo) (string, error) {
 	switch key {
 	case "site":
 		return refName(key, &d.Site)
@@ -48,13 +49,15 @@ func placeholderValue(key string, d netbox.Device, site SiteInfo) (string, error
 		return statusLabel(d.Status), nil
 	case "manufacturer":
 		return refName(key, &d.DeviceType.Manufacturer)
+	case "cluster":
+		return refName(key, d.Cluster)
 	}
 	return "", fmt.Errorf("unknown placeholder {%s}", key)
 }
 
 // placeholderList is the known placeholders in the order the docs give them,
 // for error messages.
-const placeholderList = "{site} {region} {tenant} {role} {platform} {location} {status} {manufacturer}"
+const placeholderList = "{site} {region} {tenant} {role} {platform} {location} {status} {manufacturer} {cluster}"
 
 // GroupTemplateError is a group template that cannot be used. The API turns
 // it into a 400 naming the group_template field.
@@ -101,7 +104,7 @@ func (gt GroupTemplate) NeedsRegion() bool {
 
 // ParseGroupTemplate parses a template of "/"-separated levels, each
 // literal text mixed with placeholders ({site} {region} {tenant} {role}
-// {platform} {location} {status} {manufacturer}), e.g. "{region}/{site}" or
+// {platform} {location} {status} {manufacturer} {cluster}), e.g. "{region}/{site}" or
 // "Datacenters/{site} - {role}". A leading "My Network" level is accepted
 // and dropped: every path already starts there.
 func ParseGroupTemplate(t string) (GroupTemplate, error) {
@@ -228,6 +231,11 @@ func GroupPath(template string, d netbox.Device, site SiteInfo) ([]string, error
 // It fails when a needed object is known only by id (a webhook snapshot), as
 // filing the device under a stand-in would move it to the wrong group.
 func (gt GroupTemplate) Path(d netbox.Device, site SiteInfo) ([]string, error) {
+	return gt.objectPath(DeviceObject(d), site)
+}
+
+// objectPath is Path for a device or a virtual machine.
+func (gt GroupTemplate) objectPath(d Object, site SiteInfo) ([]string, error) {
 	path := make([]string, 0, len(gt.levels))
 	for _, level := range gt.levels {
 		var b strings.Builder

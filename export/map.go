@@ -27,10 +27,21 @@ const (
 	AttributeNetBoxAssetTag   = "NetBox_AssetTag"
 	AttributeNetBoxTenant     = "NetBox_Tenant"
 	AttributeNetBoxStatus     = "NetBox_Status"
+	// AttributeNetBoxObjectType is "device" or "virtualmachine": NetBox_ID
+	// alone does not say which, as a device and a VM may share an id.
+	AttributeNetBoxObjectType = "NetBox_ObjectType"
+	AttributeNetBoxCluster    = "NetBox_Cluster"
+	// AttributeNetBoxTags is the object's tag slugs, sorted, joined by ","
+	// without spaces, so WUG can filter on a tag with a substring match.
+	AttributeNetBoxTags = "NetBox_Tags"
 )
 
 // TemplateIDPrefix starts every template id: "nb-<NetBox device id>".
 const TemplateIDPrefix = "nb-"
+
+// VMTemplateIDPrefix starts a virtual machine's template id:
+// "nb-vm-<NetBox VM id>", never equal to a device's.
+const VMTemplateIDPrefix = TemplateIDPrefix + "vm-"
 
 // PingMonitor is the active monitor every exported device gets, so a
 // device is watched from the moment it exists even before any scan.
@@ -80,11 +91,18 @@ type Mapped struct {
 // the device has no address WUG can poll, with *GroupTemplateError for a
 // bad template, and with ErrIncompleteDevice for snapshot-only data.
 func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
+	return MapObject(DeviceObject(d), opts)
+}
+
+// MapObject is Map for a device or a virtual machine. A VM's template id
+// is "nb-vm-<id>", its link the VM's NetBox page, and its attributes say
+// NetBox_ObjectType "virtualmachine" and its cluster.
+func MapObject(d Object, opts MapOptions) (Mapped, error) {
 	if d.ID <= 0 {
-		return Mapped{}, fmt.Errorf("map device: %w: id %d is not a NetBox device id", ErrIncompleteDevice, d.ID)
+		return Mapped{}, fmt.Errorf("map %s: %w: id %d is not a NetBox id", d.objectType().Noun(), ErrIncompleteDevice, d.ID)
 	}
 	if err := checkComplete(d); err != nil {
-		return Mapped{}, fmt.Errorf("map device %d: %w", d.ID, err)
+		return Mapped{}, fmt.Errorf("map %s: %w", d.Ref(), err)
 	}
 	addr, ref, err := primaryIP(d)
 	if err != nil {
@@ -94,9 +112,13 @@ func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
 	if strings.TrimSpace(template) == "" {
 		template = DefaultGroupTemplate
 	}
-	path, err := GroupPath(template, d, opts.Site)
+	gt, err := ParseGroupTemplate(template)
 	if err != nil {
-		return Mapped{}, fmt.Errorf("map device %d: %w", d.ID, err)
+		return Mapped{}, fmt.Errorf("map %s: %w", d.Ref(), err)
+	}
+	path, err := gt.objectPath(d, opts.Site)
+	if err != nil {
+		return Mapped{}, fmt.Errorf("map %s: %w", d.Ref(), err)
 	}
 	role, deviceType := MapRole(d.Role, opts.RoleRules)
 	link := deviceLink(d, opts.NetBoxURL)
@@ -117,17 +139,26 @@ func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
 	for _, a := range attrs {
 		f.Attributes[a.Name] = a.Value
 	}
-	return Mapped{Template: templateFor(d.ID, f, attrs), Fields: f, Address: addr}, nil
+	return Mapped{Template: templateFor(d.Ref(), f, attrs), Fields: f, Address: addr}, nil
 }
 
 // TemplateID is the WUG template id of a NetBox device.
 func TemplateID(deviceID int) string { return TemplateIDPrefix + strconv.Itoa(deviceID) }
 
+// ObjectTemplateID is the WUG template id of a NetBox object: "nb-<id>"
+// for a device, "nb-vm-<id>" for a virtual machine.
+func ObjectTemplateID(r ObjectRef) string {
+	if r.Type == ObjectVirtualMachine {
+		return VMTemplateIDPrefix + strconv.FormatInt(r.ID, 10)
+	}
+	return TemplateIDPrefix + strconv.FormatInt(r.ID, 10)
+}
+
 // templateFor assembles the creation template from the mapped fields; attrs
 // keeps the attributes in their documented order.
-func templateFor(deviceID int, f Fields, attrs []wug.NameValue) wug.DeviceTemplate {
+func templateFor(ref ObjectRef, f Fields, attrs []wug.NameValue) wug.DeviceTemplate {
 	return wug.DeviceTemplate{
-		TemplateID:  TemplateID(deviceID),
+		TemplateID:  ObjectTemplateID(ref),
 		DisplayName: f.DisplayName,
 		DeviceType:  f.DeviceType,
 		PrimaryRole: f.PrimaryRole,
@@ -147,13 +178,14 @@ func templateFor(deviceID int, f Fields, attrs []wug.NameValue) wug.DeviceTempla
 }
 
 // checkComplete refuses devices whose related objects are bare ids.
-func checkComplete(d netbox.Device) error {
+func checkComplete(d Object) error {
 	refs := []struct {
 		what string
 		ref  *netbox.Ref
 	}{
 		{"site", &d.Site}, {"role", &d.Role}, {"tenant", d.Tenant}, {"platform", d.Platform},
 		{"location", d.Location}, {"rack", d.Rack}, {"manufacturer", &d.DeviceType.Manufacturer},
+		{"cluster", d.Cluster},
 	}
 	for _, r := range refs {
 		if _, err := refName(r.what, r.ref); err != nil {
@@ -165,8 +197,11 @@ func checkComplete(d netbox.Device) error {
 
 // displayName is the device name (NetBox's display string for an unnamed
 // device), on one line and within WUG's limit.
-func displayName(d netbox.Device) string {
+func displayName(d Object) string {
 	name := Truncate(cleanText(d.DisplayName()), wug.MaxDisplayName)
+	if name == "" && d.IsVM() {
+		return "vm-" + strconv.Itoa(d.ID)
+	}
 	if name == "" {
 		return "device-" + strconv.Itoa(d.ID)
 	}
@@ -184,10 +219,14 @@ func networkName(ref *netbox.IPRef, addr netip.Addr) string {
 	return addr.String()
 }
 
-// deviceLink is the device's page in the NetBox UI.
-func deviceLink(d netbox.Device, base string) string {
+// deviceLink is the object's page in the NetBox UI.
+func deviceLink(d Object, base string) string {
 	if base = strings.TrimSpace(base); base != "" {
-		if link, err := url.JoinPath(base, "dcim", "devices", strconv.Itoa(d.ID)); err == nil {
+		section, kind := "dcim", "devices"
+		if d.IsVM() {
+			section, kind = "virtualization", "virtual-machines"
+		}
+		if link, err := url.JoinPath(base, section, kind, strconv.Itoa(d.ID)); err == nil {
 			return link + "/"
 		}
 	}
@@ -197,7 +236,7 @@ func deviceLink(d netbox.Device, base string) string {
 // note tells WUG operators where the device comes from and where to change
 // it. It holds nothing that changes by itself (no timestamps), so it only
 // differs between runs when NetBox changed.
-func note(d netbox.Device, link string) string {
+func note(d Object, link string) string {
 	lines := []string{ManagedNoteLine}
 	if link != "" {
 		lines = append(lines, "NetBox: "+link)
@@ -210,7 +249,7 @@ func note(d netbox.Device, link string) string {
 
 // attributes lists the NetBox_* attributes in a fixed order, leaving out
 // those without a value.
-func attributes(d netbox.Device, link string) []wug.NameValue {
+func attributes(d Object, link string) []wug.NameValue {
 	all := []wug.NameValue{
 		{Name: AttributeNetBoxID, Value: strconv.Itoa(d.ID)},
 		{Name: AttributeNetBoxURL, Value: link},
@@ -224,6 +263,9 @@ func attributes(d netbox.Device, link string) []wug.NameValue {
 		{Name: AttributeNetBoxAssetTag, Value: deref(d.AssetTag)},
 		{Name: AttributeNetBoxTenant, Value: refLabel(d.Tenant)},
 		{Name: AttributeNetBoxStatus, Value: d.Status.Value},
+		{Name: AttributeNetBoxObjectType, Value: string(d.objectType())},
+		{Name: AttributeNetBoxCluster, Value: refLabel(d.Cluster)},
+		{Name: AttributeNetBoxTags, Value: strings.Join(d.TagSlugs(), ",")},
 	}
 	out := all[:0]
 	for _, a := range all {
@@ -237,7 +279,7 @@ func attributes(d netbox.Device, link string) []wug.NameValue {
 
 // rackLabel is the rack name plus the unit ("R101 U40"), or "" without a
 // rack.
-func rackLabel(d netbox.Device) string {
+func rackLabel(d Object) string {
 	name := refLabel(d.Rack)
 	if name == "" || d.Position == nil {
 		return name
@@ -245,7 +287,7 @@ func rackLabel(d netbox.Device) string {
 	return name + " U" + strconv.FormatFloat(*d.Position, 'f', -1, 64)
 }
 
-func platformName(d netbox.Device) string { return refLabel(d.Platform) }
+func platformName(d Object) string { return refLabel(d.Platform) }
 
 // refLabel is a related object's name, "" when there is none. Map has
 // already refused objects known only by id.

@@ -32,6 +32,8 @@ func TestMapRealisticDevice(t *testing.T) {
 		{Name: "NetBox_Serial", Value: "FOC2301X0AB"},
 		{Name: "NetBox_Tenant", Value: "Acme Corp"},
 		{Name: "NetBox_Status", Value: "active"},
+		{Name: "NetBox_ObjectType", Value: "device"},
+		{Name: "NetBox_Tags", Value: "monitored"},
 	}
 	require.Equal(t, wug.DeviceTemplate{
 		TemplateID:  "nb-42",

@@ -33,7 +33,7 @@ func TestValidateGroupTemplateNamesTheDotLevel(t *testing.T) {
 func TestDisplayNameOfANamelessDevice(t *testing.T) {
 	t.Parallel()
 	d := netbox.Device{ID: 7, Name: ptr("\x07\x1b"), Display: "\t"}
-	require.Equal(t, "device-7", displayName(d))
+	require.Equal(t, "device-7", displayName(DeviceObject(d)))
 	d = netbox.Device{ID: 8, Name: ptr(" \x00 "), Display: "\x1b\n"}
-	require.Equal(t, "device-8", displayName(d))
+	require.Equal(t, "device-8", displayName(DeviceObject(d)))
 }

@@ -1,6 +1,9 @@
 package export
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/wugsync/wugsync/netbox"
 )
 
@@ -27,5 +30,38 @@ func NetBoxQuery(f DeviceFilters) netbox.DeviceFilter {
 		PlatformIDs: f.Platforms.IDs(),
 		Tenants:     f.Tenants.Slugs(),
 		TenantIDs:   f.Tenants.IDs(),
+		ClusterIDs:  f.Clusters.IDs(),
+		// Cluster names: NetBox filters VMs by name but devices by id
+		// only, so a caller listing devices resolves them to ids first
+		// (ResolveClusters). exclude_tags is not sent: Eligible applies
+		// it, so an excluded object is explained rather than unseen.
+		Clusters: f.Clusters.Slugs(),
 	}
+}
+
+// ResolveClusters turns the cluster names of q (NetBoxQuery's Clusters)
+// into cluster ids, from NetBox's cluster list, so the same query selects
+// devices (which NetBox filters by cluster id only) and VMs alike. Names
+// match case-insensitively, as Eligible matches them. A name no cluster
+// has is a *netbox.FilterError (netbox.ErrConfig): the filter must be
+// fixed, and selecting nothing instead would decommission every object.
+func ResolveClusters(q netbox.DeviceFilter, clusters []netbox.Cluster) (netbox.DeviceFilter, error) {
+	if len(q.Clusters) == 0 {
+		return q, nil
+	}
+	ids := slices.Clone(q.ClusterIDs)
+	for _, name := range q.Clusters {
+		found := false
+		for _, c := range clusters {
+			if strings.EqualFold(strings.TrimSpace(c.Name), strings.TrimSpace(name)) {
+				ids = append(ids, c.ID)
+				found = true
+			}
+		}
+		if !found {
+			return q, &netbox.FilterError{Filter: "clusters", Value: name, Message: "NetBox has no cluster of this name"}
+		}
+	}
+	q.ClusterIDs, q.Clusters = ids, nil
+	return q, nil
 }

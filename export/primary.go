@@ -23,7 +23,7 @@ type ipCandidate struct {
 // IPv4 comes first because WUG discovery, SNMP and most monitors are most at
 // home with it; primary_ip is last because it only repeats one of the other
 // two and is present alone only in trimmed (fields=) answers.
-func candidates(d netbox.Device) []ipCandidate {
+func candidates(d Object) []ipCandidate {
 	return []ipCandidate{
 		{"primary_ip4", d.PrimaryIP4},
 		{"primary_ip6", d.PrimaryIP6},
@@ -42,13 +42,13 @@ func candidates(d netbox.Device) []ipCandidate {
 // primary address known only by id (webhook snapshot data) gives
 // ErrIncompleteDevice: the full device must be fetched before judging it.
 func PrimaryAddress(d netbox.Device) (netip.Addr, error) {
-	addr, _, err := primaryIP(d)
+	addr, _, err := primaryIP(DeviceObject(d))
 	return addr, err
 }
 
 // primaryIP is PrimaryAddress that also returns the chosen reference, whose
 // DNS name becomes the WUG interface's network name.
-func primaryIP(d netbox.Device) (netip.Addr, *netbox.IPRef, error) {
+func primaryIP(d Object) (netip.Addr, *netbox.IPRef, error) {
 	cands := candidates(d)
 	for _, c := range cands {
 		if c.ref != nil && c.ref.Address == "" && c.ref.ID != 0 {

@@ -186,6 +186,12 @@ type DeviceFilters struct {
 	Statuses  []string     `json:"statuses,omitempty" doc:"NetBox statuses: offline, active, planned, staged, failed, inventory, decommissioning, paused (VMs); custom:<value> for one your NetBox adds"`
 	Platforms FilterValues `json:"platforms,omitempty" doc:"NetBox platform ids (numbers) and slugs (strings)"`
 	Tenants   FilterValues `json:"tenants,omitempty" doc:"NetBox tenant ids (numbers) and slugs (strings)"`
+	// Clusters holds cluster ids and names (clusters have no slug).
+	Clusters FilterValues `json:"clusters,omitempty" doc:"NetBox cluster ids (numbers) and names (strings); applies to devices and virtual machines"`
+	// ExcludeTags is checked by wugsync itself rather than sent to NetBox,
+	// so an excluded object is still seen: its row says why it is not
+	// exported, and a linked one gets the decommission action.
+	ExcludeTags FilterValues `json:"exclude_tags,omitempty" doc:"NetBox tag ids (numbers) and slugs (strings); an object carrying any of them is never exported (its row says so) and one exported before is decommissioned"`
 }
 
 // EffectiveStatuses is the status selection as NetBox spells it (custom
@@ -212,6 +218,10 @@ func (f DeviceFilters) Merge(run DeviceFilters) DeviceFilters {
 		Statuses:  pick(f.Statuses, run.Statuses),
 		Platforms: pick(f.Platforms, run.Platforms),
 		Tenants:   pick(f.Tenants, run.Tenants),
+		Clusters:  pick(f.Clusters, run.Clusters),
+		// A run may exclude more, never less: the connection's exclusions
+		// say what must never reach WUG.
+		ExcludeTags: union(f.ExcludeTags, run.ExcludeTags),
 	}
 }
 
@@ -225,7 +235,19 @@ func pick[L ~[]string](conn, run L) L {
 
 // Empty reports whether no list filters anything.
 func (f DeviceFilters) Empty() bool {
-	return len(f.Sites)+len(f.Roles)+len(f.Tags)+len(f.Statuses)+len(f.Platforms)+len(f.Tenants) == 0
+	return len(f.Sites)+len(f.Roles)+len(f.Tags)+len(f.Statuses)+len(f.Platforms)+len(f.Tenants)+
+		len(f.Clusters)+len(f.ExcludeTags) == 0
+}
+
+// union is a's values followed by those of b that a lacks.
+func union(a, b FilterValues) FilterValues {
+	out := slices.Clone(a)
+	for _, v := range b {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // RoleRule maps NetBox roles to a WUG role: the first rule whose phrases

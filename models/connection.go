@@ -98,9 +98,13 @@ type WUGConnection struct {
 	NetBoxCustomField string `gorm:"column:netbox_custom_field" json:"netbox_custom_field" doc:"the NetBox custom field (type text, on dcim.device and virtualization.virtualmachine) that holds the WUG device id; POST /api/v1/connections/{id}/netbox-setup creates it. Two connections with netbox_writeback may not name the same field (422). Default wug_device_id"`
 	// NetBoxJournal adds a NetBox journal entry on the object when this
 	// connection creates, adopts, links or decommissions its WUG device.
-	NetBoxJournal bool      `gorm:"column:netbox_journal" json:"netbox_journal" doc:"add a NetBox journal entry on the object when wugsync creates, adopts or scan-links its WUG device (kind info) or decommissions it (kind warning); needs extras.add_journalentry. Default false"`
-	CreatedAt     time.Time `gorm:"column:created_at" json:"created_at"`
-	UpdatedAt     time.Time `gorm:"column:updated_at" json:"updated_at"`
+	NetBoxJournal bool `gorm:"column:netbox_journal" json:"netbox_journal" doc:"add a NetBox journal entry on the object when wugsync creates, adopts or scan-links its WUG device (kind info) or decommissions it (kind warning); needs extras.add_journalentry. Default false"`
+	// ExportVirtualMachines exports NetBox virtual machines beside devices,
+	// by the same rules (DESIGN.md §10). Off by default, so an upgrade
+	// changes nothing on WUG until a person opts in.
+	ExportVirtualMachines bool      `gorm:"column:export_virtual_machines" json:"export_virtual_machines" doc:"export NetBox virtual machines too, by the same rules as devices (templateId nb-vm-<id>); default false"`
+	CreatedAt             time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt             time.Time `gorm:"column:updated_at" json:"updated_at"`
 
 	// pending is a password set before the row had an id (see SetPassword).
 	pending *pendingPassword

@@ -275,3 +275,33 @@ func TestConsoleURLColumnMigrates(t *testing.T) {
 		})
 	}
 }
+
+// TestExportVirtualMachinesColumnMigrates: migration 00005 adds
+// export_virtual_machines, off for existing and new connections alike, on
+// each database kind; the flag round-trips.
+func TestExportVirtualMachinesColumnMigrates(t *testing.T) {
+	t.Parallel()
+	for _, backend := range testinfra.DatabaseBackends(t) {
+		t.Run(backend.Backend, func(t *testing.T) {
+			t.Parallel()
+			db, err := models.Open(context.Background(), backend.URL)
+			require.NoError(t, err)
+			t.Cleanup(func() { _ = models.Close(db) })
+			res, err := models.Migrate(context.Background(), db)
+			require.NoError(t, err)
+			require.Contains(t, res.Applied, int64(5))
+			require.True(t, db.Migrator().HasColumn(&models.WUGConnection{}, "export_virtual_machines"))
+
+			sealer, err := models.NewSealer(make([]byte, 32))
+			require.NoError(t, err)
+			conn := newConnection(t, testBundle{db: db, sealer: sealer}, "vms")
+			var stored models.WUGConnection
+			require.NoError(t, db.First(&stored, conn.ID).Error)
+			require.False(t, stored.ExportVirtualMachines, "an upgrade exports no VM until a person opts in")
+			require.False(t, models.NewWUGConnection().ExportVirtualMachines)
+			require.NoError(t, db.Model(&stored).Update("export_virtual_machines", true).Error)
+			require.NoError(t, db.First(&stored, conn.ID).Error)
+			require.True(t, stored.ExportVirtualMachines)
+		})
+	}
+}

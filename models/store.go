@@ -59,6 +59,16 @@ func (s Store) CountExportConnections(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// CountVMExportConnections counts the connections ExportConnections lists
+// that export virtual machines too.
+func (s Store) CountVMExportConnections(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.exporting(ctx).Where("export_virtual_machines = ?", true).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count connections exporting virtual machines: %w", err)
+	}
+	return n, nil
+}
+
 func (s Store) exporting(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Model(&WUGConnection{}).Where("is_active = ? AND enable_netbox_export = ?", true, true)
 }

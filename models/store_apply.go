@@ -1,10 +1,14 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/wugsync/wugsync/export"
 
 	"gorm.io/gorm"
 )
@@ -26,29 +30,58 @@ func (s Store) EachPlanEntry(ctx context.Context, runID uint, fn func([]PlanEntr
 	return nil
 }
 
-// AddressPartners returns the objects of run runID's plan that share an
-// address with one of objects ids (those ids left out): the objects whose
-// IP conflict, or its absence, may change when ids change.
-func (s Store) AddressPartners(ctx context.Context, runID uint, t ObjectType, ids []int64) ([]int64, error) {
-	var out []int64
-	for chunk := range slices.Chunk(ids, applyChunk) {
-		var addrs []string
-		if err := s.entries(ctx, runID).Where("object_type = ? AND netbox_object_id IN ? AND ip_address <> ''", t, chunk).
-			Distinct().Pluck("ip_address", &addrs).Error; err != nil {
-			return nil, fmt.Errorf("addresses of changed objects in run %d: %w", runID, err)
-		}
-		for addrChunk := range slices.Chunk(addrs, applyChunk) {
-			var partners []int64
-			if err := s.entries(ctx, runID).Where("object_type = ? AND ip_address IN ?", t, addrChunk).
-				Pluck("netbox_object_id", &partners).Error; err != nil {
-				return nil, fmt.Errorf("objects sharing an address in run %d: %w", runID, err)
+// AddressPartners returns the objects of run runID's plan, of either kind,
+// that share an address with one of the changed objects (those left out):
+// the objects whose IP conflict, or its absence, may change when they
+// change. A device and a virtual machine on one address conflict too.
+func (s Store) AddressPartners(ctx context.Context, runID uint, changed []export.ObjectRef) ([]export.ObjectRef, error) {
+	byType := map[ObjectType][]int64{}
+	isChanged := make(map[export.ObjectRef]bool, len(changed))
+	for _, r := range changed {
+		byType[r.Type] = append(byType[r.Type], r.ID)
+		isChanged[r] = true
+	}
+	var addrs []string
+	for _, t := range ObjectTypes() {
+		for chunk := range slices.Chunk(byType[t], applyChunk) {
+			var some []string
+			if err := s.entries(ctx, runID).Where("object_type = ? AND netbox_object_id IN ? AND ip_address <> ''", t, chunk).
+				Distinct().Pluck("ip_address", &some).Error; err != nil {
+				return nil, fmt.Errorf("addresses of changed objects in run %d: %w", runID, err)
 			}
-			out = append(out, partners...)
+			addrs = append(addrs, some...)
 		}
 	}
-	slices.Sort(out)
-	out = slices.Compact(out)
-	return slices.DeleteFunc(out, func(id int64) bool { _, found := slices.BinarySearch(ids, id); return found }), nil
+	slices.Sort(addrs)
+	addrs = slices.Compact(addrs)
+	var out []export.ObjectRef
+	for addrChunk := range slices.Chunk(addrs, applyChunk) {
+		var partners []struct {
+			ObjectType     ObjectType
+			NetBoxObjectID int64
+		}
+		if err := s.entries(ctx, runID).Select("object_type, netbox_object_id").Where("ip_address IN ?", addrChunk).
+			Scan(&partners).Error; err != nil {
+			return nil, fmt.Errorf("objects sharing an address in run %d: %w", runID, err)
+		}
+		for _, p := range partners {
+			if r := (export.ObjectRef{Type: p.ObjectType, ID: p.NetBoxObjectID}); !isChanged[r] {
+				out = append(out, r)
+			}
+		}
+	}
+	return SortedRefs(out), nil
+}
+
+// SortedRefs sorts refs by type then id and drops repeats.
+func SortedRefs(refs []export.ObjectRef) []export.ObjectRef {
+	slices.SortFunc(refs, func(a, b export.ObjectRef) int {
+		if a.Type != b.Type {
+			return strings.Compare(string(a.Type), string(b.Type))
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return slices.Compact(refs)
 }
 
 // StoreReplanned records the objects an applied run decided again.

@@ -9,29 +9,34 @@ import (
 )
 
 // NumberBatches numbers a run's writing entries into batches of size in
-// device order, resets the batch tallies to every batch's pending count (so
+// object order, resets the batch tallies to every batch's pending count (so
 // a run's sums are complete before any batch ran), and returns the number
-// of batches.
+// of batches. A batch holds objects of one type only (devices first, then
+// virtual machines), so it reads them from NetBox in one call and keys
+// them by id.
 func (s Store) NumberBatches(ctx context.Context, runID uint, size int, writes []PlanAction, now time.Time) (int, error) {
 	db := s.db.WithContext(ctx)
-	// UPDATE … FROM numbers every entry in one pass on both databases; a
-	// correlated subquery would recompute the numbering per row.
-	err := db.Exec(`UPDATE sync_plan_entries SET batch = numbered.b
-		FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY netbox_device_id) - 1) / ? + 1 AS b
-		      FROM sync_plan_entries WHERE sync_log_id = ? AND action IN ?) AS numbered
-		WHERE sync_plan_entries.id = numbered.id`,
-		size, runID, writes).Error
-	if err != nil {
-		return 0, fmt.Errorf("number plan batches: %w", err)
-	}
 	var batches int
-	if err := s.entries(ctx, runID).Select("COALESCE(MAX(batch), 0)").Scan(&batches).Error; err != nil {
-		return 0, fmt.Errorf("count plan batches: %w", err)
+	for _, t := range ObjectTypes() {
+		// UPDATE … FROM numbers every entry of a type in one pass on both
+		// databases; a correlated subquery would recompute the numbering
+		// per row. The type's batches follow the previous type's.
+		err := db.Exec(`UPDATE sync_plan_entries SET batch = numbered.b
+			FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY netbox_object_id) - 1) / ? + 1 + ? AS b
+			      FROM sync_plan_entries WHERE sync_log_id = ? AND object_type = ? AND action IN ?) AS numbered
+			WHERE sync_plan_entries.id = numbered.id`,
+			size, batches, runID, t, writes).Error
+		if err != nil {
+			return 0, fmt.Errorf("number plan batches: %w", err)
+		}
+		if err := s.entries(ctx, runID).Select("COALESCE(MAX(batch), 0)").Scan(&batches).Error; err != nil {
+			return 0, fmt.Errorf("count plan batches: %w", err)
+		}
 	}
 	if err := db.Where("sync_log_id = ?", runID).Delete(&RunBatch{}).Error; err != nil {
 		return 0, fmt.Errorf("clear batch tallies: %w", err)
 	}
-	err = db.Exec(`INSERT INTO sync_run_batches (sync_log_id, batch, pending, updated_at)
+	err := db.Exec(`INSERT INTO sync_run_batches (sync_log_id, batch, pending, updated_at)
 		SELECT sync_log_id, batch, COUNT(*), ? FROM sync_plan_entries
 		WHERE sync_log_id = ? AND batch > 0 GROUP BY sync_log_id, batch`, now, runID).Error
 	if err != nil {

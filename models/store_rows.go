@@ -434,7 +434,7 @@ func (s Store) ClearPlan(ctx context.Context, runID uint) error {
 func (s Store) PendingEntries(ctx context.Context, runID uint, batch int) ([]*PlanEntry, error) {
 	var entries []*PlanEntry
 	if err := s.db.WithContext(ctx).Where("sync_log_id = ? AND batch = ? AND outcome = ''", runID, batch).
-		Order("netbox_device_id").Find(&entries).Error; err != nil {
+		Order("netbox_object_id").Find(&entries).Error; err != nil {
 		return nil, fmt.Errorf("load batch %d of run %d: %w", batch, runID, err)
 	}
 	return entries, nil

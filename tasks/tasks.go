@@ -117,12 +117,16 @@ func (p BatchPayload) validate() error {
 	return nil
 }
 
-// DeviceSyncPayload exports one NetBox device to every active,
-// export-enabled connection, or to one when ConnectionID is set.
+// DeviceSyncPayload exports one NetBox device (or, with NetBoxVMID, one
+// virtual machine) to every active, export-enabled connection, or to one
+// when ConnectionID is set.
 type DeviceSyncPayload struct {
-	NetBoxDeviceID int64  `json:"netbox_device_id"`
-	ConnectionID   uint   `json:"connection_id,omitempty"`
-	Trigger        string `json:"trigger"`
+	NetBoxDeviceID int64 `json:"netbox_device_id,omitempty"`
+	// NetBoxVMID names a virtual machine instead of a device; exactly one
+	// of the two is set.
+	NetBoxVMID   int64  `json:"netbox_vm_id,omitempty"`
+	ConnectionID uint   `json:"connection_id,omitempty"`
+	Trigger      string `json:"trigger"`
 	// RunIDs are queued one-device runs the API recorded for this request
 	// (one per connection), so that it can wait for them; the task runs
 	// them instead of recording its own, and cancels those whose
@@ -141,15 +145,42 @@ func (p DeviceSyncPayload) InsertOpts(now time.Time) InsertOpts {
 		// Someone waits for these runs: no debounce, and no merging with a
 		// webhook's task, which would not run them.
 		return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
-			TaskID: fmt.Sprintf("device:sync:%d:run:%d", p.NetBoxDeviceID, p.RunIDs[0])}
+			TaskID: fmt.Sprintf("%s:sync:%d:run:%d", objectNoun(p.NetBoxVMID), objectID(p.NetBoxDeviceID, p.NetBoxVMID), p.RunIDs[0])}
 	}
 	return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
-		TaskID:    fmt.Sprintf("device:sync:%d:%d:%d", p.NetBoxDeviceID, p.ConnectionID, debounceWindow(now)),
+		TaskID:    fmt.Sprintf("%s:sync:%d:%d:%d", objectNoun(p.NetBoxVMID), objectID(p.NetBoxDeviceID, p.NetBoxVMID), p.ConnectionID, debounceWindow(now)),
 		ProcessIn: DeviceSyncDebounce}
 }
 
 func (p DeviceSyncPayload) validate() error {
-	if p.NetBoxDeviceID <= 0 {
+	return validateObject(p.NetBoxDeviceID, p.NetBoxVMID)
+}
+
+// objectNoun starts a task id: a VM's tasks never share an id with those
+// of the device that has the same number.
+func objectNoun(vmID int64) string {
+	if vmID != 0 {
+		return "vm"
+	}
+	return "device"
+}
+
+// objectID is the id a payload names, a device's or a VM's.
+func objectID(deviceID, vmID int64) int64 {
+	if vmID != 0 {
+		return vmID
+	}
+	return deviceID
+}
+
+// validateObject accepts exactly one positive id.
+func validateObject(deviceID, vmID int64) error {
+	switch {
+	case deviceID != 0 && vmID != 0:
+		return errors.New("give netbox_device_id or netbox_vm_id, not both")
+	case vmID < 0:
+		return errors.New("netbox_vm_id must be positive")
+	case vmID == 0 && deviceID <= 0:
 		return errors.New("netbox_device_id must be positive")
 	}
 	return nil
@@ -158,8 +189,10 @@ func (p DeviceSyncPayload) validate() error {
 // DecommissionPayload applies the decommission action to one NetBox device
 // on every connection that exported it.
 type DecommissionPayload struct {
-	NetBoxDeviceID int64  `json:"netbox_device_id"`
-	Trigger        string `json:"trigger"`
+	NetBoxDeviceID int64 `json:"netbox_device_id,omitempty"`
+	// NetBoxVMID names a virtual machine instead of a device.
+	NetBoxVMID int64  `json:"netbox_vm_id,omitempty"`
+	Trigger    string `json:"trigger"`
 }
 
 // Kind is TypeDeviceDecommission.
@@ -168,15 +201,12 @@ func (DecommissionPayload) Kind() string { return TypeDeviceDecommission }
 // InsertOpts debounces like a device sync.
 func (p DecommissionPayload) InsertOpts(now time.Time) InsertOpts {
 	return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 2 * time.Minute, MaxRetry: 8},
-		TaskID:    fmt.Sprintf("device:decommission:%d:%d", p.NetBoxDeviceID, debounceWindow(now)),
+		TaskID:    fmt.Sprintf("%s:decommission:%d:%d", objectNoun(p.NetBoxVMID), objectID(p.NetBoxDeviceID, p.NetBoxVMID), debounceWindow(now)),
 		ProcessIn: DeviceSyncDebounce}
 }
 
 func (p DecommissionPayload) validate() error {
-	if p.NetBoxDeviceID <= 0 {
-		return errors.New("netbox_device_id must be positive")
-	}
-	return nil
+	return validateObject(p.NetBoxDeviceID, p.NetBoxVMID)
 }
 
 // ScanStatusPayload polls one WUG discovery scan of one connection. The

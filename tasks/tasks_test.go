@@ -206,6 +206,12 @@ func TestTaskKindsAndOptionsAreContract(t *testing.T) {
 			fmt.Sprintf("device:sync:42:2:%d", now.Unix()/3), tasks.DeviceSyncDebounce},
 		{tasks.DecommissionPayload{NetBoxDeviceID: 42}, "netbox:device:decommission", tasks.QueueCritical, 8,
 			fmt.Sprintf("device:decommission:42:%d", now.Unix()/3), tasks.DeviceSyncDebounce},
+		// A VM's tasks never share an id with those of the device 42.
+		{tasks.DeviceSyncPayload{NetBoxVMID: 42, ConnectionID: 2}, "netbox:device:sync", tasks.QueueCritical, 8,
+			fmt.Sprintf("vm:sync:42:2:%d", now.Unix()/3), tasks.DeviceSyncDebounce},
+		{tasks.DeviceSyncPayload{NetBoxVMID: 42, RunIDs: []uint{5}}, "netbox:device:sync", tasks.QueueCritical, 8, "vm:sync:42:run:5", 0},
+		{tasks.DecommissionPayload{NetBoxVMID: 42}, "netbox:device:decommission", tasks.QueueCritical, 8,
+			fmt.Sprintf("vm:decommission:42:%d", now.Unix()/3), tasks.DeviceSyncDebounce},
 		{tasks.ScanStatusPayload{ConnectionID: 2, ScanID: "s1", Poll: 4, Chain: 9}, "wug:scan:status", tasks.QueueLow, 5, "scan:2:s1:9:4", 0},
 		{tasks.SweepPayload{Slot: 11}, "wugsync:sweep", tasks.QueueLow, 0, "sweep:11", 0},
 	} {
@@ -236,6 +242,8 @@ func TestRegisterArchivesMalformedPayloads(t *testing.T) {
 		{tasks.TypeExportBatch, `{"run_id":1,"batch":2} {"run_id":2,"batch":2}`, "trailing data"},
 		{tasks.TypeDeviceSync, `{"netbox_device_id":"42"}`, "cannot unmarshal string"},
 		{tasks.TypeDeviceSync, `{"trigger":"webhook"}`, "netbox_device_id must be positive"},
+		{tasks.TypeDeviceSync, `{"netbox_device_id":1,"netbox_vm_id":2}`, "not both"},
+		{tasks.TypeDeviceSync, `{"netbox_vm_id":-2}`, "netbox_vm_id must be positive"},
 		{tasks.TypeSweep, `{"slot":1.5}`, "cannot unmarshal number"},
 	} {
 		err := mux.ProcessTask(context.Background(), asynq.NewTask(c.kind, []byte(c.payload)))
@@ -248,8 +256,9 @@ func TestRegisterArchivesMalformedPayloads(t *testing.T) {
 
 	require.NoError(t, mux.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeExportBatch, []byte(`{"run_id":1,"batch":2}`))))
 	require.NoError(t, mux.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeDeviceSync, []byte(`{"netbox_device_id":42,"trigger":"webhook"}`))))
+	require.NoError(t, mux.ProcessTask(context.Background(), asynq.NewTask(tasks.TypeDeviceSync, []byte(`{"netbox_vm_id":7,"trigger":"webhook"}`))))
 	require.Equal(t, []any{tasks.BatchPayload{RunID: 1, Batch: 2},
-		tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"}}, got)
+		tasks.DeviceSyncPayload{NetBoxDeviceID: 42, Trigger: "webhook"}, tasks.DeviceSyncPayload{NetBoxVMID: 7, Trigger: "webhook"}}, got)
 }
 
 func TestEnqueueRefusesArgsNoHandlerCouldRun(t *testing.T) {

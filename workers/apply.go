@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 )
@@ -59,13 +60,11 @@ func (p *planner) applyPlan(ctx context.Context, sourceID uint) error {
 	if err != nil {
 		return err
 	}
-	partners, err := store.AddressPartners(ctx, source.ID, models.ObjectDevice, changed)
+	partners, err := store.AddressPartners(ctx, source.ID, changed)
 	if err != nil {
 		return err
 	}
-	replan := slices.Concat(changed, partners)
-	slices.Sort(replan)
-	replan = slices.Compact(replan)
+	replan := models.SortedRefs(slices.Concat(changed, partners))
 
 	if err := p.copyPlan(ctx, source.ID, replan); err != nil {
 		return err
@@ -78,10 +77,23 @@ func (p *planner) applyPlan(ctx context.Context, sourceID uint) error {
 	if err := p.resolveAdoptions(ctx); err != nil {
 		return err
 	}
-	if err := store.StoreReplanned(ctx, p.run, replan); err != nil {
+	if err := store.StoreReplanned(ctx, p.run, replannedIDs(replan)); err != nil {
 		return err
 	}
 	return p.commit(ctx)
+}
+
+// replannedIDs is the run's replanned list: the NetBox ids of the objects
+// decided again (devices' and virtual machines' ids together, as the
+// contract's list of NetBox object ids; the run's plan entries say which
+// kind each is).
+func replannedIDs(refs []export.ObjectRef) []int64 {
+	ids := make([]int64, 0, len(refs))
+	for _, r := range refs {
+		ids = append(ids, r.ID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // planStart is when the dry run began reading NetBox.
@@ -95,43 +107,55 @@ func planStart(r models.WUGSyncLog) time.Time {
 	return r.CreatedAt
 }
 
-// changedSince lists, sorted, the NetBox devices whose row changed at or
-// after since, and those whose primary address was edited since (NetBox
-// does not count an IP address edit as a change of its device).
-func (p *planner) changedSince(ctx context.Context, since time.Time) ([]int64, error) {
-	ids, err := p.w.p.NetBox.ChangedSince(ctx, netbox.ObjectTypeDevice, since, nil)
-	if err != nil {
-		return nil, fmt.Errorf("find NetBox devices changed since the plan: %w", err)
-	}
-	out := make([]int64, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, int64(id))
+// changedSince lists the NetBox objects whose own record changed at or
+// after since (devices, and VMs when the connection exports them), and
+// those whose primary address was edited since (NetBox does not count an
+// IP address edit as a change of its object).
+func (p *planner) changedSince(ctx context.Context, since time.Time) ([]export.ObjectRef, error) {
+	var out []export.ObjectRef
+	for _, t := range objectTypes(p.conn) {
+		nbType := netbox.ObjectTypeDevice
+		if t == models.ObjectVirtualMachine {
+			nbType = netbox.ObjectTypeVirtualMachine
+		}
+		ids, err := p.w.p.NetBox.ChangedSince(ctx, nbType, since, nil)
+		if err != nil {
+			return nil, fmt.Errorf("find NetBox %ss changed since the plan: %w", t.Noun(), err)
+		}
+		for _, id := range ids {
+			out = append(out, export.ObjectRef{Type: t, ID: id})
+		}
 	}
 	for ip, err := range p.w.p.NetBox.IPAddresses(ctx, netbox.IPFilter{LastUpdatedGTE: since}) {
 		if err != nil {
 			return nil, fmt.Errorf("find NetBox IP addresses changed since the plan: %w", err)
 		}
-		if a := ip.AssignedObject; a != nil && a.Device != nil && a.Device.ID > 0 {
-			out = append(out, int64(a.Device.ID))
+		a := ip.AssignedObject
+		switch {
+		case a == nil:
+		case a.Device != nil && a.Device.ID > 0:
+			out = append(out, export.ObjectRef{Type: models.ObjectDevice, ID: a.Device.ID})
+		case a.VirtualMachine != nil && a.VirtualMachine.ID > 0 && p.conn.ExportVirtualMachines:
+			out = append(out, export.ObjectRef{Type: models.ObjectVirtualMachine, ID: a.VirtualMachine.ID})
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	return models.SortedRefs(out), nil
 }
 
 // copyPlan copies the dry run's entries, except those of the objects to
 // decide again, as this run's, and records what planning records for them
 // (pending rows for creates, skipped rows with their reasons).
-func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []int64) error {
-	return p.w.store().EachPlanEntry(ctx, sourceID, func(page []models.PlanEntry) error {
+func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []export.ObjectRef) error {
+	again := make(map[export.ObjectRef]bool, len(replan))
+	for _, r := range replan {
+		again[r] = true
+	}
+	return p.w.store.EachPlanEntry(ctx, sourceID, func(page []models.PlanEntry) error {
 		copies := make([]*models.PlanEntry, 0, len(page))
-		var ids []int64
 		for _, e := range page {
-			isDevice := e.ObjectType == models.ObjectDevice || e.ObjectType == ""
-			if isDevice {
-				if _, found := slices.BinarySearch(replan, e.NetBoxDeviceID); found {
-					continue
-				}
+			ref := export.ObjectRef{Type: e.Key().ObjectType, ID: e.Key().ObjectID}
+			if again[ref] {
+				continue
 			}
 			c := &models.PlanEntry{
 				RunID: p.run.ID, ConnectionID: p.conn.ID, ObjectType: e.ObjectType,
@@ -140,29 +164,44 @@ func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []int64) e
 				WUGDeviceID: e.WUGDeviceID, Diff: e.Diff, PayloadHash: e.PayloadHash, Excluded: e.Excluded,
 			}
 			copies = append(copies, c)
-			if !isDevice {
-				continue
+			if e.Action == models.PlanDecommission {
+				continue // not an object of the selection: it holds no address
 			}
-			ids = append(ids, c.NetBoxDeviceID)
-			p.seen[c.NetBoxDeviceID] = struct{}{}
+			p.seen[ref] = struct{}{}
 			if addr, ok := heldAddress(c); ok {
-				p.conflicts.Add(c.NetBoxDeviceID, addr)
+				p.conflicts.AddObject(ref, addr)
 				if _, named := p.firstName[addr]; !named {
 					p.firstName[addr] = c.DeviceName
 				}
 			}
 		}
-		if err := p.w.store().CreatePlanEntries(ctx, copies); err != nil {
+		if err := p.w.store.CreatePlanEntries(ctx, copies); err != nil {
 			return err
 		}
 		if p.run.DryRun {
 			return nil
 		}
-		rows, err := p.w.store().RowsByObject(ctx, p.conn.ID, models.ObjectDevice, ids)
-		if err != nil {
-			return err
+		for _, t := range models.ObjectTypes() {
+			var ofType []*models.PlanEntry
+			var ids []int64
+			for _, c := range copies {
+				if c.Key().ObjectType == t {
+					ofType = append(ofType, c)
+					ids = append(ids, c.NetBoxObjectID)
+				}
+			}
+			if len(ofType) == 0 {
+				continue
+			}
+			rows, err := p.w.store.RowsByObject(ctx, p.conn.ID, t, ids)
+			if err != nil {
+				return err
+			}
+			if err := p.w.recordPlannedRows(ctx, p.run, ofType, rows); err != nil {
+				return err
+			}
 		}
-		return p.w.recordPlannedRows(ctx, p.run, copies, rows)
+		return nil
 	})
 }
 
@@ -179,24 +218,45 @@ func heldAddress(e *models.PlanEntry) (netip.Addr, bool) {
 	return addr, err == nil
 }
 
-// replan decides the listed devices again, as a run scoped to them would.
-func (p *planner) replan(ctx context.Context, ids []int64) error {
-	scope := planScope{deviceIDs: ids}
-	page := make([]netbox.Device, 0, planPageSize)
-	for d, err := range p.w.p.NetBox.Devices(ctx, p.netboxFilter(scope)) {
-		if err != nil {
-			return fmt.Errorf("list changed netbox devices: %w", err)
-		}
-		page = append(page, d)
-		if len(page) == planPageSize {
-			if err := p.planPage(ctx, page); err != nil {
-				return err
-			}
-			page = page[:0]
-		}
-	}
-	if err := p.planPage(ctx, page); err != nil {
+// replan decides the listed objects again, as a run scoped to them would,
+// with the conflict check across NetBox that every plan makes.
+func (p *planner) replan(ctx context.Context, refs []export.ObjectRef) error {
+	var err error
+	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), true); err != nil {
 		return err
 	}
-	return p.planDecommissions(ctx, scope)
+	byType := map[models.ObjectType][]int64{}
+	for _, r := range refs {
+		byType[r.Type] = append(byType[r.Type], r.ID)
+	}
+	for _, t := range models.ObjectTypes() {
+		if len(byType[t]) == 0 {
+			continue
+		}
+		scope := planScope{deviceIDs: byType[t], objectType: t}
+		q, err := p.netboxFilter(ctx, scope)
+		if err != nil {
+			return err
+		}
+		page := make([]export.Object, 0, planPageSize)
+		for d, err := range p.objects(ctx, t, q) {
+			if err != nil {
+				return fmt.Errorf("list changed netbox %ss: %w", t.Noun(), err)
+			}
+			page = append(page, d)
+			if len(page) == planPageSize {
+				if err := p.planPage(ctx, page); err != nil {
+					return err
+				}
+				page = page[:0]
+			}
+		}
+		if err := p.planPage(ctx, page); err != nil {
+			return err
+		}
+		if err := p.planDecommissions(ctx, scope); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -33,7 +33,9 @@ type batch struct {
 
 	entries []*models.PlanEntry
 	rows    map[int64]*models.NetBoxIPExport
-	devices map[int64]netbox.Device
+	// devices holds the batch's NetBox objects; a batch is of one object
+	// type (NumberBatches never mixes them), so ids are enough as keys.
+	devices map[int64]export.Object
 	mapped  map[int64]export.Mapped
 	groupOf map[int64]string // target WUG group id per device
 	pending []success        // exported devices not yet stored
@@ -80,9 +82,9 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 func (b *batch) apply(ctx context.Context) error {
 	var ids []int64
 	for _, e := range b.entries {
-		ids = append(ids, e.NetBoxDeviceID)
+		ids = append(ids, e.NetBoxObjectID)
 	}
-	rows, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
+	rows, err := b.w.store().RowsByObject(ctx, b.conn.ID, b.kind(), ids)
 	if err != nil {
 		return err
 	}
@@ -134,10 +136,18 @@ func (b *batch) apply(ctx context.Context) error {
 	return nil
 }
 
+// kind is the object type of the batch's entries.
+func (b *batch) kind() models.ObjectType {
+	if len(b.entries) == 0 {
+		return models.ObjectDevice
+	}
+	return b.entries[0].Key().ObjectType
+}
+
 // step classifies an entry against the row as the batch loaded it.
 func (b *batch) step(e *models.PlanEntry) export.Step {
 	linked := ""
-	if row := b.rows[e.NetBoxDeviceID]; row != nil {
+	if row := b.rows[e.NetBoxObjectID]; row != nil {
 		linked = row.WUGDeviceID
 	}
 	return export.Classify(e.Action, e.WUGDeviceID, linked)
@@ -160,23 +170,23 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 	}
 	ids := make([]int64, 0, len(creates))
 	for _, e := range creates {
-		if b.rows[e.NetBoxDeviceID] == nil {
+		if b.rows[e.NetBoxObjectID] == nil {
 			if err := upsertRow(ctx, b.w.store(), e, models.RowPending{}); err != nil {
 				return nil, nil, 0, err
 			}
 		}
-		ids = append(ids, e.NetBoxDeviceID)
+		ids = append(ids, e.NetBoxObjectID)
 	}
 	now := b.w.now()
-	if err := b.w.store().ClaimCreates(ctx, b.conn.ID, models.ObjectDevice, ids, claimer, now, now.Add(-claimStale)); err != nil {
+	if err := b.w.store().ClaimCreates(ctx, b.conn.ID, b.kind(), ids, claimer, now, now.Add(-claimStale)); err != nil {
 		return nil, nil, 0, err
 	}
-	fresh, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
+	fresh, err := b.w.store().RowsByObject(ctx, b.conn.ID, b.kind(), ids)
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	for _, e := range creates {
-		row := fresh[e.NetBoxDeviceID]
+		row := fresh[e.NetBoxObjectID]
 		switch {
 		case row.WUGDeviceID != "":
 			e.WUGDeviceID = row.WUGDeviceID
@@ -204,17 +214,21 @@ func (b *batch) loadDevices(ctx context.Context) error {
 	var ids []int64
 	for _, e := range b.entries {
 		if e.Action != models.PlanDecommission {
-			ids = append(ids, e.NetBoxDeviceID)
+			ids = append(ids, e.NetBoxObjectID)
 		}
 	}
-	b.devices = map[int64]netbox.Device{}
+	b.devices = map[int64]export.Object{}
 	b.mapped = map[int64]export.Mapped{}
 	if len(ids) == 0 {
 		return nil
 	}
-	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}) {
+	listing := objectsOf(b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}), export.DeviceObject)
+	if b.kind() == models.ObjectVirtualMachine {
+		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}), export.VMObject)
+	}
+	for d, err := range listing {
 		if err != nil {
-			return fmt.Errorf("read batch devices from netbox: %w", err)
+			return fmt.Errorf("read batch %ss from netbox: %w", b.kind().Noun(), err)
 		}
 		b.devices[objectID(d)] = d
 	}
@@ -226,21 +240,21 @@ func (b *batch) loadDevices(ctx context.Context) error {
 		if e.Action == models.PlanDecommission {
 			continue
 		}
-		d, ok := b.devices[e.NetBoxDeviceID]
+		d, ok := b.devices[e.NetBoxObjectID]
 		if !ok {
-			if err := b.fail(ctx, e, "device is no longer in NetBox; the next run decommissions it", false); err != nil {
+			if err := b.fail(ctx, e, b.kind().Noun()+" is no longer in NetBox; the next run decommissions it", false); err != nil {
 				return err
 			}
 			continue
 		}
-		m, err := export.Map(d, b.w.mapOptions(b.conn, regions, d))
+		m, err := export.MapObject(d, b.w.mapOptions(b.conn, regions, d))
 		if err != nil {
 			if err := b.fail(ctx, e, "cannot export: "+err.Error(), false); err != nil {
 				return err
 			}
 			continue
 		}
-		b.mapped[e.NetBoxDeviceID] = m
+		b.mapped[e.NetBoxObjectID] = m
 	}
 	return nil
 }
@@ -250,7 +264,7 @@ func (b *batch) loadDevices(ctx context.Context) error {
 func (b *batch) resolveGroups(ctx context.Context) error {
 	b.groupOf = map[int64]string{}
 	for _, e := range b.entries {
-		m, ok := b.mapped[e.NetBoxDeviceID]
+		m, ok := b.mapped[e.NetBoxObjectID]
 		if !ok || e.Outcome != "" {
 			continue
 		}
@@ -264,7 +278,7 @@ func (b *batch) resolveGroups(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		b.groupOf[e.NetBoxDeviceID] = ids[pathKey(m.Fields.GroupPath)]
+		b.groupOf[e.NetBoxObjectID] = ids[pathKey(m.Fields.GroupPath)]
 	}
 	return nil
 }
@@ -277,8 +291,8 @@ func (b *batch) resolveGroups(ctx context.Context) error {
 func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEntry) ([]*models.PlanEntry, error) {
 	var linked []*models.PlanEntry
 	for _, e := range creates {
-		row := b.rows[e.NetBoxDeviceID]
-		m, ok := b.mapped[e.NetBoxDeviceID]
+		row := b.rows[e.NetBoxObjectID]
+		m, ok := b.mapped[e.NetBoxObjectID]
 		if !ok || row == nil || row.CreateAttemptedAt == nil || row.WUGDeviceID != "" {
 			continue
 		}
@@ -312,7 +326,7 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
 	var todo []*models.PlanEntry
 	var templates []wug.DeviceTemplate
 	for _, e := range creates {
-		m, ok := b.mapped[e.NetBoxDeviceID]
+		m, ok := b.mapped[e.NetBoxObjectID]
 		if !ok || e.Outcome != "" || e.WUGDeviceID != "" {
 			continue
 		}
@@ -333,12 +347,12 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
 	}
 	var scan []*models.PlanEntry
 	for _, e := range todo {
-		m := b.mapped[e.NetBoxDeviceID]
+		m := b.mapped[e.NetBoxObjectID]
 		res, ok := results[m.Template.TemplateID]
 		switch {
 		case ok && res.DeviceID != "":
 			if len(res.Errors) > 0 {
-				b.log.WithFields(logrus.Fields{"device_id": e.NetBoxDeviceID, "warnings": res.Errors}).
+				b.log.WithFields(logrus.Fields{"device_id": e.NetBoxObjectID, "warnings": res.Errors}).
 					Warn("WUG created the device with warnings")
 			}
 			b.succeed(e, res.DeviceID, export.StepCreate)
@@ -365,13 +379,13 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
 func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, results map[string]wug.TemplateResult) error {
 	byGroup := map[string][]*models.PlanEntry{}
 	for _, e := range entries {
-		byGroup[b.groupOf[e.NetBoxDeviceID]] = append(byGroup[b.groupOf[e.NetBoxDeviceID]], e)
+		byGroup[b.groupOf[e.NetBoxObjectID]] = append(byGroup[b.groupOf[e.NetBoxObjectID]], e)
 	}
 	for _, group := range sortedKeys(byGroup) {
 		list := byGroup[group]
 		ips := make([]string, len(list))
 		for i, e := range list {
-			ips[i] = b.mapped[e.NetBoxDeviceID].Address.String()
+			ips[i] = b.mapped[e.NetBoxObjectID].Address.String()
 		}
 		if group == "" {
 			group = wug.RootGroupID
@@ -382,7 +396,7 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 		}
 		now := b.w.now()
 		for _, e := range list {
-			m := b.mapped[e.NetBoxDeviceID]
+			m := b.mapped[e.NetBoxObjectID]
 			why := "template failed"
 			if r, ok := results[m.Template.TemplateID]; ok && len(r.Errors) > 0 {
 				why += ": " + strings.Join(r.Errors, "; ")
@@ -414,11 +428,11 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 	var applied []*models.PlanEntry
 	steps := map[*models.PlanEntry]export.Step{}
 	for _, e := range updates {
-		m, ok := b.mapped[e.NetBoxDeviceID]
+		m, ok := b.mapped[e.NetBoxObjectID]
 		if !ok || e.Outcome != "" {
 			continue
 		}
-		row := b.rows[e.NetBoxDeviceID]
+		row := b.rows[e.NetBoxObjectID]
 		wugID := e.WUGDeviceID
 		step := b.step(e)
 		steps[e] = step
@@ -446,10 +460,10 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 		}
 		if plan.Group || adopting {
 			from := ""
-			if !adopting && row != nil && row.WUGGroupID != b.groupOf[e.NetBoxDeviceID] {
+			if !adopting && row != nil && row.WUGGroupID != b.groupOf[e.NetBoxObjectID] {
 				from = row.WUGGroupID
 			}
-			mv := move{from: from, to: b.groupOf[e.NetBoxDeviceID]}
+			mv := move{from: from, to: b.groupOf[e.NetBoxObjectID]}
 			moves[mv] = append(moves[mv], wugID)
 		}
 		if row != nil && row.ExportStatus == models.ExportDecommissioned {
@@ -501,7 +515,7 @@ func (b *batch) updatePlan(ctx context.Context, e *models.PlanEntry, step export
 			return planned.Update(), nil
 		}
 	}
-	d := export.Decide(b.rows[e.NetBoxDeviceID].Previous(), current)
+	d := export.Decide(b.rows[e.NetBoxObjectID].Previous(), current)
 	if err := b.w.store().ReplanEntry(ctx, e, diffJSON(d.Changes), current.Hash()); err != nil {
 		return export.UpdatePlan{}, err
 	}
@@ -617,11 +631,11 @@ type success struct {
 // succeed queues the link of a row to its WUG device and what was written;
 // flush stores the whole batch's successes in one transaction.
 func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
-	m := b.mapped[e.NetBoxDeviceID]
+	m := b.mapped[e.NetBoxObjectID]
 	fields, _ := json.Marshal(m.Fields) // plain strings and maps: cannot fail
-	reason := export.RowReason(b.run.Trigger, e.Action, b.rows[e.NetBoxDeviceID].Previous(), m.Address.String())
+	reason := export.RowReason(b.run.Trigger, e.Action, b.rows[e.NetBoxObjectID].Previous(), m.Address.String())
 	change := models.RowExported{
-		WUGDeviceID: wugID, WUGGroupID: b.groupOf[e.NetBoxDeviceID], Reason: reason,
+		WUGDeviceID: wugID, WUGGroupID: b.groupOf[e.NetBoxObjectID], Reason: reason,
 		PayloadHash: m.Fields.Hash(), Fields: string(fields),
 		Name: m.Template.DisplayName, IP: m.Address.String(),
 		At: b.w.now(), RunID: b.run.ID, Adopted: step == export.StepAdopt,
@@ -673,7 +687,7 @@ func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, count
 			return err
 		}
 	}
-	b.log.WithField("device_id", e.NetBoxDeviceID).Warn(msg)
+	b.log.WithField("device_id", e.NetBoxObjectID).Warn(msg)
 	b.w.p.Metrics.Devices(b.conn.Name, "failed", 1)
 	return b.w.store().SetOutcome(ctx, e, models.OutcomeFailed, msg)
 }

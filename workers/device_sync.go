@@ -7,20 +7,23 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/tasks"
 )
 
-// syncDevice exports one NetBox device to every active, export-enabled
-// connection (or to the one named), through the same planner and batch code
-// as a full run: each connection gets a one-device run whose plan says
-// create, update, unchanged, skip or — when the device was deleted or left
-// the selection — decommission.
-func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID uint, trigger models.Trigger, syncType models.SyncType, requested ...uint) error {
+// syncDevice exports one NetBox device or virtual machine to every active,
+// export-enabled connection (or to the one named), through the same planner
+// and batch code as a full run: each connection gets a one-object run whose
+// plan says create, update, unchanged, skip or — when the object was
+// deleted or left the selection — decommission. A VM reaches only the
+// connections that export VMs; on the others a linked one leaves WUG by the
+// decommission action.
+func (w *Worker) syncDevice(ctx context.Context, obj export.ObjectRef, connectionID uint, trigger models.Trigger, syncType models.SyncType, requested ...uint) error {
 	conns, err := w.store().ExportConnections(ctx, connectionID)
 	if err != nil {
-		return fmt.Errorf("connections for device %d: %w", deviceID, err)
+		return fmt.Errorf("connections for %s: %w", obj, err)
 	}
 	runs, err := w.requestedRuns(ctx, requested)
 	if err != nil {
@@ -28,7 +31,13 @@ func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID ui
 	}
 	var errs []error
 	for _, conn := range conns {
-		err := w.syncDeviceOn(ctx, conn, deviceID, trigger, syncType, runs[conn.ID])
+		if skip, err := w.vmNotForConnection(ctx, conn, obj); err != nil || skip {
+			if err != nil {
+				errs = append(errs, fmt.Errorf("connection %q: %w", conn.Name, err))
+			}
+			continue // a requested run of it is cancelled below
+		}
+		err := w.syncDeviceOn(ctx, conn, obj, trigger, syncType, runs[conn.ID])
 		delete(runs, conn.ID)
 		if errors.Is(err, netbox.ErrConfig) || errors.Is(err, errWritebackRefused) {
 			// A filter NetBox does not know (a deleted tag, a renamed
@@ -50,6 +59,23 @@ func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID ui
 	return errors.Join(errs...)
 }
 
+// vmNotForConnection reports whether a VM's sync has nothing to do on a
+// connection: one that does not export VMs and holds no WUG device of this
+// VM to decommission. NetBox sends VM events to every connection's
+// receiver; recording an empty run for each on connections that never
+// export VMs would bury the runs that matter.
+func (w *Worker) vmNotForConnection(ctx context.Context, conn models.WUGConnection, obj export.ObjectRef) (bool, error) {
+	if obj.Type != models.ObjectVirtualMachine || conn.ExportVirtualMachines {
+		return false, nil
+	}
+	rows, err := w.store().RowsByObject(ctx, conn.ID, obj.Type, []int64{obj.ID})
+	if err != nil {
+		return false, err
+	}
+	row := rows[obj.ID]
+	return row == nil || row.WUGDeviceID == "" || row.ExportStatus == models.ExportDecommissioned, nil
+}
+
 // requestedRuns maps connection to the still-queued runs of ids, which the
 // API recorded for a person waiting on them. A retry finds them ended and
 // records new runs.
@@ -65,7 +91,7 @@ func (w *Worker) requestedRuns(ctx context.Context, ids []uint) (map[uint]uint, 
 	return out, nil
 }
 
-func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, deviceID int64, trigger models.Trigger, syncType models.SyncType, requested uint) (err error) {
+func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, obj export.ObjectRef, trigger models.Trigger, syncType models.SyncType, requested uint) (err error) {
 	now := w.now()
 	run := models.WUGSyncLog{ConnectionID: conn.ID, SyncType: syncType, Trigger: trigger,
 		Status: models.RunRunning, StartedAt: &now}
@@ -87,7 +113,7 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 		} else if err != nil {
 			// The row first: the run's end is announced, and whoever waits
 			// on it then finds the attempt on the row.
-			w.recordDeviceAttempt(ctx, conn, deviceID, run.ID, syncType, err)
+			w.recordDeviceAttempt(ctx, conn, obj, run.ID, syncType, err)
 			w.failRun(ctx, run.ID, err)
 		}
 	}()
@@ -99,7 +125,7 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 	if err != nil {
 		return err
 	}
-	scope := planScope{deviceIDs: []int64{deviceID}}
+	scope := planScope{deviceIDs: []int64{obj.ID}, objectType: obj.Type}
 	if err := p.build(ctx, scope); err != nil {
 		return err
 	}
@@ -114,13 +140,13 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 		// device, and most connections select only some.
 		// A decommission of a device never exported is not failed either:
 		// nothing to remove is its expected outcome.
-		missing, err := w.netboxLacks(ctx, deviceID)
+		missing, err := w.netboxLacks(ctx, obj)
 		if err != nil {
 			return err
 		}
 		if missing {
 			w.endRun(ctx, run.ID, models.RunFailed,
-				fmt.Errorf("NetBox has no such device: device %d does not exist in NetBox; nothing to sync", deviceID))
+				fmt.Errorf("NetBox has no such %s: %s does not exist in NetBox; nothing to sync", obj.Type.Noun(), obj))
 			return nil
 		}
 	}
@@ -130,13 +156,18 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 	return w.refreshRun(ctx, run.ID)
 }
 
-// netboxLacks reports whether NetBox has no device id at all (not merely
+// netboxLacks reports whether NetBox has no such object at all (not merely
 // none under the connection's filters). One more NetBox read, only on this
 // unusual path.
-func (w *Worker) netboxLacks(ctx context.Context, id int64) (bool, error) {
-	for _, err := range w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs([]int64{id})}) {
+func (w *Worker) netboxLacks(ctx context.Context, obj export.ObjectRef) (bool, error) {
+	q := netbox.DeviceFilter{IDs: netboxIDs([]int64{obj.ID})}
+	listing := objectsOf(w.p.NetBox.Devices(ctx, q), export.DeviceObject)
+	if obj.Type == models.ObjectVirtualMachine {
+		listing = objectsOf(w.p.NetBox.VirtualMachines(ctx, q), export.VMObject)
+	}
+	for _, err := range listing {
 		if err != nil {
-			return false, fmt.Errorf("look up netbox device %d: %w", id, err)
+			return false, fmt.Errorf("look up netbox %s: %w", obj, err)
 		}
 		return false, nil
 	}
@@ -150,7 +181,7 @@ func (w *Worker) netboxLacks(ctx context.Context, id int64) (bool, error) {
 // run or row, so only here does the attempt reach the device. A device with
 // no row yet (planning failed before it was listed) has nothing to show it
 // on; the run's error says what happened.
-func (w *Worker) recordDeviceAttempt(ctx context.Context, conn models.WUGConnection, deviceID int64, runID uint, syncType models.SyncType, cause error) {
+func (w *Worker) recordDeviceAttempt(ctx context.Context, conn models.WUGConnection, obj export.ObjectRef, runID uint, syncType models.SyncType, cause error) {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Shutdown (or a lost lease) cancelled the handler: asynq puts the
 		// task back without counting an attempt, and so does the row.
@@ -163,8 +194,8 @@ func (w *Worker) recordDeviceAttempt(ctx context.Context, conn models.WUGConnect
 	}
 	now := w.now()
 	msg := cleanText(cause.Error())
-	key := models.DeviceKey(conn.ID, deviceID)
-	log := w.connectionLog(conn).WithFields(logrus.Fields{"run_id": runID, "device_id": deviceID})
+	key := models.RowKey{ConnectionID: conn.ID, ObjectType: obj.Type, ObjectID: obj.ID}
+	log := w.connectionLog(conn).WithFields(logrus.Fields{"run_id": runID, "device_id": obj.ID, "object_type": obj.Type})
 	switch ok, err := w.store().UpdateRow(ctx, key, models.RowFailed{Message: msg, At: now, RunID: runID}); {
 	case err != nil:
 		log.WithError(err).Error("could not record a failed device sync on its row")
@@ -185,9 +216,18 @@ func parseTrigger(s string, fallback models.Trigger) models.Trigger {
 }
 
 func (w *Worker) handleDeviceSync(ctx context.Context, p tasks.DeviceSyncPayload) error {
-	return w.syncDevice(ctx, p.NetBoxDeviceID, p.ConnectionID, parseTrigger(p.Trigger, models.TriggerWebhook), models.SyncDevice, p.RunIDs...)
+	return w.syncDevice(ctx, syncedObject(p.NetBoxDeviceID, p.NetBoxVMID), p.ConnectionID, parseTrigger(p.Trigger, models.TriggerWebhook), models.SyncDevice, p.RunIDs...)
 }
 
 func (w *Worker) handleDecommission(ctx context.Context, p tasks.DecommissionPayload) error {
-	return w.syncDevice(ctx, p.NetBoxDeviceID, 0, parseTrigger(p.Trigger, models.TriggerWebhook), models.SyncDecommission)
+	return w.syncDevice(ctx, syncedObject(p.NetBoxDeviceID, p.NetBoxVMID), 0, parseTrigger(p.Trigger, models.TriggerWebhook), models.SyncDecommission)
+}
+
+// syncedObject is the object a payload names: the VM when it names one,
+// else the device.
+func syncedObject(deviceID, vmID int64) export.ObjectRef {
+	if vmID != 0 {
+		return export.ObjectRef{Type: models.ObjectVirtualMachine, ID: vmID}
+	}
+	return export.ObjectRef{Type: models.ObjectDevice, ID: deviceID}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"net/netip"
 
 	"github.com/wugsync/wugsync/export"
@@ -17,9 +18,25 @@ import (
 const planPageSize = 500
 
 // planScope limits a plan to some NetBox devices (a webhook or API sync of
-// one device); nil deviceIDs plans the connection's whole selection.
+// one device), or to some VMs when objectType says so; nil deviceIDs plans
+// the connection's whole selection.
 type planScope struct {
 	deviceIDs []int64
+	// objectType is the kind deviceIDs name; empty means devices.
+	objectType models.ObjectType
+}
+
+// covers reports whether the scope takes in objects of type t.
+func (s planScope) covers(t models.ObjectType) bool {
+	return s.full() || t == s.kind()
+}
+
+// kind is the object type deviceIDs name.
+func (s planScope) kind() models.ObjectType {
+	if s.objectType == "" {
+		return models.ObjectDevice
+	}
+	return s.objectType
 }
 
 func (s planScope) full() bool { return s.deviceIDs == nil }
@@ -39,8 +56,8 @@ func netboxIDs(ids []int64) []int {
 	return out
 }
 
-// objectID is a NetBox device's id as rows and plans hold it.
-func objectID(d netbox.Device) int64 { return int64(d.ID) }
+// objectID is a NetBox object's id as rows and plans hold it.
+func objectID(d export.Object) int64 { return int64(d.ID) }
 
 // planner decides, for every device of a run, create / update / unchanged
 // / skip / decommission, and stores the decisions as plan entries. It reads
@@ -60,13 +77,13 @@ type planner struct {
 	// firstName is the name of the first device holding each address, for
 	// the conflict message of a later one.
 	firstName map[netip.Addr]string
-	seen      map[int64]struct{}
+	seen      map[export.ObjectRef]struct{}
 	creates   []plannedCreate
 }
 
 type plannedCreate struct {
-	deviceID int64
-	addr     netip.Addr
+	ref  export.ObjectRef
+	addr netip.Addr
 }
 
 func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn models.WUGConnection, client *wug.Client) (*planner, error) {
@@ -75,7 +92,7 @@ func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn mo
 		filters:   conn.DeviceFilters.Merge(run.Filters),
 		conflicts: export.NewConflictTracker(0),
 		firstName: map[netip.Addr]string{},
-		seen:      map[int64]struct{}{},
+		seen:      map[export.ObjectRef]struct{}{},
 	}
 	regions, err := w.siteRegions(ctx, conn.GroupTemplate)
 	if err != nil {
@@ -112,13 +129,13 @@ func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int
 	return out, nil
 }
 
-func (p *planner) mapOptions(d netbox.Device) export.MapOptions {
+func (p *planner) mapOptions(d export.Object) export.MapOptions {
 	return p.w.mapOptions(p.conn, p.regions, d)
 }
 
-// mapOptions is how every code path maps a device for a connection, so a
+// mapOptions is how every code path maps an object for a connection, so a
 // run, a batch and a webhook sync all compute the same template and hash.
-func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d netbox.Device) export.MapOptions {
+func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d export.Object) export.MapOptions {
 	return export.MapOptions{
 		GroupTemplate: conn.GroupTemplate,
 		Site:          export.SiteInfo{Region: regions[d.Site.ID]},
@@ -127,10 +144,52 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 	}
 }
 
-func (p *planner) netboxFilter(scope planScope) netbox.DeviceFilter {
+func (p *planner) netboxFilter(ctx context.Context, scope planScope) (netbox.DeviceFilter, error) {
 	q := export.ExplainQuery(p.filters) // every status: see markExcluded
 	q.IDs = netboxIDs(scope.deviceIDs)
-	return q
+	if len(q.Clusters) == 0 {
+		return q, nil
+	}
+	// NetBox filters devices by cluster id only: names become ids, once
+	// per run, for both kinds.
+	clusters, err := p.w.p.NetBox.ListClusters(ctx)
+	if err != nil {
+		return q, fmt.Errorf("list netbox clusters for the clusters filter: %w", err)
+	}
+	return export.ResolveClusters(q, clusters)
+}
+
+// objects lists the scope's NetBox objects of one type under the query,
+// as export Objects: devices, or VMs when the connection exports them.
+func (p *planner) objects(ctx context.Context, t models.ObjectType, q netbox.DeviceFilter) iter.Seq2[export.Object, error] {
+	if t == models.ObjectVirtualMachine {
+		return objectsOf(p.w.p.NetBox.VirtualMachines(ctx, q), export.VMObject)
+	}
+	return objectsOf(p.w.p.NetBox.Devices(ctx, q), export.DeviceObject)
+}
+
+// objectsOf views a NetBox listing as export Objects.
+func objectsOf[T any](seq iter.Seq2[T, error], view func(T) export.Object) iter.Seq2[export.Object, error] {
+	return func(yield func(export.Object, error) bool) {
+		for item, err := range seq {
+			if err != nil {
+				yield(export.Object{}, err)
+				return
+			}
+			if !yield(view(item), nil) {
+				return
+			}
+		}
+	}
+}
+
+// objectTypes are the kinds a connection exports: devices, and VMs when
+// export_virtual_machines is on.
+func objectTypes(conn models.WUGConnection) []models.ObjectType {
+	if conn.ExportVirtualMachines {
+		return []models.ObjectType{models.ObjectDevice, models.ObjectVirtualMachine}
+	}
+	return []models.ObjectType{models.ObjectDevice}
 }
 
 // build plans the scope and commits the plan: entries, batch numbers,
@@ -139,25 +198,33 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if err := p.w.store().ClearPlan(ctx, p.run.ID); err != nil {
 		return err
 	}
-	var err error
+	q, err := p.netboxFilter(ctx, scope)
+	if err != nil {
+		return err
+	}
 	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), scope.full()); err != nil {
 		return err
 	}
-	page := make([]netbox.Device, 0, planPageSize)
-	for d, err := range p.w.p.NetBox.Devices(ctx, p.netboxFilter(scope)) {
-		if err != nil {
-			return fmt.Errorf("list netbox devices: %w", err)
+	for _, t := range objectTypes(p.conn) {
+		if !scope.covers(t) {
+			continue
 		}
-		page = append(page, d)
-		if len(page) == planPageSize {
-			if err := p.planPage(ctx, page); err != nil {
-				return err
+		page := make([]export.Object, 0, planPageSize)
+		for d, err := range p.objects(ctx, t, q) {
+			if err != nil {
+				return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
 			}
-			page = page[:0]
+			page = append(page, d)
+			if len(page) == planPageSize {
+				if err := p.planPage(ctx, page); err != nil {
+					return err
+				}
+				page = page[:0]
+			}
 		}
-	}
-	if err := p.planPage(ctx, page); err != nil {
-		return err
+		if err := p.planPage(ctx, page); err != nil {
+			return err
+		}
 	}
 	if err := p.planDecommissions(ctx, scope); err != nil {
 		return err
@@ -168,31 +235,37 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	return p.commit(ctx)
 }
 
-func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
+// planPage plans a page of objects of one type.
+func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 	if len(devices) == 0 {
 		return nil
 	}
-	rows, err := p.w.store().RowsByObject(ctx, p.conn.ID, models.ObjectDevice, deviceIDs(devices))
+	kind := devices[0].Type
+	rows, err := p.w.store().RowsByObject(ctx, p.conn.ID, kind, deviceIDs(devices))
 	if err != nil {
 		return err
 	}
 	entries := make([]*models.PlanEntry, 0, len(devices))
-	byDevice := map[int64]*models.PlanEntry{}
+	byDevice := map[export.ObjectRef]*models.PlanEntry{}
 	for _, d := range devices {
 		id := objectID(d)
-		p.seen[id] = struct{}{}
+		ref := d.Ref()
+		p.seen[ref] = struct{}{}
 		row := rows[id]
 		entry := &models.PlanEntry{
-			RunID: p.run.ID, ConnectionID: p.conn.ID, NetBoxDeviceID: id,
+			RunID: p.run.ID, ConnectionID: p.conn.ID, ObjectType: kind, NetBoxObjectID: id,
 			DeviceName: d.DisplayName(),
+		}
+		if kind == models.ObjectDevice {
+			entry.NetBoxDeviceID = id
 		}
 		if row != nil {
 			entry.WUGDeviceID = row.WUGDeviceID
 		}
 		entries = append(entries, entry)
-		byDevice[id] = entry
+		byDevice[ref] = entry
 
-		if ok, reason := export.Eligible(d, p.filters); !ok {
+		if ok, reason := export.EligibleObject(d, p.filters); !ok {
 			p.apply(entry, export.DecideOutOfSelection(row.Previous(), reason))
 			if entry.Action == models.PlanDecommission {
 				entry.IPAddress = row.IPAddress
@@ -200,26 +273,26 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 			markExcluded(entry, d, p.filters)
 			continue
 		}
-		mapped, err := export.Map(d, p.mapOptions(d))
+		mapped, err := export.MapObject(d, p.mapOptions(d))
 		if err != nil {
 			p.apply(entry, export.DecideUnmappable(err))
 			entry.IPAddress = primaryText(d)
 			continue
 		}
 		entry.IPAddress = mapped.Address.String()
-		if other, dup := p.primaries.other(mapped.Address, id); dup {
+		if other, dup := p.primaries.other(mapped.Address, ref); dup {
 			p.apply(entry, export.DecideConflict(row.Previous(), entry.IPAddress, other))
 			continue
 		}
-		if otherID, dup := p.conflicts.Add(id, mapped.Address); dup {
+		if other, dup := p.conflicts.AddObject(ref, mapped.Address); dup {
 			p.apply(entry, export.Decision{Action: models.PlanSkip,
-				Reason: export.ConflictReason(entry.IPAddress, otherID, p.firstName[mapped.Address])})
-			reason := export.ConflictReason(entry.IPAddress, id, entry.DeviceName)
-			if e, here := byDevice[otherID]; here {
+				Reason: export.ObjectConflictReason(entry.IPAddress, other, p.firstName[mapped.Address])})
+			reason := export.ObjectConflictReason(entry.IPAddress, ref, entry.DeviceName)
+			if e, here := byDevice[other]; here {
 				if e.Action != models.PlanSkip {
 					p.apply(e, export.Decision{Action: models.PlanSkip, Reason: reason})
 				}
-			} else if err := p.markConflict(ctx, otherID, reason); err != nil {
+			} else if err := p.markConflict(ctx, other, reason); err != nil {
 				return err
 			}
 			continue
@@ -228,7 +301,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 		entry.PayloadHash = mapped.Fields.Hash()
 		p.apply(entry, export.Decide(row.Previous(), mapped.Fields))
 		if entry.Action == models.PlanCreate {
-			p.creates = append(p.creates, plannedCreate{deviceID: id, addr: mapped.Address})
+			p.creates = append(p.creates, plannedCreate{ref: ref, addr: mapped.Address})
 		}
 	}
 	// A device conflicting with one planned earlier on this page was
@@ -246,10 +319,10 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 	return p.w.recordPlannedRows(ctx, p.run, entries, rows)
 }
 
-func dropSkipped(creates []plannedCreate, byDevice map[int64]*models.PlanEntry) []plannedCreate {
+func dropSkipped(creates []plannedCreate, byDevice map[export.ObjectRef]*models.PlanEntry) []plannedCreate {
 	out := creates[:0]
 	for _, c := range creates {
-		if e, ok := byDevice[c.deviceID]; ok && e.Action != models.PlanCreate {
+		if e, ok := byDevice[c.ref]; ok && e.Action != models.PlanCreate {
 			continue
 		}
 		out = append(out, c)
@@ -264,12 +337,12 @@ func (p *planner) apply(entry *models.PlanEntry, d export.Decision) {
 
 // markConflict turns the already-stored entry of an earlier page into a
 // conflict skip.
-func (p *planner) markConflict(ctx context.Context, deviceID int64, reason string) error {
-	if err := p.w.store().SkipEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), reason); err != nil {
+func (p *planner) markConflict(ctx context.Context, obj export.ObjectRef, reason string) error {
+	if err := p.w.store().SkipEntry(ctx, p.run.ID, p.key(obj), reason); err != nil {
 		return err
 	}
 	for i, c := range p.creates {
-		if c.deviceID == deviceID {
+		if c.ref == obj {
 			p.creates = append(p.creates[:i], p.creates[i+1:]...)
 			break
 		}
@@ -277,7 +350,12 @@ func (p *planner) markConflict(ctx context.Context, deviceID int64, reason strin
 	if p.run.DryRun {
 		return nil
 	}
-	return p.w.store().MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: models.DeviceKey(p.conn.ID, deviceID), Reason: reason}})
+	return p.w.store().MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: p.key(obj), Reason: reason}})
+}
+
+// key names the row of an object on the planner's connection.
+func (p *planner) key(obj export.ObjectRef) models.RowKey {
+	return models.RowKey{ConnectionID: p.conn.ID, ObjectType: obj.Type, ObjectID: obj.ID}
 }
 
 // planDecommissions adds the linked devices that left the selection. Only
@@ -292,25 +370,34 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 		ids = scope.deviceIDs
 	}
 	var gone []*models.PlanEntry
-	err := p.w.store().EachLinkedRow(ctx, p.conn.ID, models.ObjectDevice, ids, func(rows []models.NetBoxIPExport) error {
-		for _, r := range rows {
-			if _, ok := p.seen[r.NetBoxDeviceID]; ok {
-				continue
-			}
-			e := &models.PlanEntry{
-				RunID: p.run.ID, ConnectionID: p.conn.ID, NetBoxDeviceID: r.NetBoxDeviceID,
-				DeviceName: r.NetBoxDeviceName, IPAddress: r.IPAddress, WUGDeviceID: r.WUGDeviceID,
-			}
-			p.apply(e, export.DecideGone())
-			gone = append(gone, e)
-			// Decided: it goes down the decommission path, so a sync of
-			// one device does not report it as unknown to NetBox.
-			p.seen[r.NetBoxDeviceID] = struct{}{}
+	// Every type, also VMs on a connection that stopped exporting them:
+	// those left the selection.
+	for _, t := range models.ObjectTypes() {
+		if !scope.covers(t) {
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("find devices that left the selection: %w", err)
+		err := p.w.store().EachLinkedRow(ctx, p.conn.ID, t, ids, func(rows []models.NetBoxIPExport) error {
+			for _, r := range rows {
+				ref := export.ObjectRef{Type: t, ID: r.NetBoxObjectID}
+				if _, ok := p.seen[ref]; ok {
+					continue
+				}
+				e := &models.PlanEntry{
+					RunID: p.run.ID, ConnectionID: p.conn.ID, ObjectType: t, NetBoxObjectID: r.NetBoxObjectID,
+					NetBoxDeviceID: r.NetBoxDeviceID,
+					DeviceName:     r.NetBoxDeviceName, IPAddress: r.IPAddress, WUGDeviceID: r.WUGDeviceID,
+				}
+				p.apply(e, export.DecideGone())
+				gone = append(gone, e)
+				// Decided: it goes down the decommission path, so a sync of
+				// one device does not report it as unknown to NetBox.
+				p.seen[ref] = struct{}{}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("find %ss that left the selection: %w", t.Noun(), err)
+		}
 	}
 	if len(gone) == 0 {
 		return nil
@@ -330,7 +417,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	matches := map[int64]string{}
+	matches := map[export.ObjectRef]string{}
 	if len(p.creates) >= p.w.p.AdoptListThreshold {
 		byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
 			byAddr := map[netip.Addr]string{}
@@ -345,7 +432,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 		}
 		for _, c := range p.creates {
 			if id, ok := byAddr[c.addr]; ok {
-				matches[c.deviceID] = id
+				matches[c.ref] = id
 				linked[id] = true
 			}
 		}
@@ -358,13 +445,13 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 				return fmt.Errorf("look up %s in WUG: %w", c.addr, err)
 			}
 			if id := export.OldestUnlinked(found, linked); id != "" {
-				matches[c.deviceID] = id
+				matches[c.ref] = id
 				linked[id] = true
 			}
 		}
 	}
-	for deviceID, wugID := range matches {
-		if err := p.w.store().AdoptEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), wugID, export.AdoptReason(wugID)); err != nil {
+	for obj, wugID := range matches {
+		if err := p.w.store().AdoptEntry(ctx, p.run.ID, p.key(obj), wugID, export.AdoptReason(wugID)); err != nil {
 			return err
 		}
 	}
@@ -392,14 +479,14 @@ func (p *planner) commit(ctx context.Context) error {
 func (p *planner) undecided(scope planScope) []int64 {
 	var out []int64
 	for _, id := range scope.deviceIDs {
-		if _, ok := p.seen[id]; !ok {
+		if _, ok := p.seen[export.ObjectRef{Type: scope.kind(), ID: id}]; !ok {
 			out = append(out, id)
 		}
 	}
 	return out
 }
 
-func deviceIDs(devices []netbox.Device) []int64 {
+func deviceIDs(devices []export.Object) []int64 {
 	ids := make([]int64, len(devices))
 	for i, d := range devices {
 		ids[i] = objectID(d)
@@ -407,7 +494,7 @@ func deviceIDs(devices []netbox.Device) []int64 {
 	return ids
 }
 
-func primaryText(d netbox.Device) string {
+func primaryText(d export.Object) string {
 	for _, ip := range []*netbox.IPRef{d.PrimaryIP4, d.PrimaryIP6, d.PrimaryIP} {
 		if ip != nil {
 			return ip.Host()
@@ -433,9 +520,10 @@ func diffJSON(changes export.Changes) json.RawMessage {
 func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, entries []*models.PlanEntry, rows map[int64]*models.NetBoxIPExport) error {
 	var pending []models.NetBoxIPExport
 	for _, e := range entries {
-		if e.Action == models.PlanCreate && rows[e.NetBoxDeviceID] == nil {
+		if e.Action == models.PlanCreate && rows[e.NetBoxObjectID] == nil {
 			pending = append(pending, models.NetBoxIPExport{
 				ConnectionID: run.ConnectionID, NetBoxDeviceID: e.NetBoxDeviceID,
+				ObjectType: e.ObjectType, NetBoxObjectID: e.NetBoxObjectID,
 				NetBoxDeviceName: e.DeviceName, IPAddress: e.IPAddress,
 				ExportReason: export.ReasonForTrigger(run.Trigger, true), ExportStatus: models.ExportPending,
 				LastRunID: &run.ID,

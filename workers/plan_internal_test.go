@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/wug"
 )
@@ -52,11 +53,13 @@ func TestDropSkippedKeepsOnlyCreatesStillPlanned(t *testing.T) {
 	t.Parallel()
 
 	a, b := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
-	creates := []plannedCreate{{deviceID: 1, addr: a}, {deviceID: 2, addr: b}, {deviceID: 3, addr: b}}
-	byDevice := map[int64]*models.PlanEntry{
-		1: {Action: models.PlanCreate},
-		2: {Action: models.PlanSkip}, // turned into a conflict on this page
+	dev := func(id int64) export.ObjectRef { return export.ObjectRef{Type: export.ObjectDevice, ID: id} }
+	vm2 := export.ObjectRef{Type: export.ObjectVirtualMachine, ID: 2}
+	creates := []plannedCreate{{ref: dev(1), addr: a}, {ref: dev(2), addr: b}, {ref: dev(3), addr: b}, {ref: vm2, addr: a}}
+	byDevice := map[export.ObjectRef]*models.PlanEntry{
+		dev(1): {Action: models.PlanCreate},
+		dev(2): {Action: models.PlanSkip}, // turned into a conflict on this page
 	}
-	require.Equal(t, []plannedCreate{{deviceID: 1, addr: a}, {deviceID: 3, addr: b}}, dropSkipped(creates, byDevice),
+	require.Equal(t, []plannedCreate{{ref: dev(1), addr: a}, {ref: dev(3), addr: b}, {ref: vm2, addr: a}}, dropSkipped(creates, byDevice),
 		"a create of an earlier page is not this page's to drop")
 }

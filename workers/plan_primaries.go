@@ -20,10 +20,10 @@ import (
 // conflict (DESIGN.md §6) even when only one of them is selected.
 type primaryIndex map[netip.Addr][]export.PrimaryHolder
 
-// other returns a holder of addr that is not the device id.
-func (ix primaryIndex) other(addr netip.Addr, deviceID int64) (export.PrimaryHolder, bool) {
+// other returns a holder of addr that is not the object itself.
+func (ix primaryIndex) other(addr netip.Addr, self export.ObjectRef) (export.PrimaryHolder, bool) {
 	for _, h := range ix[addr] {
-		if h.VirtualMachine || h.ID != deviceID {
+		if h.VirtualMachine != (self.Type == export.ObjectVirtualMachine) || h.ID != self.ID {
 			return h, true
 		}
 	}

@@ -21,10 +21,14 @@ func upsertRow(ctx context.Context, s models.Store, e *models.PlanEntry, c model
 func (w *Worker) markCreateAttempted(ctx context.Context, connID uint, entries []*models.PlanEntry, at time.Time) error {
 	ids := make([]int64, len(entries))
 	for i, e := range entries {
-		ids[i] = e.NetBoxDeviceID
+		ids[i] = e.NetBoxObjectID
 	}
 	change := models.RowCreateAttempt{At: &at}
-	n, err := w.store().UpdateRows(ctx, connID, models.ObjectDevice, ids, change)
+	kind := models.ObjectDevice
+	if len(entries) > 0 {
+		kind = entries[0].Key().ObjectType // a batch is of one type
+	}
+	n, err := w.store().UpdateRows(ctx, connID, kind, ids, change)
 	if err != nil || n == int64(len(ids)) {
 		return err
 	}

@@ -56,12 +56,9 @@ func fieldText(v any) string {
 // customFields is the custom field values NetBox showed this batch for the
 // object of e; ok is false when the batch did not read it.
 func (b *batch) customFields(e *models.PlanEntry) (map[string]any, bool) {
-	switch e.Key().ObjectType {
-	case models.ObjectDevice:
-		d, ok := b.devices[e.NetBoxDeviceID]
-		return d.CustomFields, ok
-	}
-	return nil, false
+	// A batch holds one object type, keyed by its NetBox object id.
+	d, ok := b.devices[e.NetBoxObjectID]
+	return d.CustomFields, ok
 }
 
 // withWriteback adds to a success's row change the write-back it owes
@@ -78,7 +75,7 @@ func (b *batch) withWriteback(e *models.PlanEntry, wugID string, step export.Ste
 		seen := fieldText(cf[b.conn.NetBoxCustomField])
 		wb.Seen = &seen
 	}
-	row := b.rows[e.NetBoxDeviceID]
+	row := b.rows[e.NetBoxObjectID]
 	switch {
 	case step == export.StepCreate, step == export.StepRelink && row != nil && row.CreateAttemptedAt != nil:
 		wb.Due = models.WritebackCreated
@@ -264,7 +261,7 @@ const writebackSweepLimit = 5000
 // after they were exported, the field was created later (netbox-setup), or
 // someone edited it. The value comes from the listing the plan reads
 // anyway; writeBackOwed sends the fix.
-func (p *planner) markStaleFields(ctx context.Context, devices []netbox.Device, rows map[int64]*models.NetBoxIPExport) error {
+func (p *planner) markStaleFields(ctx context.Context, devices []export.Object, rows map[int64]*models.NetBoxIPExport) error {
 	if p.run.DryRun || !p.conn.NetBoxWriteback {
 		return nil
 	}

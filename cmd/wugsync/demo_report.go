@@ -37,6 +37,11 @@ type demoReport struct {
 	OtherStatus int
 	ByStatus    []reasonCount
 	Writeback   demoWriteback
+	// VMs, VMOtherStatus and the per-kind tallies account for virtual
+	// machines apart from devices (the run's counters hold both).
+	VMs, VMOtherStatus int
+	DeviceRun, VMRun   models.WUGSyncLog
+	ExportsVMs         bool
 }
 
 type reasonCount struct {
@@ -66,6 +71,7 @@ func buildDemoReport(ctx context.Context, svc *process.Services, sims *simulator
 	r.Statuses = conn.DeviceFilters.Merge(run.Filters).EffectiveStatuses()
 	r.Writeback = writebackOf(conn, inv)
 	r.OtherStatus = run.DevicesExcluded
+	r.ExportsVMs, r.VMs = conn.ExportVirtualMachines, len(inv.VirtualMachines)
 	var planned []models.PlanEntry
 	if err := svc.DB.WithContext(ctx).Where("sync_log_id = ?", dryRun.ID).Find(&planned).Error; err != nil {
 		return r, fmt.Errorf("read the dry run's plan: %w", err)
@@ -79,13 +85,39 @@ func buildDemoReport(ctx context.Context, svc *process.Services, sims *simulator
 	}
 	r.Skipped, r.Conflicts = summarizeSkips(entries)
 	r.ByStatus = excludedByStatus(entries)
+	r.DeviceRun, r.VMRun = tallyByKind(entries)
+	if r.ExportsVMs {
+		r.OtherStatus, r.VMOtherStatus = r.DeviceRun.DevicesExcluded, r.VMRun.DevicesExcluded
+	}
 	for i, e := range entries {
-		if e.Action == models.PlanCreate && plainName.MatchString(e.DeviceName) {
+		if e.Action == models.PlanCreate && e.Key().ObjectType == models.ObjectDevice && plainName.MatchString(e.DeviceName) {
 			r.SampleDevice = &entries[i]
 			break
 		}
 	}
 	return r, nil
+}
+
+// tallyByKind counts the export's entries for devices and for VMs apart,
+// as the run counts them all together.
+func tallyByKind(entries []models.PlanEntry) (devices, vms models.WUGSyncLog) {
+	var t [2]export.Tally
+	for _, e := range entries {
+		i := 0
+		if e.Key().ObjectType == models.ObjectVirtualMachine {
+			i = 1
+		}
+		if e.Excluded {
+			t[i].Excluded++ // outside the total, as the run counts it
+			continue
+		}
+		t[i].Add(e.Action, e.Outcome, 1, false)
+	}
+	run := func(t export.Tally) models.WUGSyncLog {
+		return models.WUGSyncLog{DevicesTotal: t.Total, DevicesCreated: t.Created, DevicesUpdated: t.Updated,
+			DevicesUnchanged: t.Unchanged, DevicesSkipped: t.Skipped, DevicesFailed: t.Failed, DevicesExcluded: t.Excluded}
+	}
+	return run(t[0]), run(t[1])
 }
 
 // plainName matches device names that need no quoting in a shell or JSON.
@@ -180,6 +212,12 @@ func skipCategory(reason string) string {
 // did not reach (it failed) are counted as such, so the parts always add
 // up to the total.
 func accountLine(devices int, run models.WUGSyncLog, otherStatus int, statuses []string) string {
+	return accountLineOf("devices", devices, run, otherStatus, statuses)
+}
+
+// accountLineOf is accountLine for objects called noun ("virtual
+// machines").
+func accountLineOf(noun string, devices int, run models.WUGSyncLog, otherStatus int, statuses []string) string {
 	parts := []string{fmt.Sprintf("%d created", run.DevicesCreated)}
 	for _, p := range []struct {
 		n    int
@@ -204,7 +242,7 @@ func accountLine(devices int, run models.WUGSyncLog, otherStatus int, statuses [
 	if rest := devices - counted; rest > 0 {
 		parts = append(parts, fmt.Sprintf("%d not reached by the run", rest))
 	}
-	return fmt.Sprintf("%d devices: %s", devices, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d %s: %s", devices, noun, strings.Join(parts, ", "))
 }
 
 func (r demoReport) write(w io.Writer) {
@@ -229,7 +267,12 @@ func (r demoReport) write(w io.Writer) {
 	if e.ErrorMessage != "" {
 		fmt.Fprintf(w, "  error: %s\n", e.ErrorMessage)
 	}
-	fmt.Fprintf(w, "\n%s\n", accountLine(r.Devices, e, r.OtherStatus, r.Statuses))
+	if !r.ExportsVMs {
+		fmt.Fprintf(w, "\n%s\n", accountLine(r.Devices, e, r.OtherStatus, r.Statuses))
+	} else {
+		fmt.Fprintf(w, "\n%s\n", accountLine(r.Devices, r.DeviceRun, r.OtherStatus, r.Statuses))
+		fmt.Fprintf(w, "%s\n", accountLineOf("virtual machines", r.VMs, r.VMRun, r.VMOtherStatus, r.Statuses))
+	}
 	r.Writeback.write(w)
 
 	if len(r.Skipped) > 0 {

@@ -57,12 +57,25 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 	wugDevices := demo.WUG.Devices()
 	require.Len(t, wugDevices, run.DevicesCreated)
 	seen := map[string]bool{}
+	vms := 0
 	for _, d := range wugDevices {
 		id := netBoxID(d)
 		require.NotEmpty(t, id, "device %s carries its NetBox id", d.Name)
-		require.False(t, seen[id], "NetBox device %s is in WUG twice", id)
-		seen[id] = true
+		kind := ""
+		for _, a := range d.Attributes {
+			if a.Name == "NetBox_ObjectType" {
+				kind = a.Value
+			}
+		}
+		require.Contains(t, []string{"device", "virtualmachine"}, kind, "device %s says its NetBox object type", d.Name)
+		require.False(t, seen[kind+id], "NetBox %s %s is in WUG twice", kind, id)
+		seen[kind+id] = true
+		if kind == "virtualmachine" {
+			vms++
+			require.Equal(t, "nb-vm-"+id, d.TemplateID)
+		}
 	}
+	require.Positive(t, vms, "the demo exports virtual machines")
 
 	require.Contains(t, report, fmt.Sprintf("%d created", run.DevicesCreated))
 	account := regexp.MustCompile(`(?m)^120 devices: (\d+) created, (\d+) skipped, (\d+) not active \(not exported\)$`).FindStringSubmatch(report)
@@ -73,16 +86,25 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 		sumAccount += v
 	}
 	require.Equal(t, 120, sumAccount)
-	// The devices of other statuses are explained by the export itself:
-	// counted in devices_excluded, each status listed in the report.
+	// The objects of other statuses are explained by the export itself:
+	// counted in devices_excluded (devices and VMs), each status listed in
+	// the report, each kind's line counting its own.
 	byStatus := map[string]int{}
+	nonActiveDevices, nonActiveVMs := 0, 0
 	for _, d := range demo.NetBox.Inventory().Devices {
 		if d.Status != "active" {
 			byStatus[d.Status]++
+			nonActiveDevices++
+		}
+	}
+	for _, vm := range demo.NetBox.Inventory().VirtualMachines {
+		if vm.Status != "active" {
+			byStatus[vm.Status]++
+			nonActiveVMs++
 		}
 	}
 	require.NotEmpty(t, byStatus)
-	require.Equal(t, account[3], strconv.Itoa(run.DevicesExcluded))
+	require.Equal(t, account[3], strconv.Itoa(nonActiveDevices))
 	nonActive := 0
 	for status, n := range byStatus {
 		nonActive += n
@@ -90,12 +112,28 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 	}
 	require.Equal(t, nonActive, run.DevicesExcluded)
 	require.Contains(t, report, "Not exported for their status (each has a skipped row naming it")
+	vmAccount := regexp.MustCompile(`(?m)^12 virtual machines: (\d+) created, (\d+) skipped(?:, (\d+) not active \(not exported\))?$`).FindStringSubmatch(report)
+	require.NotNil(t, vmAccount, "the report accounts for every VM:\n%s", report)
+	created, _ := strconv.Atoi(vmAccount[1])
+	require.Equal(t, vms, created, "the VM line counts the VMs in WUG")
+	if nonActiveVMs > 0 {
+		require.Equal(t, strconv.Itoa(nonActiveVMs), vmAccount[3])
+	}
+	sumAccount = 0
+	for _, n := range vmAccount[1:] {
+		v, _ := strconv.Atoi(n)
+		sumAccount += v
+	}
+	require.Equal(t, 12, sumAccount)
 	require.Regexp(t, `(?m)^  no primary IP:\s+\d+$`, report, "skips are counted by reason")
 
 	// Write-back is on: every created device's NetBox record holds its
 	// WUG device id, and the report says so.
-	require.Contains(t, report, fmt.Sprintf("NetBox write-back: wug_device_id written on %d devices", run.DevicesCreated))
+	require.Contains(t, report, fmt.Sprintf("NetBox write-back: wug_device_id written on %d devices", run.DevicesCreated-vms))
 	for _, d := range wugDevices {
+		if strings.HasPrefix(d.TemplateID, "nb-vm-") {
+			continue
+		}
 		id, err := strconv.Atoi(netBoxID(d))
 		require.NoError(t, err)
 		nb, ok := demo.NetBox.Device(id)

@@ -227,6 +227,27 @@ func TestDoctorSendsTheExportsQueryForIDs(t *testing.T) {
 	require.Contains(t, line(out, "✘", `filters of "lab"`), "role_id", out)
 }
 
+// A cluster given by name is checked as the export uses it (resolved to
+// its id, since NetBox filters devices by cluster id only); an unknown
+// name is named.
+func TestDoctorResolvesClusterNames(t *testing.T) {
+	t.Parallel()
+	b := setupDoctor(t)
+	db := testinfra.OpenMigrated(t, b.database)
+	cluster := b.netbox.Inventory().Clusters[0]
+	b.conn.DeviceFilters.Clusters = models.FilterValues{cluster.Name}
+	require.NoError(t, db.Model(&b.conn).Select("device_filters").Updates(&b.conn).Error)
+	out, err := b.doctor(t, nil, nil)
+	require.NoError(t, err, out)
+	require.Contains(t, line(out, "✔", `filters of "lab"`), "cluster="+cluster.Name, out)
+
+	b.conn.DeviceFilters.Clusters = models.FilterValues{"no such cluster"}
+	require.NoError(t, db.Model(&b.conn).Select("device_filters").Updates(&b.conn).Error)
+	out, err = b.doctor(t, nil, nil)
+	require.Error(t, err)
+	require.Contains(t, line(out, "✘", `filters of "lab"`), `clusters="no such cluster"`, out)
+}
+
 func TestDoctorChecksOneConnection(t *testing.T) {
 	t.Parallel()
 	b := setupDoctor(t)

@@ -56,6 +56,8 @@ type seedAnswer struct {
 		Message    string  `json:"message"`
 		// Not in the seed's example; wugsync adds it.
 		NetBoxDeviceID int `json:"netbox_device_id"`
+		// A virtual machine's result names it here instead.
+		NetBoxVMID int `json:"netbox_vm_id"`
 	} `json:"results"`
 }
 
@@ -143,6 +145,11 @@ func TestSeedDocumentExamples(t *testing.T) {
 	require.NotEmpty(t, a.Results)
 	for _, r := range a.Results {
 		site := byID[r.NetBoxDeviceID].SiteID
+		if r.NetBoxVMID != 0 { // the demo exports VMs too
+			vm, ok := info.Demo.NetBox.VirtualMachine(r.NetBoxVMID)
+			require.True(t, ok)
+			site = vm.SiteID
+		}
 		require.True(t, site == 1 || site == 2, "%s is in site %d", r.DeviceName, site)
 	}
 
@@ -167,6 +174,11 @@ func TestSeedDocumentExamples(t *testing.T) {
 	require.NotEmpty(t, a.Results, "role %s has devices in sites 1 and 2", role.Slug)
 	for _, r := range a.Results {
 		d := byID[r.NetBoxDeviceID]
+		if r.NetBoxVMID != 0 {
+			vm, ok := info.Demo.NetBox.VirtualMachine(r.NetBoxVMID)
+			require.True(t, ok)
+			d = netboxsim.Device{SiteID: vm.SiteID, RoleID: vm.RoleID}
+		}
 		require.True(t, d.SiteID == 1 || d.SiteID == 2, "%s is in site %d", r.DeviceName, d.SiteID)
 		require.Equal(t, role.ID, d.RoleID, "%s has role %d", r.DeviceName, d.RoleID)
 	}
