@@ -189,7 +189,7 @@ func createDemoConnection(ctx context.Context, svc *process.Services, sims *simu
 	conn.Host, conn.Port, conn.UseSSL = "127.0.0.1", sims.wugPort, false
 	conn.Username = wugsim.DefaultUsername
 	conn.GroupTemplate = "{region}/{site}"
-	conn.NetBoxWriteback = true // the WUG device id lands in NetBox's wug_device_id field
+	conn.NetBoxWriteback = true       // the WUG device id lands in NetBox's wug_device_id field
 	conn.ExportVirtualMachines = true // the inventory has VMs; show them beside devices
 	// The simulator is local and fast; the defaults protect real servers.
 	conn.RateLimitPerSecond, conn.MaxConcurrentRequests = 200, 8
