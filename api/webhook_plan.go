@@ -20,7 +20,7 @@ const (
 type webhookAction struct {
 	Kind     string
 	Reason   string
-	ObjectID int
+	ObjectID int64
 	// DeviceIDs are the NetBox devices to sync or decommission.
 	DeviceIDs []int64
 	// Addresses are IPs whose exported devices must be synced too: an IP
@@ -50,7 +50,7 @@ func planDeviceEvent(ev netbox.WebhookEvent) (webhookAction, error) {
 	if err != nil {
 		return webhookAction{}, err
 	}
-	act := webhookAction{Kind: webhookSync, ObjectID: id, DeviceIDs: []int64{int64(id)}}
+	act := webhookAction{Kind: webhookSync, ObjectID: id, DeviceIDs: []int64{id}}
 	if ev.Event == netbox.EventDeleted {
 		act.Kind = webhookDecommission
 	}
@@ -70,7 +70,7 @@ func planIPEvent(ev netbox.WebhookEvent) (webhookAction, error) {
 	}
 	act := webhookAction{Kind: webhookSync, ObjectID: ip.ID}
 	if id, ok := ip.DeviceID(); ok && id > 0 {
-		act.DeviceIDs = append(act.DeviceIDs, int64(id))
+		act.DeviceIDs = append(act.DeviceIDs, id)
 	}
 	if addr, ok := normalizeIP(ip.Address); ok {
 		act.Addresses = append(act.Addresses, addr)

@@ -48,7 +48,7 @@ func Eligible(d netbox.Device, f DeviceFilters) (bool, string) {
 		if !refMatches(r.ref, r.want) {
 			desc := describeRef(r.ref)
 			if r.ref != nil && r.ref.ID != 0 && r.ref.Slug != "" && len(r.want.IDs()) > 0 {
-				desc += " (id " + strconv.Itoa(r.ref.ID) + ")"
+				desc += " (id " + strconv.FormatInt(r.ref.ID, 10) + ")"
 			}
 			return false, fmt.Sprintf("%s %s not in %s", r.filter, desc, r.want.Display())
 		}
@@ -95,7 +95,7 @@ func describeRef(r *netbox.Ref) string {
 	case r == nil || (r.ID == 0 && r.Slug == ""):
 		return "none"
 	case r.Slug == "":
-		return "id " + strconv.Itoa(r.ID) + " (slug unknown)"
+		return "id " + strconv.FormatInt(r.ID, 10) + " (slug unknown)"
 	default:
 		return strconv.Quote(r.Slug)
 	}

@@ -121,11 +121,11 @@ func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
 }
 
 // TemplateID is the WUG template id of a NetBox device.
-func TemplateID(deviceID int) string { return TemplateIDPrefix + strconv.Itoa(deviceID) }
+func TemplateID(deviceID int64) string { return TemplateIDPrefix + strconv.FormatInt(deviceID, 10) }
 
 // templateFor assembles the creation template from the mapped fields; attrs
 // keeps the attributes in their documented order.
-func templateFor(deviceID int, f Fields, attrs []wug.NameValue) wug.DeviceTemplate {
+func templateFor(deviceID int64, f Fields, attrs []wug.NameValue) wug.DeviceTemplate {
 	return wug.DeviceTemplate{
 		TemplateID:  TemplateID(deviceID),
 		DisplayName: f.DisplayName,
@@ -168,7 +168,7 @@ func checkComplete(d netbox.Device) error {
 func displayName(d netbox.Device) string {
 	name := Truncate(cleanText(d.DisplayName()), wug.MaxDisplayName)
 	if name == "" {
-		return "device-" + strconv.Itoa(d.ID)
+		return "device-" + strconv.FormatInt(d.ID, 10)
 	}
 	return name
 }
@@ -187,7 +187,7 @@ func networkName(ref *netbox.IPRef, addr netip.Addr) string {
 // deviceLink is the device's page in the NetBox UI.
 func deviceLink(d netbox.Device, base string) string {
 	if base = strings.TrimSpace(base); base != "" {
-		if link, err := url.JoinPath(base, "dcim", "devices", strconv.Itoa(d.ID)); err == nil {
+		if link, err := url.JoinPath(base, "dcim", "devices", strconv.FormatInt(d.ID, 10)); err == nil {
 			return link + "/"
 		}
 	}
@@ -212,7 +212,7 @@ func note(d netbox.Device, link string) string {
 // those without a value.
 func attributes(d netbox.Device, link string) []wug.NameValue {
 	all := []wug.NameValue{
-		{Name: AttributeNetBoxID, Value: strconv.Itoa(d.ID)},
+		{Name: AttributeNetBoxID, Value: strconv.FormatInt(d.ID, 10)},
 		{Name: AttributeNetBoxURL, Value: link},
 		{Name: AttributeNetBoxSite, Value: refLabel(&d.Site)},
 		{Name: AttributeNetBoxLocation, Value: refLabel(d.Location)},

@@ -203,11 +203,11 @@ func (b *batch) loadDevices(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}) {
+	for d, err := range b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}) {
 		if err != nil {
 			return fmt.Errorf("read batch devices from netbox: %w", err)
 		}
-		b.devices[objectID(d)] = d
+		b.devices[d.ID] = d
 	}
 	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
 	if err != nil {

@@ -132,7 +132,7 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 // none under the connection's filters). One more NetBox read, only on this
 // unusual path.
 func (w *Worker) netboxLacks(ctx context.Context, id int64) (bool, error) {
-	for _, err := range w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs([]int64{id})}) {
+	for _, err := range w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: []int64{id}}) {
 		if err != nil {
 			return false, fmt.Errorf("look up netbox device %d: %w", id, err)
 		}

@@ -357,26 +357,26 @@ func TestDeviceSyncUsesTheSamePath(t *testing.T) {
 	want := b.expected()
 	for d, err := range b.nbClient.Devices(context.Background(), netbox.DeviceFilter{}) {
 		require.NoError(t, err)
-		if _, ok := want[strconv.Itoa(d.ID)]; ok {
+		if _, ok := want[strconv.FormatInt(d.ID, 10)]; ok {
 			target = d
 			break
 		}
 	}
-	run := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: int64(target.ID), Trigger: "api"})
+	run := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: target.ID, Trigger: "api"})
 	require.Equal(t, models.SyncDevice, run.SyncType)
 	require.Equal(t, 1, run.DevicesCreated)
 	require.Len(t, b.wug.Devices(), 1)
 
-	again := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: int64(target.ID), Trigger: "api"})
+	again := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: target.ID, Trigger: "api"})
 	require.Equal(t, 1, again.DevicesUnchanged, "a replayed sync is harmless")
 	require.Len(t, b.wug.Devices(), 1)
 
-	require.NoError(t, b.nb.DeleteDevice(target.ID))
+	require.NoError(t, b.nb.DeleteDevice(int(target.ID)))
 	gone := b.waitNextRun(func() {
-		require.NoError(t, b.enq.Enqueue(context.Background(), tasks.DecommissionPayload{NetBoxDeviceID: int64(target.ID), Trigger: "webhook"}))
+		require.NoError(t, b.enq.Enqueue(context.Background(), tasks.DecommissionPayload{NetBoxDeviceID: target.ID, Trigger: "webhook"}))
 	})
 	require.Equal(t, models.SyncDecommission, gone.SyncType)
-	require.Equal(t, models.ExportDecommissioned, b.rows()[int64(target.ID)].ExportStatus)
+	require.Equal(t, models.ExportDecommissioned, b.rows()[target.ID].ExportStatus)
 }
 
 func TestDeviceSyncOfADeviceNetBoxLacksSaysSo(t *testing.T) {

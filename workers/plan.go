@@ -24,24 +24,6 @@ type planScope struct {
 
 func (s planScope) full() bool { return s.deviceIDs == nil }
 
-// The netbox client counts NetBox ids in int; everything of ours in int64.
-// These two helpers are the only crossing.
-
-// netboxIDs is ids as the netbox client takes them.
-func netboxIDs(ids []int64) []int {
-	if ids == nil {
-		return nil
-	}
-	out := make([]int, len(ids))
-	for i, id := range ids {
-		out[i] = int(id)
-	}
-	return out
-}
-
-// objectID is a NetBox device's id as rows and plans hold it.
-func objectID(d netbox.Device) int64 { return int64(d.ID) }
-
 // planner decides, for every device of a run, create / update / unchanged
 // / skip / decommission, and stores the decisions as plan entries. It reads
 // NetBox, the database and (for adoption only) WUG; it never writes to WUG.
@@ -51,7 +33,7 @@ type planner struct {
 	conn    models.WUGConnection
 	client  *wug.Client
 	filters models.DeviceFilters
-	regions map[int]string // NetBox site id → region name, when the group template needs it
+	regions map[int64]string // NetBox site id → region name, when the group template needs it
 
 	conflicts *export.ConflictTracker
 	// firstName is the name of the first device holding each address, for
@@ -85,7 +67,7 @@ func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn mo
 // siteRegions returns the NetBox site → region map when the group template
 // uses {region} (a device's nested site carries no region). The map is
 // read once per minute per process, not once per batch.
-func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int]string, error) {
+func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int64]string, error) {
 	gt, err := export.ParseGroupTemplate(groupTemplate)
 	if err != nil || !gt.NeedsRegion() {
 		return nil, nil // a bad template fails each device's mapping, with its reason
@@ -99,7 +81,7 @@ func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int
 	if err != nil {
 		return nil, fmt.Errorf("list netbox sites for {region}: %w", err)
 	}
-	out := make(map[int]string, len(sites))
+	out := make(map[int64]string, len(sites))
 	for _, s := range sites {
 		if s.Region != nil {
 			out[s.ID] = s.Region.Name
@@ -115,7 +97,7 @@ func (p *planner) mapOptions(d netbox.Device) export.MapOptions {
 
 // mapOptions is how every code path maps a device for a connection, so a
 // run, a batch and a webhook sync all compute the same template and hash.
-func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d netbox.Device) export.MapOptions {
+func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int64]string, d netbox.Device) export.MapOptions {
 	return export.MapOptions{
 		GroupTemplate: conn.GroupTemplate,
 		Site:          export.SiteInfo{Region: regions[d.Site.ID]},
@@ -126,7 +108,7 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 
 func (p *planner) netboxFilter(scope planScope) netbox.DeviceFilter {
 	q := export.NetBoxQuery(p.filters)
-	q.IDs = netboxIDs(scope.deviceIDs)
+	q.IDs = scope.deviceIDs
 	return q
 }
 
@@ -172,7 +154,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 	entries := make([]*models.PlanEntry, 0, len(devices))
 	byDevice := map[int64]*models.PlanEntry{}
 	for _, d := range devices {
-		id := objectID(d)
+		id := d.ID
 		p.seen[id] = struct{}{}
 		row := rows[id]
 		entry := &models.PlanEntry{
@@ -387,7 +369,7 @@ func (p *planner) undecided(scope planScope) []int64 {
 func deviceIDs(devices []netbox.Device) []int64 {
 	ids := make([]int64, len(devices))
 	for i, d := range devices {
-		ids[i] = objectID(d)
+		ids[i] = d.ID
 	}
 	return ids
 }

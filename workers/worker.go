@@ -60,7 +60,7 @@ type Worker struct {
 	regions struct {
 		mu      sync.Mutex
 		fetched time.Time
-		bySite  map[int]string
+		bySite  map[int64]string
 	}
 }
 

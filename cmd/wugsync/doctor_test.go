@@ -219,7 +219,7 @@ func TestDoctorSendsTheExportsQueryForIDs(t *testing.T) {
 	t.Parallel()
 	b := setupDoctor(t)
 	db := testinfra.OpenMigrated(t, b.database)
-	b.conn.DeviceFilters.Sites = models.FilterValues{models.FilterID(b.netbox.Sites()[0].ID)}
+	b.conn.DeviceFilters.Sites = models.FilterValues{models.FilterID(int64(b.netbox.Sites()[0].ID))}
 	b.conn.DeviceFilters.Roles = models.FilterValues{models.FilterID(999)}
 	require.NoError(t, db.Model(&b.conn).Select("device_filters").Updates(&b.conn).Error)
 	out, err := b.doctor(t, nil, nil)
