@@ -48,7 +48,7 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 	if err != nil {
 		return err
 	}
-	entries, err := w.store().PendingEntries(ctx, run.ID, batchNo)
+	entries, err := w.store.PendingEntries(ctx, run.ID, batchNo)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (b *batch) apply(ctx context.Context) error {
 	for _, e := range b.entries {
 		ids = append(ids, e.NetBoxDeviceID)
 	}
-	rows, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
+	rows, err := b.w.store.RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
 	if err != nil {
 		return err
 	}
@@ -152,17 +152,17 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 	ids := make([]int64, 0, len(creates))
 	for _, e := range creates {
 		if b.rows[e.NetBoxDeviceID] == nil {
-			if err := upsertRow(ctx, b.w.store(), e, models.RowPending{}); err != nil {
+			if err := upsertRow(ctx, b.w.store, e, models.RowPending{}); err != nil {
 				return nil, nil, 0, err
 			}
 		}
 		ids = append(ids, e.NetBoxDeviceID)
 	}
 	now := b.w.now()
-	if err := b.w.store().ClaimCreates(ctx, b.conn.ID, models.ObjectDevice, ids, claimer, now, now.Add(-claimStale)); err != nil {
+	if err := b.w.store.ClaimCreates(ctx, b.conn.ID, models.ObjectDevice, ids, claimer, now, now.Add(-claimStale)); err != nil {
 		return nil, nil, 0, err
 	}
-	fresh, err := b.w.store().RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
+	fresh, err := b.w.store.RowsByObject(ctx, b.conn.ID, models.ObjectDevice, ids)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -281,16 +281,16 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 		}
 		id := export.OldestNamed(found, m.Template.DisplayName)
 		if id == "" {
-			if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowCreateAttempt{}); err != nil {
+			if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowCreateAttempt{}); err != nil {
 				return nil, err
 			}
 			row.CreateAttemptedAt = nil
 			continue
 		}
-		if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
+		if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
 			return nil, err
 		}
-		if err := b.w.store().LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
+		if err := b.w.store.LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
 			return nil, err
 		}
 		linked = append(linked, e)
@@ -378,12 +378,12 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 			if r, ok := results[m.Template.TemplateID]; ok && len(r.Errors) > 0 {
 				why += ": " + strings.Join(r.Errors, "; ")
 			}
-			_, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowScanStarted{ScanID: scanID, Why: why,
+			_, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowScanStarted{ScanID: scanID, Why: why,
 				Name: m.Template.DisplayName, IP: m.Address.String(), At: now, RunID: b.run.ID})
 			if err != nil {
 				return err
 			}
-			if err := b.w.store().SetOutcome(ctx, e, models.OutcomeScan, ""); err != nil {
+			if err := b.w.store.SetOutcome(ctx, e, models.OutcomeScan, ""); err != nil {
 				return err
 			}
 		}
@@ -493,7 +493,7 @@ func (b *batch) updatePlan(ctx context.Context, e *models.PlanEntry, step export
 		}
 	}
 	d := export.Decide(b.rows[e.NetBoxDeviceID].Previous(), current)
-	if err := b.w.store().ReplanEntry(ctx, e, diffJSON(d.Changes), current.Hash()); err != nil {
+	if err := b.w.store.ReplanEntry(ctx, e, diffJSON(d.Changes), current.Hash()); err != nil {
 		return export.UpdatePlan{}, err
 	}
 	return d.Changes.Update(), nil
@@ -557,7 +557,7 @@ func (b *batch) updateAddress(ctx context.Context, wugID string, m export.Mapped
 // relinkDeleted handles a linked WUG device that someone deleted in WUG:
 // the link is cleared so the next run creates the device again.
 func (b *batch) relinkDeleted(ctx context.Context, e *models.PlanEntry, wugID string) error {
-	if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowUnlinked{}); err != nil {
+	if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowUnlinked{}); err != nil {
 		return err
 	}
 	return b.fail(ctx, e, "WUG device "+wugID+" no longer exists in WUG; the next run creates it again", true)
@@ -588,10 +588,10 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	for _, e := range entries {
 		note, unlink := action.Decommissioned(e.WUGDeviceID)
 		change := models.RowDecommissioned{Note: note, Deleted: unlink, At: now, RunID: b.run.ID}
-		if _, err := b.w.store().UpdateRow(ctx, e.Key(), change); err != nil {
+		if _, err := b.w.store.UpdateRow(ctx, e.Key(), change); err != nil {
 			return err
 		}
-		if err := b.w.store().SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
+		if err := b.w.store.SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
 			return err
 		}
 	}
@@ -627,7 +627,7 @@ func (b *batch) flush(ctx context.Context) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
-	err := b.w.store().Transaction(ctx, func(tx models.Store) error {
+	err := b.w.store.Transaction(ctx, func(tx models.Store) error {
 		for _, s := range b.pending {
 			if err := upsertRow(ctx, tx, s.entry, s.change); err != nil {
 				return err
@@ -656,17 +656,17 @@ func (b *batch) flush(ctx context.Context) error {
 // the message, and the attempt is kept in the history.
 func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, countAttempt bool) error {
 	now := b.w.now()
-	if err := upsertRow(ctx, b.w.store(), e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
+	if err := upsertRow(ctx, b.w.store, e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
 		return err
 	}
 	if countAttempt {
-		if err := b.w.store().RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
+		if err := b.w.store.RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
 			return err
 		}
 	}
 	b.log.WithField("device_id", e.NetBoxDeviceID).Warn(msg)
 	b.w.p.Metrics.Devices(b.conn.Name, "failed", 1)
-	return b.w.store().SetOutcome(ctx, e, models.OutcomeFailed, msg)
+	return b.w.store.SetOutcome(ctx, e, models.OutcomeFailed, msg)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

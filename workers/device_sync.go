@@ -18,7 +18,7 @@ import (
 // create, update, unchanged, skip or — when the device was deleted or left
 // the selection — decommission.
 func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID uint, trigger models.Trigger, syncType models.SyncType, requested ...uint) error {
-	conns, err := w.store().ExportConnections(ctx, connectionID)
+	conns, err := w.store.ExportConnections(ctx, connectionID)
 	if err != nil {
 		return fmt.Errorf("connections for device %d: %w", deviceID, err)
 	}
@@ -53,7 +53,7 @@ func (w *Worker) syncDevice(ctx context.Context, deviceID int64, connectionID ui
 // records new runs.
 func (w *Worker) requestedRuns(ctx context.Context, ids []uint) (map[uint]uint, error) {
 	out := map[uint]uint{}
-	runs, err := w.store().QueuedRuns(ctx, ids)
+	runs, err := w.store.QueuedRuns(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -69,12 +69,12 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, de
 		Status: models.RunRunning, StartedAt: &now}
 	claimed := false
 	if requested != 0 {
-		if claimed, err = w.store().ClaimQueuedRun(ctx, requested, now, &run); err != nil {
+		if claimed, err = w.store.ClaimQueuedRun(ctx, requested, now, &run); err != nil {
 			return err
 		}
 	}
 	if !claimed {
-		if err := w.store().CreateRun(ctx, &run); err != nil {
+		if err := w.store.CreateRun(ctx, &run); err != nil {
 			return fmt.Errorf("record device sync: %w", err)
 		}
 	}
@@ -163,14 +163,14 @@ func (w *Worker) recordDeviceAttempt(ctx context.Context, conn models.WUGConnect
 	msg := cleanText(cause.Error())
 	key := models.DeviceKey(conn.ID, deviceID)
 	log := w.connectionLog(conn).WithFields(logrus.Fields{"run_id": runID, "device_id": deviceID})
-	switch ok, err := w.store().UpdateRow(ctx, key, models.RowFailed{Message: msg, At: now, RunID: runID}); {
+	switch ok, err := w.store.UpdateRow(ctx, key, models.RowFailed{Message: msg, At: now, RunID: runID}); {
 	case err != nil:
 		log.WithError(err).Error("could not record a failed device sync on its row")
 		return
 	case !ok:
 		return
 	}
-	if err := w.store().RecordAttempt(ctx, key, runID, taskType, msg, now); err != nil {
+	if err := w.store.RecordAttempt(ctx, key, runID, taskType, msg, now); err != nil {
 		log.WithError(err).Error("could not record a failed device sync attempt")
 	}
 }

@@ -245,7 +245,7 @@ func TestWorkerStoppedHalfwayLeavesNoDuplicatesAndNoMisses(t *testing.T) {
 	g := b.holdTemplateCalls(2)
 
 	stopFirst := b.startWorker()
-	run, err := tasks.StartExport(context.Background(), b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+	run, err := tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
 	waitFor(t, g.held, "the third template call")
 	stopFirst() // the batch in flight goes back to the queue
@@ -587,7 +587,7 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	}
 
 	b.startWorker()
-	run, err := tasks.StartExport(ctx, b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+	run, err := tasks.StartExport(ctx, models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
 	waitFor(t, g.held, "the run's template call") // the run is creating every device, the target included
 

@@ -115,7 +115,7 @@ func (p *planner) netboxFilter(scope planScope) netbox.DeviceFilter {
 // build plans the scope and commits the plan: entries, batch numbers,
 // counters and planned_at.
 func (p *planner) build(ctx context.Context, scope planScope) error {
-	if err := p.w.store().ClearPlan(ctx, p.run.ID); err != nil {
+	if err := p.w.store.ClearPlan(ctx, p.run.ID); err != nil {
 		return err
 	}
 	page := make([]netbox.Device, 0, planPageSize)
@@ -147,7 +147,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 	if len(devices) == 0 {
 		return nil
 	}
-	rows, err := p.w.store().RowsByObject(ctx, p.conn.ID, models.ObjectDevice, deviceIDs(devices))
+	rows, err := p.w.store.RowsByObject(ctx, p.conn.ID, models.ObjectDevice, deviceIDs(devices))
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (p *planner) planPage(ctx context.Context, devices []netbox.Device) error {
 	// A device conflicting with one planned earlier on this page was
 	// decided before its conflict was known: drop it from the create list.
 	p.creates = dropSkipped(p.creates, byDevice)
-	if err := p.w.store().CreatePlanEntries(ctx, entries); err != nil {
+	if err := p.w.store.CreatePlanEntries(ctx, entries); err != nil {
 		return err
 	}
 	if p.run.DryRun {
@@ -232,7 +232,7 @@ func (p *planner) apply(entry *models.PlanEntry, d export.Decision) {
 // markConflict turns the already-stored entry of an earlier page into a
 // conflict skip.
 func (p *planner) markConflict(ctx context.Context, deviceID int64, reason string) error {
-	if err := p.w.store().SkipEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), reason); err != nil {
+	if err := p.w.store.SkipEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), reason); err != nil {
 		return err
 	}
 	for i, c := range p.creates {
@@ -244,7 +244,7 @@ func (p *planner) markConflict(ctx context.Context, deviceID int64, reason strin
 	if p.run.DryRun {
 		return nil
 	}
-	return p.w.store().MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: models.DeviceKey(p.conn.ID, deviceID), Reason: reason}})
+	return p.w.store.MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: models.DeviceKey(p.conn.ID, deviceID), Reason: reason}})
 }
 
 // planDecommissions adds the linked devices that left the selection. Only
@@ -259,7 +259,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 		ids = scope.deviceIDs
 	}
 	var gone []*models.PlanEntry
-	err := p.w.store().EachLinkedRow(ctx, p.conn.ID, models.ObjectDevice, ids, func(rows []models.NetBoxIPExport) error {
+	err := p.w.store.EachLinkedRow(ctx, p.conn.ID, models.ObjectDevice, ids, func(rows []models.NetBoxIPExport) error {
 		for _, r := range rows {
 			if _, ok := p.seen[r.NetBoxDeviceID]; ok {
 				continue
@@ -282,7 +282,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 	if len(gone) == 0 {
 		return nil
 	}
-	return p.w.store().CreatePlanEntries(ctx, gone)
+	return p.w.store.CreatePlanEntries(ctx, gone)
 }
 
 // resolveAdoptions looks for new devices that already exist in WUG (added
@@ -293,7 +293,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if len(p.creates) == 0 {
 		return nil
 	}
-	linked, err := p.w.store().LinkedWUGDevices(ctx, p.conn.ID)
+	linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 		}
 	}
 	for deviceID, wugID := range matches {
-		if err := p.w.store().AdoptEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), wugID, export.AdoptReason(wugID)); err != nil {
+		if err := p.w.store.AdoptEntry(ctx, p.run.ID, models.DeviceKey(p.conn.ID, deviceID), wugID, export.AdoptReason(wugID)); err != nil {
 			return err
 		}
 	}
@@ -343,14 +343,14 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 // here.
 func (p *planner) commit(ctx context.Context) error {
 	size := max(1, min(p.conn.BatchSize, models.MaxBatchSize))
-	batches, err := p.w.store().NumberBatches(ctx, p.run.ID, size, export.WriteActions(), p.w.now())
+	batches, err := p.w.store.NumberBatches(ctx, p.run.ID, size, export.WriteActions(), p.w.now())
 	if err != nil {
 		return err
 	}
 	if err := p.w.commitPlanCounts(ctx, p.run); err != nil {
 		return err
 	}
-	return p.w.store().MarkRunPlanned(ctx, p.run, p.w.now(), batches)
+	return p.w.store.MarkRunPlanned(ctx, p.run, p.w.now(), batches)
 }
 
 // undecided lists the devices of a scope the plan has no entry for: NetBox
@@ -409,7 +409,7 @@ func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, 
 			})
 		}
 	}
-	if err := w.store().CreatePendingRows(ctx, pending); err != nil {
+	if err := w.store.CreatePendingRows(ctx, pending); err != nil {
 		return err
 	}
 	var skips []models.Skipped
@@ -419,5 +419,5 @@ func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, 
 				Named: true, Name: e.DeviceName, IP: e.IPAddress})
 		}
 	}
-	return w.store().MarkSkipped(ctx, run.ID, run.Trigger, w.now(), skips)
+	return w.store.MarkSkipped(ctx, run.ID, run.Trigger, w.now(), skips)
 }

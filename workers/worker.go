@@ -53,6 +53,9 @@ type Params struct {
 // group cache.
 type Worker struct {
 	p Params
+	// store is the typed access to runs, rows and plan entries, built once
+	// over p.DB.
+	store models.Store
 
 	mu      sync.Mutex
 	clients map[uint]cachedClient
@@ -97,7 +100,7 @@ func NewWorker(p Params) *Worker {
 		p.AdoptListThreshold = 25
 	}
 	registerTextCleaning(p.DB) // NetBox's and WUG's texts may carry control characters
-	return &Worker{p: p, clients: map[uint]cachedClient{}, groups: newGroupCache()}
+	return &Worker{p: p, store: models.NewStore(p.DB), clients: map[uint]cachedClient{}, groups: newGroupCache()}
 }
 
 func (w *Worker) now() time.Time { return w.p.Now().UTC() }
