@@ -37,6 +37,9 @@ type batch struct {
 	mapped  map[int64]export.Mapped
 	groupOf map[int64]string // target WUG group id per device
 	pending []success        // exported devices not yet stored
+	// elsewhere holds the planned creates whose device another task made
+	// after the plan: they are linked, not created (export.OutcomeLinked).
+	elsewhere map[int64]bool
 }
 
 // applyBatch runs every entry of (run, batchNo) that has no outcome yet.
@@ -172,6 +175,10 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 		case row.WUGDeviceID != "":
 			e.WUGDeviceID = row.WUGDeviceID
 			linkedElsewhere = append(linkedElsewhere, e)
+			if b.elsewhere == nil {
+				b.elsewhere = map[int64]bool{}
+			}
+			b.elsewhere[e.NetBoxDeviceID] = true
 		case row.CreateClaim == claimer:
 			mine = append(mine, e)
 		default:
@@ -601,8 +608,9 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 
 // success is a device WUG now holds as NetBox says, waiting to be stored.
 type success struct {
-	entry  *models.PlanEntry
-	change models.RowExported
+	entry   *models.PlanEntry
+	change  models.RowExported
+	outcome models.Outcome
 }
 
 // succeed queues the link of a row to its WUG device and what was written;
@@ -618,7 +626,11 @@ func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
 		At: b.w.now(), RunID: b.run.ID, Adopted: step == export.StepAdopt,
 	}
 	e.WUGDeviceID = wugID
-	b.pending = append(b.pending, success{entry: e, change: change})
+	outcome := models.OutcomeDone
+	if b.elsewhere[e.NetBoxDeviceID] {
+		outcome = models.OutcomeLinked
+	}
+	b.pending = append(b.pending, success{entry: e, change: change, outcome: outcome})
 }
 
 // flush stores the queued successes. One transaction per batch instead of
@@ -632,7 +644,7 @@ func (b *batch) flush(ctx context.Context) error {
 			if err := upsertRow(ctx, tx, s.entry, s.change); err != nil {
 				return err
 			}
-			if err := tx.SetOutcome(ctx, s.entry, models.OutcomeDone, ""); err != nil {
+			if err := tx.SetOutcome(ctx, s.entry, s.outcome, ""); err != nil {
 				return err
 			}
 		}
@@ -642,6 +654,9 @@ func (b *batch) flush(ctx context.Context) error {
 		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
 	}
 	for _, s := range b.pending {
+		if s.outcome == models.OutcomeLinked {
+			continue // the task that created the device counted it
+		}
 		outcome := "updated"
 		if s.entry.Action == models.PlanCreate {
 			outcome = "created"

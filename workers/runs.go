@@ -11,7 +11,12 @@ import (
 // countEntries tallies the entries of a run, or of one batch of it when
 // batch > 0.
 func (w *Worker) countEntries(ctx context.Context, runID uint, batch int, dryRun bool) (export.Tally, error) {
-	counts, err := w.store.CountEntries(ctx, runID, batch)
+	return tallyEntries(ctx, w.store, runID, batch, dryRun)
+}
+
+// tallyEntries is countEntries through store s (a transaction's).
+func tallyEntries(ctx context.Context, s models.Store, runID uint, batch int, dryRun bool) (export.Tally, error) {
+	counts, err := s.CountEntries(ctx, runID, batch)
 	if err != nil {
 		return export.Tally{}, err
 	}
@@ -72,6 +77,15 @@ func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
 			run.DevicesCreated, run.DevicesUpdated, run.DevicesFailed = sum.Created, sum.Updated, sum.Failed
 		}
 		if run.PlannedAt != nil && (run.DryRun || sum.Done >= run.BatchesTotal) {
+			if !run.DryRun {
+				// The plan's unchanged count misses the creates a batch
+				// found made by another task (linked); the entries have it.
+				t, err := tallyEntries(ctx, tx, runID, 0, false)
+				if err != nil {
+					return err
+				}
+				run.DevicesUnchanged, progress.Unchanged = t.Unchanged, &t.Unchanged
+			}
 			now := w.now()
 			progress.Closed, progress.Summary = &now, summarize(&run, sum.Decommissioned, sum.Scanning)
 			closed = &run
