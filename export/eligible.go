@@ -21,7 +21,7 @@ import (
 // is not eligible, the reason names the failing filter, e.g.
 // `status "planned" not in [active]`.
 //
-// The primary address is not a filter: PrimaryAddress judges it, so that a
+// The primary address is not a filter: primaryIP judges it, so that a
 // device with a bad address is recorded as skipped rather than ignored.
 //
 // From NetBox 4.3 the role filter also matches child roles; a device whose

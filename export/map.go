@@ -76,7 +76,7 @@ type Mapped struct {
 // Text is cleaned of control characters and truncated to WUG's limits
 // without breaking UTF-8; non-ASCII names are kept as they are.
 //
-// It fails with PrimaryAddress's errors (ErrNoPrimaryIP, *IPRejection) when
+// It fails with primaryIP's errors (ErrNoPrimaryIP, *IPRejection) when
 // the device has no address WUG can poll, with *GroupTemplateError for a
 // bad template, and with ErrIncompleteDevice for snapshot-only data.
 func Map(d netbox.Device, opts MapOptions) (Mapped, error) {

@@ -31,9 +31,10 @@ func candidates(d netbox.Device) []ipCandidate {
 	}
 }
 
-// PrimaryAddress returns the address WUG should poll for the device: its
+// primaryIP returns the address WUG should poll for the device: its
 // primary IPv4 address, else its primary IPv6 address, else NetBox's
-// primary_ip.
+// primary_ip; and the chosen reference, whose DNS name becomes the WUG
+// interface's network name.
 //
 // A rejected preferred address does not hide a good one: a device whose
 // primary IPv4 is link-local but whose primary IPv6 is global is monitored on
@@ -41,13 +42,6 @@ func candidates(d netbox.Device) []ipCandidate {
 // most preferred address, or ErrNoPrimaryIP when the device has none. A
 // primary address known only by id (webhook snapshot data) gives
 // ErrIncompleteDevice: the full device must be fetched before judging it.
-func PrimaryAddress(d netbox.Device) (netip.Addr, error) {
-	addr, _, err := primaryIP(d)
-	return addr, err
-}
-
-// primaryIP is PrimaryAddress that also returns the chosen reference, whose
-// DNS name becomes the WUG interface's network name.
 func primaryIP(d netbox.Device) (netip.Addr, *netbox.IPRef, error) {
 	cands := candidates(d)
 	for _, c := range cands {
