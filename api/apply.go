@@ -40,7 +40,7 @@ func (s *Server) applyRun(c *gin.Context) error {
 	if err := s.checkApplicable(source); err != nil {
 		return err
 	}
-	switch applying, err := s.q.store().ApplyingRun(ctx, source.ID); {
+	switch applying, err := s.q.store.ApplyingRun(ctx, source.ID); {
 	case err == nil:
 		e := conflict("dry run %d is already applied by run %d (%s)", source.ID, applying.ID, applying.Status)
 		e.RunID = applying.ID
@@ -53,7 +53,7 @@ func (s *Server) applyRun(c *gin.Context) error {
 		return err
 	}
 	from := source.ID
-	run, err := tasks.StartExport(ctx, s.p.DB, s.p.Enqueuer, tasks.ExportRequest{
+	run, err := tasks.StartExport(ctx, s.q.store, s.p.Enqueuer, tasks.ExportRequest{
 		ConnectionID: conn.ID, Trigger: models.TriggerManual, Filters: source.Filters, AppliedFrom: &from,
 	})
 	var active *tasks.ActiveRunError

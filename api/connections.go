@@ -144,7 +144,7 @@ func (s *Server) deleteConnection(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	active, err := s.q.store().ActiveExport(ctx, conn.ID)
+	active, err := s.q.store.ActiveExport(ctx, conn.ID)
 	switch {
 	case err == nil:
 		e := conflict("connection %q has export run %d %s; wait for it to end before deleting", conn.Name, active.ID, active.Status)

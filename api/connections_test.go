@@ -425,7 +425,7 @@ func TestConnectionExportVirtualMachinesRoundTrip(t *testing.T) {
 	var stored models.WUGConnection
 	require.NoError(t, b.db.First(&stored, id).Error)
 	require.True(t, stored.ExportVirtualMachines)
-	require.Equal(t, models.FilterValues{models.FilterID(3), "ESX Prod"}, stored.DeviceFilters.Clusters)
+	require.Equal(t, models.FilterValues{"#3", "ESX Prod"}, stored.DeviceFilters.Clusters)
 
 	r := b.call(t, http.MethodPatch, url, map[string]any{"export_virtual_machines": false})
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)

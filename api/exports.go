@@ -40,7 +40,7 @@ func (s *Server) startExport(ctx context.Context, connectionID uint, in exportIn
 	if !conn.EnableNetBoxExport && !in.DryRun {
 		return models.WUGSyncLog{}, conflict("export is disabled for connection %q (enable_netbox_export is false); a dry run is allowed", conn.Name)
 	}
-	run, err := tasks.StartExport(ctx, s.p.DB, s.p.Enqueuer, tasks.ExportRequest{
+	run, err := tasks.StartExport(ctx, s.q.store, s.p.Enqueuer, tasks.ExportRequest{
 		ConnectionID: conn.ID, Trigger: trigger, Filters: filters, DryRun: in.DryRun,
 	})
 	var active *tasks.ActiveRunError
@@ -114,7 +114,7 @@ func (s *Server) exportStatus(ctx context.Context, id uint) (exportStatus, error
 	for _, r := range runs {
 		st.RecentRuns = append(st.RecentRuns, newRunView(r, conn.Name))
 	}
-	active, err := s.q.store().ActiveExport(ctx, conn.ID)
+	active, err := s.q.store.ActiveExport(ctx, conn.ID)
 	switch {
 	case err == nil:
 		v := newRunView(active, conn.Name)

@@ -23,7 +23,7 @@ type NetBoxSetupObject struct {
 	// Kind is NetBox's object type, e.g. "extras.customfield".
 	Kind string `json:"kind" doc:"NetBox object type: extras.customfield, extras.customlink, extras.webhook or extras.eventrule"`
 	Name string `json:"name" doc:"the object's name in NetBox"`
-	ID   int    `json:"id" doc:"the object's id in NetBox"`
+	ID   int64  `json:"id" doc:"the object's id in NetBox"`
 	// Action is created, updated or found.
 	Action string `json:"action" doc:"created, updated (changes says how) or found (already as needed)" enum:"created,updated,found"`
 	// Changes says what an update changed; a secret is named, never shown.

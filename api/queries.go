@@ -15,13 +15,13 @@ import (
 // and every query is written once.
 type queries struct {
 	db *gorm.DB
+	// store is the typed access the API shares with the workers, built
+	// once over db.
+	store models.Store
 }
 
-// store is the typed access the API shares with the workers.
-func (q queries) store() models.Store { return models.NewStore(q.db) }
-
 func (q queries) connection(ctx context.Context, id uint) (models.WUGConnection, error) {
-	conn, err := q.store().Connection(ctx, id)
+	conn, err := q.store.Connection(ctx, id)
 	if models.IsNotFound(err) {
 		return conn, notFound("no connection with id %d", id)
 	}
@@ -104,7 +104,7 @@ func (q queries) runs(ctx context.Context, f runFilter, p pageParams) ([]models.
 }
 
 func (q queries) run(ctx context.Context, id uint) (models.WUGSyncLog, error) {
-	run, err := q.store().Run(ctx, id)
+	run, err := q.store.Run(ctx, id)
 	if models.IsNotFound(err) {
 		return run, notFound("no sync log with id %d", id)
 	}
@@ -268,13 +268,13 @@ func (q queries) objectsByIP(ctx context.Context, connectionID uint, t models.Ob
 
 // syncTargets counts the connections a device sync reaches.
 func (q queries) syncTargets(ctx context.Context) (int64, error) {
-	return q.store().CountExportConnections(ctx)
+	return q.store.CountExportConnections(ctx)
 }
 
 // vmSyncTargets counts the connections a VM sync reaches: those that
 // export virtual machines.
 func (q queries) vmSyncTargets(ctx context.Context) (int64, error) {
-	return q.store().CountVMExportConnections(ctx)
+	return q.store.CountVMExportConnections(ctx)
 }
 
 func escapeLike(s string) string {

@@ -335,7 +335,7 @@ func (s *Server) startDeviceSyncRuns(ctx context.Context, deviceID int64) ([]uin
 		now := time.Now().UTC()
 		msg := "could not enqueue: " + err.Error()
 		for _, id := range ids {
-			if _, endErr := s.q.store().EndRun(context.WithoutCancel(ctx), id, models.RunFailed, msg, "", now); endErr != nil {
+			if _, endErr := s.q.store.EndRun(context.WithoutCancel(ctx), id, models.RunFailed, msg, "", now); endErr != nil {
 				s.p.Log.WithError(endErr).WithField("run_id", id).Error("could not end a device sync run that was never queued")
 			}
 		}

@@ -99,7 +99,7 @@ func New(p Params) (*Server, error) {
 	ginReleaseMode.Do(func() { gin.SetMode(gin.ReleaseMode) })
 
 	s := &Server{
-		p: p, q: queries{db: p.DB},
+		p: p, q: queries{db: p.DB, store: models.NewStore(p.DB)},
 		tokens: newTokenSet(p.APITokens), metricsToken: newTokenSet([]string{p.MetricsToken}),
 		sessions: sessionStore{rdb: p.Redis}, deny: wug.DefaultDenyList(),
 	}

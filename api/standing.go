@@ -132,13 +132,13 @@ func (s *Server) readForStanding(ctx context.Context, t models.ObjectType, id in
 	)
 	if t == models.ObjectVirtualMachine {
 		var vm netbox.VirtualMachine
-		if vm, err = s.p.NetBox.GetVirtualMachine(ctx, int(id)); err == nil {
+		if vm, err = s.p.NetBox.GetVirtualMachine(ctx, id); err == nil {
 			out.Name, out.Status = vm.DisplayName(), vm.Status.Value
 			judge = func(f models.DeviceFilters) export.Selection { return export.ExplainVM(vm, f) }
 		}
 	} else {
 		var d netbox.Device
-		if d, err = s.p.NetBox.GetDevice(ctx, int(id)); err == nil {
+		if d, err = s.p.NetBox.GetDevice(ctx, id); err == nil {
 			out.Name, out.Status = d.DisplayName(), d.Status.Value
 			judge = func(f models.DeviceFilters) export.Selection { return export.Explain(d, f) }
 		}

@@ -18,7 +18,7 @@ type webhookAnswer struct {
 	Status     string  `json:"status"`
 	Event      string  `json:"event"`
 	ObjectType string  `json:"object_type"`
-	ObjectID   int     `json:"object_id,omitempty"`
+	ObjectID   int64   `json:"object_id,omitempty"`
 	Action     string  `json:"action,omitempty"`
 	DeviceIDs  []int64 `json:"device_ids"`
 	// VMIDs are the virtual machines queued, beside DeviceIDs.

@@ -20,7 +20,7 @@ const (
 type webhookAction struct {
 	Kind     string
 	Reason   string
-	ObjectID int
+	ObjectID int64
 	// DeviceIDs are the NetBox devices to sync or decommission.
 	DeviceIDs []int64
 	// VMIDs are the NetBox virtual machines to sync or decommission.
@@ -81,7 +81,7 @@ func planIPEvent(ev netbox.WebhookEvent) (webhookAction, error) {
 	}
 	act := webhookAction{Kind: webhookSync, ObjectID: ip.ID}
 	if id, ok := ip.DeviceID(); ok && id > 0 {
-		act.DeviceIDs = append(act.DeviceIDs, int64(id))
+		act.DeviceIDs = append(act.DeviceIDs, id)
 	}
 	if ao := ip.AssignedObject; ao != nil && ao.VirtualMachine != nil && ao.VirtualMachine.ID > 0 {
 		act.VMIDs = append(act.VMIDs, int64(ao.VirtualMachine.ID))

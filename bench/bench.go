@@ -186,7 +186,7 @@ func (e *env) startWorker(concurrency int) (func(), error) {
 
 func (e *env) export(ctx context.Context, connID uint) (models.WUGSyncLog, time.Duration, error) {
 	start := time.Now()
-	run, err := tasks.StartExport(ctx, e.db, e.enq, tasks.ExportRequest{ConnectionID: connID, Trigger: models.TriggerManual})
+	run, err := tasks.StartExport(ctx, models.NewStore(e.db), e.enq, tasks.ExportRequest{ConnectionID: connID, Trigger: models.TriggerManual})
 	if err != nil {
 		return run, 0, err
 	}

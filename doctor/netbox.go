@@ -183,12 +183,12 @@ func describeFilters(f models.DeviceFilters) string {
 	}
 	for _, l := range []struct {
 		name string
-		ids  []int
+		ids  []int64
 	}{{"site_id", q.SiteIDs}, {"role_id", q.RoleIDs}, {"tag_id", q.TagIDs}, {"platform_id", q.PlatformIDs}, {"tenant_id", q.TenantIDs}, {"cluster_id", q.ClusterIDs}} {
 		if len(l.ids) > 0 {
 			ids := make([]string, len(l.ids))
 			for i, id := range l.ids {
-				ids[i] = strconv.Itoa(id)
+				ids[i] = strconv.FormatInt(id, 10)
 			}
 			parts = append(parts, l.name+"="+strings.Join(ids, ","))
 		}

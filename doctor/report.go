@@ -47,9 +47,6 @@ type Report struct {
 	Checks []Check `json:"checks"`
 }
 
-// OK reports whether no check failed.
-func (r Report) OK() bool { return r.Count(Fail) == 0 }
-
 // Count returns how many checks ended with s.
 func (r Report) Count(s Status) int {
 	n := 0
@@ -59,17 +56,6 @@ func (r Report) Count(s Status) int {
 		}
 	}
 	return n
-}
-
-// Failed returns the checks that failed.
-func (r Report) Failed() []Check {
-	var out []Check
-	for _, c := range r.Checks {
-		if c.Status == Fail {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // Write prints the report: a heading per section, a line per check with its

@@ -21,7 +21,7 @@ import (
 // is not eligible, the reason names the failing filter, e.g.
 // `status "planned" not in [active]`.
 //
-// The primary address is not a filter: PrimaryAddress judges it, so that a
+// The primary address is not a filter: primaryIP judges it, so that a
 // device with a bad address is recorded as skipped rather than ignored.
 //
 // From NetBox 4.3 the role filter also matches child roles; a device whose
@@ -56,7 +56,7 @@ func EligibleObject(d Object, f DeviceFilters) (bool, string) {
 		if !refMatches(r.ref, r.want) {
 			desc := describeRef(r.ref)
 			if r.ref != nil && r.ref.ID != 0 && r.ref.Slug != "" && len(r.want.IDs()) > 0 {
-				desc += " (id " + strconv.Itoa(r.ref.ID) + ")"
+				desc += " (id " + strconv.FormatInt(r.ref.ID, 10) + ")"
 			}
 			return false, fmt.Sprintf("%s %s not in %s", r.filter, desc, r.want.Display())
 		}
@@ -92,7 +92,7 @@ func describeCluster(c *netbox.Ref) string {
 	case c == nil || (c.ID == 0 && c.Name == ""):
 		return "none"
 	case c.Name == "":
-		return "id " + strconv.Itoa(c.ID)
+		return "id " + strconv.FormatInt(c.ID, 10)
 	default:
 		return strconv.Quote(c.Name)
 	}
@@ -150,7 +150,7 @@ func describeRef(r *netbox.Ref) string {
 	case r == nil || (r.ID == 0 && r.Slug == ""):
 		return "none"
 	case r.Slug == "":
-		return "id " + strconv.Itoa(r.ID) + " (slug unknown)"
+		return "id " + strconv.FormatInt(r.ID, 10) + " (slug unknown)"
 	default:
 		return strconv.Quote(r.Slug)
 	}

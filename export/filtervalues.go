@@ -23,15 +23,15 @@ const FilterIDPrefix = "#"
 type FilterValues []string
 
 // FilterID is the FilterValues spelling of the NetBox id n.
-func FilterID(n int) string { return FilterIDPrefix + strconv.Itoa(n) }
+func FilterID(n int64) string { return FilterIDPrefix + strconv.FormatInt(n, 10) }
 
 // parseFilterID returns the id v holds, if it is one.
-func parseFilterID(v string) (int, bool) {
+func parseFilterID(v string) (int64, bool) {
 	digits, ok := strings.CutPrefix(v, FilterIDPrefix)
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.Atoi(digits)
+	n, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || n <= 0 {
 		return 0, false
 	}
@@ -39,8 +39,8 @@ func parseFilterID(v string) (int, bool) {
 }
 
 // IDs returns the NetBox ids of the list, in order.
-func (f FilterValues) IDs() []int {
-	var out []int
+func (f FilterValues) IDs() []int64 {
+	var out []int64
 	for _, v := range f {
 		if n, ok := parseFilterID(v); ok {
 			out = append(out, n)
@@ -66,7 +66,7 @@ func (f FilterValues) Display() string {
 	parts := make([]string, len(f))
 	for i, v := range f {
 		if n, ok := parseFilterID(v); ok {
-			parts[i] = "id=" + strconv.Itoa(n)
+			parts[i] = "id=" + strconv.FormatInt(n, 10)
 		} else {
 			parts[i] = v
 		}
@@ -86,7 +86,7 @@ func (f FilterValues) MarshalJSON() ([]byte, error) {
 			b.WriteByte(',')
 		}
 		if n, ok := parseFilterID(v); ok {
-			b.WriteString(strconv.Itoa(n))
+			b.WriteString(strconv.FormatInt(n, 10))
 			continue
 		}
 		s, err := json.Marshal(v)
@@ -145,7 +145,7 @@ func (f *FilterValues) UnmarshalJSON(data []byte) error {
 			if err != nil || n <= 0 {
 				return &FilterValueError{i, fmt.Sprintf("%s is not a NetBox id: ids are positive whole numbers", r)}
 			}
-			out = append(out, FilterID(int(n)))
+			out = append(out, FilterID(n))
 		default:
 			return &FilterValueError{i, fmt.Sprintf("%s is neither a NetBox id (a number) nor a slug (a string)", r)}
 		}

@@ -14,9 +14,9 @@ func TestFilterValuesReadNumbersAsIDsAndStringsAsSlugs(t *testing.T) {
 	t.Parallel()
 	var f export.DeviceFilters
 	require.NoError(t, json.Unmarshal([]byte(`{"sites": [1, 2], "roles": ["core-switch", 3], "tags": ["42"]}`), &f))
-	require.Equal(t, []int{1, 2}, f.Sites.IDs())
+	require.Equal(t, []int64{1, 2}, f.Sites.IDs())
 	require.Empty(t, f.Sites.Slugs())
-	require.Equal(t, []int{3}, f.Roles.IDs())
+	require.Equal(t, []int64{3}, f.Roles.IDs())
 	require.Equal(t, []string{"core-switch"}, f.Roles.Slugs())
 	require.Equal(t, []string{"42"}, f.Tags.Slugs(), "a string of digits is a slug, not an id")
 	require.Empty(t, f.Tags.IDs())

@@ -87,7 +87,7 @@ type Mapped struct {
 // Text is cleaned of control characters and truncated to WUG's limits
 // without breaking UTF-8; non-ASCII names are kept as they are.
 //
-// It fails with PrimaryAddress's errors (ErrNoPrimaryIP, *IPRejection) when
+// It fails with primaryIP's errors (ErrNoPrimaryIP, *IPRejection) when
 // the device has no address WUG can poll, with *GroupTemplateError for a
 // bad template, and with ErrIncompleteDevice for snapshot-only data.
 func Map(d netbox.Device, opts MapOptions) (Mapped, error) {
@@ -143,7 +143,7 @@ func MapObject(d Object, opts MapOptions) (Mapped, error) {
 }
 
 // TemplateID is the WUG template id of a NetBox device.
-func TemplateID(deviceID int) string { return TemplateIDPrefix + strconv.Itoa(deviceID) }
+func TemplateID(deviceID int64) string { return TemplateIDPrefix + strconv.FormatInt(deviceID, 10) }
 
 // ObjectTemplateID is the WUG template id of a NetBox object: "nb-<id>"
 // for a device, "nb-vm-<id>" for a virtual machine.
@@ -200,10 +200,10 @@ func checkComplete(d Object) error {
 func displayName(d Object) string {
 	name := Truncate(cleanText(d.DisplayName()), wug.MaxDisplayName)
 	if name == "" && d.IsVM() {
-		return "vm-" + strconv.Itoa(d.ID)
+		return "vm-" + strconv.FormatInt(d.ID, 10)
 	}
 	if name == "" {
-		return "device-" + strconv.Itoa(d.ID)
+		return "device-" + strconv.FormatInt(d.ID, 10)
 	}
 	return name
 }
@@ -226,7 +226,7 @@ func deviceLink(d Object, base string) string {
 		if d.IsVM() {
 			section, kind = "virtualization", "virtual-machines"
 		}
-		if link, err := url.JoinPath(base, section, kind, strconv.Itoa(d.ID)); err == nil {
+		if link, err := url.JoinPath(base, section, kind, strconv.FormatInt(d.ID, 10)); err == nil {
 			return link + "/"
 		}
 	}
@@ -251,7 +251,7 @@ func note(d Object, link string) string {
 // those without a value.
 func attributes(d Object, link string) []wug.NameValue {
 	all := []wug.NameValue{
-		{Name: AttributeNetBoxID, Value: strconv.Itoa(d.ID)},
+		{Name: AttributeNetBoxID, Value: strconv.FormatInt(d.ID, 10)},
 		{Name: AttributeNetBoxURL, Value: link},
 		{Name: AttributeNetBoxSite, Value: refLabel(&d.Site)},
 		{Name: AttributeNetBoxLocation, Value: refLabel(d.Location)},

@@ -59,7 +59,7 @@ func (o Object) DisplayName() string {
 	if strings.TrimSpace(o.Display) != "" {
 		return o.Display
 	}
-	return "vm-" + strconv.Itoa(o.ID)
+	return "vm-" + strconv.FormatInt(o.ID, 10)
 }
 
 // Noun names the object's kind for people: "device" or "virtual machine".

@@ -31,9 +31,10 @@ func candidates(d Object) []ipCandidate {
 	}
 }
 
-// PrimaryAddress returns the address WUG should poll for the device: its
+// primaryIP returns the address WUG should poll for the device: its
 // primary IPv4 address, else its primary IPv6 address, else NetBox's
-// primary_ip.
+// primary_ip; and the chosen reference, whose DNS name becomes the WUG
+// interface's network name.
 //
 // A rejected preferred address does not hide a good one: a device whose
 // primary IPv4 is link-local but whose primary IPv6 is global is monitored on

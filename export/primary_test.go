@@ -9,7 +9,7 @@ import (
 	"github.com/wugsync/wugsync/netbox"
 )
 
-func TestPrimaryAddress(t *testing.T) {
+func TestPrimaryIP(t *testing.T) {
 	t.Parallel()
 
 	tests := []struct {
@@ -36,7 +36,7 @@ func TestPrimaryAddress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			d := netbox.Device{ID: 42, PrimaryIP4: tt.ip4, PrimaryIP6: tt.ip6, PrimaryIP: tt.ip}
-			addr, err := PrimaryAddress(d)
+			addr, _, err := primaryIP(DeviceObject(d))
 			switch {
 			case tt.noPrimary:
 				require.ErrorIs(t, err, ErrNoPrimaryIP)

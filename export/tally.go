@@ -18,14 +18,17 @@ type Tally struct {
 }
 
 // Add counts n entries planned as action with outcome. A dry run applies
-// nothing, so its writes count as if done.
+// nothing, so its writes count as if done. A linked entry counts as
+// unchanged: the task that created the device counts the create, so one
+// device created by a run and found by a racing sync is created once in the
+// counters as in WUG.
 func (t *Tally) Add(action PlanAction, outcome Outcome, n int, dryRun bool) {
 	if action != PlanDecommission {
 		t.Total += n
 	}
 	done := outcome == OutcomeDone || (dryRun && outcome == OutcomeNone)
 	switch {
-	case action == PlanUnchanged:
+	case action == PlanUnchanged, outcome == OutcomeLinked:
 		t.Unchanged += n
 	case action == PlanSkip:
 		t.Skipped += n

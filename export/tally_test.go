@@ -18,7 +18,7 @@ func TestTallyCountsEachEntryOnce(t *testing.T) {
 		{PlanCreate, OutcomeDone, 3}, {PlanCreate, OutcomeNone, 2}, {PlanCreate, OutcomeFailed, 1},
 		{PlanCreate, OutcomeScan, 4}, {PlanUpdate, OutcomeDone, 5}, {PlanUpdate, OutcomeNone, 6},
 		{PlanDecommission, OutcomeDone, 7}, {PlanDecommission, OutcomeNone, 8},
-		{PlanUnchanged, OutcomeNone, 9}, {PlanSkip, OutcomeNone, 10},
+		{PlanUnchanged, OutcomeNone, 9}, {PlanSkip, OutcomeNone, 10}, {PlanCreate, OutcomeLinked, 11},
 	}
 	var live, dry Tally
 	for _, c := range counts {
@@ -26,11 +26,11 @@ func TestTallyCountsEachEntryOnce(t *testing.T) {
 		dry.Add(c.action, c.outcome, c.n, true)
 	}
 	require.Equal(t, Tally{Created: 3, Updated: 5, Decommissioned: 7, Failed: 1, Scanning: 4,
-		Pending: 2 + 6 + 8, Unchanged: 9, Skipped: 10, Total: 3 + 2 + 1 + 4 + 5 + 6 + 9 + 10}, live,
-		"decommissions are not objects considered")
+		Pending: 2 + 6 + 8, Unchanged: 9 + 11, Skipped: 10, Total: 3 + 2 + 1 + 4 + 5 + 6 + 9 + 10 + 11}, live,
+		"decommissions are not objects considered; a create another task made is linked, counted unchanged")
 	require.Equal(t, Tally{Created: 3 + 2, Updated: 5 + 6, Decommissioned: 7 + 8, Failed: 1, Scanning: 4,
-		Unchanged: 9, Skipped: 10, Total: live.Total}, dry, "a dry run's planned writes count as done")
-	require.Equal(t, "dry run, nothing written to WUG: 40 devices considered; would create 5, update 11, decommission 15; 9 unchanged, 10 skipped",
+		Unchanged: 9 + 11, Skipped: 10, Total: live.Total}, dry, "a dry run's planned writes count as done")
+	require.Equal(t, "dry run, nothing written to WUG: 51 devices considered; would create 5, update 11, decommission 15; 20 unchanged, 10 skipped",
 		dry.DryRunSummary())
 }
 

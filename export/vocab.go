@@ -160,10 +160,17 @@ const (
 	OutcomeDone   Outcome = "done"
 	OutcomeFailed Outcome = "failed"
 	OutcomeScan   Outcome = "scan_triggered"
+	// OutcomeLinked: the entry planned a create, but another task (a run
+	// or a device sync racing this one) had created the device meanwhile;
+	// the batch linked the entry to that device and brought it in line
+	// instead of creating it again.
+	OutcomeLinked Outcome = "linked"
 )
 
 // Outcomes lists every Outcome, none first.
-func Outcomes() []Outcome { return []Outcome{OutcomeNone, OutcomeDone, OutcomeFailed, OutcomeScan} }
+func Outcomes() []Outcome {
+	return []Outcome{OutcomeNone, OutcomeDone, OutcomeFailed, OutcomeScan, OutcomeLinked}
+}
 
 // DefaultGroupTemplate puts a device in a WUG group named after its site.
 const DefaultGroupTemplate = "{site}"

@@ -48,9 +48,6 @@ type FilterValues = export.FilterValues
 // (export.FilterValueError).
 type FilterValueError = export.FilterValueError
 
-// FilterID spells the NetBox id n as a FilterValues entry (export.FilterID).
-func FilterID(n int) string { return export.FilterID(n) }
-
 // WUGConnection is one WhatsUp Gold server and how NetBox devices are
 // exported to it.
 type WUGConnection struct {

@@ -150,6 +150,7 @@ const (
 	OutcomeDone   = export.OutcomeDone
 	OutcomeFailed = export.OutcomeFailed
 	OutcomeScan   = export.OutcomeScan
+	OutcomeLinked = export.OutcomeLinked
 )
 
 // Outcomes lists every Outcome.

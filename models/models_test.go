@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gorm.io/gorm"
 
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/models"
 )
@@ -108,7 +109,7 @@ func TestConnectionDefaultsRoundTrip(t *testing.T) {
 		conn := models.NewWUGConnection()
 		conn.Name, conn.Host, conn.Username = "defaults", "wug", "admin"
 		conn.UseSSL = false // an explicit false must survive GORM's zero-value handling
-		conn.DeviceFilters = models.DeviceFilters{Sites: []string{"nyc1", models.FilterID(7)}, Tags: []string{"monitor"}}
+		conn.DeviceFilters = models.DeviceFilters{Sites: []string{"nyc1", export.FilterID(7)}, Tags: []string{"monitor"}}
 		require.NoError(t, bundle.db.Create(&conn).Error)
 
 		var got models.WUGConnection
@@ -121,7 +122,7 @@ func TestConnectionDefaultsRoundTrip(t *testing.T) {
 		require.Equal(t, "{site}", got.GroupTemplate)
 		require.Equal(t, models.DecommissionNone, got.DecommissionAction)
 		require.Equal(t, 100, got.BatchSize)
-		require.Equal(t, models.FilterValues{"nyc1", models.FilterID(7)}, got.DeviceFilters.Sites, "ids survive the database as ids")
+		require.Equal(t, models.FilterValues{"nyc1", export.FilterID(7)}, got.DeviceFilters.Sites, "ids survive the database as ids")
 		require.Equal(t, models.FilterValues{"monitor"}, got.DeviceFilters.Tags)
 	})
 }

@@ -259,6 +259,9 @@ type RunProgress struct {
 	// Devices carries the write counters; a dry run's come from its plan.
 	Devices                  bool
 	Created, Updated, Failed int
+	// Unchanged, when set, replaces the plan's unchanged count (a batch
+	// may find a planned create already made by another task).
+	Unchanged *int
 	// Closed, when set, completes the run with this summary.
 	Closed  *time.Time
 	Summary string
@@ -269,6 +272,9 @@ func (s Store) StoreRunProgress(ctx context.Context, runID uint, p RunProgress) 
 	updates := map[string]any{"batches_done": p.BatchesDone}
 	if p.Devices {
 		updates["devices_created"], updates["devices_updated"], updates["devices_failed"] = p.Created, p.Updated, p.Failed
+	}
+	if p.Unchanged != nil {
+		updates["devices_unchanged"] = *p.Unchanged
 	}
 	if p.Closed != nil {
 		updates["status"], updates["ended_at"], updates["summary"] = RunCompleted, *p.Closed, p.Summary

@@ -155,7 +155,7 @@ func TestRetriesTransientFailures(t *testing.T) {
 			b := setup(t, netboxsim.Options{Devices: 20, Faults: []netboxsim.FaultRule{tc.fault}}, nil)
 			d, err := b.client.GetDevice(context.Background(), 3)
 			require.NoError(t, err)
-			require.Equal(t, 3, d.ID)
+			require.Equal(t, int64(3), d.ID)
 			require.Equal(t, 3, b.sim.RequestCount("GET", "/api/dcim/devices/{id}/"))
 		})
 	}

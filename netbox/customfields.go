@@ -17,7 +17,7 @@ const (
 // CustomField is an extras.customfield: a field NetBox adds to the objects of
 // its object types.
 type CustomField struct {
-	ID      int    `json:"id"`
+	ID      int64  `json:"id"`
 	URL     string `json:"url"`
 	Display string `json:"display"`
 	// Name is the key in objects' custom_fields, e.g. "wug_device_id".
@@ -79,7 +79,7 @@ func CheckCustomFieldName(name string) error {
 // CustomFieldByName returns the custom field with this exact name; found is
 // false when there is none.
 func (c *Client) CustomFieldByName(ctx context.Context, name string) (cf CustomField, found bool, err error) {
-	return findConfig(ctx, c, customFieldKind, name, func(cf CustomField) int { return cf.ID }, func(cf CustomField) string { return cf.Name })
+	return findConfig(ctx, c, customFieldKind, name, func(cf CustomField) int64 { return cf.ID }, func(cf CustomField) string { return cf.Name })
 }
 
 // CreateCustomField creates spec (Name, Type and ObjectTypes required; Label,
@@ -106,7 +106,7 @@ func (c *Client) CreateCustomField(ctx context.Context, spec CustomField) (Custo
 // SetCustomFieldObjectTypes replaces the object types of custom field id
 // (NetBox replaces the whole list on update). Needs
 // extras.change_customfield.
-func (c *Client) SetCustomFieldObjectTypes(ctx context.Context, id int, objectTypes []string) (CustomField, error) {
+func (c *Client) SetCustomFieldObjectTypes(ctx context.Context, id int64, objectTypes []string) (CustomField, error) {
 	if len(objectTypes) == 0 {
 		return CustomField{}, fmt.Errorf("update custom field %d: no object types: %w", id, ErrConfig)
 	}
@@ -126,7 +126,7 @@ func (c *Client) EnsureCustomField(ctx context.Context, spec CustomField) (Custo
 	return ensure(customFieldKind, spec.Name, ensureSteps[CustomField]{
 		find:   func() (CustomField, bool, error) { return c.CustomFieldByName(ctx, spec.Name) },
 		create: func() (CustomField, error) { return c.CreateCustomField(ctx, spec) },
-		idOf:   func(cf CustomField) int { return cf.ID },
+		idOf:   func(cf CustomField) int64 { return cf.ID },
 		diff: func(cur CustomField) ([]string, func() (CustomField, error), error) {
 			if cur.Type != spec.Type {
 				return nil, nil, fmt.Errorf("netbox %s: custom field %q exists with type %q, not %q; NetBox cannot change a field's type: delete the field or choose another name: %w",

@@ -11,7 +11,7 @@ import (
 // types whose URL is a Jinja2 template over the object, e.g.
 // "https://wug.example.com/NmConsole/#device/{{ object.cf.wug_device_id }}".
 type CustomLink struct {
-	ID          int      `json:"id"`
+	ID          int64    `json:"id"`
 	URL         string   `json:"url"`
 	Display     string   `json:"display"`
 	Name        string   `json:"name"`
@@ -48,7 +48,7 @@ func (l *CustomLink) UnmarshalJSON(b []byte) error {
 
 // CustomLinkByName returns the custom link with this exact name.
 func (c *Client) CustomLinkByName(ctx context.Context, name string) (l CustomLink, found bool, err error) {
-	return findConfig(ctx, c, customLinkKind, name, func(l CustomLink) int { return l.ID }, func(l CustomLink) string { return l.Name })
+	return findConfig(ctx, c, customLinkKind, name, func(l CustomLink) int64 { return l.ID }, func(l CustomLink) string { return l.Name })
 }
 
 func customLinkBody(l CustomLink) map[string]any {
@@ -80,7 +80,7 @@ func (c *Client) CreateCustomLink(ctx context.Context, spec CustomLink) (CustomL
 // UpdateCustomLink overwrites custom link id with spec (name, object types,
 // enabled, text, URL, window; weight, group and button class when set).
 // Needs extras.change_customlink.
-func (c *Client) UpdateCustomLink(ctx context.Context, id int, spec CustomLink) (CustomLink, error) {
+func (c *Client) UpdateCustomLink(ctx context.Context, id int64, spec CustomLink) (CustomLink, error) {
 	if err := checkCustomLink(spec); err != nil {
 		return CustomLink{}, err
 	}
@@ -98,7 +98,7 @@ func (c *Client) EnsureCustomLink(ctx context.Context, spec CustomLink) (CustomL
 	return ensure(customLinkKind, spec.Name, ensureSteps[CustomLink]{
 		find:   func() (CustomLink, bool, error) { return c.CustomLinkByName(ctx, spec.Name) },
 		create: func() (CustomLink, error) { return c.CreateCustomLink(ctx, spec) },
-		idOf:   func(l CustomLink) int { return l.ID },
+		idOf:   func(l CustomLink) int64 { return l.ID },
 		diff: func(cur CustomLink) ([]string, func() (CustomLink, error), error) {
 			var changes []string
 			if missing := missingFrom(cur.ObjectTypes, spec.ObjectTypes); len(missing) > 0 {

@@ -162,7 +162,7 @@ func (ip *IPAddress) UnmarshalJSON(b []byte) error {
 	var w struct {
 		plain
 		Family           flexFamily `json:"family"`
-		AssignedObjectID *int       `json:"assigned_object_id"`
+		AssignedObjectID *int64     `json:"assigned_object_id"`
 		Created          flexTime   `json:"created"`
 		LastUpdated      flexTime   `json:"last_updated"`
 	}
@@ -228,12 +228,12 @@ func (s *Site) UnmarshalJSON(b []byte) error {
 }
 
 // bareID recognises a foreign key rendered as a plain integer.
-func bareID(b []byte) (int, bool) {
+func bareID(b []byte) (int64, bool) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
 		return 0, false
 	}
-	id, err := strconv.Atoi(string(b))
+	id, err := strconv.ParseInt(string(b), 10, 64)
 	return id, err == nil
 }
 

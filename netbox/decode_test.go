@@ -3,6 +3,7 @@ package netbox_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -29,14 +30,14 @@ func TestDecodeEveryVersionProfile(t *testing.T) {
 			require.Len(t, got, len(inv.Devices))
 			for i, d := range got {
 				want := inv.Devices[i]
-				require.Equal(t, want.ID, d.ID)
+				require.Equal(t, int64(want.ID), d.ID)
 				require.Equal(t, want.Name, d.Name)
 				require.Equal(t, want.Status, d.Status.Value)
 				require.NotEmpty(t, d.Status.Label)
-				require.Equal(t, want.SiteID, d.Site.ID)
+				require.Equal(t, int64(want.SiteID), d.Site.ID)
 				require.Equal(t, inv.Sites[want.SiteID-1].Slug, d.Site.Slug)
 				require.Equal(t, inv.Roles[want.RoleID-1].Slug, d.Role.Slug)
-				require.Equal(t, want.DeviceTypeID, d.DeviceType.ID)
+				require.Equal(t, int64(want.DeviceTypeID), d.DeviceType.ID)
 				require.NotEmpty(t, d.DeviceType.Manufacturer.Name)
 				require.Equal(t, want.Serial, d.Serial)
 				require.Equal(t, want.AssetTag, d.AssetTag)
@@ -71,7 +72,7 @@ func requireIP(t *testing.T, ips map[int]netboxsim.IPAddress, id int, got *netbo
 		return
 	}
 	require.NotNil(t, got)
-	require.Equal(t, id, got.ID)
+	require.Equal(t, int64(id), got.ID)
 	require.Equal(t, ips[id].Address, got.Address)
 	require.Equal(t, family, got.Family)
 	addr, err := got.Addr()
@@ -79,12 +80,7 @@ func requireIP(t *testing.T, ips map[int]netboxsim.IPAddress, id int, got *netbo
 	require.Equal(t, got.Host(), addr.String())
 }
 
-func itoa(i int) string { return json.Number(jsonInt(i)).String() }
-
-func jsonInt(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
-}
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 // TestDecodeDrift feeds shapes from the versions the simulator does not
 // imitate: pre-3.6 device_role, flat family, string decimals, missing

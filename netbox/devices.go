@@ -35,15 +35,15 @@ const (
 //		...
 //	}
 func (c *Client) Devices(ctx context.Context, f DeviceFilter) iter.Seq2[Device, error] {
-	return listObjects(ctx, c, deviceKind, f, func(d Device) int { return d.ID })
+	return listObjects(ctx, c, deviceKind, f, func(d Device) int64 { return d.ID })
 }
 
 // GetDevice reads one device. A device that was deleted, or that the token
 // may not see, gives an error matching ErrNotFound.
-func (c *Client) GetDevice(ctx context.Context, id int) (Device, error) {
+func (c *Client) GetDevice(ctx context.Context, id int64) (Device, error) {
 	var d Device
 	if err := c.getObject(ctx, devicesPath, id, &d); err != nil {
-		return Device{}, opError("get device "+strconv.Itoa(id), err)
+		return Device{}, opError("get device "+strconv.FormatInt(id, 10), err)
 	}
 	return d, nil
 }
@@ -53,7 +53,7 @@ func (c *Client) GetDevice(ctx context.Context, id int) (Device, error) {
 // VMs as NetBox's VirtualMachineFilterSet defines them; Clusters (names)
 // work for VMs only.
 func (c *Client) VirtualMachines(ctx context.Context, f DeviceFilter) iter.Seq2[VirtualMachine, error] {
-	return listObjects(ctx, c, vmKind, f, func(vm VirtualMachine) int { return vm.ID })
+	return listObjects(ctx, c, vmKind, f, func(vm VirtualMachine) int64 { return vm.ID })
 }
 
 // listObjects lists one kind with its fields= whitelist and without
@@ -62,7 +62,7 @@ func (c *Client) VirtualMachines(ctx context.Context, f DeviceFilter) iter.Seq2[
 // requests, since NetBox's front proxies limit the URL length (gunicorn's
 // default request line is 4094 bytes); the chunks go in id order, so the
 // result stays in id order.
-func listObjects[T any](ctx context.Context, c *Client, k objectKind, f DeviceFilter, idOf func(T) int) iter.Seq2[T, error] {
+func listObjects[T any](ctx context.Context, c *Client, k objectKind, f DeviceFilter, idOf func(T) int64) iter.Seq2[T, error] {
 	if len(f.IDs) <= maxIDsPerRequest {
 		return listKind(ctx, c, k, f, k.fields, idOf)
 	}
@@ -83,7 +83,7 @@ func listObjects[T any](ctx context.Context, c *Client, k objectKind, f DeviceFi
 // maxIDsPerRequest keeps "id=123456&" repeated well under 4 KB of URL.
 const maxIDsPerRequest = 200
 
-func listKind[T any](ctx context.Context, c *Client, k objectKind, f DeviceFilter, fields string, idOf func(T) int) iter.Seq2[T, error] {
+func listKind[T any](ctx context.Context, c *Client, k objectKind, f DeviceFilter, fields string, idOf func(T) int64) iter.Seq2[T, error] {
 	q, err := f.values(k)
 	if err != nil {
 		return failed[T](opError("list "+k.noun, err))
@@ -94,21 +94,21 @@ func listKind[T any](ctx context.Context, c *Client, k objectKind, f DeviceFilte
 }
 
 // GetVirtualMachine reads one VM; ErrNotFound when it is gone.
-func (c *Client) GetVirtualMachine(ctx context.Context, id int) (VirtualMachine, error) {
+func (c *Client) GetVirtualMachine(ctx context.Context, id int64) (VirtualMachine, error) {
 	var vm VirtualMachine
 	if err := c.getObject(ctx, vmsPath, id, &vm); err != nil {
-		return VirtualMachine{}, opError("get virtual machine "+strconv.Itoa(id), err)
+		return VirtualMachine{}, opError("get virtual machine "+strconv.FormatInt(id, 10), err)
 	}
 	return vm, nil
 }
 
 // getObject GETs <path><id>/ without config_context.
-func (c *Client) getObject(ctx context.Context, path string, id int, out any) error {
+func (c *Client) getObject(ctx context.Context, path string, id int64, out any) error {
 	if id <= 0 {
-		return &FilterError{Filter: "id", Value: strconv.Itoa(id), Message: "ids are positive integers"}
+		return &FilterError{Filter: "id", Value: strconv.FormatInt(id, 10), Message: "ids are positive integers"}
 	}
 	q := url.Values{"exclude": {"config_context"}}
-	_, err := c.getJSON(ctx, path+strconv.Itoa(id)+"/", q, out)
+	_, err := c.getJSON(ctx, path+strconv.FormatInt(id, 10)+"/", q, out)
 	return err
 }
 

@@ -14,17 +14,17 @@ import (
 	"github.com/wugsync/wugsync/sim/netboxsim"
 )
 
-func deviceIDs(devices []netbox.Device) []int {
-	ids := make([]int, len(devices))
+func deviceIDs(devices []netbox.Device) []int64 {
+	ids := make([]int64, len(devices))
 	for i, d := range devices {
 		ids[i] = d.ID
 	}
 	return ids
 }
 
-func requireEachOnce(t *testing.T, want []int, got []int) {
+func requireEachOnce(t *testing.T, want []int64, got []int64) {
 	t.Helper()
-	seen := map[int]int{}
+	seen := map[int64]int{}
 	for _, id := range got {
 		seen[id]++
 	}
@@ -37,11 +37,11 @@ func requireEachOnce(t *testing.T, want []int, got []int) {
 	require.Equal(t, want, got)
 }
 
-func simDeviceIDs(sim *netboxsim.Server, keep func(netboxsim.Device) bool) []int {
-	var ids []int
+func simDeviceIDs(sim *netboxsim.Server, keep func(netboxsim.Device) bool) []int64 {
+	var ids []int64
 	for _, d := range sim.Devices() {
 		if keep == nil || keep(d) {
-			ids = append(ids, d.ID)
+			ids = append(ids, int64(d.ID))
 		}
 	}
 	return ids
@@ -95,17 +95,17 @@ func TestDevicesOffsetPagingUsesOnlyNextQuery(t *testing.T) {
 func TestDevicesKeysetSurvivesConcurrentChanges(t *testing.T) {
 	t.Parallel()
 	b := setup(t, netboxsim.Options{Devices: 2500, Seed: 3}, func(c *netbox.Config) { c.PageSize = 500 })
-	var got []int
+	var got []int64
 	mutated := false
-	var deleted []int
+	var deleted []int64
 	for d, err := range b.client.Devices(context.Background(), netbox.DeviceFilter{}) {
 		require.NoError(t, err)
 		got = append(got, d.ID)
 		if len(got) == 600 && !mutated {
 			// Delete devices on pages already read and not yet read; with
 			// offset paging this would shift later pages and skip devices.
-			for _, id := range []int{10, 20, 30, 1500, 2400} {
-				require.NoError(t, b.sim.DeleteDevice(id))
+			for _, id := range []int64{10, 20, 30, 1500, 2400} {
+				require.NoError(t, b.sim.DeleteDevice(int(id)))
 				deleted = append(deleted, id)
 			}
 			mutated = true
@@ -158,10 +158,10 @@ func TestDeviceFilters(t *testing.T) {
 		}
 		return inv.Tenants[id-1].Slug
 	}
-	tagID := func(slug string) int {
+	tagID := func(slug string) int64 {
 		for _, tag := range inv.Tags {
 			if tag.Slug == slug {
-				return tag.ID
+				return int64(tag.ID)
 			}
 		}
 		t.Fatalf("no tag %q in the inventory", slug)
@@ -187,18 +187,18 @@ func TestDeviceFilters(t *testing.T) {
 			}},
 		{"tenant", netbox.DeviceFilter{Tenants: []string{"acme"}},
 			func(d netboxsim.Device) bool { return tenant(d.TenantID) == "acme" }},
-		{"site and role ids", netbox.DeviceFilter{SiteIDs: []int{1, 2}, RoleIDs: []int{1, 2, 3}},
+		{"site and role ids", netbox.DeviceFilter{SiteIDs: []int64{1, 2}, RoleIDs: []int64{1, 2, 3}},
 			func(d netboxsim.Device) bool { return (d.SiteID == 1 || d.SiteID == 2) && d.RoleID <= 3 }},
-		{"platform ids", netbox.DeviceFilter{PlatformIDs: []int{1, 2}},
+		{"platform ids", netbox.DeviceFilter{PlatformIDs: []int64{1, 2}},
 			func(d netboxsim.Device) bool { return d.PlatformID == 1 || d.PlatformID == 2 }},
-		{"tenant id", netbox.DeviceFilter{TenantIDs: []int{1}}, func(d netboxsim.Device) bool { return d.TenantID == 1 }},
-		{"tag ids are ANDed", netbox.DeviceFilter{TagIDs: []int{tagID("monitored"), tagID("critical")}},
+		{"tenant id", netbox.DeviceFilter{TenantIDs: []int64{1}}, func(d netboxsim.Device) bool { return d.TenantID == 1 }},
+		{"tag ids are ANDed", netbox.DeviceFilter{TagIDs: []int64{tagID("monitored"), tagID("critical")}},
 			func(d netboxsim.Device) bool { return slugOf(d.Tags, "monitored") && slugOf(d.Tags, "critical") }},
 		{"has primary ip", netbox.DeviceFilter{HasPrimaryIP: ptr(true)},
 			func(d netboxsim.Device) bool { return d.PrimaryIP4ID != 0 || d.PrimaryIP6ID != 0 }},
 		{"has no primary ip", netbox.DeviceFilter{HasPrimaryIP: ptr(false)},
 			func(d netboxsim.Device) bool { return d.PrimaryIP4ID == 0 && d.PrimaryIP6ID == 0 }},
-		{"ids", netbox.DeviceFilter{IDs: []int{5, 17, 400}},
+		{"ids", netbox.DeviceFilter{IDs: []int64{5, 17, 400}},
 			func(d netboxsim.Device) bool { return d.ID == 5 || d.ID == 17 || d.ID == 400 }},
 		{"name is case-insensitive", netbox.DeviceFilter{Names: []string{strings.ToUpper(*first.Name)}},
 			func(d netboxsim.Device) bool { return d.Name != nil && strings.EqualFold(*d.Name, *first.Name) }},
@@ -227,7 +227,7 @@ func TestDeviceFilterLastUpdated(t *testing.T) {
 	updated, err := b.sim.UpdateDevice(42, func(d *netboxsim.Device) { d.Description = "moved" })
 	require.NoError(t, err)
 	got := collect(t, b.client.Devices(context.Background(), netbox.DeviceFilter{LastUpdatedGTE: updated.LastUpdated}))
-	require.Equal(t, []int{42}, deviceIDs(got))
+	require.Equal(t, []int64{42}, deviceIDs(got))
 	require.Equal(t, "moved", got[0].Description)
 }
 
@@ -245,7 +245,7 @@ func TestUnknownFilterValueIsConfigError(t *testing.T) {
 		{"unknown site", netbox.DeviceFilter{Sites: []string{"nyc1", "atlantis"}}, "site", "atlantis", true, 1},
 		{"unknown status", netbox.DeviceFilter{Statuses: []string{"bogus"}}, "status", "bogus", true, 1},
 		{"empty role", netbox.DeviceFilter{Roles: []string{" "}}, "role", " ", false, 0},
-		{"non-positive id", netbox.DeviceFilter{IDs: []int{0}}, "id", "0", false, 0},
+		{"non-positive id", netbox.DeviceFilter{IDs: []int64{0}}, "id", "0", false, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,7 +276,7 @@ func TestGetDevice(t *testing.T) {
 	require.True(t, ok)
 	d, err := b.client.GetDevice(context.Background(), 12)
 	require.NoError(t, err)
-	require.Equal(t, 12, d.ID)
+	require.Equal(t, int64(12), d.ID)
 	require.Equal(t, want.Name, d.Name)
 	require.Equal(t, "config_context", b.sim.Requests()[0].Query.Get("exclude"))
 

@@ -9,6 +9,7 @@
 // concurrent edits, splits long id lists, and turns NetBox's 400 for an
 // unknown filter value into a configuration error that names the filter.
 // Devices and virtual machines share one filter and one paging path.
+// Every NetBox object id is an int64, as wugsync's rows and plans hold it.
 //
 // Writing: UpdateCustomFields writes custom field values with NetBox's bulk
 // update (one PATCH per object type and batch), AddJournalEntries adds

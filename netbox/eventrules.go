@@ -21,7 +21,7 @@ const ObjectTypeWebhook = "extras.webhook"
 // Webhook is an extras.webhook: where and how NetBox sends an event rule's
 // events.
 type Webhook struct {
-	ID          int    `json:"id"`
+	ID          int64  `json:"id"`
 	URL         string `json:"url"`
 	Display     string `json:"display"`
 	Name        string `json:"name"`
@@ -60,7 +60,7 @@ func (w *Webhook) UnmarshalJSON(b []byte) error {
 // EventRule is an extras.eventrule: which events on which object types
 // trigger which action (here, a webhook).
 type EventRule struct {
-	ID          int      `json:"id"`
+	ID          int64    `json:"id"`
 	URL         string   `json:"url"`
 	Display     string   `json:"display"`
 	Name        string   `json:"name"`
@@ -77,7 +77,7 @@ type EventRule struct {
 	ActionType string `json:"-"`
 	// ActionObjectType and ActionObjectID name the webhook (or script).
 	ActionObjectType string `json:"action_object_type"`
-	ActionObjectID   int    `json:"action_object_id"`
+	ActionObjectID   int64  `json:"action_object_id"`
 }
 
 // UnmarshalJSON reads object_types (or content_types), action_type as a
@@ -88,7 +88,7 @@ func (r *EventRule) UnmarshalJSON(b []byte) error {
 		plain
 		objectTypesField
 		ActionType     choiceOrString `json:"action_type"`
-		ActionObjectID *int           `json:"action_object_id"`
+		ActionObjectID *int64         `json:"action_object_id"`
 		TypeCreate     *bool          `json:"type_create"`
 		TypeUpdate     *bool          `json:"type_update"`
 		TypeDelete     *bool          `json:"type_delete"`
@@ -117,7 +117,7 @@ func (r *EventRule) UnmarshalJSON(b []byte) error {
 
 // WebhookByName returns the webhook with this exact name.
 func (c *Client) WebhookByName(ctx context.Context, name string) (w Webhook, found bool, err error) {
-	return findConfig(ctx, c, webhookKind, name, func(w Webhook) int { return w.ID }, func(w Webhook) string { return w.Name })
+	return findConfig(ctx, c, webhookKind, name, func(w Webhook) int64 { return w.ID }, func(w Webhook) string { return w.Name })
 }
 
 func webhookBody(w Webhook) map[string]any {
@@ -156,7 +156,7 @@ func (c *Client) CreateWebhook(ctx context.Context, spec Webhook) (Webhook, erro
 }
 
 // UpdateWebhook overwrites webhook id with spec. Needs extras.change_webhook.
-func (c *Client) UpdateWebhook(ctx context.Context, id int, spec Webhook) (Webhook, error) {
+func (c *Client) UpdateWebhook(ctx context.Context, id int64, spec Webhook) (Webhook, error) {
 	if err := checkWebhook(spec); err != nil {
 		return Webhook{}, err
 	}
@@ -175,7 +175,7 @@ func (c *Client) EnsureWebhook(ctx context.Context, spec Webhook) (Webhook, Ensu
 	return ensure(webhookKind, spec.Name, ensureSteps[Webhook]{
 		find:   func() (Webhook, bool, error) { return c.WebhookByName(ctx, spec.Name) },
 		create: func() (Webhook, error) { return c.CreateWebhook(ctx, spec) },
-		idOf:   func(w Webhook) int { return w.ID },
+		idOf:   func(w Webhook) int64 { return w.ID },
 		diff: func(cur Webhook) ([]string, func() (Webhook, error), error) {
 			changes := changedNames(
 				fieldDiff{"payload_url", cur.PayloadURL != want["payload_url"]},
@@ -193,7 +193,7 @@ func (c *Client) EnsureWebhook(ctx context.Context, spec Webhook) (Webhook, Ensu
 
 // EventRuleByName returns the event rule with this exact name.
 func (c *Client) EventRuleByName(ctx context.Context, name string) (r EventRule, found bool, err error) {
-	return findConfig(ctx, c, eventRuleKind, name, func(r EventRule) int { return r.ID }, func(r EventRule) string { return r.Name })
+	return findConfig(ctx, c, eventRuleKind, name, func(r EventRule) int64 { return r.ID }, func(r EventRule) string { return r.Name })
 }
 
 func eventRuleBody(r EventRule) map[string]any {
@@ -234,7 +234,7 @@ func (c *Client) CreateEventRule(ctx context.Context, spec EventRule) (EventRule
 
 // UpdateEventRule overwrites event rule id with spec. Needs
 // extras.change_eventrule.
-func (c *Client) UpdateEventRule(ctx context.Context, id int, spec EventRule) (EventRule, error) {
+func (c *Client) UpdateEventRule(ctx context.Context, id int64, spec EventRule) (EventRule, error) {
 	if err := checkEventRule(spec); err != nil {
 		return EventRule{}, err
 	}
@@ -254,7 +254,7 @@ func (c *Client) EnsureEventRule(ctx context.Context, spec EventRule) (EventRule
 	return ensure(eventRuleKind, spec.Name, ensureSteps[EventRule]{
 		find:   func() (EventRule, bool, error) { return c.EventRuleByName(ctx, spec.Name) },
 		create: func() (EventRule, error) { return c.CreateEventRule(ctx, spec) },
-		idOf:   func(r EventRule) int { return r.ID },
+		idOf:   func(r EventRule) int64 { return r.ID },
 		diff: func(cur EventRule) ([]string, func() (EventRule, error), error) {
 			var changes []string
 			if missing := missingFrom(cur.ObjectTypes, spec.ObjectTypes); len(missing) > 0 {

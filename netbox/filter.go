@@ -12,7 +12,7 @@ import (
 // Slices hold several values, which NetBox ORs, except Tags, which NetBox
 // ANDs: an object must carry every listed tag. Empty fields do not filter.
 type DeviceFilter struct {
-	IDs   []int
+	IDs   []int64
 	Names []string
 	// Statuses, Sites, Roles, Tags, Platforms and Tenants are slugs (for
 	// statuses, the choice value such as "active").
@@ -25,16 +25,16 @@ type DeviceFilter struct {
 	// SiteIDs, RoleIDs, PlatformIDs and TenantIDs are NetBox ids. NetBox
 	// applies site= and site_id= as two filters, ANDed, so a query that
 	// gives both for one relation selects only objects matching both.
-	SiteIDs     []int
-	RoleIDs     []int
-	PlatformIDs []int
-	TenantIDs   []int
+	SiteIDs     []int64
+	RoleIDs     []int64
+	PlatformIDs []int64
+	TenantIDs   []int64
 	// TagIDs are NetBox tag ids, ANDed with each other and with Tags as
 	// NetBox does. NetBox reads tag_id from 4.3 only; older versions ignore
 	// it, so callers re-check tags themselves (export.Eligible does).
-	TagIDs []int
+	TagIDs []int64
 	// ClusterIDs keeps objects in these clusters (devices and VMs).
-	ClusterIDs []int
+	ClusterIDs []int64
 	// Clusters keeps VMs in the clusters of these names. NetBox has no
 	// cluster name filter for devices, so listing devices with it fails
 	// with a *FilterError; resolve names with ListClusters instead.
@@ -60,7 +60,7 @@ func (f DeviceFilter) values(k objectKind) (url.Values, error) {
 	q := url.Values{}
 	ints := []struct {
 		param  string
-		values []int
+		values []int64
 	}{
 		{"id", f.IDs},
 		{"site_id", f.SiteIDs},
@@ -73,9 +73,9 @@ func (f DeviceFilter) values(k objectKind) (url.Values, error) {
 	for _, l := range ints {
 		for _, id := range l.values {
 			if id <= 0 {
-				return nil, &FilterError{Filter: l.param, Value: strconv.Itoa(id), Message: "ids are positive integers"}
+				return nil, &FilterError{Filter: l.param, Value: strconv.FormatInt(id, 10), Message: "ids are positive integers"}
 			}
-			q.Add(l.param, strconv.Itoa(id))
+			q.Add(l.param, strconv.FormatInt(id, 10))
 		}
 	}
 	if len(f.Clusters) > 0 && !k.clusterNames {
@@ -118,12 +118,12 @@ func (f DeviceFilter) values(k objectKind) (url.Values, error) {
 
 // IPFilter selects IP addresses.
 type IPFilter struct {
-	IDs []int
+	IDs []int64
 	// DeviceIDs keeps addresses on any interface of these devices
 	// (virtual-chassis members included).
-	DeviceIDs []int
+	DeviceIDs []int64
 	// VirtualMachineIDs keeps addresses on interfaces of these VMs.
-	VirtualMachineIDs []int
+	VirtualMachineIDs []int64
 	// Addresses matches the host part ("10.0.0.1" matches "10.0.0.1/24").
 	Addresses []string
 	// Family is 4 or 6; 0 does not filter.
@@ -137,7 +137,7 @@ func (f IPFilter) values() (url.Values, error) {
 	q := url.Values{}
 	ints := []struct {
 		param  string
-		values []int
+		values []int64
 	}{
 		{"id", f.IDs},
 		{"device_id", f.DeviceIDs},
@@ -146,9 +146,9 @@ func (f IPFilter) values() (url.Values, error) {
 	for _, l := range ints {
 		for _, id := range l.values {
 			if id <= 0 {
-				return nil, &FilterError{Filter: l.param, Value: strconv.Itoa(id), Message: "ids are positive integers"}
+				return nil, &FilterError{Filter: l.param, Value: strconv.FormatInt(id, 10), Message: "ids are positive integers"}
 			}
-			q.Add(l.param, strconv.Itoa(id))
+			q.Add(l.param, strconv.FormatInt(id, 10))
 		}
 	}
 	for _, a := range f.Addresses {

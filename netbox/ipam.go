@@ -15,7 +15,7 @@ func (c *Client) IPAddresses(ctx context.Context, f IPFilter) iter.Seq2[IPAddres
 	if err != nil {
 		return failed[IPAddress](opError("list ip addresses", err))
 	}
-	return list(ctx, c, ipAddressesPath, q, func(ip IPAddress) int { return ip.ID })
+	return list(ctx, c, ipAddressesPath, q, func(ip IPAddress) int64 { return ip.ID })
 }
 
 // ListIPAddresses collects IPAddresses into a slice; meant for small
@@ -32,10 +32,10 @@ func (c *Client) ListIPAddresses(ctx context.Context, f IPFilter) ([]IPAddress, 
 }
 
 // GetIPAddress reads one IP address; ErrNotFound when it is gone.
-func (c *Client) GetIPAddress(ctx context.Context, id int) (IPAddress, error) {
+func (c *Client) GetIPAddress(ctx context.Context, id int64) (IPAddress, error) {
 	var ip IPAddress
 	if err := c.getObject(ctx, ipAddressesPath, id, &ip); err != nil {
-		return IPAddress{}, opError("get ip address "+strconv.Itoa(id), err)
+		return IPAddress{}, opError("get ip address "+strconv.FormatInt(id, 10), err)
 	}
 	return ip, nil
 }

@@ -21,20 +21,20 @@ func TestListIPAddressesOfDevice(t *testing.T) {
 		}
 	}
 	require.NotZero(t, server.ID, "the inventory has servers with an OOB address")
-	ips, err := b.client.ListIPAddresses(context.Background(), netbox.IPFilter{DeviceIDs: []int{server.ID}})
+	ips, err := b.client.ListIPAddresses(context.Background(), netbox.IPFilter{DeviceIDs: []int64{int64(server.ID)}})
 	require.NoError(t, err)
-	var ids []int
+	var ids []int64
 	for _, ip := range ips {
 		ids = append(ids, ip.ID)
 		devID, ok := ip.DeviceID()
 		require.True(t, ok)
-		require.Equal(t, server.ID, devID)
+		require.Equal(t, int64(server.ID), devID)
 		require.Equal(t, "dcim.interface", ip.AssignedObjectType)
 		require.NotZero(t, ip.AssignedObjectID)
 	}
-	require.ElementsMatch(t, []int{server.PrimaryIP4ID, server.OOBIPID}, ids)
+	require.ElementsMatch(t, []int64{int64(server.PrimaryIP4ID), int64(server.OOBIPID)}, ids)
 
-	one, err := b.client.GetIPAddress(context.Background(), server.PrimaryIP4ID)
+	one, err := b.client.GetIPAddress(context.Background(), int64(server.PrimaryIP4ID))
 	require.NoError(t, err)
 	require.Equal(t, 4, one.Family)
 }
@@ -52,7 +52,7 @@ func TestIPAddressesChangedSince(t *testing.T) {
 	require.Equal(t, "10.99.0.3/24", ips[0].Address)
 	devID, ok := ips[0].DeviceID()
 	require.True(t, ok)
-	require.Equal(t, 3, devID)
+	require.Equal(t, int64(3), devID)
 }
 
 func TestIPFilterValidation(t *testing.T) {

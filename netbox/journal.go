@@ -26,7 +26,7 @@ type JournalEntry struct {
 	// ObjectType is the object's type, e.g. ObjectTypeDevice.
 	ObjectType string
 	// ObjectID is the object's id.
-	ObjectID int
+	ObjectID int64
 	// Kind is JournalInfo, JournalSuccess, JournalWarning or JournalDanger.
 	Kind string
 	// Comments is the entry's text (Markdown).
@@ -36,7 +36,7 @@ type JournalEntry struct {
 // JournalResult is what AddJournalEntries did.
 type JournalResult struct {
 	// Created are the new entries' ids.
-	Created []int
+	Created []int64
 	// Skipped are the entries whose object no longer exists: NetBox refused
 	// them ("Invalid assigned_object") and the others were sent again
 	// without them.
@@ -45,7 +45,7 @@ type JournalResult struct {
 
 type journalBody struct {
 	AssignedObjectType string `json:"assigned_object_type"`
-	AssignedObjectID   int    `json:"assigned_object_id"`
+	AssignedObjectID   int64  `json:"assigned_object_id"`
 	Kind               string `json:"kind"`
 	Comments           string `json:"comments"`
 }
@@ -91,7 +91,7 @@ func (c *Client) addJournalEntries(ctx context.Context, entries []JournalEntry, 
 		body[i] = journalBody{AssignedObjectType: e.ObjectType, AssignedObjectID: e.ObjectID, Kind: e.Kind, Comments: e.Comments}
 	}
 	var created []struct {
-		ID int `json:"id"`
+		ID int64 `json:"id"`
 	}
 	_, err := c.write(ctx, call{method: http.MethodPost, path: journalEntriesPath, body: body, out: &created,
 		objectType: ObjectTypeJournalEntry})

@@ -42,7 +42,7 @@ func kindOf(objectType string) (objectKind, error) {
 var ExportableObjectTypes = []string{ObjectTypeDevice, ObjectTypeVirtualMachine}
 
 // sortedUnique returns ids sorted without duplicates.
-func sortedUnique(ids []int) []int {
+func sortedUnique(ids []int64) []int64 {
 	out := slices.Clone(ids)
 	slices.Sort(out)
 	return slices.Compact(out)

@@ -1,6 +1,7 @@
 package netbox_test
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -18,11 +19,11 @@ func TestVirtualMachineFilters(t *testing.T) {
 	b := setup(t, netboxsim.Options{Devices: 600, Seed: 3}, nil)
 	inv := b.sim.Inventory()
 	clusterName := func(id int) string { return inv.Clusters[id-1].Name }
-	vmIDs := func(keep func(netboxsim.VirtualMachine) bool) []int {
-		var out []int
+	vmIDs := func(keep func(netboxsim.VirtualMachine) bool) []int64 {
+		var out []int64
 		for _, vm := range inv.VirtualMachines {
 			if keep(vm) {
-				out = append(out, vm.ID)
+				out = append(out, int64(vm.ID))
 			}
 		}
 		return out
@@ -34,23 +35,23 @@ func TestVirtualMachineFilters(t *testing.T) {
 	}{
 		{"cluster names", netbox.DeviceFilter{Clusters: []string{clusterName(1), clusterName(2)}},
 			func(vm netboxsim.VirtualMachine) bool { return vm.ClusterID == 1 || vm.ClusterID == 2 }},
-		{"cluster ids", netbox.DeviceFilter{ClusterIDs: []int{3}}, func(vm netboxsim.VirtualMachine) bool { return vm.ClusterID == 3 }},
+		{"cluster ids", netbox.DeviceFilter{ClusterIDs: []int64{3}}, func(vm netboxsim.VirtualMachine) bool { return vm.ClusterID == 3 }},
 		{"exclude tags", netbox.DeviceFilter{ExcludeTags: []string{"monitored"}},
 			func(vm netboxsim.VirtualMachine) bool { return !slices.Contains(vm.Tags, "monitored") }},
-		{"site ids", netbox.DeviceFilter{SiteIDs: []int{2}}, func(vm netboxsim.VirtualMachine) bool { return vm.SiteID == 2 }},
+		{"site ids", netbox.DeviceFilter{SiteIDs: []int64{2}}, func(vm netboxsim.VirtualMachine) bool { return vm.SiteID == 2 }},
 		{"statuses", netbox.DeviceFilter{Statuses: []string{"offline"}}, func(vm netboxsim.VirtualMachine) bool { return vm.Status == "offline" }},
 	}
 	for _, tc := range cases {
 		want := vmIDs(tc.keep)
 		require.NotEmpty(t, want, tc.name)
 		require.Less(t, len(want), len(inv.VirtualMachines), tc.name)
-		var got []int
+		var got []int64
 		for _, vm := range collect(t, b.client.VirtualMachines(context.Background(), tc.filter)) {
 			got = append(got, vm.ID)
 		}
 		require.Equal(t, want, got, tc.name)
 	}
-	vms := collect(t, b.client.VirtualMachines(context.Background(), netbox.DeviceFilter{IDs: []int{1}}))
+	vms := collect(t, b.client.VirtualMachines(context.Background(), netbox.DeviceFilter{IDs: []int64{1}}))
 	require.Len(t, vms, 1)
 	vm := vms[0]
 	require.NotNil(t, vm.Cluster)
@@ -66,7 +67,7 @@ func TestVirtualMachineFilters(t *testing.T) {
 func TestDeviceFilterByIDsAndExclusions(t *testing.T) {
 	t.Parallel()
 	b := setup(t, netboxsim.Options{Devices: 300, Seed: 4}, nil)
-	got := collect(t, b.client.Devices(context.Background(), netbox.DeviceFilter{RoleIDs: []int{1}, ExcludeTags: []string{"critical"}}))
+	got := collect(t, b.client.Devices(context.Background(), netbox.DeviceFilter{RoleIDs: []int64{1}, ExcludeTags: []string{"critical"}}))
 	want := simDeviceIDs(b.sim, func(d netboxsim.Device) bool { return d.RoleID == 1 && !slices.Contains(d.Tags, "critical") })
 	require.NotEmpty(t, want)
 	requireEachOnce(t, want, deviceIDs(got))
@@ -75,7 +76,7 @@ func TestDeviceFilterByIDsAndExclusions(t *testing.T) {
 	_, err := firstErr(b.client.Devices(context.Background(), netbox.DeviceFilter{Clusters: []string{"nyc1"}}))
 	require.ErrorIs(t, err, netbox.ErrConfig, "NetBox has no cluster name filter for devices")
 	require.Contains(t, err.Error(), "cluster id only")
-	_, err = firstErr(b.client.Devices(context.Background(), netbox.DeviceFilter{SiteIDs: []int{0}}))
+	_, err = firstErr(b.client.Devices(context.Background(), netbox.DeviceFilter{SiteIDs: []int64{0}}))
 	require.ErrorIs(t, err, netbox.ErrConfig)
 	require.Empty(t, b.sim.Requests(), "refused before sending")
 }
@@ -91,13 +92,13 @@ func firstErr[T any](seq func(func(T, error) bool)) (T, error) {
 func TestLongIDListsAreSplit(t *testing.T) {
 	t.Parallel()
 	b := setup(t, netboxsim.Options{Devices: 500}, nil)
-	var ids []int
-	for id := 450; id >= 1; id-- {
+	var ids []int64
+	for id := int64(450); id >= 1; id-- {
 		ids = append(ids, id)
 	}
 	got := collect(t, b.client.Devices(context.Background(), netbox.DeviceFilter{IDs: ids}))
 	require.Len(t, got, 450)
-	require.True(t, slices.IsSortedFunc(got, func(a, b netbox.Device) int { return a.ID - b.ID }), "still in id order")
+	require.True(t, slices.IsSortedFunc(got, func(a, b netbox.Device) int { return cmp.Compare(a.ID, b.ID) }), "still in id order")
 	reqs := b.sim.Requests()
 	require.Len(t, reqs, 3)
 	for _, r := range reqs {
@@ -120,17 +121,17 @@ func TestChangedSinceAndStamps(t *testing.T) {
 
 	changed, err := b.client.ChangedSince(ctx, netbox.ObjectTypeDevice, since, nil)
 	require.NoError(t, err)
-	require.Equal(t, []int{5, 70}, changed)
-	changed, err = b.client.ChangedSince(ctx, netbox.ObjectTypeDevice, since, []int{1, 2, 3, 4, 5, 6})
+	require.Equal(t, []int64{5, 70}, changed)
+	changed, err = b.client.ChangedSince(ctx, netbox.ObjectTypeDevice, since, []int64{1, 2, 3, 4, 5, 6})
 	require.NoError(t, err)
-	require.Equal(t, []int{5}, changed, "only among the given ids")
+	require.Equal(t, []int64{5}, changed, "only among the given ids")
 	changed, err = b.client.ChangedSince(ctx, netbox.ObjectTypeVirtualMachine, since, nil)
 	require.NoError(t, err)
-	require.Equal(t, []int{3}, changed)
+	require.Equal(t, []int64{3}, changed)
 	last := b.sim.Requests()[len(b.sim.Requests())-1]
 	require.Equal(t, "id,last_updated", last.Query.Get("fields"), "only ids and times are read")
 
-	stamps := collect(t, b.client.ObjectStamps(ctx, netbox.ObjectTypeDevice, netbox.DeviceFilter{IDs: []int{5, 6}}))
+	stamps := collect(t, b.client.ObjectStamps(ctx, netbox.ObjectTypeDevice, netbox.DeviceFilter{IDs: []int64{5, 6}}))
 	d5, _ := b.sim.Device(5)
 	require.Len(t, stamps, 2)
 	require.Equal(t, netbox.ObjectStamp{ID: 5, LastUpdated: d5.LastUpdated}, stamps[0])

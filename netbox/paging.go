@@ -25,7 +25,7 @@ type page[T any] struct {
 // list streams every object matching query from a NetBox list endpoint,
 // holding at most one page in memory. idOf extracts the primary key that
 // keyset paging advances on.
-func list[T any](ctx context.Context, c *Client, path string, query url.Values, idOf func(T) int) iter.Seq2[T, error] {
+func list[T any](ctx context.Context, c *Client, path string, query url.Values, idOf func(T) int64) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		var err error
@@ -46,14 +46,14 @@ var errStopped = errors.New("iteration stopped by consumer")
 // listKeyset pages with ordering=id&id__gte=<last+1>. A page is the last one
 // when NetBox says there is no next page or returns nothing; the page size
 // alone is not trusted, because an admin may lower MAX_PAGE_SIZE below ours.
-func listKeyset[T any](ctx context.Context, c *Client, path string, query url.Values, idOf func(T) int, yield func(T, error) bool) error {
-	cursor := 0
+func listKeyset[T any](ctx context.Context, c *Client, path string, query url.Values, idOf func(T) int64, yield func(T, error) bool) error {
+	cursor := int64(0)
 	for pageNo := 1; ; pageNo++ {
 		q := cloneValues(query)
 		q.Set("ordering", "id")
 		q.Set("limit", strconv.Itoa(c.s.pageSize))
 		if cursor > 0 {
-			q.Set("id__gte", strconv.Itoa(cursor))
+			q.Set("id__gte", strconv.FormatInt(cursor, 10))
 		}
 		var p page[T]
 		if _, err := c.getJSON(ctx, path, q, &p); err != nil {

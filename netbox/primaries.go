@@ -19,12 +19,12 @@ const primaryFields = "id,name,status,primary_ip,primary_ip4,primary_ip6"
 func (c *Client) DevicePrimaries(ctx context.Context, statuses []string) iter.Seq2[Device, error] {
 	yes := true
 	f := DeviceFilter{Statuses: statuses, HasPrimaryIP: &yes}
-	return listKind(ctx, c, deviceKind, f, primaryFields, func(d Device) int { return d.ID })
+	return listKind(ctx, c, deviceKind, f, primaryFields, func(d Device) int64 { return d.ID })
 }
 
 // VirtualMachinePrimaries is DevicePrimaries for virtual machines.
 func (c *Client) VirtualMachinePrimaries(ctx context.Context, statuses []string) iter.Seq2[VirtualMachine, error] {
 	yes := true
 	f := DeviceFilter{Statuses: statuses, HasPrimaryIP: &yes}
-	return listKind(ctx, c, vmKind, f, primaryFields, func(vm VirtualMachine) int { return vm.ID })
+	return listKind(ctx, c, vmKind, f, primaryFields, func(vm VirtualMachine) int64 { return vm.ID })
 }

@@ -31,7 +31,7 @@ type EnsureResult struct {
 	Kind string
 	// Name and ID identify the object in NetBox.
 	Name string
-	ID   int
+	ID   int64
 	// Action is EnsureCreated, EnsureUpdated or EnsureFound.
 	Action string
 	// Changes lists what an update changed, e.g. "object_types: added
@@ -54,7 +54,7 @@ var (
 )
 
 // listConfig reads every object of k matching query.
-func listConfig[T any](ctx context.Context, c *Client, k configKind, query url.Values, idOf func(T) int) ([]T, error) {
+func listConfig[T any](ctx context.Context, c *Client, k configKind, query url.Values, idOf func(T) int64) ([]T, error) {
 	var out []T
 	for item, err := range list(ctx, c, k.path, query, idOf) {
 		if err != nil {
@@ -68,7 +68,7 @@ func listConfig[T any](ctx context.Context, c *Client, k configKind, query url.V
 // findConfig returns the object of k with this exact name. NetBox's name
 // filter is exact for these models, and names are unique, so there is at
 // most one.
-func findConfig[T any](ctx context.Context, c *Client, k configKind, name string, idOf func(T) int, nameOf func(T) string) (T, bool, error) {
+func findConfig[T any](ctx context.Context, c *Client, k configKind, name string, idOf func(T) int64, nameOf func(T) string) (T, bool, error) {
 	var zero T
 	if strings.TrimSpace(name) == "" {
 		return zero, false, fmt.Errorf("find %s: empty name: %w", k.noun, ErrConfig)
@@ -97,7 +97,7 @@ func createConfig[T any](ctx context.Context, c *Client, k configKind, body map[
 }
 
 // patchConfig PATCHes fields of object id of k and decodes the result.
-func patchConfig[T any](ctx context.Context, c *Client, k configKind, id int, body map[string]any) (T, error) {
+func patchConfig[T any](ctx context.Context, c *Client, k configKind, id int64, body map[string]any) (T, error) {
 	var out T
 	if id <= 0 {
 		return out, fmt.Errorf("update %s %d: ids are positive integers: %w", k.noun, id, ErrConfig)
@@ -156,7 +156,7 @@ func (c *choiceOrString) UnmarshalJSON(b []byte) error {
 type ensureSteps[T any] struct {
 	find   func() (T, bool, error)
 	create func() (T, error)
-	idOf   func(T) int
+	idOf   func(T) int64
 	// diff says what the existing object lacks ("" changes mean it
 	// matches) and returns the update that fixes it; an error refuses.
 	diff func(cur T) (changes []string, update func() (T, error), err error)

@@ -114,7 +114,7 @@ func TestEnsureCustomFieldAddsMissingObjectTypes(t *testing.T) {
 	require.Equal(t, netbox.EnsureUpdated, res.Action)
 	require.Equal(t, []string{"object_types: added virtualization.virtualmachine"}, res.Changes)
 	require.ElementsMatch(t, []string{"dcim.device", "dcim.site", "virtualization.virtualmachine"}, cf.ObjectTypes, "existing types are kept")
-	require.Equal(t, 50, cf.ID)
+	require.Equal(t, int64(50), cf.ID)
 }
 
 func TestEnsureCustomFieldRefusesAnotherType(t *testing.T) {
@@ -158,7 +158,7 @@ func TestEnsureCustomLink(t *testing.T) {
 	require.Equal(t, []string{"link_url"}, res.Changes)
 	require.Equal(t, spec.LinkURL, b.sim.CustomLinks()[0].LinkURL)
 	require.Len(t, b.sim.CustomLinks(), 1)
-	require.Equal(t, l.ID, b.sim.CustomLinks()[0].ID)
+	require.Equal(t, l.ID, int64(b.sim.CustomLinks()[0].ID))
 }
 
 // TestEnsureWebhookAndEventRuleDeliver sets up the webhook and event rule
@@ -244,7 +244,7 @@ func TestEnsureEventRuleWidensAnExistingRule(t *testing.T) {
 		"event_types: added object_created, object_deleted",
 		"enabled",
 	}, res.Changes)
-	require.Equal(t, 8, rule.ID)
+	require.Equal(t, int64(8), rule.ID)
 	require.ElementsMatch(t, []string{"dcim.device", "ipam.ipaddress", "virtualization.virtualmachine"}, rule.ObjectTypes)
 	require.True(t, b.sim.EventRules()[0].Enabled)
 }

@@ -16,7 +16,7 @@ const (
 // "{region}/{site}" group paths.
 func (c *Client) ListSites(ctx context.Context) ([]Site, error) {
 	var out []Site
-	for s, err := range list(ctx, c, sitesPath, url.Values{}, func(s Site) int { return s.ID }) {
+	for s, err := range list(ctx, c, sitesPath, url.Values{}, func(s Site) int64 { return s.ID }) {
 		if err != nil {
 			return nil, opError("list sites", err)
 		}
@@ -28,7 +28,7 @@ func (c *Client) ListSites(ctx context.Context) ([]Site, error) {
 // ListRegions returns every region with its parent, for nested region paths.
 func (c *Client) ListRegions(ctx context.Context) ([]Region, error) {
 	var out []Region
-	for r, err := range list(ctx, c, regionsPath, url.Values{}, func(r Region) int { return r.ID }) {
+	for r, err := range list(ctx, c, regionsPath, url.Values{}, func(r Region) int64 { return r.ID }) {
 		if err != nil {
 			return nil, opError("list regions", err)
 		}

@@ -13,14 +13,14 @@ import (
 // a caller needs to tell which objects changed since a plan, without reading
 // them whole.
 type ObjectStamp struct {
-	ID          int
+	ID          int64
 	LastUpdated time.Time
 }
 
 // UnmarshalJSON reads {"id", "last_updated"} with NetBox's timestamp forms.
 func (s *ObjectStamp) UnmarshalJSON(b []byte) error {
 	var w struct {
-		ID          int      `json:"id"`
+		ID          int64    `json:"id"`
 		LastUpdated flexTime `json:"last_updated"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -42,7 +42,7 @@ func (c *Client) ObjectStamps(ctx context.Context, objectType string, f DeviceFi
 		return failed[ObjectStamp](err)
 	}
 	k.fields = "id,last_updated"
-	return listObjects(ctx, c, k, f, func(s ObjectStamp) int { return s.ID })
+	return listObjects(ctx, c, k, f, func(s ObjectStamp) int64 { return s.ID })
 }
 
 // ChangedSince returns, in id order, the ids of the objects of objectType
@@ -50,11 +50,11 @@ func (c *Client) ObjectStamps(ctx context.Context, objectType string, f DeviceFi
 // does not count edits of related objects (a primary IP's address, a site
 // rename) as a change of the device (reference §2.2): a caller that cares
 // also asks IPAddresses with LastUpdatedGTE.
-func (c *Client) ChangedSince(ctx context.Context, objectType string, since time.Time, ids []int) ([]int, error) {
+func (c *Client) ChangedSince(ctx context.Context, objectType string, since time.Time, ids []int64) ([]int64, error) {
 	if since.IsZero() {
 		return nil, fmt.Errorf("netbox: changed since: no time given: %w", ErrConfig)
 	}
-	var out []int
+	var out []int64
 	for s, err := range c.ObjectStamps(ctx, objectType, DeviceFilter{IDs: ids, LastUpdatedGTE: since}) {
 		if err != nil {
 			return nil, fmt.Errorf("%s changed since %s: %w", objectType, formatTime(since), err)
@@ -69,7 +69,7 @@ const clustersPath = "api/virtualization/clusters/"
 // Cluster is a virtualization.cluster, for the clusters filter (names to
 // ids) and the {cluster} group placeholder.
 type Cluster struct {
-	ID          int    `json:"id"`
+	ID          int64  `json:"id"`
 	URL         string `json:"url"`
 	Display     string `json:"display"`
 	Name        string `json:"name"`
@@ -82,7 +82,7 @@ type Cluster struct {
 // ListClusters returns every cluster.
 func (c *Client) ListClusters(ctx context.Context) ([]Cluster, error) {
 	var out []Cluster
-	for cl, err := range list(ctx, c, clustersPath, url.Values{}, func(cl Cluster) int { return cl.ID }) {
+	for cl, err := range list(ctx, c, clustersPath, url.Values{}, func(cl Cluster) int64 { return cl.ID }) {
 		if err != nil {
 			return nil, opError("list clusters", err)
 		}

@@ -33,7 +33,7 @@ type Choice struct {
 // it appears inside another object. Nested counts and _depth, which come and
 // go between versions, are deliberately not decoded.
 type Ref struct {
-	ID      int    `json:"id"`
+	ID      int64  `json:"id"`
 	URL     string `json:"url,omitempty"`
 	Display string `json:"display,omitempty"`
 	Name    string `json:"name"`
@@ -44,7 +44,7 @@ type Ref struct {
 
 // DeviceType is the nested device type of a device. Its display is the model.
 type DeviceType struct {
-	ID           int    `json:"id"`
+	ID           int64  `json:"id"`
 	URL          string `json:"url,omitempty"`
 	Display      string `json:"display,omitempty"`
 	Manufacturer Ref    `json:"manufacturer"`
@@ -57,7 +57,7 @@ type DeviceType struct {
 // primary_ip6, oob_ip). Only id, address and family are relied on; everything
 // else is optional because 4.6 added NAT fields and dns_name to this shape.
 type IPRef struct {
-	ID      int    `json:"id"`
+	ID      int64  `json:"id"`
 	URL     string `json:"url,omitempty"`
 	Display string `json:"display,omitempty"`
 	// Family is 4 or 6.
@@ -81,7 +81,7 @@ func (r IPRef) Host() string { return stripPrefixLen(r.Address) }
 
 // Tag is the nested form of a tag.
 type Tag struct {
-	ID    int    `json:"id,omitempty"`
+	ID    int64  `json:"id,omitempty"`
 	Name  string `json:"name"`
 	Slug  string `json:"slug"`
 	Color string `json:"color,omitempty"`
@@ -90,7 +90,7 @@ type Tag struct {
 // Device is a NetBox device (dcim.device) as the list and detail endpoints
 // and the webhook data render it, decoded leniently across 4.1 to 4.6.
 type Device struct {
-	ID int `json:"id"`
+	ID int64 `json:"id"`
 	// URL is the API URL. It is relative ("/api/dcim/devices/42/") in
 	// webhook data and absolute in REST answers.
 	URL string `json:"url"`
@@ -145,7 +145,7 @@ func (d Device) DisplayName() string {
 	if strings.TrimSpace(d.Display) != "" {
 		return d.Display
 	}
-	return "device-" + strconv.Itoa(d.ID)
+	return "device-" + strconv.FormatInt(d.ID, 10)
 }
 
 // HasTag reports whether the device carries the tag with this slug.
@@ -179,7 +179,7 @@ func tagSlugs(tags []Tag) []string {
 // AssignedObject is the nested object an IP address is assigned to: an
 // interface (with its Device) or a VM interface (with its VirtualMachine).
 type AssignedObject struct {
-	ID             int    `json:"id"`
+	ID             int64  `json:"id"`
 	URL            string `json:"url,omitempty"`
 	Display        string `json:"display,omitempty"`
 	Name           string `json:"name"`
@@ -190,7 +190,7 @@ type AssignedObject struct {
 // IPAddress is an IPAM IP address (ipam.ipaddress) from
 // /api/ipam/ip-addresses/ or webhook data.
 type IPAddress struct {
-	ID         int    `json:"id"`
+	ID         int64  `json:"id"`
 	URL        string `json:"url"`
 	DisplayURL string `json:"display_url"`
 	Display    string `json:"display"`
@@ -205,7 +205,7 @@ type IPAddress struct {
 	// AssignedObjectType is e.g. "dcim.interface"; empty when unassigned.
 	AssignedObjectType string `json:"assigned_object_type"`
 	// AssignedObjectID is 0 when unassigned.
-	AssignedObjectID int             `json:"assigned_object_id"`
+	AssignedObjectID int64           `json:"assigned_object_id"`
 	AssignedObject   *AssignedObject `json:"assigned_object"`
 	DNSName          string          `json:"dns_name"`
 	Description      string          `json:"description"`
@@ -224,7 +224,7 @@ func (ip IPAddress) Host() string { return stripPrefixLen(ip.Address) }
 // DeviceID returns the id of the device whose interface holds the address,
 // and false when the address is unassigned or assigned to something else
 // (a VM interface, an FHRP group).
-func (ip IPAddress) DeviceID() (int, bool) {
+func (ip IPAddress) DeviceID() (int64, bool) {
 	if ip.AssignedObject == nil || ip.AssignedObject.Device == nil {
 		return 0, false
 	}
@@ -234,7 +234,7 @@ func (ip IPAddress) DeviceID() (int, bool) {
 // VirtualMachine is a virtualization.virtualmachine. VMs have no
 // out-of-band IP and may have no site.
 type VirtualMachine struct {
-	ID           int            `json:"id"`
+	ID           int64          `json:"id"`
 	URL          string         `json:"url"`
 	DisplayURL   string         `json:"display_url"`
 	Display      string         `json:"display"`
@@ -270,7 +270,7 @@ func (vm VirtualMachine) DisplayName() string {
 	if strings.TrimSpace(vm.Display) != "" {
 		return vm.Display
 	}
-	return "vm-" + strconv.Itoa(vm.ID)
+	return "vm-" + strconv.FormatInt(vm.ID, 10)
 }
 
 // HasTag reports whether the VM carries the tag with this slug.
@@ -282,7 +282,7 @@ func (vm VirtualMachine) TagSlugs() []string { return tagSlugs(vm.Tags) }
 // Site is a dcim.site with its region, which the nested site inside a device
 // lacks. The exporter lists sites once to build "{region}/{site}" paths.
 type Site struct {
-	ID          int    `json:"id"`
+	ID          int64  `json:"id"`
 	URL         string `json:"url"`
 	DisplayURL  string `json:"display_url"`
 	Display     string `json:"display"`
@@ -307,7 +307,7 @@ type Site struct {
 
 // Region is a dcim.region. Regions nest; Parent is nil for a top-level one.
 type Region struct {
-	ID          int    `json:"id"`
+	ID          int64  `json:"id"`
 	URL         string `json:"url"`
 	Display     string `json:"display"`
 	Name        string `json:"name"`

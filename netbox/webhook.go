@@ -141,7 +141,7 @@ func ParseWebhook(body []byte) (WebhookEvent, error) {
 }
 
 // ObjectID returns data.id, the primary key of the changed object.
-func (e WebhookEvent) ObjectID() (int, error) {
+func (e WebhookEvent) ObjectID() (int64, error) {
 	var v struct {
 		ID json.RawMessage `json:"id"`
 	}

@@ -87,7 +87,7 @@ func TestWebhookFromEveryVersionParses(t *testing.T) {
 
 			id, err := ev.ObjectID()
 			require.NoError(t, err)
-			require.Equal(t, 4, id)
+			require.Equal(t, int64(4), id)
 			d, err := ev.Device()
 			require.NoError(t, err)
 			require.Equal(t, "offline", d.Status.Value)
@@ -123,7 +123,7 @@ func TestWebhookIPAddressEvent(t *testing.T) {
 	require.Equal(t, "10.77.0.2/24", ip.Address)
 	devID, ok := ip.DeviceID()
 	require.True(t, ok)
-	require.Equal(t, 2, devID)
+	require.Equal(t, int64(2), devID)
 }
 
 func TestWebhookDeletedDevice(t *testing.T) {
@@ -150,7 +150,7 @@ func TestWebhookDeletedDevice(t *testing.T) {
 	require.NotNil(t, last.Snapshots.Prechange)
 	id, err := last.ObjectID()
 	require.NoError(t, err)
-	require.Equal(t, 7, id)
+	require.Equal(t, int64(7), id)
 }
 
 func TestParseWebhookErrors(t *testing.T) {

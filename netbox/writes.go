@@ -88,7 +88,7 @@ func objectProblems(raw json.RawMessage, item int) []Problem {
 // CustomFieldUpdate is one object's new custom field values.
 type CustomFieldUpdate struct {
 	// ID is the device or virtual machine id.
-	ID int
+	ID int64
 	// Values maps custom field names to their new values; a nil value
 	// clears the field (JSON null). Fields not named keep their values:
 	// NetBox merges custom_fields on update.
@@ -98,11 +98,11 @@ type CustomFieldUpdate struct {
 // BulkUpdateResult is what a bulk update did.
 type BulkUpdateResult struct {
 	// Updated are the ids NetBox saved, in id order.
-	Updated []int
+	Updated []int64
 	// Missing are requested ids NetBox did not touch: the object was
 	// deleted, or the token's permission constraints keep it from being
 	// changed. NetBox skips both silently, so the caller learns it here.
-	Missing []int
+	Missing []int64
 }
 
 // maxBulkUpdate bounds one bulk PATCH. NetBox validates, saves, change-logs
@@ -146,7 +146,7 @@ func (c *Client) UpdateCustomFields(ctx context.Context, objectType string, upda
 }
 
 func checkUpdates(updates []CustomFieldUpdate) error {
-	seen := make(map[int]bool, len(updates))
+	seen := make(map[int64]bool, len(updates))
 	for _, u := range updates {
 		if u.ID <= 0 {
 			return fmt.Errorf("object id %d: ids are positive integers: %w", u.ID, ErrConfig)
@@ -168,12 +168,12 @@ func checkUpdates(updates []CustomFieldUpdate) error {
 }
 
 type customFieldsPatch struct {
-	ID           int            `json:"id"`
+	ID           int64          `json:"id"`
 	CustomFields map[string]any `json:"custom_fields"`
 }
 
 type customFieldsState struct {
-	ID           int                        `json:"id"`
+	ID           int64                      `json:"id"`
 	CustomFields map[string]json.RawMessage `json:"custom_fields"`
 }
 
@@ -190,7 +190,7 @@ func (c *Client) updateCustomFields(ctx context.Context, k objectKind, updates [
 		objectType: k.objectType, idempotent: true}); err != nil {
 		return BulkUpdateResult{}, err
 	}
-	byID := make(map[int]customFieldsState, len(saved))
+	byID := make(map[int64]customFieldsState, len(saved))
 	for _, s := range saved {
 		byID[s.ID] = s
 	}
@@ -214,5 +214,5 @@ func (c *Client) updateCustomFields(ctx context.Context, k objectKind, updates [
 	return res, nil
 }
 
-// itoa is strconv.Itoa, for building paths.
-func itoa(i int) string { return strconv.Itoa(i) }
+// itoa formats an object id, for building paths.
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -12,7 +12,7 @@ import (
 	"github.com/wugsync/wugsync/sim/netboxsim"
 )
 
-func cfUpdate(id int, value any) netbox.CustomFieldUpdate {
+func cfUpdate(id int64, value any) netbox.CustomFieldUpdate {
 	return netbox.CustomFieldUpdate{ID: id, Values: map[string]any{"wug_device_id": value}}
 }
 
@@ -25,8 +25,8 @@ func TestUpdateCustomFieldsIsOneBulkPatch(t *testing.T) {
 		cfUpdate(7, "807"), cfUpdate(3, "803"), cfUpdate(9, "809"),
 	})
 	require.NoError(t, err)
-	require.Equal(t, []int{3, 7}, res.Updated)
-	require.Equal(t, []int{9}, res.Missing, "a deleted device is reported, not an error")
+	require.Equal(t, []int64{3, 7}, res.Updated)
+	require.Equal(t, []int64{9}, res.Missing, "a deleted device is reported, not an error")
 	require.Equal(t, 1, b.sim.RequestCount("PATCH", "/api/dcim/devices/"), "one call for the batch")
 	reqs := b.sim.Requests()
 	require.Equal(t, "id,custom_fields", reqs[len(reqs)-1].Query.Get("fields"), "the answer is trimmed")
@@ -48,7 +48,7 @@ func TestUpdateCustomFieldsOfVirtualMachines(t *testing.T) {
 	b := setup(t, netboxsim.Options{Devices: 50}, nil)
 	res, err := b.client.UpdateCustomFields(context.Background(), netbox.ObjectTypeVirtualMachine, []netbox.CustomFieldUpdate{cfUpdate(1, "901"), cfUpdate(2, "902")})
 	require.NoError(t, err)
-	require.Equal(t, []int{1, 2}, res.Updated)
+	require.Equal(t, []int64{1, 2}, res.Updated)
 	require.Equal(t, 1, b.sim.RequestCount("PATCH", "/api/virtualization/virtual-machines/"))
 	vm, _ := b.sim.VirtualMachine(2)
 	require.Equal(t, "902", vm.CustomFields["wug_device_id"])
@@ -61,7 +61,7 @@ func TestUpdateCustomFieldsSplitsLargeBatches(t *testing.T) {
 	b := setup(t, netboxsim.Options{Devices: 450}, nil)
 	updates := make([]netbox.CustomFieldUpdate, 450)
 	for i := range updates {
-		updates[i] = cfUpdate(i+1, "x")
+		updates[i] = cfUpdate(int64(i+1), "x")
 	}
 	res, err := b.client.UpdateCustomFields(context.Background(), netbox.ObjectTypeDevice, updates)
 	require.NoError(t, err)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/wugsync/wugsync/models"
 )
 
@@ -49,8 +47,7 @@ type ExportRequest struct {
 // StartExport records a queued run and enqueues its planning task. The
 // database's partial unique index keeps one active run per connection even
 // when the API, the scheduler and a script ask at the same moment.
-func StartExport(ctx context.Context, db *gorm.DB, enq *Enqueuer, req ExportRequest) (models.WUGSyncLog, error) {
-	store := models.NewStore(db)
+func StartExport(ctx context.Context, store models.Store, enq *Enqueuer, req ExportRequest) (models.WUGSyncLog, error) {
 	conn, err := store.Connection(ctx, req.ConnectionID)
 	if models.IsNotFound(err) {
 		return models.WUGSyncLog{}, fmt.Errorf("connection %d: %w", req.ConnectionID, ErrConnectionNotFound)

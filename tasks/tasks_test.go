@@ -64,7 +64,7 @@ func TestSecondExportReturnsTheActiveRun(t *testing.T) {
 	t.Parallel()
 	setup(t, func(t *testing.T, b testBundle) {
 		req := tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual}
-		first, err := tasks.StartExport(context.Background(), b.db, b.enq, req)
+		first, err := tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, req)
 		require.NoError(t, err)
 		require.Equal(t, models.RunQueued, first.Status)
 
@@ -74,7 +74,7 @@ func TestSecondExportReturnsTheActiveRun(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, results[i] = tasks.StartExport(context.Background(), b.db, b.enq, req)
+				_, results[i] = tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, req)
 			}()
 		}
 		wg.Wait()
@@ -91,10 +91,10 @@ func TestSecondExportReturnsTheActiveRun(t *testing.T) {
 func TestStartExportRefusesUnknownAndInactiveConnections(t *testing.T) {
 	t.Parallel()
 	setup(t, func(t *testing.T, b testBundle) {
-		_, err := tasks.StartExport(context.Background(), b.db, b.enq, tasks.ExportRequest{ConnectionID: 999, Trigger: models.TriggerManual})
+		_, err := tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: 999, Trigger: models.TriggerManual})
 		require.ErrorIs(t, err, tasks.ErrConnectionNotFound)
 		require.NoError(t, b.db.Model(&b.conn).Update("is_active", false).Error)
-		_, err = tasks.StartExport(context.Background(), b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+		_, err = tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 		require.ErrorIs(t, err, tasks.ErrConnectionInactive)
 	})
 }

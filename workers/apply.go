@@ -45,7 +45,7 @@ var errPlanGone = errors.New("the dry run to apply no longer exists")
 // their kept entry fails in the batch ("no longer in NetBox") and the next
 // full run decommissions them.
 func (p *planner) applyPlan(ctx context.Context, sourceID uint) error {
-	store := p.w.store()
+	store := p.w.store
 	if err := store.ClearPlan(ctx, p.run.ID); err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func TestFailedDeviceSyncAttemptReachesTheRow(t *testing.T) {
 	for d, err := range b.nbClient.Devices(context.Background(), netbox.DeviceFilter{}) {
 		require.NoError(t, err)
 		if _, ok := want[fmt.Sprint(d.ID)]; ok {
-			target = int64(d.ID)
+			target = d.ID
 			break
 		}
 	}

@@ -39,6 +39,9 @@ type batch struct {
 	mapped  map[int64]export.Mapped
 	groupOf map[int64]string // target WUG group id per device
 	pending []success        // exported devices not yet stored
+	// elsewhere holds the planned creates whose device another task made
+	// after the plan: they are linked, not created (export.OutcomeLinked).
+	elsewhere map[int64]bool
 }
 
 // applyBatch runs every entry of (run, batchNo) that has no outcome yet.
@@ -50,7 +53,7 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 	if err != nil {
 		return err
 	}
-	entries, err := w.store().PendingEntries(ctx, run.ID, batchNo)
+	entries, err := w.store.PendingEntries(ctx, run.ID, batchNo)
 	if err != nil {
 		return err
 	}
@@ -84,7 +87,7 @@ func (b *batch) apply(ctx context.Context) error {
 	for _, e := range b.entries {
 		ids = append(ids, e.NetBoxObjectID)
 	}
-	rows, err := b.w.store().RowsByObject(ctx, b.conn.ID, b.kind(), ids)
+	rows, err := b.w.store.RowsByObject(ctx, b.conn.ID, b.kind(), ids)
 	if err != nil {
 		return err
 	}
@@ -171,17 +174,17 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 	ids := make([]int64, 0, len(creates))
 	for _, e := range creates {
 		if b.rows[e.NetBoxObjectID] == nil {
-			if err := upsertRow(ctx, b.w.store(), e, models.RowPending{}); err != nil {
+			if err := upsertRow(ctx, b.w.store, e, models.RowPending{}); err != nil {
 				return nil, nil, 0, err
 			}
 		}
 		ids = append(ids, e.NetBoxObjectID)
 	}
 	now := b.w.now()
-	if err := b.w.store().ClaimCreates(ctx, b.conn.ID, b.kind(), ids, claimer, now, now.Add(-claimStale)); err != nil {
+	if err := b.w.store.ClaimCreates(ctx, b.conn.ID, b.kind(), ids, claimer, now, now.Add(-claimStale)); err != nil {
 		return nil, nil, 0, err
 	}
-	fresh, err := b.w.store().RowsByObject(ctx, b.conn.ID, b.kind(), ids)
+	fresh, err := b.w.store.RowsByObject(ctx, b.conn.ID, b.kind(), ids)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -191,6 +194,10 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 		case row.WUGDeviceID != "":
 			e.WUGDeviceID = row.WUGDeviceID
 			linkedElsewhere = append(linkedElsewhere, e)
+			if b.elsewhere == nil {
+				b.elsewhere = map[int64]bool{}
+			}
+			b.elsewhere[e.NetBoxObjectID] = true
 		case row.CreateClaim == claimer:
 			mine = append(mine, e)
 		default:
@@ -222,15 +229,15 @@ func (b *batch) loadDevices(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	listing := objectsOf(b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}), export.DeviceObject)
+	listing := objectsOf(b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}), export.DeviceObject)
 	if b.kind() == models.ObjectVirtualMachine {
-		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, netbox.DeviceFilter{IDs: netboxIDs(ids)}), export.VMObject)
+		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, netbox.DeviceFilter{IDs: ids}), export.VMObject)
 	}
 	for d, err := range listing {
 		if err != nil {
 			return fmt.Errorf("read batch %ss from netbox: %w", b.kind().Noun(), err)
 		}
-		b.devices[objectID(d)] = d
+		b.devices[d.ID] = d
 	}
 	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
 	if err != nil {
@@ -304,16 +311,16 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 		}
 		id := export.OldestNamed(found, m.Template.DisplayName)
 		if id == "" {
-			if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowCreateAttempt{}); err != nil {
+			if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowCreateAttempt{}); err != nil {
 				return nil, err
 			}
 			row.CreateAttemptedAt = nil
 			continue
 		}
-		if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
+		if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
 			return nil, err
 		}
-		if err := b.w.store().LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
+		if err := b.w.store.LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
 			return nil, err
 		}
 		linked = append(linked, e)
@@ -401,12 +408,12 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 			if r, ok := results[m.Template.TemplateID]; ok && len(r.Errors) > 0 {
 				why += ": " + strings.Join(r.Errors, "; ")
 			}
-			_, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowScanStarted{ScanID: scanID, Why: why,
+			_, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowScanStarted{ScanID: scanID, Why: why,
 				Name: m.Template.DisplayName, IP: m.Address.String(), At: now, RunID: b.run.ID})
 			if err != nil {
 				return err
 			}
-			if err := b.w.store().SetOutcome(ctx, e, models.OutcomeScan, ""); err != nil {
+			if err := b.w.store.SetOutcome(ctx, e, models.OutcomeScan, ""); err != nil {
 				return err
 			}
 		}
@@ -516,7 +523,7 @@ func (b *batch) updatePlan(ctx context.Context, e *models.PlanEntry, step export
 		}
 	}
 	d := export.Decide(b.rows[e.NetBoxObjectID].Previous(), current)
-	if err := b.w.store().ReplanEntry(ctx, e, diffJSON(d.Changes), current.Hash()); err != nil {
+	if err := b.w.store.ReplanEntry(ctx, e, diffJSON(d.Changes), current.Hash()); err != nil {
 		return export.UpdatePlan{}, err
 	}
 	return d.Changes.Update(), nil
@@ -580,7 +587,7 @@ func (b *batch) updateAddress(ctx context.Context, wugID string, m export.Mapped
 // relinkDeleted handles a linked WUG device that someone deleted in WUG:
 // the link is cleared so the next run creates the device again.
 func (b *batch) relinkDeleted(ctx context.Context, e *models.PlanEntry, wugID string) error {
-	if _, err := b.w.store().UpdateRow(ctx, e.Key(), models.RowUnlinked{}); err != nil {
+	if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowUnlinked{}); err != nil {
 		return err
 	}
 	return b.fail(ctx, e, "WUG device "+wugID+" no longer exists in WUG; the next run creates it again", true)
@@ -611,10 +618,10 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 	for _, e := range entries {
 		note, unlink := action.Decommissioned(e.WUGDeviceID)
 		change := models.RowDecommissioned{Note: note, Deleted: unlink, At: now, RunID: b.run.ID}
-		if _, err := b.w.store().UpdateRow(ctx, e.Key(), b.withDecommissionWriteback(change)); err != nil {
+		if _, err := b.w.store.UpdateRow(ctx, e.Key(), b.withDecommissionWriteback(change)); err != nil {
 			return err
 		}
-		if err := b.w.store().SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
+		if err := b.w.store.SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
 			return err
 		}
 	}
@@ -624,8 +631,9 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 
 // success is a device WUG now holds as NetBox says, waiting to be stored.
 type success struct {
-	entry  *models.PlanEntry
-	change models.RowChange // a models.RowExported, with the write-back it owes
+	entry   *models.PlanEntry
+	change  models.RowChange // a models.RowExported, with the write-back it owes
+	outcome models.Outcome
 }
 
 // succeed queues the link of a row to its WUG device and what was written;
@@ -641,7 +649,11 @@ func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
 		At: b.w.now(), RunID: b.run.ID, Adopted: step == export.StepAdopt,
 	}
 	e.WUGDeviceID = wugID
-	b.pending = append(b.pending, success{entry: e, change: b.withWriteback(e, wugID, step, change)})
+	outcome := models.OutcomeDone
+	if b.elsewhere[e.NetBoxObjectID] {
+		outcome = models.OutcomeLinked
+	}
+	b.pending = append(b.pending, success{entry: e, change: b.withWriteback(e, wugID, step, change), outcome: outcome})
 }
 
 // flush stores the queued successes. One transaction per batch instead of
@@ -650,12 +662,12 @@ func (b *batch) flush(ctx context.Context) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
-	err := b.w.store().Transaction(ctx, func(tx models.Store) error {
+	err := b.w.store.Transaction(ctx, func(tx models.Store) error {
 		for _, s := range b.pending {
 			if err := upsertRow(ctx, tx, s.entry, s.change); err != nil {
 				return err
 			}
-			if err := tx.SetOutcome(ctx, s.entry, models.OutcomeDone, ""); err != nil {
+			if err := tx.SetOutcome(ctx, s.entry, s.outcome, ""); err != nil {
 				return err
 			}
 		}
@@ -665,6 +677,9 @@ func (b *batch) flush(ctx context.Context) error {
 		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
 	}
 	for _, s := range b.pending {
+		if s.outcome == models.OutcomeLinked {
+			continue // the task that created the device counted it
+		}
 		outcome := "updated"
 		if s.entry.Action == models.PlanCreate {
 			outcome = "created"
@@ -679,17 +694,17 @@ func (b *batch) flush(ctx context.Context) error {
 // the message, and the attempt is kept in the history.
 func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, countAttempt bool) error {
 	now := b.w.now()
-	if err := upsertRow(ctx, b.w.store(), e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
+	if err := upsertRow(ctx, b.w.store, e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
 		return err
 	}
 	if countAttempt {
-		if err := b.w.store().RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
+		if err := b.w.store.RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
 			return err
 		}
 	}
 	b.log.WithField("device_id", e.NetBoxObjectID).Warn(msg)
 	b.w.p.Metrics.Devices(b.conn.Name, "failed", 1)
-	return b.w.store().SetOutcome(ctx, e, models.OutcomeFailed, msg)
+	return b.w.store.SetOutcome(ctx, e, models.OutcomeFailed, msg)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

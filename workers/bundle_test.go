@@ -144,7 +144,7 @@ func (b *testBundle) export(req tasks.ExportRequest) models.WUGSyncLog {
 	if req.Trigger == "" {
 		req.Trigger = models.TriggerManual
 	}
-	run, err := tasks.StartExport(context.Background(), b.db, b.enq, req)
+	run, err := tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, req)
 	require.NoError(b.t, err)
 	return b.waitRun(run.ID)
 }

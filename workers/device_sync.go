@@ -21,7 +21,7 @@ import (
 // connections that export VMs; on the others a linked one leaves WUG by the
 // decommission action.
 func (w *Worker) syncDevice(ctx context.Context, obj export.ObjectRef, connectionID uint, trigger models.Trigger, syncType models.SyncType, requested ...uint) error {
-	conns, err := w.store().ExportConnections(ctx, connectionID)
+	conns, err := w.store.ExportConnections(ctx, connectionID)
 	if err != nil {
 		return fmt.Errorf("connections for %s: %w", obj, err)
 	}
@@ -68,7 +68,7 @@ func (w *Worker) vmNotForConnection(ctx context.Context, conn models.WUGConnecti
 	if obj.Type != models.ObjectVirtualMachine || conn.ExportVirtualMachines {
 		return false, nil
 	}
-	rows, err := w.store().RowsByObject(ctx, conn.ID, obj.Type, []int64{obj.ID})
+	rows, err := w.store.RowsByObject(ctx, conn.ID, obj.Type, []int64{obj.ID})
 	if err != nil {
 		return false, err
 	}
@@ -81,7 +81,7 @@ func (w *Worker) vmNotForConnection(ctx context.Context, conn models.WUGConnecti
 // records new runs.
 func (w *Worker) requestedRuns(ctx context.Context, ids []uint) (map[uint]uint, error) {
 	out := map[uint]uint{}
-	runs, err := w.store().QueuedRuns(ctx, ids)
+	runs, err := w.store.QueuedRuns(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -97,12 +97,12 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, ob
 		Status: models.RunRunning, StartedAt: &now}
 	claimed := false
 	if requested != 0 {
-		if claimed, err = w.store().ClaimQueuedRun(ctx, requested, now, &run); err != nil {
+		if claimed, err = w.store.ClaimQueuedRun(ctx, requested, now, &run); err != nil {
 			return err
 		}
 	}
 	if !claimed {
-		if err := w.store().CreateRun(ctx, &run); err != nil {
+		if err := w.store.CreateRun(ctx, &run); err != nil {
 			return fmt.Errorf("record device sync: %w", err)
 		}
 	}
@@ -160,7 +160,7 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, ob
 // none under the connection's filters). One more NetBox read, only on this
 // unusual path.
 func (w *Worker) netboxLacks(ctx context.Context, obj export.ObjectRef) (bool, error) {
-	q := netbox.DeviceFilter{IDs: netboxIDs([]int64{obj.ID})}
+	q := netbox.DeviceFilter{IDs: []int64{obj.ID}}
 	listing := objectsOf(w.p.NetBox.Devices(ctx, q), export.DeviceObject)
 	if obj.Type == models.ObjectVirtualMachine {
 		listing = objectsOf(w.p.NetBox.VirtualMachines(ctx, q), export.VMObject)
@@ -196,14 +196,14 @@ func (w *Worker) recordDeviceAttempt(ctx context.Context, conn models.WUGConnect
 	msg := cleanText(cause.Error())
 	key := models.RowKey{ConnectionID: conn.ID, ObjectType: obj.Type, ObjectID: obj.ID}
 	log := w.connectionLog(conn).WithFields(logrus.Fields{"run_id": runID, "device_id": obj.ID, "object_type": obj.Type})
-	switch ok, err := w.store().UpdateRow(ctx, key, models.RowFailed{Message: msg, At: now, RunID: runID}); {
+	switch ok, err := w.store.UpdateRow(ctx, key, models.RowFailed{Message: msg, At: now, RunID: runID}); {
 	case err != nil:
 		log.WithError(err).Error("could not record a failed device sync on its row")
 		return
 	case !ok:
 		return
 	}
-	if err := w.store().RecordAttempt(ctx, key, runID, taskType, msg, now); err != nil {
+	if err := w.store.RecordAttempt(ctx, key, runID, taskType, msg, now); err != nil {
 		log.WithError(err).Error("could not record a failed device sync attempt")
 	}
 }

@@ -29,7 +29,7 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		w.failRun(ctx, run.ID, fmt.Errorf("connection %q was deactivated", conn.Name))
 		return nil
 	}
-	if err := w.store().MarkRunRunning(ctx, &run, w.now()); err != nil {
+	if err := w.store.MarkRunRunning(ctx, &run, w.now()); err != nil {
 		return err
 	}
 	log := w.connectionLog(conn).WithField("run_id", run.ID)
@@ -91,7 +91,7 @@ func (w *Worker) runBatch(ctx context.Context, runID uint, batchNo int) error {
 // budget, so the run can still end.
 func (w *Worker) failBatch(ctx context.Context, runID uint, batchNo int, cause error) {
 	ctx = context.WithoutCancel(ctx)
-	entries, err := w.store().PendingEntries(ctx, runID, batchNo)
+	entries, err := w.store.PendingEntries(ctx, runID, batchNo)
 	if err != nil {
 		w.p.Log.WithError(err).WithField("run_id", runID).Error("could not load a failed batch")
 		return
@@ -100,8 +100,8 @@ func (w *Worker) failBatch(ctx context.Context, runID uint, batchNo int, cause e
 	for _, e := range entries {
 		// The claim goes too: a later run must be free to create the
 		// device, not wait for the claim to go stale.
-		_ = upsertRow(ctx, w.store(), e, models.RowFailed{Message: msg, At: w.now(), RunID: runID})
-		_ = w.store().SetOutcome(ctx, e, models.OutcomeFailed, msg)
+		_ = upsertRow(ctx, w.store, e, models.RowFailed{Message: msg, At: w.now(), RunID: runID})
+		_ = w.store.SetOutcome(ctx, e, models.OutcomeFailed, msg)
 	}
 	if err := w.finishBatch(ctx, runID, batchNo); err != nil {
 		w.p.Log.WithError(err).WithField("run_id", runID).Error("could not refresh a run after a failed batch")
@@ -110,5 +110,5 @@ func (w *Worker) failBatch(ctx context.Context, runID uint, batchNo int, cause e
 
 // loadRun loads one run.
 func (w *Worker) loadRun(ctx context.Context, runID uint) (models.WUGSyncLog, error) {
-	return w.store().Run(ctx, runID)
+	return w.store.Run(ctx, runID)
 }

@@ -245,7 +245,7 @@ func TestWorkerStoppedHalfwayLeavesNoDuplicatesAndNoMisses(t *testing.T) {
 	g := b.holdTemplateCalls(2)
 
 	stopFirst := b.startWorker()
-	run, err := tasks.StartExport(context.Background(), b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+	run, err := tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
 	waitFor(t, g.held, "the third template call")
 	stopFirst() // the batch in flight goes back to the queue
@@ -357,26 +357,26 @@ func TestDeviceSyncUsesTheSamePath(t *testing.T) {
 	want := b.expected()
 	for d, err := range b.nbClient.Devices(context.Background(), netbox.DeviceFilter{}) {
 		require.NoError(t, err)
-		if _, ok := want[strconv.Itoa(d.ID)]; ok {
+		if _, ok := want[strconv.FormatInt(d.ID, 10)]; ok {
 			target = d
 			break
 		}
 	}
-	run := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: int64(target.ID), Trigger: "api"})
+	run := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: target.ID, Trigger: "api"})
 	require.Equal(t, models.SyncDevice, run.SyncType)
 	require.Equal(t, 1, run.DevicesCreated)
 	require.Len(t, b.wug.Devices(), 1)
 
-	again := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: int64(target.ID), Trigger: "api"})
+	again := b.syncDevice(tasks.DeviceSyncPayload{NetBoxDeviceID: target.ID, Trigger: "api"})
 	require.Equal(t, 1, again.DevicesUnchanged, "a replayed sync is harmless")
 	require.Len(t, b.wug.Devices(), 1)
 
-	require.NoError(t, b.nb.DeleteDevice(target.ID))
+	require.NoError(t, b.nb.DeleteDevice(int(target.ID)))
 	gone := b.waitNextRun(func() {
-		require.NoError(t, b.enq.Enqueue(context.Background(), tasks.DecommissionPayload{NetBoxDeviceID: int64(target.ID), Trigger: "webhook"}))
+		require.NoError(t, b.enq.Enqueue(context.Background(), tasks.DecommissionPayload{NetBoxDeviceID: target.ID, Trigger: "webhook"}))
 	})
 	require.Equal(t, models.SyncDecommission, gone.SyncType)
-	require.Equal(t, models.ExportDecommissioned, b.rows()[int64(target.ID)].ExportStatus)
+	require.Equal(t, models.ExportDecommissioned, b.rows()[target.ID].ExportStatus)
 }
 
 func TestDeviceSyncOfADeviceNetBoxLacksSaysSo(t *testing.T) {
@@ -554,11 +554,22 @@ func (b *testBundle) renameEveryDevice() {
 	}
 }
 
+// TestWebhookSyncRacingARunCreatesTheDeviceOnce: a device sync that plans
+// a create while a run is creating the device waits for the run's create;
+// one that planned before the run stored its link and claims after finds
+// the run's device, links it, and counts it unchanged, not created. The
+// interleaving is forced: the run's template call is held while a sync
+// plans, and that sync is held between its plan and its claim (at its
+// batch's NetBox read) until the run has stored its link.
 func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	t.Parallel()
+	nb := &batchReadGate{held: make(chan struct{}), release: make(chan struct{})}
 	// The held create must outlast the sync's debounce, so the client
 	// waits longer than usual.
-	b := setup(t, bundleOptions{devices: 10, noWorker: true, params: func(p *workers.Params) { p.WUGTimeout = time.Minute }})
+	b := setup(t, bundleOptions{devices: 10, noWorker: true,
+		netboxVia: func(h http.Handler) http.Handler { nb.next = h; return nb },
+		params:    func(p *workers.Params) { p.WUGTimeout = time.Minute }})
+	t.Cleanup(nb.open)
 	want := b.expected()
 	var target int64
 	for id := range want {
@@ -587,7 +598,7 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	}
 
 	b.startWorker()
-	run, err := tasks.StartExport(ctx, b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+	run, err := tasks.StartExport(ctx, models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
 	waitFor(t, g.held, "the run's template call") // the run is creating every device, the target included
 
@@ -597,19 +608,77 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	require.Equal(t, models.RunCancelled, deferred.Status, "the sync waits for the run's create")
 	require.Contains(t, deferred.ErrorMessage, "another task is creating")
 
+	// The sync tries again while the run's create is still held: it plans
+	// a create, and is held before it claims.
+	nb.arm(target)
+	waitFor(t, nb.held, "the sync's batch between its plan and its claim")
 	g.open()
-	var export, sync models.WUGSyncLog
-	for export.ID == 0 || sync.ID == 0 {
-		r := ended()
-		if r.ID == run.ID {
+	var export models.WUGSyncLog
+	for export.ID == 0 {
+		if r := ended(); r.ID == run.ID {
 			export = r
-		} else if r.SyncType == models.SyncDevice && r.Status == models.RunCompleted {
-			sync = r
 		}
 	}
 	require.Equal(t, models.RunCompleted, export.Status, export.ErrorMessage)
-	require.Zero(t, sync.DevicesCreated, "the sync found the run's device")
+	require.Equal(t, len(want), export.DevicesCreated)
+	nb.open() // the run's link is stored: the sync claims now
+
+	var sync models.WUGSyncLog
+	for sync.ID == 0 {
+		if r := ended(); r.SyncType == models.SyncDevice && r.Status != models.RunCancelled {
+			sync = r
+		}
+	}
+	require.Equal(t, models.RunCompleted, sync.Status, sync.ErrorMessage)
+	require.Zero(t, sync.DevicesCreated, "the sync found the run's device: the run created it")
+	require.Equal(t, 1, sync.DevicesUnchanged, "the sync linked the run's device")
+	require.Equal(t, sync.DevicesTotal, sync.DevicesCreated+sync.DevicesUpdated+sync.DevicesUnchanged+sync.DevicesSkipped+sync.DevicesFailed)
+	var entry models.PlanEntry
+	require.NoError(t, b.db.Where("sync_log_id = ?", sync.ID).First(&entry).Error)
+	require.Equal(t, models.PlanCreate, entry.Action, "the sync had planned a create")
+	require.Equal(t, models.OutcomeLinked, entry.Outcome)
 	b.requireWUGMatches(want)
+}
+
+// batchReadGate holds, once armed, the first NetBox read of one device by
+// id alone: a batch's read of its devices (a plan's read also names the
+// connection's filters), which comes between a plan and its create claim.
+type batchReadGate struct {
+	next    http.Handler
+	mu      sync.Mutex
+	target  string
+	held    chan struct{}
+	release chan struct{}
+	once    sync.Once
+	opened  sync.Once
+}
+
+func (g *batchReadGate) arm(id int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.target = strconv.FormatInt(id, 10)
+}
+
+// open lets the held read (and every later one) through.
+func (g *batchReadGate) open() { g.opened.Do(func() { close(g.release) }) }
+
+func (g *batchReadGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	g.mu.Lock()
+	hold := g.target != "" && r.Method == http.MethodGet && r.URL.Path == "/api/dcim/devices/" &&
+		len(q["id"]) == 1 && q.Get("id") == g.target && !q.Has("status")
+	if hold {
+		g.target = "" // hold one read only
+	}
+	g.mu.Unlock()
+	if hold {
+		g.once.Do(func() { close(g.held) })
+		select {
+		case <-g.release:
+		case <-time.After(heldCallLimit):
+		}
+	}
+	g.next.ServeHTTP(w, r)
 }
 
 func TestUnknownNetBoxFilterFailsTheRunAtOnce(t *testing.T) {

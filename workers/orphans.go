@@ -62,6 +62,7 @@ type OrphanParams struct {
 // enqueue the same work twice.
 type OrphanSweeper struct {
 	p         OrphanParams
+	store     models.Store
 	inspector *asynq.Inspector
 	stop      chan struct{}
 	done      chan struct{}
@@ -83,6 +84,7 @@ func NewOrphanSweeper(p OrphanParams) *OrphanSweeper {
 	}
 	return &OrphanSweeper{
 		p:         p,
+		store:     models.NewStore(p.DB),
 		inspector: asynq.NewInspectorFromRedisClient(p.Redis),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -268,7 +270,7 @@ func (o *OrphanSweeper) recover(ctx context.Context, queue, id string, lease int
 // way; one whose answer it never recorded is found again through the row's
 // create_attempted_at, which the replacement honours.
 func (o *OrphanSweeper) releaseClaims(ctx context.Context, taskID string) error {
-	if err := models.NewStore(o.p.DB).ReleaseCreateClaims(ctx, taskID); err != nil {
+	if err := o.store.ReleaseCreateClaims(ctx, taskID); err != nil {
 		return fmt.Errorf("orphan sweep: release the create claims of task %s: %w", taskID, err)
 	}
 	return nil

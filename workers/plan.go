@@ -41,24 +41,6 @@ func (s planScope) kind() models.ObjectType {
 
 func (s planScope) full() bool { return s.deviceIDs == nil }
 
-// The netbox client counts NetBox ids in int; everything of ours in int64.
-// These two helpers are the only crossing.
-
-// netboxIDs is ids as the netbox client takes them.
-func netboxIDs(ids []int64) []int {
-	if ids == nil {
-		return nil
-	}
-	out := make([]int, len(ids))
-	for i, id := range ids {
-		out[i] = int(id)
-	}
-	return out
-}
-
-// objectID is a NetBox object's id as rows and plans hold it.
-func objectID(d export.Object) int64 { return int64(d.ID) }
-
 // planner decides, for every device of a run, create / update / unchanged
 // / skip / decommission, and stores the decisions as plan entries. It reads
 // NetBox, the database and (for adoption only) WUG; it never writes to WUG.
@@ -68,7 +50,7 @@ type planner struct {
 	conn    models.WUGConnection
 	client  *wug.Client
 	filters models.DeviceFilters
-	regions map[int]string // NetBox site id → region name, when the group template needs it
+	regions map[int64]string // NetBox site id → region name, when the group template needs it
 
 	// primaries holds every primary address of the exported statuses
 	// across NetBox, whatever the other filters (plan_primaries.go).
@@ -105,7 +87,7 @@ func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn mo
 // siteRegions returns the NetBox site → region map when the group template
 // uses {region} (a device's nested site carries no region). The map is
 // read once per minute per process, not once per batch.
-func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int]string, error) {
+func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int64]string, error) {
 	gt, err := export.ParseGroupTemplate(groupTemplate)
 	if err != nil || !gt.NeedsRegion() {
 		return nil, nil // a bad template fails each device's mapping, with its reason
@@ -119,7 +101,7 @@ func (w *Worker) siteRegions(ctx context.Context, groupTemplate string) (map[int
 	if err != nil {
 		return nil, fmt.Errorf("list netbox sites for {region}: %w", err)
 	}
-	out := make(map[int]string, len(sites))
+	out := make(map[int64]string, len(sites))
 	for _, s := range sites {
 		if s.Region != nil {
 			out[s.ID] = s.Region.Name
@@ -135,7 +117,7 @@ func (p *planner) mapOptions(d export.Object) export.MapOptions {
 
 // mapOptions is how every code path maps an object for a connection, so a
 // run, a batch and a webhook sync all compute the same template and hash.
-func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d export.Object) export.MapOptions {
+func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int64]string, d export.Object) export.MapOptions {
 	return export.MapOptions{
 		GroupTemplate: conn.GroupTemplate,
 		Site:          export.SiteInfo{Region: regions[d.Site.ID]},
@@ -146,7 +128,7 @@ func (w *Worker) mapOptions(conn models.WUGConnection, regions map[int]string, d
 
 func (p *planner) netboxFilter(ctx context.Context, scope planScope) (netbox.DeviceFilter, error) {
 	q := export.ExplainQuery(p.filters) // every status: see markExcluded
-	q.IDs = netboxIDs(scope.deviceIDs)
+	q.IDs = scope.deviceIDs
 	if len(q.Clusters) == 0 {
 		return q, nil
 	}
@@ -195,7 +177,7 @@ func objectTypes(conn models.WUGConnection) []models.ObjectType {
 // build plans the scope and commits the plan: entries, batch numbers,
 // counters and planned_at.
 func (p *planner) build(ctx context.Context, scope planScope) error {
-	if err := p.w.store().ClearPlan(ctx, p.run.ID); err != nil {
+	if err := p.w.store.ClearPlan(ctx, p.run.ID); err != nil {
 		return err
 	}
 	q, err := p.netboxFilter(ctx, scope)
@@ -241,14 +223,14 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 		return nil
 	}
 	kind := devices[0].Type
-	rows, err := p.w.store().RowsByObject(ctx, p.conn.ID, kind, deviceIDs(devices))
+	rows, err := p.w.store.RowsByObject(ctx, p.conn.ID, kind, deviceIDs(devices))
 	if err != nil {
 		return err
 	}
 	entries := make([]*models.PlanEntry, 0, len(devices))
 	byDevice := map[export.ObjectRef]*models.PlanEntry{}
 	for _, d := range devices {
-		id := objectID(d)
+		id := d.ID
 		ref := d.Ref()
 		p.seen[ref] = struct{}{}
 		row := rows[id]
@@ -307,7 +289,7 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 	// A device conflicting with one planned earlier on this page was
 	// decided before its conflict was known: drop it from the create list.
 	p.creates = dropSkipped(p.creates, byDevice)
-	if err := p.w.store().CreatePlanEntries(ctx, entries); err != nil {
+	if err := p.w.store.CreatePlanEntries(ctx, entries); err != nil {
 		return err
 	}
 	if err := p.markStaleFields(ctx, devices, rows); err != nil {
@@ -338,7 +320,7 @@ func (p *planner) apply(entry *models.PlanEntry, d export.Decision) {
 // markConflict turns the already-stored entry of an earlier page into a
 // conflict skip.
 func (p *planner) markConflict(ctx context.Context, obj export.ObjectRef, reason string) error {
-	if err := p.w.store().SkipEntry(ctx, p.run.ID, p.key(obj), reason); err != nil {
+	if err := p.w.store.SkipEntry(ctx, p.run.ID, p.key(obj), reason); err != nil {
 		return err
 	}
 	for i, c := range p.creates {
@@ -350,7 +332,7 @@ func (p *planner) markConflict(ctx context.Context, obj export.ObjectRef, reason
 	if p.run.DryRun {
 		return nil
 	}
-	return p.w.store().MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: p.key(obj), Reason: reason}})
+	return p.w.store.MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: p.key(obj), Reason: reason}})
 }
 
 // key names the row of an object on the planner's connection.
@@ -376,7 +358,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 		if !scope.covers(t) {
 			continue
 		}
-		err := p.w.store().EachLinkedRow(ctx, p.conn.ID, t, ids, func(rows []models.NetBoxIPExport) error {
+		err := p.w.store.EachLinkedRow(ctx, p.conn.ID, t, ids, func(rows []models.NetBoxIPExport) error {
 			for _, r := range rows {
 				ref := export.ObjectRef{Type: t, ID: r.NetBoxObjectID}
 				if _, ok := p.seen[ref]; ok {
@@ -402,7 +384,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 	if len(gone) == 0 {
 		return nil
 	}
-	return p.w.store().CreatePlanEntries(ctx, gone)
+	return p.w.store.CreatePlanEntries(ctx, gone)
 }
 
 // resolveAdoptions looks for new devices that already exist in WUG (added
@@ -413,7 +395,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if len(p.creates) == 0 {
 		return nil
 	}
-	linked, err := p.w.store().LinkedWUGDevices(ctx, p.conn.ID)
+	linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
 	if err != nil {
 		return err
 	}
@@ -451,7 +433,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 		}
 	}
 	for obj, wugID := range matches {
-		if err := p.w.store().AdoptEntry(ctx, p.run.ID, p.key(obj), wugID, export.AdoptReason(wugID)); err != nil {
+		if err := p.w.store.AdoptEntry(ctx, p.run.ID, p.key(obj), wugID, export.AdoptReason(wugID)); err != nil {
 			return err
 		}
 	}
@@ -463,14 +445,14 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 // here.
 func (p *planner) commit(ctx context.Context) error {
 	size := max(1, min(p.conn.BatchSize, models.MaxBatchSize))
-	batches, err := p.w.store().NumberBatches(ctx, p.run.ID, size, export.WriteActions(), p.w.now())
+	batches, err := p.w.store.NumberBatches(ctx, p.run.ID, size, export.WriteActions(), p.w.now())
 	if err != nil {
 		return err
 	}
 	if err := p.w.commitPlanCounts(ctx, p.run); err != nil {
 		return err
 	}
-	return p.w.store().MarkRunPlanned(ctx, p.run, p.w.now(), batches)
+	return p.w.store.MarkRunPlanned(ctx, p.run, p.w.now(), batches)
 }
 
 // undecided lists the devices of a scope the plan has no entry for: NetBox
@@ -489,7 +471,7 @@ func (p *planner) undecided(scope planScope) []int64 {
 func deviceIDs(devices []export.Object) []int64 {
 	ids := make([]int64, len(devices))
 	for i, d := range devices {
-		ids[i] = objectID(d)
+		ids[i] = d.ID
 	}
 	return ids
 }
@@ -530,7 +512,7 @@ func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, 
 			})
 		}
 	}
-	if err := w.store().CreatePendingRows(ctx, pending); err != nil {
+	if err := w.store.CreatePendingRows(ctx, pending); err != nil {
 		return err
 	}
 	var skips []models.Skipped
@@ -540,5 +522,5 @@ func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, 
 				Named: true, Name: e.DeviceName, IP: e.IPAddress})
 		}
 	}
-	return w.store().MarkSkipped(ctx, run.ID, run.Trigger, w.now(), skips)
+	return w.store.MarkSkipped(ctx, run.ID, run.Trigger, w.now(), skips)
 }

@@ -169,7 +169,7 @@ func TestConcurrencyCapHoldsAcrossWorkerProcesses(t *testing.T) {
 	b.startWorker() // a second process
 	started := reads.expect(processes * perProcess)
 
-	run, err := tasks.StartExport(context.Background(), b.db, b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
+	run, err := tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
 	waitFor(t, front.full, "two WUG calls held at once")
 	// Every worker of both processes now has a batch; the two held calls

@@ -7,9 +7,6 @@ import (
 	"github.com/wugsync/wugsync/models"
 )
 
-// store is the typed access to runs, rows and plan entries.
-func (w *Worker) store() models.Store { return models.NewStore(w.p.DB) }
-
 // upsertRow writes the row of a plan entry, creating it when planning did
 // not (a dry run never does, and a single-device sync may race a run).
 func upsertRow(ctx context.Context, s models.Store, e *models.PlanEntry, c models.RowChange) error {
@@ -28,12 +25,12 @@ func (w *Worker) markCreateAttempted(ctx context.Context, connID uint, entries [
 	if len(entries) > 0 {
 		kind = entries[0].Key().ObjectType // a batch is of one type
 	}
-	n, err := w.store().UpdateRows(ctx, connID, kind, ids, change)
+	n, err := w.store.UpdateRows(ctx, connID, kind, ids, change)
 	if err != nil || n == int64(len(ids)) {
 		return err
 	}
 	for _, e := range entries {
-		if err := upsertRow(ctx, w.store(), e, change); err != nil {
+		if err := upsertRow(ctx, w.store, e, change); err != nil {
 			return err
 		}
 	}

@@ -11,7 +11,12 @@ import (
 // countEntries tallies the entries of a run, or of one batch of it when
 // batch > 0.
 func (w *Worker) countEntries(ctx context.Context, runID uint, batch int, dryRun bool) (export.Tally, error) {
-	counts, err := w.store().CountEntries(ctx, runID, batch)
+	return tallyEntries(ctx, w.store, runID, batch, dryRun)
+}
+
+// tallyEntries is countEntries through store s (a transaction's).
+func tallyEntries(ctx context.Context, s models.Store, runID uint, batch int, dryRun bool) (export.Tally, error) {
+	counts, err := s.CountEntries(ctx, runID, batch)
 	if err != nil {
 		return export.Tally{}, err
 	}
@@ -32,7 +37,7 @@ func (w *Worker) tallyBatch(ctx context.Context, runID uint, batch int) error {
 	if err != nil {
 		return err
 	}
-	return w.store().StoreTally(ctx, models.RunBatch{RunID: runID, Batch: batch, Created: t.Created,
+	return w.store.StoreTally(ctx, models.RunBatch{RunID: runID, Batch: batch, Created: t.Created,
 		Updated: t.Updated, Decommissioned: t.Decommissioned, Failed: t.Failed, Scanning: t.Scanning,
 		Pending: t.Pending, UpdatedAt: w.now()})
 }
@@ -49,7 +54,7 @@ func (w *Worker) commitPlanCounts(ctx context.Context, run *models.WUGSyncLog) e
 	if run.DryRun {
 		c.Created, c.Updated, c.Summary = t.Created, t.Updated, t.DryRunSummary()
 	}
-	return w.store().StorePlanCounts(ctx, run.ID, c)
+	return w.store.StorePlanCounts(ctx, run.ID, c)
 }
 
 // refreshRun sums the batch tallies into the run's counters and closes the
@@ -58,7 +63,7 @@ func (w *Worker) commitPlanCounts(ctx context.Context, run *models.WUGSyncLog) e
 // neither write counters out of order nor both close the run.
 func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
 	var closed *models.WUGSyncLog
-	err := w.store().Transaction(ctx, func(tx models.Store) error {
+	err := w.store.Transaction(ctx, func(tx models.Store) error {
 		run, err := tx.LockRun(ctx, runID)
 		if err != nil {
 			return err
@@ -76,6 +81,15 @@ func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
 			run.DevicesCreated, run.DevicesUpdated, run.DevicesFailed = sum.Created, sum.Updated, sum.Failed
 		}
 		if run.PlannedAt != nil && (run.DryRun || sum.Done >= run.BatchesTotal) {
+			if !run.DryRun {
+				// The plan's unchanged count misses the creates a batch
+				// found made by another task (linked); the entries have it.
+				t, err := tallyEntries(ctx, tx, runID, 0, false)
+				if err != nil {
+					return err
+				}
+				run.DevicesUnchanged, progress.Unchanged = t.Unchanged, &t.Unchanged
+			}
 			now := w.now()
 			progress.Closed, progress.Summary = &now, summarize(&run, sum.Decommissioned, sum.Scanning)
 			closed = &run
@@ -96,7 +110,7 @@ func (w *Worker) afterClose(ctx context.Context, run *models.WUGSyncLog) error {
 		return nil //nolint:nilerr // the run is closed; a deleted connection needs no last_export
 	}
 	if run.SyncType == models.SyncExport && !run.DryRun {
-		if err := w.store().RecordExport(ctx, conn.ID, w.now()); err != nil {
+		if err := w.store.RecordExport(ctx, conn.ID, w.now()); err != nil {
 			return err
 		}
 	}
@@ -120,7 +134,7 @@ func (w *Worker) endRun(ctx context.Context, runID uint, status models.RunStatus
 	}
 	if ended {
 		w.announceRunEnded(ctx, runID)
-		if run, err := w.store().Run(ctx, runID); err == nil {
+		if run, err := w.store.Run(ctx, runID); err == nil {
 			if conn, err := w.loadConnection(ctx, run.ConnectionID); err == nil {
 				w.p.Metrics.Run(conn.Name, string(run.SyncType), string(status))
 			}

@@ -59,7 +59,7 @@ func (w *Worker) writeRunEnd(ctx context.Context, runID uint, status models.RunS
 		"the error text could not be stored",
 	} {
 		var ended bool
-		ended, err = w.store().EndRun(ctx, runID, status, text, string(status)+": "+text, now)
+		ended, err = w.store.EndRun(ctx, runID, status, text, string(status)+": "+text, now)
 		if err == nil {
 			return ended, nil
 		}

@@ -23,7 +23,7 @@ func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error 
 	if err != nil {
 		return err
 	}
-	rows, err := w.store().ScanRows(ctx, conn.ID, p.ScanID)
+	rows, err := w.store.ScanRows(ctx, conn.ID, p.ScanID)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (w *Worker) pollScan(ctx context.Context, p tasks.ScanStatusPayload) error 
 				fmt.Sprintf("discovery scan %s did not finish within %s", p.ScanID, w.p.ScanTimeout))
 		}
 		progress := fmt.Sprintf("running: %s %.0f%%", scan.Phase, scan.Progress)
-		if err := w.store().SetScanStatus(ctx, conn.ID, p.ScanID, strings.TrimSpace(progress)); err != nil {
+		if err := w.store.SetScanStatus(ctx, conn.ID, p.ScanID, strings.TrimSpace(progress)); err != nil {
 			return err
 		}
 		next := p
@@ -91,7 +91,7 @@ func (w *Worker) resolveScanRows(ctx context.Context, conn models.WUGConnection,
 		default:
 			change = models.RowScanMissed{Message: failure, At: now}
 		}
-		if _, err := w.store().UpdateRow(ctx, r.Key(), change); err != nil {
+		if _, err := w.store.UpdateRow(ctx, r.Key(), change); err != nil {
 			return err
 		}
 	}

@@ -34,9 +34,10 @@ type SchedulerParams struct {
 // may run: each interval slot is claimed in Redis with SET NX, so it fires
 // once however many replicas tick.
 type Scheduler struct {
-	p    SchedulerParams
-	done chan struct{}
-	stop chan struct{}
+	p     SchedulerParams
+	store models.Store
+	done  chan struct{}
+	stop  chan struct{}
 }
 
 // NewScheduler fills defaults into p.
@@ -53,7 +54,7 @@ func NewScheduler(p SchedulerParams) *Scheduler {
 	if p.Log == nil {
 		p.Log = logrus.NewEntry(logrus.StandardLogger())
 	}
-	return &Scheduler{p: p, done: make(chan struct{}), stop: make(chan struct{})}
+	return &Scheduler{p: p, store: models.NewStore(p.DB), done: make(chan struct{}), stop: make(chan struct{})}
 }
 
 // Start ticks in the background until Shutdown.
@@ -84,7 +85,7 @@ func (s *Scheduler) Shutdown() {
 // Tick starts the runs that are due and the sweep of the current slot.
 func (s *Scheduler) Tick(ctx context.Context) error {
 	now := s.p.Now().UTC()
-	conns, err := models.NewStore(s.p.DB).ExportConnections(ctx, 0)
+	conns, err := s.store.ExportConnections(ctx, 0)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
@@ -127,7 +128,7 @@ func (s *Scheduler) maybeStart(ctx context.Context, conn models.WUGConnection, n
 	if !won {
 		return nil // another scheduler fired this slot
 	}
-	run, err := tasks.StartExport(ctx, s.p.DB, s.p.Enqueuer, tasks.ExportRequest{
+	run, err := tasks.StartExport(ctx, s.store, s.p.Enqueuer, tasks.ExportRequest{
 		ConnectionID: conn.ID, Trigger: models.TriggerScheduled})
 	if errors.Is(err, tasks.ErrRunActive) {
 		return nil

@@ -32,7 +32,7 @@ func (w *Worker) sweep(ctx context.Context) error {
 }
 
 func (w *Worker) sweepScans(ctx context.Context) error {
-	scans, err := w.store().OpenScans(ctx)
+	scans, err := w.store.OpenScans(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
@@ -57,7 +57,7 @@ func (w *Worker) sweepScans(ctx context.Context) error {
 
 func (w *Worker) sweepRuns(ctx context.Context) error {
 	now := w.now()
-	runs, err := w.store().OpenRuns(ctx)
+	runs, err := w.store.OpenRuns(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
@@ -91,7 +91,7 @@ func (w *Worker) resumeBatches(ctx context.Context, run models.WUGSyncLog, idle 
 	if idle <= queuedGrace {
 		return nil
 	}
-	batches, err := w.store().UnfinishedBatches(ctx, run.ID)
+	batches, err := w.store.UnfinishedBatches(ctx, run.ID)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
@@ -106,7 +106,7 @@ func (w *Worker) resumeBatches(ctx context.Context, run models.WUGSyncLog, idle 
 	if idle <= stalledAfter {
 		return nil
 	}
-	if batches, err = w.store().UnfinishedBatches(ctx, run.ID); err != nil {
+	if batches, err = w.store.UnfinishedBatches(ctx, run.ID); err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
 	for _, n := range batches {

@@ -17,7 +17,7 @@ func (w *Worker) prune(ctx context.Context) error {
 	if r.MaxAge <= 0 && r.AttemptsPerRow <= 0 {
 		return nil
 	}
-	out, err := w.store().Prune(ctx, w.now(), r)
+	out, err := w.store.Prune(ctx, w.now(), r)
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}

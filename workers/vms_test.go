@@ -231,7 +231,7 @@ func TestClustersFilterByIDAndByName(t *testing.T) {
 		}
 		return out
 	}
-	byID := selected(models.FilterValues{models.FilterID(cluster.ID)})
+	byID := selected(models.FilterValues{export.FilterID(int64(cluster.ID))})
 	byName := selected(models.FilterValues{strings.ToUpper(cluster.Name)})
 	require.Equal(t, byID, byName)
 	require.True(t, byID[vmRef(vm.ID)], "the VM in the cluster is selected")

@@ -56,6 +56,9 @@ type Params struct {
 // group cache.
 type Worker struct {
 	p Params
+	// store is the typed access to runs, rows and plan entries, built once
+	// over p.DB.
+	store models.Store
 
 	mu      sync.Mutex
 	clients map[uint]cachedClient
@@ -66,7 +69,7 @@ type Worker struct {
 	regions      struct {
 		mu      sync.Mutex
 		fetched time.Time
-		bySite  map[int]string
+		bySite  map[int64]string
 	}
 }
 
@@ -103,7 +106,7 @@ func NewWorker(p Params) *Worker {
 		p.AdoptListThreshold = 25
 	}
 	registerTextCleaning(p.DB) // NetBox's and WUG's texts may carry control characters
-	return &Worker{p: p, clients: map[uint]cachedClient{}, groups: newGroupCache()}
+	return &Worker{p: p, store: models.NewStore(p.DB), clients: map[uint]cachedClient{}, groups: newGroupCache()}
 }
 
 func (w *Worker) now() time.Time { return w.p.Now().UTC() }

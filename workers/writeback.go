@@ -103,7 +103,7 @@ func (w *Worker) writeBackBatch(ctx context.Context, conn models.WUGConnection, 
 	if !writebackOn(conn) {
 		return nil
 	}
-	byType, err := w.store().BatchObjectIDs(ctx, runID, batchNo)
+	byType, err := w.store.BatchObjectIDs(ctx, runID, batchNo)
 	if err != nil {
 		return err
 	}
@@ -113,7 +113,7 @@ func (w *Worker) writeBackBatch(ctx context.Context, conn models.WUGConnection, 
 	}
 	slices.Sort(types)
 	for _, t := range types {
-		rows, err := w.store().DueWritebacks(ctx, conn.ID, t, byType[t])
+		rows, err := w.store.DueWritebacks(ctx, conn.ID, t, byType[t])
 		if err != nil {
 			return err
 		}
@@ -145,7 +145,7 @@ func (w *Worker) writeBack(ctx context.Context, conn models.WUGConnection, t mod
 			if r.WUGDeviceID == "" {
 				v = nil // NetBox clears a custom field with null
 			}
-			updates = append(updates, netbox.CustomFieldUpdate{ID: int(r.NetBoxObjectID), Values: map[string]any{conn.NetBoxCustomField: v}})
+			updates = append(updates, netbox.CustomFieldUpdate{ID: r.NetBoxObjectID, Values: map[string]any{conn.NetBoxCustomField: v}})
 			value = r.WUGDeviceID
 		}
 		if conn.NetBoxJournal && r.NetBoxWritebackDue.Journaled() {
@@ -171,7 +171,7 @@ func (w *Worker) writeBack(ctx context.Context, conn models.WUGConnection, t mod
 		}
 		w.p.Metrics.NetBoxWrites(conn.Name, "journal", len(res.Created))
 	}
-	if err := w.store().FinishWritebacks(ctx, conn.ID, t, done); err != nil {
+	if err := w.store.FinishWritebacks(ctx, conn.ID, t, done); err != nil {
 		return err
 	}
 	log.WithFields(logrus.Fields{"custom_fields": len(updates), "journal_entries": len(journal)}).Debug("NetBox write-back sent")
@@ -194,7 +194,7 @@ func writebackError(conn models.WUGConnection, err error) error {
 
 // journalEntry is the note wugsync leaves on the object's NetBox journal.
 func journalEntry(conn models.WUGConnection, nbType string, r models.NetBoxIPExport) netbox.JournalEntry {
-	e := netbox.JournalEntry{ObjectType: nbType, ObjectID: int(r.NetBoxObjectID), Kind: netbox.JournalInfo}
+	e := netbox.JournalEntry{ObjectType: nbType, ObjectID: r.NetBoxObjectID, Kind: netbox.JournalInfo}
 	id := r.WUGDeviceID
 	switch r.NetBoxWritebackDue {
 	case models.WritebackCreated:
@@ -234,7 +234,7 @@ func (w *Worker) writeBackLinks(ctx context.Context, conn models.WUGConnection, 
 		byType[t] = append(byType[t], r.Key().ObjectID)
 	}
 	for _, t := range []models.ObjectType{models.ObjectDevice, models.ObjectVirtualMachine} {
-		due, err := w.store().DueWritebacks(ctx, conn.ID, t, byType[t])
+		due, err := w.store.DueWritebacks(ctx, conn.ID, t, byType[t])
 		if err != nil {
 			return err
 		}
@@ -266,7 +266,7 @@ func (p *planner) markStaleFields(ctx context.Context, devices []export.Object, 
 		return nil
 	}
 	for _, d := range devices {
-		row := rows[objectID(d)]
+		row := rows[d.ID]
 		if row == nil || row.WUGDeviceID == "" || row.NetBoxWritebackDue != models.WritebackNone {
 			continue
 		}
@@ -274,7 +274,7 @@ func (p *planner) markStaleFields(ctx context.Context, devices []export.Object, 
 		if seen == row.WUGDeviceID {
 			continue
 		}
-		if _, err := p.w.store().UpdateRow(ctx, row.Key(), models.RowWriteback{Due: models.WritebackUpdated, Seen: &seen}); err != nil {
+		if _, err := p.w.store.UpdateRow(ctx, row.Key(), models.RowWriteback{Due: models.WritebackUpdated, Seen: &seen}); err != nil {
 			return err
 		}
 	}
@@ -290,7 +290,7 @@ func (w *Worker) writeBackOwed(ctx context.Context, conn models.WUGConnection) e
 		return nil
 	}
 	for _, t := range []models.ObjectType{models.ObjectDevice, models.ObjectVirtualMachine} {
-		rows, err := w.store().OwedWritebacks(ctx, conn.ID, t, writebackSweepLimit)
+		rows, err := w.store.OwedWritebacks(ctx, conn.ID, t, writebackSweepLimit)
 		if err != nil {
 			return err
 		}

@@ -75,15 +75,12 @@ const notFoundName = "404.html"
 // root too, so the login page and browsers' /favicon.ico find it.
 const FaviconName = "favicon.svg"
 
-// Handler serves the dashboard's assets: the page at "/dashboard/" (or "/"
+// New serves the dashboard's assets: the page at "/dashboard/" (or "/"
 // once the prefix is stripped) and its files beside it. "/dashboard" without
 // the slash redirects, so the page's relative asset links resolve. Only GET
 // and HEAD are allowed; the assets revalidate on every load (ETag) so an
-// upgraded server never runs a stale script against a new API.
-func Handler() http.Handler { return New(Options{}) }
-
-// New is Handler with options. An unknown path gets the HTML 404 page in
-// the dashboard's style, with status 404.
+// upgraded server never runs a stale script against a new API. An unknown
+// path gets the HTML 404 page in the dashboard's style, with status 404.
 func New(opts Options) http.Handler {
 	assets, err := loadAssets()
 	if err != nil {

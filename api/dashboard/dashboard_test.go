@@ -23,7 +23,7 @@ type testBundle struct {
 
 func setup(t *testing.T) testBundle {
 	t.Helper()
-	server := httptest.NewServer(dashboard.Handler())
+	server := httptest.NewServer(dashboard.New(dashboard.Options{}))
 	t.Cleanup(server.Close)
 	return testBundle{server: server}
 }

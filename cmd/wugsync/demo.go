@@ -217,7 +217,7 @@ func createDemoConnection(ctx context.Context, svc *process.Services, sims *simu
 
 // runDemoExport starts a run of conn and waits for it to end.
 func runDemoExport(ctx context.Context, svc *process.Services, conn models.WUGConnection, dryRun bool) (models.WUGSyncLog, error) {
-	run, err := tasks.StartExport(ctx, svc.DB, svc.Enqueuer, tasks.ExportRequest{
+	run, err := tasks.StartExport(ctx, models.NewStore(svc.DB), svc.Enqueuer, tasks.ExportRequest{
 		ConnectionID: conn.ID, Trigger: models.TriggerManual, DryRun: dryRun,
 	})
 	if err != nil {

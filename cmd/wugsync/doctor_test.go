@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/sim/netboxsim"
@@ -219,8 +220,8 @@ func TestDoctorSendsTheExportsQueryForIDs(t *testing.T) {
 	t.Parallel()
 	b := setupDoctor(t)
 	db := testinfra.OpenMigrated(t, b.database)
-	b.conn.DeviceFilters.Sites = models.FilterValues{models.FilterID(b.netbox.Sites()[0].ID)}
-	b.conn.DeviceFilters.Roles = models.FilterValues{models.FilterID(999)}
+	b.conn.DeviceFilters.Sites = models.FilterValues{export.FilterID(int64(b.netbox.Sites()[0].ID))}
+	b.conn.DeviceFilters.Roles = models.FilterValues{export.FilterID(999)}
 	require.NoError(t, db.Model(&b.conn).Select("device_filters").Updates(&b.conn).Error)
 	out, err := b.doctor(t, nil, nil)
 	require.Error(t, err, "NetBox has no role 999")

@@ -96,7 +96,7 @@ func TestCallsToWUGAndNetBoxNameTheVersion(t *testing.T) {
 	svc := all.info.Services
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
-	run, err := tasks.StartExport(ctx, svc.DB, svc.Enqueuer, tasks.ExportRequest{ConnectionID: connID, Trigger: models.TriggerManual})
+	run, err := tasks.StartExport(ctx, models.NewStore(svc.DB), svc.Enqueuer, tasks.ExportRequest{ConnectionID: connID, Trigger: models.TriggerManual})
 	require.NoError(t, err)
 	run, err = tasks.WaitRunEnded(ctx, svc.Redis.Client, svc.DB, run.ID)
 	require.NoError(t, err)

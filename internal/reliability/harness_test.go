@@ -333,7 +333,7 @@ func (b *testBundle) startWorker(name string) *proc {
 
 // startExport starts a manual run, as the API does.
 func (b *testBundle) startExport() models.WUGSyncLog {
-	run, err := tasks.StartExport(b.t.Context(), b.db, b.enq, tasks.ExportRequest{
+	run, err := tasks.StartExport(b.t.Context(), models.NewStore(b.db), b.enq, tasks.ExportRequest{
 		ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	var active *tasks.ActiveRunError
 	if errors.As(err, &active) {
