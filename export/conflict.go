@@ -32,13 +32,12 @@ func (t *ConflictTracker) Add(deviceID int64, addr netip.Addr) (conflictWith int
 	}
 	addr = addr.Unmap().WithZone("")
 	owner, ok := t.first[addr]
-	switch {
-	case !ok:
+	if !ok {
 		t.first[addr] = deviceID
 		return 0, false
-	case owner != deviceID:
-		return owner, true
-	default:
-		return 0, false
 	}
+	if owner != deviceID {
+		return owner, true
+	}
+	return 0, false // the same device again
 }

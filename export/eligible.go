@@ -91,14 +91,13 @@ func missingTags(d netbox.Device, required FilterValues) FilterValues {
 // describeRef renders a related object for a reason: its quoted slug, its
 // id when only the id is known (webhook snapshots), or "none".
 func describeRef(r *netbox.Ref) string {
-	switch {
-	case r == nil || (r.ID == 0 && r.Slug == ""):
+	if r == nil || (r.ID == 0 && r.Slug == "") {
 		return "none"
-	case r.Slug == "":
-		return "id " + strconv.Itoa(r.ID) + " (slug unknown)"
-	default:
-		return strconv.Quote(r.Slug)
 	}
+	if r.Slug == "" {
+		return "id " + strconv.Itoa(r.ID) + " (slug unknown)"
+	}
+	return strconv.Quote(r.Slug)
 }
 
 // containsFold reports whether list holds s, ignoring case: NetBox slugs
