@@ -91,13 +91,13 @@ func missingTags(d netbox.Device, required FilterValues) FilterValues {
 // describeRef renders a related object for a reason: its quoted slug, its
 // id when only the id is known (webhook snapshots), or "none".
 func describeRef(r *netbox.Ref) string {
-	if r == nil || (r.ID == 0 && r.Slug == "") {
-		return "none"
+	if r != nil && r.Slug != "" {
+		return strconv.Quote(r.Slug)
 	}
-	if r.Slug == "" {
+	if r != nil && r.ID != 0 {
 		return "id " + strconv.Itoa(r.ID) + " (slug unknown)"
 	}
-	return strconv.Quote(r.Slug)
+	return "none"
 }
 
 // containsFold reports whether list holds s, ignoring case: NetBox slugs

@@ -16,9 +16,13 @@
 #   MUTATION_MCOVER    minimum mutator coverage, (killed + lived) / all, % (85)
 #   MUTATION_OUT       directory for the logs and JSON reports (mutation-report)
 #   MUTATION_WORKERS   mutants tested at once (gremlins' default: one per CPU)
-#   MUTATION_TIMEOUT_COEFFICIENT  how many times the coverage run a mutant
-#                      may take before it counts as timed out (10: a loaded
-#                      machine must not turn slow runs into false timeouts)
+#   MUTATION_TIMEOUT_COEFFICIENT  how many times gremlins' coverage run a
+#                      mutant may take before it counts as timed out (30).
+#                      That run often reuses cached builds (about 1.5 s),
+#                      while every mutant compiles and links the package
+#                      (about 1.6 CPU-seconds; 5-10 s wall on a loaded
+#                      machine, where 10 gave false timeouts). A mutant that
+#                      really hangs costs well under a minute.
 #   MUTATION_MAX_TIMED_OUT  most TIMED OUT mutants a package may have (5).
 #                      gremlins leaves them out of both scores, so a run
 #                      whose mutants time out because the machine is slow
@@ -35,7 +39,7 @@ CI_PACKAGES=(export)
 efficacy=${MUTATION_EFFICACY:-90}
 mcover=${MUTATION_MCOVER:-85}
 out=${MUTATION_OUT:-mutation-report}
-coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-10}
+coefficient=${MUTATION_TIMEOUT_COEFFICIENT:-30}
 max_timed_out=${MUTATION_MAX_TIMED_OUT:-5}
 
 # -count=1: gremlins times its coverage run to set each mutant's timeout; a
