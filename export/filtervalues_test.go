@@ -55,6 +55,9 @@ func TestFilterValueErrorNamesTheElement(t *testing.T) {
 	var f export.FilterValues
 	err := json.Unmarshal([]byte(`["fra1", 2, true]`), &f)
 	require.EqualError(t, err, "[2]: true is neither a NetBox id (a number) nor a slug (a string)")
+	err = json.Unmarshal([]byte(`[0, "fra1"]`), &f)
+	require.EqualError(t, err, "[0]: 0 is not a NetBox id: ids are positive whole numbers",
+		"the first element is named too: indexes count from 0")
 
 	err = json.Unmarshal([]byte(`"fra1"`), &f)
 	var fe *export.FilterValueError
