@@ -51,6 +51,7 @@ type reservedRange struct {
 // addresses. Private space (RFC 1918, CGNAT 100.64.0.0/10, ULA fc00::/7) is
 // deliberately absent: monitored devices usually live there.
 var reservedRanges = []reservedRange{
+	{netip.PrefixFrom(limitedBroadcast, 32), ReasonBroadcast}, // before 240/4, which holds it
 	{netip.MustParsePrefix("0.0.0.0/8"), "reserved (this network 0.0.0.0/8)"},
 	{netip.MustParsePrefix("192.0.0.0/24"), "reserved (IETF protocol assignments 192.0.0.0/24)"},
 	{netip.MustParsePrefix("192.0.2.0/24"), "reserved (documentation 192.0.2.0/24)"},
@@ -117,11 +118,9 @@ func parseAddress(text string) (netip.Addr, netip.Prefix, error) {
 		return addr, prefix, nil
 	}
 	addr = addr.Unmap()
-	if prefix.Bits() < 96 {
-		// The mask reaches above the mapped IPv4 part and says nothing
-		// about the IPv4 subnet.
-		return addr, netip.Prefix{}, nil
-	}
+	// A mask shorter than /96 reaches above the mapped IPv4 part and says
+	// nothing about the IPv4 subnet: PrefixFrom then returns an invalid
+	// prefix (negative length), which subnetProblem ignores.
 	return addr, netip.PrefixFrom(addr, prefix.Bits()-96), nil
 }
 
@@ -139,8 +138,6 @@ func addressProblem(addr netip.Addr) string {
 		return ReasonMulticast
 	case addr.IsLinkLocalUnicast():
 		return ReasonLinkLocal
-	case addr == limitedBroadcast:
-		return ReasonBroadcast
 	}
 	for _, r := range reservedRanges {
 		if r.prefix.Contains(addr) {

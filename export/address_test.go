@@ -30,6 +30,9 @@ func TestValidateAddressAccepts(t *testing.T) {
 		{"ipv6 subnet-router anycast is not broadcast", "2a00:1::/64", "2a00:1::"},
 		{"ipv4-mapped is unmapped", "::ffff:10.1.1.1", "10.1.1.1"},
 		{"ipv4-mapped with prefix", "::ffff:10.1.1.1/120", "10.1.1.1"},
+		// The mask ends above the IPv4 part, so 10.0.0.0 is not a network
+		// address here.
+		{"ipv4-mapped with a mask above the ipv4 part", "::ffff:10.0.0.0/95", "10.0.0.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,13 +42,12 @@ func (t *ConflictTracker) AddObject(obj ObjectRef, addr netip.Addr) (conflictWit
 	}
 	addr = addr.Unmap().WithZone("")
 	owner, ok := t.first[addr]
-	switch {
-	case !ok:
+	if !ok {
 		t.first[addr] = obj
 		return ObjectRef{}, false
-	case owner != obj:
-		return owner, true
-	default:
-		return ObjectRef{}, false
 	}
+	if owner != obj {
+		return owner, true
+	}
+	return ObjectRef{}, false // the same object again
 }

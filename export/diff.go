@@ -85,14 +85,10 @@ func Diff(old, current Fields) Changes {
 	for _, name := range names {
 		o, hadOld := old.Attributes[name]
 		n, hasNew := current.Attributes[name]
-		switch {
-		case !hadOld:
-			cs = append(cs, Change{Field: FieldAttributePrefix + name, Old: nil, New: n})
-		case !hasNew:
-			cs = append(cs, Change{Field: FieldAttributePrefix + name, Old: o, New: nil})
-		case o != n:
-			cs = append(cs, Change{Field: FieldAttributePrefix + name, Old: o, New: n})
+		if hadOld && hasNew && o == n {
+			continue
 		}
+		cs = append(cs, Change{Field: FieldAttributePrefix + name, Old: attributeValue(o, hadOld), New: attributeValue(n, hasNew)})
 	}
 	slices.SortFunc(cs, func(a, b Change) int { return strings.Compare(a.Field, b.Field) })
 	return cs
@@ -101,6 +97,16 @@ func Diff(old, current Fields) Changes {
 // attributeName is the attribute a change field names, if it names one.
 func attributeName(field string) (string, bool) {
 	return strings.CutPrefix(field, FieldAttributePrefix)
+}
+
+// attributeValue is an attribute's value for a Change: null on the side
+// that lacks the attribute, so an absent attribute and an empty one read
+// apart.
+func attributeValue(v string, present bool) any {
+	if !present {
+		return nil
+	}
+	return v
 }
 
 // pathValue copies a path for a Change, so the diff does not alias the

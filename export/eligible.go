@@ -146,14 +146,13 @@ func missingTags(d Object, required FilterValues) FilterValues {
 // describeRef renders a related object for a reason: its quoted slug, its
 // id when only the id is known (webhook snapshots), or "none".
 func describeRef(r *netbox.Ref) string {
-	switch {
-	case r == nil || (r.ID == 0 && r.Slug == ""):
-		return "none"
-	case r.Slug == "":
-		return "id " + strconv.FormatInt(r.ID, 10) + " (slug unknown)"
-	default:
+	if r != nil && r.Slug != "" {
 		return strconv.Quote(r.Slug)
 	}
+	if r != nil && r.ID != 0 {
+		return "id " + strconv.FormatInt(r.ID, 10) + " (slug unknown)"
+	}
+	return "none"
 }
 
 // containsFold reports whether list holds s, ignoring case: NetBox slugs

@@ -41,6 +41,8 @@ func TestEligible(t *testing.T) {
 		{name: "site known only by id", edit: func(d *netbox.Device) { d.Site = netbox.Ref{ID: 1} },
 			filters: DeviceFilters{Sites: []string{"fra1"}}, reason: `site id 1 (slug unknown) not in [fra1]`},
 		{name: "role matches", filters: DeviceFilters{Roles: []string{"core-switch"}}},
+		{name: "role empty", edit: func(d *netbox.Device) { d.Role = netbox.Ref{} },
+			filters: DeviceFilters{Roles: []string{"router"}}, reason: `role none not in [router]`},
 		{name: "role differs", filters: DeviceFilters{Roles: []string{"router"}}, reason: `role "core-switch" not in [router]`},
 		{name: "platform matches", filters: DeviceFilters{Platforms: []string{"cisco-ios-xe"}}},
 		{name: "platform missing", edit: func(d *netbox.Device) { d.Platform = nil },

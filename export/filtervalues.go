@@ -128,28 +128,40 @@ func (f *FilterValues) UnmarshalJSON(data []byte) error {
 	}
 	out := make(FilterValues, 0, len(raw))
 	for i, r := range raw {
-		r = bytes.TrimSpace(r)
-		switch {
-		case len(r) > 0 && r[0] == '"':
-			var s string
-			if err := json.Unmarshal(r, &s); err != nil {
-				return &FilterValueError{i, "is not a valid string"}
-			}
-			if strings.HasPrefix(strings.TrimSpace(s), FilterIDPrefix) {
-				return &FilterValueError{i, fmt.Sprintf("%q is not a slug; write a NetBox id as a number, e.g. %s",
-					s, strings.TrimPrefix(strings.TrimSpace(s), FilterIDPrefix))}
-			}
-			out = append(out, s)
-		case len(r) > 0 && (r[0] == '-' || (r[0] >= '0' && r[0] <= '9')):
-			n, err := strconv.ParseInt(string(r), 10, 32)
-			if err != nil || n <= 0 {
-				return &FilterValueError{i, fmt.Sprintf("%s is not a NetBox id: ids are positive whole numbers", r)}
-			}
-			out = append(out, FilterID(n))
-		default:
-			return &FilterValueError{i, fmt.Sprintf("%s is neither a NetBox id (a number) nor a slug (a string)", r)}
+		v, problem := filterValue(r)
+		if problem != "" {
+			return &FilterValueError{i, problem}
 		}
+		out = append(out, v)
 	}
 	*f = out
 	return nil
+}
+
+// filterValue reads one element of a filter list: a string is a slug, a
+// whole number an id (as FilterID spells it). Otherwise it returns the
+// problem a person reads.
+func filterValue(r json.RawMessage) (v string, problem string) {
+	r = bytes.TrimSpace(r)
+	dec := json.NewDecoder(bytes.NewReader(r))
+	dec.UseNumber() // keeps the number's text: 1.5 and 1e3 are refused, not rounded
+	var elem any
+	if err := dec.Decode(&elem); err != nil {
+		return "", "is not valid JSON" // unreachable: UnmarshalJSON's list decoded
+	}
+	switch elem := elem.(type) {
+	case string:
+		if id, ok := strings.CutPrefix(strings.TrimSpace(elem), FilterIDPrefix); ok {
+			return "", fmt.Sprintf("%q is not a slug; write a NetBox id as a number, e.g. %s", elem, id)
+		}
+		return elem, ""
+	case json.Number:
+		n, err := strconv.ParseInt(elem.String(), 10, 32)
+		if err != nil || n <= 0 {
+			return "", fmt.Sprintf("%s is not a NetBox id: ids are positive whole numbers", r)
+		}
+		return FilterID(n), ""
+	default:
+		return "", fmt.Sprintf("%s is neither a NetBox id (a number) nor a slug (a string)", r)
+	}
 }

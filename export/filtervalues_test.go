@@ -47,3 +47,29 @@ func TestFilterValuesRefuseWhatIsNeitherIDNorSlug(t *testing.T) {
 		require.Contains(t, fe.Message, want, body)
 	}
 }
+
+// The error says which element is wrong, or that the value is not a list
+// at all (the API prefixes it with the field).
+func TestFilterValueErrorNamesTheElement(t *testing.T) {
+	t.Parallel()
+	var f export.FilterValues
+	err := json.Unmarshal([]byte(`["fra1", 2, true]`), &f)
+	require.EqualError(t, err, "[2]: true is neither a NetBox id (a number) nor a slug (a string)")
+	err = json.Unmarshal([]byte(`[0, "fra1"]`), &f)
+	require.EqualError(t, err, "[0]: 0 is not a NetBox id: ids are positive whole numbers",
+		"the first element is named too: indexes count from 0")
+
+	err = json.Unmarshal([]byte(`"fra1"`), &f)
+	var fe *export.FilterValueError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, -1, fe.Index)
+	require.EqualError(t, err, "must be a list of NetBox ids (numbers) and slugs (strings)")
+}
+
+// NetBox ids start at 1: in a list built in Go, FilterID(0) or a negative
+// id is not an id, so NetBoxQuery never asks NetBox for object 0.
+func TestFilterIDsArePositive(t *testing.T) {
+	t.Parallel()
+	f := export.FilterValues{export.FilterID(3), export.FilterID(0), "#-2", "#x", "fra1"}
+	require.Equal(t, []int{3}, f.IDs())
+}

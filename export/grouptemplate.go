@@ -139,23 +139,21 @@ func parseLevel(raw string) ([]segment, error) {
 	var segs []segment
 	rest := raw
 	for rest != "" {
-		open := strings.IndexByte(rest, '{')
-		if close := strings.IndexByte(rest, '}'); close >= 0 && (open < 0 || close < open) {
+		literal, after, opened := strings.Cut(rest, "{")
+		if strings.Contains(literal, "}") {
 			return nil, fmt.Errorf("%q has a \"}\" without a \"{\"", raw)
 		}
-		if open < 0 {
-			segs = append(segs, segment{literal: rest})
+		if literal != "" {
+			segs = append(segs, segment{literal: literal})
+		}
+		if !opened {
 			break
 		}
-		if open > 0 {
-			segs = append(segs, segment{literal: rest[:open]})
-		}
-		end := strings.IndexByte(rest[open:], '}')
-		if end < 0 {
+		inner, next, closed := strings.Cut(after, "}")
+		if !closed {
 			return nil, fmt.Errorf("%q has a \"{\" without a closing \"}\"", raw)
 		}
-		inner := rest[open+1 : open+end]
-		if strings.ContainsRune(inner, '{') {
+		if strings.Contains(inner, "{") {
 			return nil, fmt.Errorf("%q has a \"{\" inside a placeholder", raw)
 		}
 		key := strings.ToLower(strings.TrimSpace(inner))
@@ -163,7 +161,7 @@ func parseLevel(raw string) ([]segment, error) {
 			return nil, fmt.Errorf("unknown placeholder %q (known: %s)", "{"+inner+"}", placeholderList)
 		}
 		segs = append(segs, segment{key: key})
-		rest = rest[open+end+1:]
+		rest = next
 	}
 	return segs, nil
 }

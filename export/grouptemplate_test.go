@@ -130,7 +130,16 @@ func TestValidateGroupTemplate(t *testing.T) {
 		{"{site", 1, `without a closing "}"`},
 		{"site}", 1, `"}" without a "{"`},
 		{"{si{te}", 1, "inside a placeholder"},
+		{"{site}}", 1, `"}" without a "{"`},
+		{"}{site}", 1, `"}" without a "{"`},
 		{"My Network", 0, "add at least one level"},
+		// The limits are inclusive: MaxGroupDepth levels and
+		// maxGroupTemplateLength characters are accepted, one more is not.
+		{strings.Repeat("{site}/", MaxGroupDepth-1) + "{site}", 0, ""},
+		{"My Network/" + strings.Repeat("{site}/", MaxGroupDepth-1) + "{site}", 0, ""},
+		{strings.Repeat("{site}/", MaxGroupDepth) + "{site}", 0, "has 9 levels; at most 8"},
+		{"{site}" + strings.Repeat("x", maxGroupTemplateLength-6), 0, ""},
+		{"{site}" + strings.Repeat("x", maxGroupTemplateLength-5), 0, "is longer than 500 characters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.template, func(t *testing.T) {
@@ -146,7 +155,12 @@ func TestValidateGroupTemplate(t *testing.T) {
 			require.Contains(t, gte.Problem, tt.problem)
 			require.Contains(t, err.Error(), tt.template)
 
+			apiLimit := strings.Contains(gte.Problem, "at most") || strings.Contains(gte.Problem, "longer than")
 			_, err = GroupPath(tt.template, realisticDevice(t), SiteInfo{})
+			if apiLimit {
+				require.NoError(t, err, "a stored template is parsed without the API's limits, so an upgrade does not stop an export")
+				return
+			}
 			require.ErrorAs(t, err, &gte, "GroupPath must refuse what ValidateGroupTemplate refuses")
 		})
 	}

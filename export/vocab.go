@@ -242,8 +242,9 @@ func pick[L ~[]string](conn, run L) L {
 
 // Empty reports whether no list filters anything.
 func (f DeviceFilters) Empty() bool {
-	return len(f.Sites)+len(f.Roles)+len(f.Tags)+len(f.Statuses)+len(f.Platforms)+len(f.Tenants)+
-		len(f.Clusters)+len(f.ExcludeTags) == 0
+	return len(f.Sites) == 0 && len(f.Roles) == 0 && len(f.Tags) == 0 &&
+		len(f.Statuses) == 0 && len(f.Platforms) == 0 && len(f.Tenants) == 0 &&
+		len(f.Clusters) == 0 && len(f.ExcludeTags) == 0
 }
 
 // union is a's values followed by those of b that a lacks.
