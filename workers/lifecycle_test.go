@@ -640,13 +640,15 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	b.requireWUGMatches(want)
 }
 
-// batchReadGate holds, once armed, the first NetBox read of one device by
-// id alone: a batch's read of its devices (a plan's read also names the
-// connection's filters), which comes between a plan and its create claim.
+// batchReadGate holds, once armed, the second NetBox read of one device by
+// id alone: the first is the sync's plan listing (which asks for every
+// status, to explain the excluded ones), the second its batch's read of its
+// devices, which comes between a plan and its create claim.
 type batchReadGate struct {
 	next    http.Handler
 	mu      sync.Mutex
 	target  string
+	skip    int
 	held    chan struct{}
 	release chan struct{}
 	once    sync.Once
@@ -657,6 +659,7 @@ func (g *batchReadGate) arm(id int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.target = strconv.FormatInt(id, 10)
+	g.skip = 1 // the plan's listing
 }
 
 // open lets the held read (and every later one) through.
@@ -667,6 +670,9 @@ func (g *batchReadGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	hold := g.target != "" && r.Method == http.MethodGet && r.URL.Path == "/api/dcim/devices/" &&
 		len(q["id"]) == 1 && q.Get("id") == g.target && !q.Has("status")
+	if hold && g.skip > 0 {
+		g.skip, hold = g.skip-1, false
+	}
 	if hold {
 		g.target = "" // hold one read only
 	}

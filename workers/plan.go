@@ -184,7 +184,7 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if err != nil {
 		return err
 	}
-	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), scope.full()); err != nil {
+	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full()); err != nil {
 		return err
 	}
 	for _, t := range objectTypes(p.conn) {

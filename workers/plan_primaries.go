@@ -47,9 +47,13 @@ type primaryCacheEntry struct {
 // run (fresh), or reused for up to groupCacheTTL by the runs of one device.
 // One listing of devices and one of virtual machines, trimmed to the
 // fields the check needs, each a few pages for a whole NetBox.
-func (w *Worker) primaries(ctx context.Context, statuses []string, fresh bool) (primaryIndex, error) {
+//
+// Virtual machines count only for a connection that exports them (withVMs):
+// elsewhere a VM never reaches WUG, so it cannot make a duplicate there,
+// and the token may lack the right to read VMs.
+func (w *Worker) primaries(ctx context.Context, statuses []string, withVMs, fresh bool) (primaryIndex, error) {
 	cache := &w.primaryCache
-	key := strings.Join(slices.Sorted(slices.Values(statuses)), ",")
+	key := strings.Join(slices.Sorted(slices.Values(statuses)), ",") + fmt.Sprintf(" vms=%t", withVMs)
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
 	if cache.entries == nil {
@@ -58,7 +62,7 @@ func (w *Worker) primaries(ctx context.Context, statuses []string, fresh bool) (
 	if e, ok := cache.entries[key]; ok && !fresh && w.now().Sub(e.fetched) < groupCacheTTL {
 		return e.index, nil
 	}
-	ix, err := w.readPrimaries(ctx, statuses)
+	ix, err := w.readPrimaries(ctx, statuses, withVMs)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +70,7 @@ func (w *Worker) primaries(ctx context.Context, statuses []string, fresh bool) (
 	return ix, nil
 }
 
-func (w *Worker) readPrimaries(ctx context.Context, statuses []string) (primaryIndex, error) {
+func (w *Worker) readPrimaries(ctx context.Context, statuses []string, withVMs bool) (primaryIndex, error) {
 	ix := primaryIndex{}
 	for d, err := range w.p.NetBox.DevicePrimaries(ctx, statuses) {
 		if err != nil {
@@ -75,6 +79,9 @@ func (w *Worker) readPrimaries(ctx context.Context, statuses []string) (primaryI
 		if addr, err := export.PrimaryAddress(d); err == nil {
 			ix[addr] = append(ix[addr], export.PrimaryHolder{ID: int64(d.ID), Name: d.DisplayName()})
 		}
+	}
+	if !withVMs {
+		return ix, nil
 	}
 	for vm, err := range w.p.NetBox.VirtualMachinePrimaries(ctx, statuses) {
 		if err != nil {

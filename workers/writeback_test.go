@@ -69,9 +69,10 @@ func TestWritebackWritesEachWUGIDWithOnePatchPerBatch(t *testing.T) {
 	require.Greater(t, run.BatchesTotal, 1)
 	require.Equal(t, len(want), b.requireFieldsMatchRows())
 	require.Equal(t, run.BatchesTotal, b.nb.RequestCount(http.MethodPatch, devicesRoute), "one bulk PATCH per batch")
-	// The ids came from what the batches read anyway: one plan listing
+	// The ids came from what the batches read anyway: one plan listing,
+	// one listing of primary addresses (the conflict check across NetBox)
 	// and one read per batch, no read for the write-back.
-	require.Equal(t, 1+run.BatchesTotal, b.nb.RequestCount(http.MethodGet, devicesRoute))
+	require.Equal(t, 2+run.BatchesTotal, b.nb.RequestCount(http.MethodGet, devicesRoute))
 
 	// Unchanged: nothing to write.
 	b.nb.ResetRequests()
