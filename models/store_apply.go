@@ -57,8 +57,8 @@ func (s Store) AddressPartners(ctx context.Context, runID uint, changed []export
 	var out []export.ObjectRef
 	for addrChunk := range slices.Chunk(addrs, applyChunk) {
 		var partners []struct {
-			ObjectType     ObjectType
-			NetBoxObjectID int64
+			ObjectType     ObjectType `gorm:"column:object_type"`
+			NetBoxObjectID int64      `gorm:"column:netbox_object_id"`
 		}
 		if err := s.entries(ctx, runID).Select("object_type, netbox_object_id").Where("ip_address IN ?", addrChunk).
 			Scan(&partners).Error; err != nil {

@@ -25,8 +25,12 @@ type deviceListWatch struct {
 func (w *deviceListWatch) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
+		// The trimmed listing of primary addresses (the conflict check
+		// across NetBox, a few fields per device) is not a read of the
+		// devices' data.
+		trimmed := strings.Contains(q.Get("fields"), "primary_ip4") && !strings.Contains(q.Get("fields"), "device_type")
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/api/dcim/devices/") &&
-			!q.Has("id") && !q.Has("last_updated__gte") {
+			!q.Has("id") && !q.Has("last_updated__gte") && !trimmed {
 			w.mu.Lock()
 			if w.on {
 				w.full++

@@ -262,10 +262,9 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 			continue
 		}
 		entry.IPAddress = mapped.Address.String()
-		if other, dup := p.primaries.other(mapped.Address, ref); dup {
-			p.apply(entry, export.DecideConflict(row.Previous(), entry.IPAddress, other))
-			continue
-		}
+		// The run's own objects first: a conflict between two of them
+		// marks both (also one kept from an applied plan); then the rest
+		// of NetBox, read once per run.
 		if other, dup := p.conflicts.AddObject(ref, mapped.Address); dup {
 			p.apply(entry, export.Decision{Action: models.PlanSkip,
 				Reason: export.ObjectConflictReason(entry.IPAddress, other, p.firstName[mapped.Address])})
@@ -277,6 +276,10 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 			} else if err := p.markConflict(ctx, other, reason); err != nil {
 				return err
 			}
+			continue
+		}
+		if other, dup := p.primaries.other(mapped.Address, ref); dup {
+			p.apply(entry, export.DecideConflict(row.Previous(), entry.IPAddress, other))
 			continue
 		}
 		p.firstName[mapped.Address] = entry.DeviceName
