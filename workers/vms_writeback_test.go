@@ -28,7 +28,7 @@ func TestVMWritebackOnePatchPerVMBatchJournalAndNoEchoCall(t *testing.T) {
 	const secret = "hook-secret-0123456789"
 	b := setup(t, bundleOptions{devices: 60,
 		netbox: netboxsim.Options{Devices: 60, Seed: 7, WebhookSync: true, WebhookObjectTypes: []string{netbox.ObjectTypeVirtualMachine}},
-		conn: writeback(2, withVMs(func(c *models.WUGConnection) { c.NetBoxJournal = true }))})
+		conn:   writeback(2, withVMs(func(c *models.WUGConnection) { c.NetBoxJournal = true }))})
 	reg := prometheus.NewRegistry()
 	opt, err := asynq.ParseRedisURI(b.redis.URL)
 	require.NoError(t, err)
