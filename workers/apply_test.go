@@ -16,9 +16,10 @@ import (
 
 // fullListWatch counts the NetBox list requests of one route that read
 // whole objects of the whole selection: neither narrowed to ids nor to
-// recent changes. The trimmed listing of every primary address (fields=id,
-// name, status, primary_ip*), which every plan reads once per kind for the
-// IP conflict check across NetBox, is not one.
+// recent changes. The trimmed listing of every primary address
+// (has_primary_ip=true, fields=id, name, status, primary_ip*), which every
+// plan reads once per kind for the IP conflict check across NetBox, is not
+// one.
 type fullListWatch struct {
 	mu    sync.Mutex
 	route string
@@ -30,7 +31,7 @@ func (w *fullListWatch) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, w.route) &&
-			!q.Has("id") && !q.Has("last_updated__gte") && !q.Has("fields") {
+			!q.Has("id") && !q.Has("last_updated__gte") && !q.Has("has_primary_ip") {
 			w.mu.Lock()
 			if w.on {
 				w.full++
