@@ -71,5 +71,5 @@ func TestFilterValueErrorNamesTheElement(t *testing.T) {
 func TestFilterIDsArePositive(t *testing.T) {
 	t.Parallel()
 	f := export.FilterValues{export.FilterID(3), export.FilterID(0), "#-2", "#x", "fra1"}
-	require.Equal(t, []int{3}, f.IDs())
+	require.Equal(t, []int64{3}, f.IDs())
 }

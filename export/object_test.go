@@ -84,7 +84,7 @@ func TestResolveClusters(t *testing.T) {
 	clusters := []netbox.Cluster{{ID: 7, Name: "ESX Prod"}, {ID: 9, Name: "Lab"}}
 	q, err := ResolveClusters(NetBoxQuery(DeviceFilters{Clusters: FilterValues{FilterID(3), "lab"}}), clusters)
 	require.NoError(t, err)
-	require.Equal(t, []int{3, 9}, q.ClusterIDs)
+	require.Equal(t, []int64{3, 9}, q.ClusterIDs)
 	require.Empty(t, q.Clusters, "devices cannot be filtered by cluster name")
 	_, err = ResolveClusters(NetBoxQuery(DeviceFilters{Clusters: FilterValues{"gone"}}), clusters)
 	require.ErrorIs(t, err, netbox.ErrConfig)
