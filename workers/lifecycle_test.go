@@ -640,13 +640,16 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	b.requireWUGMatches(want)
 }
 
-// batchReadGate holds, once armed, the first NetBox read of one device by
-// id alone: a batch's read of its devices (a plan's read also names the
-// connection's filters), which comes between a plan and its create claim.
+// batchReadGate holds, once armed, the second NetBox read of one device by
+// id alone: a batch's read of its devices, which comes between a plan and
+// its create claim. The first is the plan's own read: a plan explains
+// objects of every status, so its read of one device names no status
+// either and is told apart only by coming first.
 type batchReadGate struct {
 	next    http.Handler
 	mu      sync.Mutex
 	target  string
+	skip    int // reads of target to let through before the held one
 	held    chan struct{}
 	release chan struct{}
 	once    sync.Once
@@ -656,7 +659,7 @@ type batchReadGate struct {
 func (g *batchReadGate) arm(id int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.target = strconv.FormatInt(id, 10)
+	g.target, g.skip = strconv.FormatInt(id, 10), 1
 }
 
 // open lets the held read (and every later one) through.
@@ -667,7 +670,9 @@ func (g *batchReadGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	hold := g.target != "" && r.Method == http.MethodGet && r.URL.Path == "/api/dcim/devices/" &&
 		len(q["id"]) == 1 && q.Get("id") == g.target && !q.Has("status")
-	if hold {
+	if hold && g.skip > 0 {
+		g.skip, hold = g.skip-1, false // the plan's read
+	} else if hold {
 		g.target = "" // hold one read only
 	}
 	g.mu.Unlock()
