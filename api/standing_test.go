@@ -121,3 +121,50 @@ func TestNetBoxVMStanding(t *testing.T) {
 	require.Equal(t, want, on["lab"]["state"], "the device row of the same id is not the VM's")
 	require.Nil(t, on["lab"]["wug_device_id"])
 }
+
+// TestNetBoxVMStandingJudgesClustersAndExcludedTags: a VM is judged by
+// every filter the export applies to it, not only those it shares with
+// devices: outside a clusters filter, carrying an excluded tag, and
+// selected by a clusters filter naming its own cluster.
+func TestNetBoxVMStandingJudgesClustersAndExcludedTags(t *testing.T) {
+	t.Parallel()
+	inv := netboxsim.GenerateInventory(3, 40)
+	require.GreaterOrEqual(t, len(inv.Clusters), 2)
+	vm := &inv.VirtualMachines[0]
+	vm.Status, vm.Tags = "active", []string{"monitored"}
+	clusters := map[int]string{}
+	for _, c := range inv.Clusters {
+		clusters[c.ID] = c.Name
+	}
+	own := clusters[vm.ClusterID]
+	require.NotEmpty(t, own)
+	other := ""
+	for _, c := range inv.Clusters {
+		if c.ID != vm.ClusterID {
+			other = c.Name
+			break
+		}
+	}
+	b, _ := setupBundle(t, netboxsim.Options{Inventory: &inv}, netboxsim.DefaultToken)
+	vms := map[string]any{"export_virtual_machines": true}
+	with := func(filters map[string]any) map[string]any {
+		out := map[string]any{"device_filters": filters}
+		for k, v := range vms {
+			out[k] = v
+		}
+		return out
+	}
+	b.createConnection(t, "a-other-cluster", with(map[string]any{"clusters": []string{other}}))
+	b.createConnection(t, "b-excluded", with(map[string]any{"exclude_tags": []string{"monitored"}}))
+	b.createConnection(t, "c-own-cluster", with(map[string]any{"clusters": []string{own}}))
+
+	_, on := b.standingOf(t, path("/api/v1/netbox-vms/%d", vm.ID))
+	require.Equal(t, "outside_filters", on["a-other-cluster"]["state"])
+	require.Equal(t, "clusters", on["a-other-cluster"]["filter"])
+	require.Equal(t, fmt.Sprintf("outside the clusters filter: cluster %q not in [%s]", own, other), on["a-other-cluster"]["reason"])
+	require.Equal(t, "outside_filters", on["b-excluded"]["state"])
+	require.Equal(t, "exclude_tags", on["b-excluded"]["filter"])
+	require.Equal(t, "outside the exclude_tags filter: tag [monitored] is excluded (exclude_tags [monitored])", on["b-excluded"]["reason"])
+	require.Equal(t, "never_seen", on["c-own-cluster"]["state"], "its own cluster selects it")
+	require.Contains(t, on["c-own-cluster"]["reason"], "selected by the filters")
+}

@@ -37,21 +37,25 @@ func ExplainQuery(f DeviceFilters) netbox.DeviceFilter {
 type Selection struct {
 	Selected bool
 	// Filter is the device_filters key the object fails: statuses, sites,
-	// roles, platforms, tenants or tags; empty when selected.
+	// roles, platforms, tenants, tags, clusters or exclude_tags; empty when
+	// selected.
 	Filter string
 	Reason string
 }
 
-// filterKeys maps the first word of an Eligible reason to its filter's key.
+// filterKeys maps the first word of an EligibleObject reason to its
+// filter's key.
 var filterKeys = map[string]string{
 	"status": "statuses", "site": "sites", "role": "roles", "platform": "platforms",
-	"tenant": "tenants", "tags": "tags",
+	"tenant": "tenants", "tags": "tags", "cluster": "clusters", "tag": "exclude_tags",
 }
 
-// Explain evaluates the filters f against a device read from NetBox, by
-// the export's own rule (Eligible), and names the filter that leaves it out.
-func Explain(d netbox.Device, f DeviceFilters) Selection {
-	ok, reason := Eligible(d, f)
+// ExplainObject evaluates the filters f against a device or virtual
+// machine read from NetBox, by the export's own rule (EligibleObject, so
+// every filter the export applies is judged here too), and names the
+// filter that leaves it out.
+func ExplainObject(o Object, f DeviceFilters) Selection {
+	ok, reason := EligibleObject(o, f)
 	if ok {
 		return Selection{Selected: true}
 	}
@@ -59,17 +63,13 @@ func Explain(d netbox.Device, f DeviceFilters) Selection {
 	return Selection{Filter: filterKeys[first], Reason: reason}
 }
 
-// ExplainVM is Explain for a virtual machine: the filters a VM shares with
-// a device (status, site, role, platform, tenant, tags) judge it the same
-// way.
+// Explain is ExplainObject for a device.
+func Explain(d netbox.Device, f DeviceFilters) Selection {
+	return ExplainObject(DeviceObject(d), f)
+}
+
+// ExplainVM is ExplainObject for a virtual machine: judged as the export
+// judges it (VMObject keeps its cluster and tags).
 func ExplainVM(vm netbox.VirtualMachine, f DeviceFilters) Selection {
-	d := netbox.Device{ID: vm.ID, Name: &vm.Name, Status: vm.Status, Tenant: vm.Tenant,
-		Platform: vm.Platform, Tags: vm.Tags}
-	if vm.Site != nil {
-		d.Site = *vm.Site
-	}
-	if vm.Role != nil {
-		d.Role = *vm.Role
-	}
-	return Explain(d, f)
+	return ExplainObject(VMObject(vm), f)
 }

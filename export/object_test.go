@@ -118,3 +118,23 @@ func TestMergeKeepsTheConnectionsExclusions(t *testing.T) {
 	require.Equal(t, FilterValues{"x", "y"}, got.ExcludeTags, "a run excludes more, never less")
 	require.False(t, DeviceFilters{ExcludeTags: FilterValues{"x"}}.Empty())
 }
+
+// TestExplainJudgesEveryFilterTheExportApplies: the explanation of a VM or
+// a device is the export's own rule, clusters and exclude_tags included,
+// and names the filter's key.
+func TestExplainJudgesEveryFilterTheExportApplies(t *testing.T) {
+	t.Parallel()
+	vm := testVM()
+	require.True(t, ExplainVM(vm, DeviceFilters{Clusters: FilterValues{FilterID(7)}}).Selected, "its own cluster selects it")
+	sel := ExplainVM(vm, DeviceFilters{Clusters: FilterValues{"Other"}})
+	require.Equal(t, Selection{Filter: "clusters", Reason: `cluster "ESX Prod" not in [Other]`}, sel)
+	sel = ExplainVM(vm, DeviceFilters{ExcludeTags: FilterValues{"pci-dss"}})
+	require.Equal(t, Selection{Filter: "exclude_tags", Reason: "tag [pci-dss] is excluded (exclude_tags [pci-dss])"}, sel)
+
+	d := netbox.Device{ID: 1, Status: netbox.Choice{Value: "active"}, Tags: []netbox.Tag{{ID: 9, Slug: "lab"}}}
+	sel = Explain(d, DeviceFilters{ExcludeTags: FilterValues{FilterID(9)}})
+	require.Equal(t, "exclude_tags", sel.Filter)
+	require.False(t, sel.Selected)
+	sel = Explain(d, DeviceFilters{Clusters: FilterValues{FilterID(7)}})
+	require.Equal(t, Selection{Filter: "clusters", Reason: "cluster none not in [id=7]"}, sel)
+}

@@ -56,6 +56,8 @@ func (s Store) AddressPartners(ctx context.Context, runID uint, changed []export
 	addrs = slices.Compact(addrs)
 	var out []export.ObjectRef
 	for addrChunk := range slices.Chunk(addrs, applyChunk) {
+		// The column tags are needed: GORM's naming of NetBoxObjectID
+		// is net_box_object_id, which Scan would silently leave at 0.
 		var partners []struct {
 			ObjectType     ObjectType `gorm:"column:object_type"`
 			NetBoxObjectID int64      `gorm:"column:netbox_object_id"`

@@ -169,6 +169,12 @@ func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []export.O
 			}
 			p.seen[ref] = struct{}{}
 			if addr, ok := heldAddress(c); ok {
+				if c.Action != models.PlanSkip {
+					if p.kept == nil {
+						p.kept = map[export.ObjectRef]bool{}
+					}
+					p.kept[ref] = true
+				}
 				p.conflicts.AddObject(ref, addr)
 				if _, named := p.firstName[addr]; !named {
 					p.firstName[addr] = c.DeviceName

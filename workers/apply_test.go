@@ -14,23 +14,24 @@ import (
 	"github.com/wugsync/wugsync/tasks"
 )
 
-// deviceListWatch records the NetBox device list requests that read the
-// whole selection: neither narrowed to ids nor to recent changes.
-type deviceListWatch struct {
-	mu   sync.Mutex
-	full int
-	on   bool
+// fullListWatch counts the NetBox list requests of one route that read
+// whole objects of the whole selection: neither narrowed to ids nor to
+// recent changes. The trimmed listing of every primary address
+// (has_primary_ip=true, fields=id, name, status, primary_ip*), which every
+// plan reads once per kind for the IP conflict check across NetBox, is not
+// one.
+type fullListWatch struct {
+	mu    sync.Mutex
+	route string
+	full  int
+	on    bool
 }
 
-func (w *deviceListWatch) wrap(next http.Handler) http.Handler {
+func (w *fullListWatch) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		// The trimmed listing of primary addresses (the conflict check
-		// across NetBox, a few fields per device) is not a read of the
-		// devices' data.
-		trimmed := strings.Contains(q.Get("fields"), "primary_ip4") && !strings.Contains(q.Get("fields"), "device_type")
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/api/dcim/devices/") &&
-			!q.Has("id") && !q.Has("last_updated__gte") && !trimmed {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, w.route) &&
+			!q.Has("id") && !q.Has("last_updated__gte") && !q.Has("has_primary_ip") {
 			w.mu.Lock()
 			if w.on {
 				w.full++
@@ -41,8 +42,8 @@ func (w *deviceListWatch) wrap(next http.Handler) http.Handler {
 	})
 }
 
-func (w *deviceListWatch) start() { w.mu.Lock(); w.on = true; w.full = 0; w.mu.Unlock() }
-func (w *deviceListWatch) fullReads() int {
+func (w *fullListWatch) start() { w.mu.Lock(); w.on = true; w.full = 0; w.mu.Unlock() }
+func (w *fullListWatch) fullReads() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.full
@@ -67,7 +68,7 @@ func (b *testBundle) planOf(runID uint) map[int64]models.PlanEntry {
 // said, with the new name for the renamed device.
 func TestApplyReplansOnlyTheChangedDevice(t *testing.T) {
 	t.Parallel()
-	watch := &deviceListWatch{}
+	watch := &fullListWatch{route: devicesRoute}
 	b := setup(t, bundleOptions{devices: 40, netboxVia: watch.wrap,
 		conn: func(c *models.WUGConnection) { c.EnableNetBoxExport = false }})
 	dry := b.export(tasks.ExportRequest{DryRun: true})

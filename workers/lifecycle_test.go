@@ -641,14 +641,15 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 }
 
 // batchReadGate holds, once armed, the second NetBox read of one device by
-// id alone: the first is the sync's plan listing (which asks for every
-// status, to explain the excluded ones), the second its batch's read of its
-// devices, which comes between a plan and its create claim.
+// id alone: a batch's read of its devices, which comes between a plan and
+// its create claim. The first is the plan's own read: a plan explains
+// objects of every status, so its read of one device names no status
+// either and is told apart only by coming first.
 type batchReadGate struct {
 	next    http.Handler
 	mu      sync.Mutex
 	target  string
-	skip    int
+	skip    int // reads of target to let through before the held one
 	held    chan struct{}
 	release chan struct{}
 	once    sync.Once
@@ -658,8 +659,7 @@ type batchReadGate struct {
 func (g *batchReadGate) arm(id int64) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.target = strconv.FormatInt(id, 10)
-	g.skip = 1 // the plan's listing
+	g.target, g.skip = strconv.FormatInt(id, 10), 1
 }
 
 // open lets the held read (and every later one) through.
@@ -671,9 +671,8 @@ func (g *batchReadGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hold := g.target != "" && r.Method == http.MethodGet && r.URL.Path == "/api/dcim/devices/" &&
 		len(q["id"]) == 1 && q.Get("id") == g.target && !q.Has("status")
 	if hold && g.skip > 0 {
-		g.skip, hold = g.skip-1, false
-	}
-	if hold {
+		g.skip, hold = g.skip-1, false // the plan's read
+	} else if hold {
 		g.target = "" // hold one read only
 	}
 	g.mu.Unlock()

@@ -61,6 +61,10 @@ type planner struct {
 	firstName map[netip.Addr]string
 	seen      map[export.ObjectRef]struct{}
 	creates   []plannedCreate
+	// kept holds, in an applied run, the objects whose dry-run decision
+	// was copied and exports an address: one a re-planned object now
+	// shares must become a conflict skip too (applyPlan).
+	kept map[export.ObjectRef]bool
 }
 
 type plannedCreate struct {
@@ -262,9 +266,13 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 			continue
 		}
 		entry.IPAddress = mapped.Address.String()
-		// The run's own objects first: a conflict between two of them
-		// marks both (also one kept from an applied plan); then the rest
-		// of NetBox, read once per run.
+		if other, dup := p.primaries.other(mapped.Address, ref); dup {
+			p.apply(entry, export.DecideConflict(row.Previous(), entry.IPAddress, other))
+			if err := p.unkeep(ctx, other, export.ObjectConflictReason(entry.IPAddress, ref, entry.DeviceName)); err != nil {
+				return err
+			}
+			continue
+		}
 		if other, dup := p.conflicts.AddObject(ref, mapped.Address); dup {
 			p.apply(entry, export.Decision{Action: models.PlanSkip,
 				Reason: export.ObjectConflictReason(entry.IPAddress, other, p.firstName[mapped.Address])})
@@ -276,10 +284,6 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 			} else if err := p.markConflict(ctx, other, reason); err != nil {
 				return err
 			}
-			continue
-		}
-		if other, dup := p.primaries.other(mapped.Address, ref); dup {
-			p.apply(entry, export.DecideConflict(row.Previous(), entry.IPAddress, other))
 			continue
 		}
 		p.firstName[mapped.Address] = entry.DeviceName
@@ -318,6 +322,22 @@ func dropSkipped(creates []plannedCreate, byDevice map[export.ObjectRef]*models.
 // apply stores a decision on its plan entry.
 func (p *planner) apply(entry *models.PlanEntry, d export.Decision) {
 	entry.Action, entry.Reason, entry.Diff = d.Action, d.Reason, diffJSON(d.Changes)
+}
+
+// unkeep turns the kept decision of an applied run's unchanged object
+// into a conflict skip when a re-planned object now shares its address: a
+// full plan would see both in NetBox and skip both, and a kept create
+// would otherwise export an address in conflict.
+func (p *planner) unkeep(ctx context.Context, holder export.PrimaryHolder, reason string) error {
+	ref := export.ObjectRef{Type: models.ObjectDevice, ID: holder.ID}
+	if holder.VirtualMachine {
+		ref.Type = models.ObjectVirtualMachine
+	}
+	if !p.kept[ref] {
+		return nil
+	}
+	delete(p.kept, ref)
+	return p.markConflict(ctx, ref, reason)
 }
 
 // markConflict turns the already-stored entry of an earlier page into a

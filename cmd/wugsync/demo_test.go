@@ -127,15 +127,18 @@ func TestDemoOnceExportsAndReports(t *testing.T) {
 	require.Equal(t, 12, sumAccount)
 	require.Regexp(t, `(?m)^  no primary IP:\s+\d+$`, report, "skips are counted by reason")
 
-	// Write-back is on: every created device's NetBox record holds its
-	// WUG device id, and the report says so.
-	require.Contains(t, report, fmt.Sprintf("NetBox write-back: wug_device_id written on %d devices", run.DevicesCreated-vms))
+	// Write-back is on: every created device's and VM's NetBox record
+	// holds its WUG device id, and the report counts both.
+	require.Contains(t, report, fmt.Sprintf("NetBox write-back: wug_device_id written on %d devices and %d virtual machines", run.DevicesCreated-vms, vms))
 	for _, d := range wugDevices {
-		if strings.HasPrefix(d.TemplateID, "nb-vm-") {
-			continue
-		}
 		id, err := strconv.Atoi(netBoxID(d))
 		require.NoError(t, err)
+		if strings.HasPrefix(d.TemplateID, "nb-vm-") {
+			vm, ok := demo.NetBox.VirtualMachine(id)
+			require.True(t, ok)
+			require.Equal(t, d.ID, vm.CustomFields["wug_device_id"], "NetBox VM %d", id)
+			continue
+		}
 		nb, ok := demo.NetBox.Device(id)
 		require.True(t, ok)
 		require.Equal(t, d.ID, nb.CustomFields["wug_device_id"], "NetBox device %d", id)

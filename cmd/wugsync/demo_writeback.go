@@ -14,10 +14,12 @@ type demoWriteback struct {
 	Field string
 	// Written counts the NetBox devices whose field holds a WUG device id.
 	Written int
+	// WrittenVMs counts the NetBox virtual machines whose field holds one.
+	WrittenVMs int
 }
 
-// writebackOf counts the NetBox devices the export wrote a WUG device id
-// into, as the simulated NetBox holds them.
+// writebackOf counts the NetBox devices and virtual machines the export
+// wrote a WUG device id into, as the simulated NetBox holds them.
 func writebackOf(conn models.WUGConnection, inv netboxsim.Inventory) demoWriteback {
 	if !conn.NetBoxWriteback {
 		return demoWriteback{}
@@ -28,6 +30,11 @@ func writebackOf(conn models.WUGConnection, inv netboxsim.Inventory) demoWriteba
 			wb.Written++
 		}
 	}
+	for _, vm := range inv.VirtualMachines {
+		if v, ok := vm.CustomFields[wb.Field].(string); ok && v != "" {
+			wb.WrittenVMs++
+		}
+	}
 	return wb
 }
 
@@ -35,5 +42,6 @@ func (wb demoWriteback) write(w io.Writer) {
 	if wb.Field == "" {
 		return
 	}
-	fmt.Fprintf(w, "NetBox write-back: %s written on %d devices (one bulk PATCH per batch; its webhooks cost no WUG call)\n", wb.Field, wb.Written)
+	fmt.Fprintf(w, "NetBox write-back: %s written on %d devices and %d virtual machines (one bulk PATCH per batch; its webhooks cost no WUG call)\n",
+		wb.Field, wb.Written, wb.WrittenVMs)
 }
