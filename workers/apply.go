@@ -244,20 +244,7 @@ func (p *planner) replan(ctx context.Context, refs []export.ObjectRef) error {
 		if err != nil {
 			return err
 		}
-		page := make([]export.Object, 0, planPageSize)
-		for d, err := range p.objects(ctx, t, q) {
-			if err != nil {
-				return fmt.Errorf("list changed netbox %ss: %w", t.Noun(), err)
-			}
-			page = append(page, d)
-			if len(page) == planPageSize {
-				if err := p.planPage(ctx, page); err != nil {
-					return err
-				}
-				page = page[:0]
-			}
-		}
-		if err := p.planPage(ctx, page); err != nil {
+		if err := p.planListing(ctx, t, q); err != nil {
 			return err
 		}
 		if err := p.planDecommissions(ctx, scope); err != nil {

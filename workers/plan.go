@@ -195,20 +195,7 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		if !scope.covers(t) {
 			continue
 		}
-		page := make([]export.Object, 0, planPageSize)
-		for d, err := range p.objects(ctx, t, q) {
-			if err != nil {
-				return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
-			}
-			page = append(page, d)
-			if len(page) == planPageSize {
-				if err := p.planPage(ctx, page); err != nil {
-					return err
-				}
-				page = page[:0]
-			}
-		}
-		if err := p.planPage(ctx, page); err != nil {
+		if err := p.planListing(ctx, t, q); err != nil {
 			return err
 		}
 	}
@@ -219,6 +206,25 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		return err
 	}
 	return p.commit(ctx)
+}
+
+// planListing plans the NetBox objects of type t that q lists, a page of
+// planPageSize at a time.
+func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox.DeviceFilter) error {
+	page := make([]export.Object, 0, planPageSize)
+	for d, err := range p.objects(ctx, t, q) {
+		if err != nil {
+			return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
+		}
+		page = append(page, d)
+		if len(page) == planPageSize {
+			if err := p.planPage(ctx, page); err != nil {
+				return err
+			}
+			page = page[:0]
+		}
+	}
+	return p.planPage(ctx, page)
 }
 
 // planPage plans a page of objects of one type.
