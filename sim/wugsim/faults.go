@@ -17,7 +17,7 @@ import (
 // applied by counting, not by chance: with ErrorRate 0.25 every fourth matching request gets
 // a 500, so tests see the same sequence on every run. When several shares pick the same
 // request, the first in this order wins: ExpireToken, Timeout, RateLimit, Unavailable,
-// Error, Malformed.
+// Error, Malformed, LostAnswer.
 type Fault struct {
 	// ErrorRate is the share of requests answered 500.
 	ErrorRate float64 `json:"errorRate,omitempty"`
@@ -29,6 +29,10 @@ type Fault struct {
 	RetryAfter time.Duration `json:"-"`
 	// MalformedRate is the share answered 200 with a truncated JSON body.
 	MalformedRate float64 `json:"malformedRate,omitempty"`
+	// LostAnswerRate is the share handled in full (a template call creates its devices)
+	// whose answer is then lost: the connection closes before any byte of it is sent, as
+	// when a proxy or the network drops a slow answer.
+	LostAnswerRate float64 `json:"lostAnswerRate,omitempty"`
 	// TimeoutRate is the share held without an answer until the client gives up (or
 	// Options.MaxHold passes, then 504).
 	TimeoutRate float64 `json:"timeoutRate,omitempty"`
@@ -99,6 +103,7 @@ func (f Fault) validate() error {
 	for name, rate := range map[string]float64{
 		"errorRate": f.ErrorRate, "rateLimitRate": f.RateLimitRate, "unavailableRate": f.UnavailableRate,
 		"malformedRate": f.MalformedRate, "timeoutRate": f.TimeoutRate, "expireTokenRate": f.ExpireTokenRate,
+		"lostAnswerRate": f.LostAnswerRate,
 	} {
 		if rate < 0 || rate > 1 || math.IsNaN(rate) {
 			return fmt.Errorf("%s must be between 0 and 1, got %v", name, rate)
@@ -118,6 +123,7 @@ const (
 	FaultUnavailable = "unavailable"
 	FaultError       = "error"
 	FaultMalformed   = "malformed"
+	FaultLostAnswer  = "lost_answer"
 )
 
 type faultRule struct {
@@ -239,6 +245,8 @@ func (fs *faultSet) decide(rt *route) (Fault, string) {
 		kind = FaultError
 	case fires(n, f.MalformedRate):
 		kind = FaultMalformed
+	case fires(n, f.LostAnswerRate):
+		kind = FaultLostAnswer
 	}
 	if kind != "" {
 		best.fired++
@@ -248,7 +256,8 @@ func (fs *faultSet) decide(rt *route) (Fault, string) {
 
 // injectFault applies the fault rules to one request. It returns the kind of fault that
 // answered the request, or "" when the request should be handled normally (a token expiry
-// fault also returns "" after expiring the tokens, so that authorisation answers 401).
+// fault also returns "" after expiring the tokens, so that authorisation answers 401). A
+// lost answer is returned unanswered: the caller handles the request, then drops the answer.
 func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, rt *route) string {
 	f, kind := s.faults.decide(rt)
 	if f.Latency > 0 && !s.hold(r, f.Latency) {
@@ -258,6 +267,8 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, rt *route) 
 	case FaultExpireToken:
 		s.ExpireTokens()
 		return ""
+	case FaultLostAnswer:
+		return kind
 	case FaultTimeout:
 		switch {
 		case s.hold(r, s.maxHold):

@@ -3,6 +3,7 @@ package wugsim_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -111,4 +112,22 @@ func TestCloseReleasesHeldRequests(t *testing.T) {
 	b.sim.Close()
 	wg.Wait()
 	require.Equal(t, http.StatusServiceUnavailable, status)
+}
+
+func TestLostAnswerHandlesTheRequestAndDropsTheAnswer(t *testing.T) {
+	t.Parallel()
+	const applyRoute = "PATCH /api/v1/devices/-/config/template"
+	b := setup(t, wugsim.Options{Faults: map[string]wugsim.Fault{applyRoute: {LostAnswerRate: 1, Count: 1}}})
+	body := `{"templates":[{"templateId":"t1","displayName":"lost-1","interfaces":[{"defaultInterface":true,"pollUsingNetworkName":false,"networkAddress":"10.9.0.1","networkName":"10.9.0.1"}]}]}`
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPatch, b.srv.URL+"/api/v1/devices/-/config/template", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+b.token)
+	req.Header.Set("Content-Type", "application/json")
+	_, err = b.srv.Client().Do(req)
+	require.Error(t, err, "the answer never arrives")
+	require.Equal(t, 1, b.sim.DeviceCount(), "the template call created its device before the answer was lost")
+
+	log := b.sim.RequestLog()
+	require.Equal(t, wugsim.FaultLostAnswer, log[len(log)-1].Fault)
+	require.Equal(t, http.StatusOK, b.call(t, http.MethodGet, "/api/v1/product/version", "").status, "the next call is answered")
 }

@@ -221,15 +221,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, http.StatusNotFound, fmt.Sprintf("No HTTP resource was found that matches the request URI '%s'.", r.URL.Path))
 		return
 	}
-	if fault := s.injectFault(rec, r, rt); fault != "" {
+	fault := s.injectFault(rec, r, rt)
+	if fault != "" && fault != FaultLostAnswer {
 		entry.Fault = fault
 		return
+	}
+	if fault == FaultLostAnswer {
+		// Handled in full, answered to nobody: the connection closes before the answer.
+		entry.Fault = fault
+		lost := &statusRecorder{ResponseWriter: discardWriter{header: http.Header{}}}
+		if rt.public || s.authorize(lost, r) {
+			rt.handle(lost, r, params)
+		}
+		rec.code = lost.status()
+		panic(http.ErrAbortHandler)
 	}
 	if !rt.public && !s.authorize(rec, r) {
 		return
 	}
 	rt.handle(rec, r, params)
 }
+
+// discardWriter takes an answer that is to be lost.
+type discardWriter struct{ header http.Header }
+
+func (d discardWriter) Header() http.Header         { return d.header }
+func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d discardWriter) WriteHeader(int)             {}
 
 // statusRecorder remembers the status a handler wrote.
 type statusRecorder struct {
