@@ -38,6 +38,14 @@ type batch struct {
 	// elsewhere holds the planned creates whose device another task made
 	// after the plan: they are linked, not created (export.OutcomeLinked).
 	elsewhere map[int64]bool
+	// held holds the entries whose state in WUG this attempt could not
+	// learn (their look-up failed): nothing is sent for them until the
+	// task's retry looks again.
+	held map[int64]bool
+	// again is the temporary WUG failure that ends this attempt: the
+	// entries the failed call touched stay pending for the task's retry,
+	// every other entry is still applied and stored (see later).
+	again error
 }
 
 // applyBatch runs every entry of (run, batchNo) that has no outcome yet.
@@ -109,7 +117,11 @@ func (b *batch) apply(ctx context.Context) error {
 			decommissions = append(decommissions, e)
 		}
 	}
-	if err := b.decommission(ctx, decommissions); err != nil {
+	// Each step settles (stores) what its calls did before the next one
+	// starts; a temporary WUG failure holds back only what that call
+	// touched (later), and the attempt returns it at the end so the task's
+	// retry redoes only the entries still pending.
+	if err := b.decommission(ctx, decommissions); err != nil && !b.later(err) {
 		return err
 	}
 	creates, linkedElsewhere, busy, err := b.claim(ctx, creates)
@@ -122,17 +134,63 @@ func (b *batch) apply(ctx context.Context) error {
 		return err
 	}
 	updates = append(updates, linked...)
-	if err := b.create(ctx, creates); err != nil {
+	linked, err = b.create(ctx, creates)
+	updates = append(updates, linked...)
+	if err != nil {
 		return err
 	}
-	if err := b.update(ctx, updates); err != nil {
+	if err := b.update(ctx, updates); err != nil && !b.later(err) {
 		return err
+	}
+	if b.again != nil {
+		return b.again
 	}
 	if busy > 0 {
 		return &SnoozeError{RetryIn: b.w.p.ClaimRetry,
 			Reason: fmt.Sprintf("another task is creating %d of these devices", busy)}
 	}
 	return nil
+}
+
+// later takes a temporary WUG failure (a 5xx, a 429, no answer) of one
+// call as the end of this attempt for what that call touched only: it
+// keeps the error for the attempt to return once everything else is
+// applied and stored, and reports true. Any other error (permanent, the
+// database, a cancelled context) is the caller's to return at once.
+//
+// A 429 has already paused the whole connection (the client's observer
+// sets the shared cool-down), so the rest of the attempt waits for it in
+// the limiter rather than hammering WUG. The attempt returns a failure
+// other than a 429 when it saw one, so that a WUG that keeps failing uses
+// up the task's retries instead of being snoozed forever.
+func (b *batch) later(err error) bool {
+	if !temporary(err) {
+		return false
+	}
+	_, slow := slowDown(err)
+	if b.again == nil {
+		b.again = err
+	} else if _, againSlow := slowDown(b.again); againSlow && !slow {
+		b.again = err
+	}
+	b.log.WithError(err).Warn("a WUG call failed; the devices it touched wait for the batch's retry, the others go on")
+	return true
+}
+
+// temporary reports a WUG failure that a later call may not see.
+func temporary(err error) bool {
+	var apiErr *wug.APIError
+	return errors.As(err, &apiErr) && apiErr.Temporary()
+}
+
+// hold keeps entries out of every write of this attempt (see batch.held).
+func (b *batch) hold(entries ...*models.PlanEntry) {
+	if b.held == nil {
+		b.held = map[int64]bool{}
+	}
+	for _, e := range entries {
+		b.held[e.NetBoxObjectID] = true
+	}
 }
 
 // kind is the object type of the batch's entries.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 			}
 			b.elsewhere[e.NetBoxObjectID] = true
 		case row.CreateClaim == claimer:
+			// The fresh row, so the batch sees (and keeps up to date) the
+			// create mark of a row the plan did not make.
+			b.rows[e.NetBoxObjectID] = row
 			mine = append(mine, e)
 		default:
 			busy++
@@ -67,67 +71,237 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 	return mine, linkedElsewhere, busy, nil
 }
 
-// findEarlierCreates handles devices whose creation was attempted before
-// without a stored answer: the call may have created them before the
-// answer was lost, so WUG is searched by exact IP first. Each answer is
-// stored at once (the link, or "not there, safe to create"), so a retry
-// after a failed search does not search again.
+// createRounds bounds the template calls of one attempt: after a 429 or a
+// 500 (and the look-up that follows a 500, see create) the rest is sent
+// once more, so a single failure does not cost the batch a task retry and
+// its backoff.
+const createRounds = 2
+
+// findEarlierCreates handles devices whose creation an earlier attempt
+// tried without storing the answer: the call may have created them before
+// the answer was lost, so WUG is searched first. It returns the devices to
+// bring in line (StepRelink); our own creates are settled here.
 func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEntry) ([]*models.PlanEntry, error) {
-	var linked []*models.PlanEntry
+	var lost []*models.PlanEntry
 	for _, e := range creates {
 		row := b.rows[e.NetBoxObjectID]
-		m, ok := b.mapped[e.NetBoxObjectID]
-		if !ok || row == nil || row.CreateAttemptedAt == nil || row.WUGDeviceID != "" {
+		_, ok := b.mapped[e.NetBoxObjectID]
+		if !ok || e.Outcome != "" || row == nil || row.CreateAttemptedAt == nil || row.WUGDeviceID != "" {
 			continue
 		}
+		lost = append(lost, e)
+	}
+	return b.lookUpCreates(ctx, lost, true)
+}
+
+// lookUpCreates looks in WUG for devices a template call may have created
+// without wugsync hearing of it, with one paged search per subnet of the
+// entries' addresses (export.AddressSearchText) instead of one per device.
+//
+//   - A device with the display name and address that were sent is our own
+//     create: it is linked as it is, with the hash of what was sent, and
+//     stored at once (no WUG write; the run counts it as created).
+//   - Another device at the address is linked and returned, to be brought
+//     in line by the update path (StepRelink).
+//   - Nothing at the address: the create is safe, and the mark is cleared
+//     (when clearAbsent: the caller knows no earlier call is still at work).
+//
+// A search that fails past its in-process retries holds back only the
+// entries of its subnet (b.held): they keep their mark, so the task's retry
+// looks again; every other entry is settled before the attempt ends.
+func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, clearAbsent bool) ([]*models.PlanEntry, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	bySearch := map[string][]*models.PlanEntry{}
+	for _, e := range entries {
+		text := export.AddressSearchText(b.mapped[e.NetBoxObjectID].Address)
+		bySearch[text] = append(bySearch[text], e)
+	}
+	type other struct {
+		e     *models.PlanEntry
+		found []wug.DeviceOverview
+	}
+	var absent []*models.PlanEntry
+	var others []other
+	taken := map[string]bool{}
+	for _, text := range sortedKeys(bySearch) {
 		found, err := retryRead(ctx, func(ctx context.Context) ([]wug.DeviceOverview, error) {
-			return b.client.FindDevicesByIP(ctx, m.Address.String())
+			return b.client.SearchDevices(ctx, text)
 		})
 		if err != nil {
-			return nil, fmt.Errorf("look for an earlier create of %s: %w", m.Address, err)
-		}
-		id := export.OldestNamed(found, m.Template.DisplayName)
-		if id == "" {
-			if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowCreateAttempt{}); err != nil {
+			err = fmt.Errorf("look for earlier creates at %s*: %w", text, err)
+			if !b.later(err) {
 				return nil, err
 			}
-			row.CreateAttemptedAt = nil
+			b.hold(bySearch[text]...)
 			continue
 		}
-		if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
-			return nil, err
+		at := export.DevicesAt(found)
+		for _, e := range bySearch[text] {
+			m := b.mapped[e.NetBoxObjectID]
+			id, own := export.EarlierCreate(at[m.Address.Unmap()], m.Template.DisplayName, taken)
+			switch {
+			case id == "":
+				absent = append(absent, e)
+			case own:
+				taken[id] = true
+				b.succeed(e, id, export.StepCreate)
+			default:
+				others = append(others, other{e: e, found: at[m.Address.Unmap()]})
+			}
 		}
-		if err := b.w.store.LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
-			return nil, err
-		}
-		linked = append(linked, e)
 	}
-	return linked, nil
+	// Our own creates are settled before anything else can fail.
+	if err := b.flush(ctx); err != nil {
+		return nil, err
+	}
+	var relinks []*models.PlanEntry
+	if len(others) > 0 {
+		// Rare (a rename in NetBox between attempts, a device made by hand
+		// meanwhile), so reading every link of the connection is fine here.
+		linked, err := b.w.store.LinkedWUGDevices(ctx, b.conn.ID)
+		if err != nil {
+			return nil, err
+		}
+		for id := range taken {
+			linked[id] = true
+		}
+		for _, o := range others {
+			id, _ := export.EarlierCreate(o.found, "", linked)
+			if id == "" {
+				absent = append(absent, o.e)
+				continue
+			}
+			linked[id] = true
+			if _, err := b.w.store.UpdateRow(ctx, o.e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
+				return nil, err
+			}
+			if err := b.w.store.LinkEntry(ctx, o.e, id, export.EarlierCreateReason(id)); err != nil {
+				return nil, err
+			}
+			relinks = append(relinks, o.e)
+		}
+	}
+	if clearAbsent {
+		if err := b.clearCreateMarks(ctx, absent); err != nil {
+			return nil, err
+		}
+	}
+	return relinks, nil
+}
+
+// clearCreateMarks records that WUG holds none of these devices, in one
+// statement, so a later attempt creates them without looking first.
+func (b *batch) clearCreateMarks(ctx context.Context, entries []*models.PlanEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.NetBoxObjectID
+	}
+	if _, err := b.w.store.UpdateRows(ctx, b.conn.ID, b.kind(), ids, models.RowCreateAttempt{}); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if row := b.rows[e.NetBoxObjectID]; row != nil {
+			row.CreateAttemptedAt = nil
+		}
+	}
+	return nil
 }
 
 // create makes every new device of the batch with one template call.
-func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
+//
+// A call that fails may still have created devices, so a failure other
+// than a 429 is followed by a look-up (one search per subnet), which links
+// what WUG holds with no write. What is left is sent again in the same
+// attempt only after a 500 from WUG itself: WUG has finished with the
+// request. Without an answer (lost, timed out, a gateway's 502-504) WUG may
+// still be creating them, so the rest keeps its mark and the task's retry,
+// after its backoff, looks again first. A 429 was refused unhandled: it is
+// sent again as it is once the connection's cool-down is over (the limiter
+// waits for it). It returns the devices found in WUG that differ from what
+// was sent, for the update path.
+func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) ([]*models.PlanEntry, error) {
+	var relinks []*models.PlanEntry
+	for round := 1; ; round++ {
+		todo, templates := b.toCreate(creates)
+		if len(todo) == 0 {
+			return relinks, nil
+		}
+		answered, err := b.createOnce(ctx, todo, templates)
+		switch {
+		case err == nil:
+			return relinks, nil
+		case answered || !temporary(err):
+			// After an answer, what failed (storing, a scan) is not the
+			// template call's: it is never sent again for that.
+			if b.later(err) {
+				return relinks, nil
+			}
+			return relinks, err
+		case rateLimited(err):
+			if round < createRounds {
+				continue // nothing was created
+			}
+			b.later(err)
+			// Refused unhandled: the retry need not look first.
+			return relinks, b.clearCreateMarks(ctx, todo)
+		}
+		done := handledFailure(err) // WUG is finished with the call
+		resend := done && round < createRounds
+		b.log.WithError(err).Warn("a template call failed; looking for the devices it may have created")
+		found, lerr := b.lookUpCreates(ctx, todo, done)
+		relinks = append(relinks, found...)
+		if lerr != nil {
+			return relinks, lerr
+		}
+		if !resend {
+			if left, _ := b.toCreate(todo); len(left) > 0 {
+				b.later(err)
+				b.hold(left...) // marked: the retry looks first
+			}
+			return relinks, nil
+		}
+	}
+}
+
+// toCreate is what is left to create: mapped, not settled, not linked, not
+// held back by a failed look-up.
+func (b *batch) toCreate(creates []*models.PlanEntry) ([]*models.PlanEntry, []wug.DeviceTemplate) {
 	var todo []*models.PlanEntry
 	var templates []wug.DeviceTemplate
 	for _, e := range creates {
 		m, ok := b.mapped[e.NetBoxObjectID]
-		if !ok || e.Outcome != "" || e.WUGDeviceID != "" {
+		if !ok || e.Outcome != "" || e.WUGDeviceID != "" || b.held[e.NetBoxObjectID] {
 			continue
 		}
 		todo = append(todo, e)
 		templates = append(templates, m.Template)
 	}
-	if len(todo) == 0 {
-		return nil
-	}
+	return todo, templates
+}
+
+// createOnce sends one template call for todo and settles what it
+// answered; answered says the call got an answer (a later error is not the
+// call's).
+func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templates []wug.DeviceTemplate) (answered bool, err error) {
 	// Mark first, call second: if the process dies after WUG created the
 	// devices, the retry sees the mark and searches before creating.
-	if err := b.w.markCreateAttempted(ctx, b.conn.ID, todo, b.w.now()); err != nil {
-		return err
+	now := b.w.now()
+	if err := b.w.markCreateAttempted(ctx, b.conn.ID, todo, now); err != nil {
+		return false, err
+	}
+	for _, e := range todo {
+		if row := b.rows[e.NetBoxObjectID]; row != nil {
+			row.CreateAttemptedAt = &now
+		}
 	}
 	results, err := b.client.ApplyTemplates(ctx, templates)
 	if err != nil {
-		return fmt.Errorf("create %d devices in WUG: %w", len(templates), err)
+		return false, fmt.Errorf("create %d devices in WUG: %w", len(templates), err)
 	}
 	var scan []*models.PlanEntry
 	for _, e := range todo {
@@ -148,14 +322,36 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) error {
 				msg += ": " + strings.Join(res.Errors, "; ")
 			}
 			if err := b.fail(ctx, e, msg, true); err != nil {
-				return err
+				return true, err
 			}
 		}
 	}
 	if err := b.flush(ctx); err != nil {
-		return err
+		return true, err
 	}
-	return b.startScans(ctx, scan, results)
+	return true, b.startScans(ctx, scan, results)
+}
+
+// handledFailure reports a 5xx that WUG answered once done with the
+// request (a 500), as opposed to a gateway's 502 to 504 or no answer, when
+// WUG may still be working on it.
+func handledFailure(err error) bool {
+	var apiErr *wug.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode < 500 {
+		return false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return false
+	}
+	return true
+}
+
+// rateLimited reports a 429: WUG refused the request before handling it.
+// A 503 is not one: a proxy may send it after WUG handled the request.
+func rateLimited(err error) bool {
+	var apiErr *wug.APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests
 }
 
 // startScans hands devices whose template failed to a WUG discovery scan,

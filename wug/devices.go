@@ -99,6 +99,31 @@ func (c *Client) FindDevicesByIP(ctx context.Context, ip string) ([]DeviceOvervi
 	return found, err
 }
 
+// SearchDevices returns every device whose display name, host name or network address
+// contains text (WUG's case-insensitive substring search over all devices), following
+// every page. It is how a caller finds many addresses with one search on a text they
+// share, such as "10.1.0." for the addresses of 10.1.0.0/24; the caller keeps the exact
+// matches, as FindDevicesByIP does for one address.
+func (c *Client) SearchDevices(ctx context.Context, text string) ([]DeviceOverview, error) {
+	req := request{op: OpSearchDevices, method: http.MethodGet, path: groupDevicesPath(AllDevicesGroupID)}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		// An empty search is the whole device list: never what a search means.
+		return nil, c.errorf(req, "search text is required")
+	}
+	req.query = url.Values{"search": {text}, "view": {viewBasic}, "returnHierarchy": {"true"}}
+	var found []DeviceOverview
+	err := c.eachPage(ctx, req, func(body []byte) error {
+		devices, err := decodeDevicePage(body)
+		if err != nil {
+			return c.protocolError(req, body, "decode devices", err)
+		}
+		found = append(found, devices...)
+		return nil
+	})
+	return found, err
+}
+
 func sameAddress(s string, addr netip.Addr) bool {
 	a, err := netip.ParseAddr(strings.TrimSpace(s))
 	return err == nil && a.Unmap() == addr

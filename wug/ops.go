@@ -9,6 +9,7 @@ const (
 	OpToken                  = "token"
 	OpApplyTemplates         = "apply_templates"
 	OpFindDevicesByIP        = "find_devices_by_ip"
+	OpSearchDevices          = "search_devices"
 	OpListDevices            = "list_devices"
 	OpGetDevice              = "get_device"
 	OpGetDeviceProperties    = "get_device_properties"
@@ -39,7 +40,7 @@ const (
 // Operations lists every operation name, so metrics can start each series at zero.
 func Operations() []string {
 	return []string{
-		OpToken, OpApplyTemplates, OpFindDevicesByIP, OpListDevices, OpGetDevice, OpGetDeviceProperties,
+		OpToken, OpApplyTemplates, OpFindDevicesByIP, OpSearchDevices, OpListDevices, OpGetDevice, OpGetDeviceProperties,
 		OpGetDeviceTemplate, OpUpdateDeviceProperties, OpListInterfaces, OpUpdateInterface, OpListAttributes,
 		OpPatchAttributes, OpListGroups, OpChildGroups, OpCreateChildGroup, OpDeleteGroup, OpAddDevicesToGroup,
 		OpRemoveDevicesFromGroup, OpDeviceGroups, OpDeleteDevice, OpDeleteDevices, OpSetMaintenance, OpStartScan,

@@ -1,0 +1,324 @@
+package workers
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/export"
+	"github.com/wugsync/wugsync/internal/testinfra"
+	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
+	"github.com/wugsync/wugsync/sim/netboxsim"
+	"github.com/wugsync/wugsync/sim/wugsim"
+	"github.com/wugsync/wugsync/tasks"
+)
+
+// These tests drive a run's batches attempt by attempt (runBatch is what
+// one delivery of a batch task runs), to count what each attempt settles
+// and every WUG call it makes.
+
+const (
+	templateRoute = "PATCH /api/v1/devices/-/config/template"
+	searchRoute   = "GET /api/v1/device-groups/{groupId}/devices/-"
+)
+
+type recovery struct {
+	t     *testing.T
+	stack *testinfra.Stack
+	w     *Worker
+	conn  models.WUGConnection
+}
+
+// setupRecovery is a worker with no task server, over simulators holding
+// devices NetBox devices, exporting batchSize devices per batch.
+func setupRecovery(t *testing.T, devices, batchSize int, wugVia func(http.Handler) http.Handler) *recovery {
+	t.Helper()
+	stack := testinfra.NewStack(t, testinfra.StackOptions{NetBox: netboxsim.Options{Devices: devices, Seed: 7}, WUGVia: wugVia})
+	nb, err := netbox.New(netbox.Config{URL: stack.NetBoxURL, Token: netboxsim.DefaultToken})
+	require.NoError(t, err)
+	conn := stack.NewConnection(t, "lab-wug", stack.WUGURL, func(c *models.WUGConnection) {
+		c.RateLimitPerSecond, c.MaxConcurrentRequests, c.BatchSize = 500, 20, batchSize
+	})
+	log := logrus.New()
+	log.SetLevel(logrus.ErrorLevel)
+	w := NewWorker(Params{DB: stack.DB, Redis: stack.Redis.Client, Enqueuer: stack.Enqueuer(), Sealer: stack.Sealer,
+		NetBox: nb, Log: logrus.NewEntry(log), WUGTimeout: 2 * time.Second, ClaimRetry: 50 * time.Millisecond})
+	return &recovery{t: t, stack: stack, w: w, conn: conn}
+}
+
+// plan starts a run and plans it as the export task does. Its batch tasks
+// wait in Redis, where no server takes them: the test runs each attempt.
+func (r *recovery) plan() models.WUGSyncLog {
+	r.t.Helper()
+	ctx := context.Background()
+	run, err := tasks.StartExport(ctx, r.w.store, r.stack.Enqueuer(), tasks.ExportRequest{ConnectionID: r.conn.ID, Trigger: models.TriggerManual})
+	require.NoError(r.t, err)
+	require.NoError(r.t, r.w.runExport(ctx, run.ID))
+	run, err = r.w.loadRun(ctx, run.ID)
+	require.NoError(r.t, err)
+	return run
+}
+
+// entries returns the plan entries of a run by NetBox object id.
+func (r *recovery) entries(runID uint) map[int64]models.PlanEntry {
+	var list []models.PlanEntry
+	require.NoError(r.t, r.stack.DB.Where("sync_log_id = ?", runID).Find(&list).Error)
+	out := map[int64]models.PlanEntry{}
+	for _, e := range list {
+		out[e.NetBoxObjectID] = e
+	}
+	return out
+}
+
+func (r *recovery) pending(runID uint, batch int) int {
+	entries, err := r.w.store.PendingEntries(context.Background(), runID, batch)
+	require.NoError(r.t, err)
+	return len(entries)
+}
+
+// requireExactEndState checks that WUG holds each planned create exactly
+// once, as planned, and that its row links that device with the hash the
+// plan decided on (the hash of what was sent).
+func (r *recovery) requireExactEndState(creates map[int64]models.PlanEntry) {
+	r.t.Helper()
+	byID := map[string]wugsim.Device{}
+	byNetBox := map[string]bool{}
+	for _, d := range r.stack.WUG.Devices() {
+		byID[d.ID] = d
+		nb := ""
+		for _, a := range d.Attributes {
+			if a.Name == "NetBox_ID" {
+				nb = a.Value
+			}
+		}
+		require.False(r.t, byNetBox[nb], "NetBox device %s is in WUG twice", nb)
+		byNetBox[nb] = true
+	}
+	require.Len(r.t, byID, len(creates), "WUG holds the planned devices and nothing else")
+	var rows []models.NetBoxIPExport
+	require.NoError(r.t, r.stack.DB.Where("connection_id = ?", r.conn.ID).Find(&rows).Error)
+	linked := map[string]bool{}
+	for _, row := range rows {
+		e, ok := creates[row.NetBoxObjectID]
+		if !ok {
+			continue
+		}
+		require.Equal(r.t, models.ExportExported, row.ExportStatus, "device %d", row.NetBoxObjectID)
+		require.False(r.t, linked[row.WUGDeviceID], "WUG device %s linked twice", row.WUGDeviceID)
+		linked[row.WUGDeviceID] = true
+		d, ok := byID[row.WUGDeviceID]
+		require.True(r.t, ok, "device %d links WUG device %q, which does not exist", row.NetBoxObjectID, row.WUGDeviceID)
+		require.Equal(r.t, e.IPAddress, d.NetworkAddress, "device %d", row.NetBoxObjectID)
+		require.Equal(r.t, "nb-"+strconv.FormatInt(row.NetBoxObjectID, 10), d.TemplateID, "device %d is our create", row.NetBoxObjectID)
+		require.NotEmpty(r.t, e.PayloadHash)
+		require.Equal(r.t, e.PayloadHash, row.PayloadHash, "device %d: the hash of what was sent", row.NetBoxObjectID)
+		require.False(r.t, row.Adopted, "device %d was created by wugsync, not adopted", row.NetBoxObjectID)
+	}
+	require.Len(r.t, linked, len(creates), "every planned create is linked")
+}
+
+// creates returns the run's planned creates.
+func creates(entries map[int64]models.PlanEntry) map[int64]models.PlanEntry {
+	out := map[int64]models.PlanEntry{}
+	for id, e := range entries {
+		if e.Action == models.PlanCreate {
+			out[id] = e
+		}
+	}
+	return out
+}
+
+// TestLostTemplateAnswerCostsOnlyASearchPerSubnet: WUG creates a batch's
+// devices but the answer is lost. wugsync finds its own creates with one
+// search per subnet of the batch and links them with the hash it sent,
+// writing nothing more; the run counts them as created, and a re-export
+// writes nothing.
+func TestLostTemplateAnswerCostsOnlyASearchPerSubnet(t *testing.T) {
+	t.Parallel()
+	r := setupRecovery(t, 125, models.MaxBatchSize, nil)
+	ctx := context.Background()
+	run := r.plan()
+	require.Equal(t, 1, run.BatchesTotal)
+	planned := creates(r.entries(run.ID))
+	require.GreaterOrEqual(t, len(planned), 100)
+	subnets := map[string]bool{}
+	for _, e := range planned {
+		addr, err := netip.ParseAddr(e.IPAddress)
+		require.NoError(t, err)
+		subnets[export.AddressSearchText(addr)] = true
+	}
+	require.LessOrEqual(t, len(subnets), 4, "the seed's devices sit in a few subnets")
+
+	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))
+	require.NoError(t, r.w.runBatch(ctx, run.ID, 1), "the lost answer is recovered within the attempt")
+
+	log := r.stack.WUG.RequestLog()
+	lost := -1
+	for i, req := range log {
+		if req.Fault == wugsim.FaultLostAnswer {
+			lost = i
+		}
+	}
+	require.GreaterOrEqual(t, lost, 0, "the template answer was lost")
+	after := log[lost+1:]
+	require.Len(t, after, len(subnets), "one search per subnet, nothing else")
+	for _, req := range after {
+		require.Equal(t, searchRoute, req.Route)
+		require.Equal(t, http.StatusOK, req.Status)
+	}
+	require.Equal(t, 1, r.stack.WUG.CountRequests(templateRoute), "nothing was sent twice")
+
+	r.requireExactEndState(planned)
+	ended, err := r.w.loadRun(ctx, run.ID)
+	require.NoError(t, err)
+	require.Equal(t, len(planned), ended.DevicesCreated, "our own creates count as created")
+	for _, e := range r.entries(run.ID) {
+		if e.Action == models.PlanCreate {
+			require.Equal(t, models.OutcomeDone, e.Outcome)
+		}
+	}
+
+	// A re-export finds everything as sent: no WUG write at all.
+	before := len(r.stack.WUG.RequestLog())
+	again := r.plan()
+	for n := 1; n <= again.BatchesTotal; n++ {
+		require.NoError(t, r.w.runBatch(ctx, again.ID, n))
+	}
+	for _, req := range r.stack.WUG.RequestLog()[before:] {
+		require.True(t, req.Method == http.MethodGet || req.Route == "POST /api/v1/token", "re-export wrote %s", req.Route)
+	}
+	again, err = r.w.loadRun(ctx, again.ID)
+	require.NoError(t, err)
+	require.Equal(t, len(planned), again.DevicesUnchanged)
+}
+
+// TestBatchUnderFaultsSettlesSomethingOnEveryAttempt: with a quarter of
+// template and search calls failing and a tenth of all calls answered 429,
+// every attempt of every batch settles devices, a retry redoes only the
+// rest, and WUG ends holding each device once.
+func TestBatchUnderFaultsSettlesSomethingOnEveryAttempt(t *testing.T) {
+	t.Parallel()
+	r := setupRecovery(t, 240, 10, nil)
+	ctx := context.Background()
+	run := r.plan()
+	planned := creates(r.entries(run.ID))
+	require.Greater(t, run.BatchesTotal, 4)
+
+	require.NoError(t, r.stack.WUG.SetFaults("*", wugsim.Fault{RateLimitRate: 0.1, RetryAfter: time.Second}))
+	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{
+		ErrorRate: 0.25, RateLimitRate: 0.1, LostAnswerRate: 0.15, RetryAfter: time.Second}))
+	require.NoError(t, r.stack.WUG.SetFaults(searchRoute, wugsim.Fault{ErrorRate: 0.25, RateLimitRate: 0.1, RetryAfter: time.Second}))
+
+	attempts := 0
+	for n := 1; n <= run.BatchesTotal; n++ {
+		left := r.pending(run.ID, n)
+		for try := 1; left > 0; try++ {
+			require.LessOrEqual(t, try, 5, "batch %d does not finish", n)
+			err := r.w.runBatch(ctx, run.ID, n)
+			attempts++
+			now := r.pending(run.ID, n)
+			require.Less(t, now, left, "batch %d attempt %d settled nothing (error %v)", n, try, err)
+			if now == 0 {
+				require.NoError(t, err, "batch %d: nothing is left to retry", n)
+			}
+			left = now
+		}
+	}
+
+	faults := map[string]int{}
+	handled := 0
+	for _, req := range r.stack.WUG.RequestLog() {
+		faults[req.Fault]++
+		if req.Route == templateRoute && (req.Fault == "" || req.Fault == wugsim.FaultLostAnswer) {
+			handled++
+		}
+	}
+	require.Positive(t, faults[wugsim.FaultError])
+	require.Positive(t, faults[wugsim.FaultRateLimit])
+	require.Positive(t, faults[wugsim.FaultLostAnswer])
+	require.Equal(t, run.BatchesTotal, handled, "each device reached WUG's template handler once")
+	r.stack.WUG.ClearFaults()
+	r.requireExactEndState(planned)
+	t.Logf("%d batches, %d attempts, faults %v", run.BatchesTotal, attempts, faults)
+}
+
+// TestFailedSearchHoldsBackOnlyItsSubnet: after a lost answer, the search
+// of one subnet fails past its retries. The attempt still links every
+// other subnet's devices; the retry searches that one subnet only and
+// finishes the batch.
+func TestFailedSearchHoldsBackOnlyItsSubnet(t *testing.T) {
+	t.Parallel()
+	var failing failSearches
+	r := setupRecovery(t, 125, models.MaxBatchSize, failing.via)
+	ctx := context.Background()
+	run := r.plan()
+	planned := creates(r.entries(run.ID))
+	var texts []string
+	bySubnet := map[string]int{}
+	for _, e := range planned {
+		addr, err := netip.ParseAddr(e.IPAddress)
+		require.NoError(t, err)
+		text := export.AddressSearchText(addr)
+		if bySubnet[text] == 0 {
+			texts = append(texts, text)
+		}
+		bySubnet[text]++
+	}
+	require.GreaterOrEqual(t, len(texts), 2)
+	held := texts[0]
+	failing.set(held, readAttempts)
+	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))
+
+	err := r.w.runBatch(ctx, run.ID, 1)
+	require.Error(t, err, "the held subnet needs a retry")
+	require.Contains(t, err.Error(), held)
+	require.Equal(t, bySubnet[held], r.pending(run.ID, 1), "only the failed search's devices wait")
+
+	before := len(r.stack.WUG.RequestLog())
+	require.NoError(t, r.w.runBatch(ctx, run.ID, 1))
+	retry := r.stack.WUG.RequestLog()[before:]
+	require.Len(t, retry, 1, "the retry makes the one search that failed, nothing else")
+	require.Equal(t, searchRoute, retry[0].Route)
+	require.Contains(t, retry[0].Query, "search="+strings.ReplaceAll(held, ":", "%3A"))
+	require.Equal(t, 1, r.stack.WUG.CountRequests(templateRoute))
+	require.Zero(t, r.pending(run.ID, 1))
+	r.requireExactEndState(planned)
+}
+
+// failSearches answers 500 to the next n WUG searches for one text.
+type failSearches struct {
+	mu   sync.Mutex
+	text string
+	n    int
+}
+
+func (f *failSearches) set(text string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.text, f.n = text, n
+}
+
+func (f *failSearches) via(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		fail := f.n > 0 && r.Method == http.MethodGet && r.URL.Query().Get("search") == f.text
+		if fail {
+			f.n--
+		}
+		f.mu.Unlock()
+		if fail {
+			http.Error(w, `{"error":{"message":"scripted failure"}}`, http.StatusInternalServerError)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
