@@ -250,15 +250,18 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) ([]*mod
 			// Refused unhandled: the retry need not look first.
 			return relinks, b.clearCreateMarks(ctx, todo)
 		}
+		if round == createRounds {
+			b.later(err)
+			return relinks, nil // the marks stay: the retry looks first
+		}
 		done := handledFailure(err) // WUG is finished with the call
-		resend := done && round < createRounds
 		b.log.WithError(err).Warn("a template call failed; looking for the devices it may have created")
 		found, lerr := b.lookUpCreates(ctx, todo, done)
 		relinks = append(relinks, found...)
 		if lerr != nil {
 			return relinks, lerr
 		}
-		if !resend {
+		if !done {
 			if left, _ := b.toCreate(todo); len(left) > 0 {
 				b.later(err)
 				b.hold(left...) // marked: the retry looks first

@@ -266,9 +266,10 @@ func TestInjectedWUGFaultsStillGiveTheExactEndState(t *testing.T) {
 	require.NoError(t, b.wug.SetFaults("*", wugsim.Fault{
 		ErrorRate: 0.10, RateLimitRate: 0.05, RetryAfter: time.Second, TimeoutRate: 0.05,
 	}))
-	// Template calls are never retried in-process, so every third one
-	// failing makes batch tasks fail and retry.
-	require.NoError(t, b.wug.SetFaults("PATCH /api/v1/devices/-/config/template", wugsim.Fault{ErrorRate: 0.34}))
+	// A failed template call is sent once more in the same attempt (after
+	// a look-up), so two of every three failing makes batch tasks fail and
+	// retry.
+	require.NoError(t, b.wug.SetFaults("PATCH /api/v1/devices/-/config/template", wugsim.Fault{ErrorRate: 0.67}))
 	run := b.export(tasks.ExportRequest{})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	b.wug.ClearFaults()
