@@ -304,6 +304,15 @@ func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templa
 	}
 	results, err := b.client.ApplyTemplates(ctx, templates)
 	if err != nil {
+		// The requests before the failed one answered: their devices exist.
+		for _, e := range todo {
+			if res := results[b.mapped[e.NetBoxObjectID].Template.TemplateID]; res.DeviceID != "" {
+				b.succeed(e, res.DeviceID, export.StepCreate)
+			}
+		}
+		if ferr := b.flush(ctx); ferr != nil {
+			return false, ferr
+		}
 		return false, fmt.Errorf("create %d devices in WUG: %w", len(templates), err)
 	}
 	var scan []*models.PlanEntry
