@@ -38,9 +38,9 @@ type batch struct {
 	// elsewhere holds the planned creates whose device another task made
 	// after the plan: they are linked, not created (export.OutcomeLinked).
 	elsewhere map[int64]bool
-	// held holds the entries whose state in WUG this attempt could not
-	// learn (their look-up failed): nothing is sent for them until the
-	// task's retry looks again.
+	// held holds the planned creates whose state in WUG this attempt could
+	// not learn (their look-up failed, or a template call got no answer):
+	// no template is sent for them until the task's retry looks again.
 	held map[int64]bool
 	// again is the temporary WUG failure that ends this attempt: the
 	// entries the failed call touched stay pending for the task's retry,
@@ -183,7 +183,8 @@ func temporary(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.Temporary()
 }
 
-// hold keeps entries out of every write of this attempt (see batch.held).
+// hold keeps planned creates out of this attempt's template calls (see
+// batch.held).
 func (b *batch) hold(entries ...*models.PlanEntry) {
 	if b.held == nil {
 		b.held = map[int64]bool{}
