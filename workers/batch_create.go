@@ -97,6 +97,7 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 		if _, err := b.w.store.UpdateRow(ctx, e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
 			return nil, err
 		}
+		b.keepHeld(e, id, found)
 		if err := b.w.store.LinkEntry(ctx, e, id, export.EarlierCreateReason(id)); err != nil {
 			return nil, err
 		}
