@@ -20,6 +20,11 @@ import (
 // its own: WUG cannot make it, the NetBox_* attributes record it, and the
 // entry ends export.OutcomeRecorded.
 //
+// WUG's batch form of properties (PATCH /devices/-/properties) sets one
+// value on many devices and cannot rename; a note carries its device's
+// NetBox link, so no two devices share one, and the per-device PUT is the
+// only form that fits.
+//
 // An adopted device, or one an earlier attempt created, is compared with
 // what WUG showed of it (export.Held, from the plan's listing or the
 // batch's search), not rewritten blind.
@@ -150,10 +155,17 @@ func (b *batch) updatePlan(ctx context.Context, e *models.PlanEntry, step export
 }
 
 // heldFacts is what WUG showed of an entry's device: from this batch's
-// search for an earlier create, else from the plan's adoption listing.
+// search for an earlier create, else from this run's adoption listing. A
+// run that applies a dry run's plan copied the dry run's facts, up to an
+// hour old; a person may have edited the device since, and a field
+// skipped as equal would then never be written (later runs diff against
+// what wugsync wrote), so such a run rewrites the device instead.
 func (b *batch) heldFacts(e *models.PlanEntry) (export.Held, bool) {
 	if h, ok := b.held[e.NetBoxObjectID]; ok {
 		return h, true
+	}
+	if b.run.AppliedFrom != nil {
+		return export.Held{}, false
 	}
 	return export.HeldIn(e.Diff)
 }
