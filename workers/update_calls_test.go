@@ -267,3 +267,24 @@ func TestAdoptionWritesOnlyWhatWUGHoldsDifferently(t *testing.T) {
 	d, _ := b.wug.Device(changed.WUGDeviceID)
 	require.Equal(t, role.Name, attr(d, "NetBox_Role"))
 }
+
+// TestAnEarlierCreateIsNotRewrittenBlind loses the answer of the template
+// call that created a batch's devices: the retry finds them by address and
+// compares them with what the search showed, which is what wugsync sent.
+// No properties or interface call is made; before, each such device got a
+// blind rewrite of four calls.
+func TestAnEarlierCreateIsNotRewrittenBlind(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 12})
+	want := b.expected()
+	require.NoError(t, b.wug.SetFaults("PATCH /api/v1/devices/-/config/template", wugsim.Fault{LostAnswerRate: 1, Count: 1}))
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	b.requireWUGMatches(want)
+	require.Equal(t, 1, b.wug.CountRequests("PATCH /api/v1/devices/-/config/template"), "created once; the retry found them")
+	require.Zero(t, b.wug.CountRequests(routeProperties), "WUG holds the name and note that were sent")
+	require.Zero(t, b.wug.CountRequests(routeInterfaces), "and the address")
+	require.Zero(t, b.wug.CountRequests(routeInterface))
+	require.LessOrEqual(t, b.wug.CountRequests(routeAttributes), len(want), "at most the attribute upsert each")
+}
