@@ -101,7 +101,9 @@ func TestAdoptionWritesOnlyWhatWUGHoldsDifferently(t *testing.T) {
 		// Attributes and groups are not in WUG's overview: one upsert PATCH
 		// (which also stamps NetBox_ID) and the batched group add.
 		{name: "identical: the attribute PATCH only", held: func(*Held) {}, calls: 1},
-		{name: "host name in another case", held: func(h *Held) { h.HostName = "10.20.0.11" }, calls: 1},
+		{name: "host name with spaces around it", held: func(h *Held) { h.HostName = " " + h.HostName + " " }, calls: 1},
+		{name: "the address as a mapped IPv4", held: func(h *Held) { h.Address = "::ffff:10.20.0.11" }, calls: 1},
+		{name: "no address WUG could parse", held: func(h *Held) { h.Address = "" }, calls: 3, address: true},
 		{name: "another name", held: func(h *Held) { h.Name = "added-by-hand" }, calls: 2, rename: true},
 		{name: "another note", held: func(h *Held) { h.Note = "" }, calls: 2},
 		{name: "another address", held: func(h *Held) { h.Address = "10.20.0.99" }, calls: 3, address: true},
@@ -140,6 +142,12 @@ func TestAdoptionWritesOnlyWhatWUGHoldsDifferently(t *testing.T) {
 	defaults.Role, defaults.Brand, defaults.OS = "Device", "Not Set", "not set"
 	require.Empty(t, defaults.Diff(bare).Unchangeable(), "WUG's defaults read as the empty fields that made them")
 
+	named := current
+	named.NetworkName = "sw1.example.net"
+	dns := heldAsCreated(named)
+	dns.HostName = "SW1.Example.NET"
+	require.False(t, dns.Diff(named).Has(FieldNetworkName), "DNS names compare without case")
+
 	h := heldAsCreated(current)
 	h.Role = "Device"
 	require.Equal(t, AdoptReason("7")+`; differs in WUG: primary_role; WUG cannot change the role, device type, brand or OS in place `+
@@ -165,6 +173,8 @@ func TestHeldTravelsOnThePlanEntry(t *testing.T) {
 	require.False(t, ok, "an ordinary diff holds no facts")
 	_, ok = HeldIn(nil)
 	require.False(t, ok)
+	_, ok = HeldIn(json.RawMessage(`[{"field":"wug_holds","old":"not an object","new":null}]`))
+	require.False(t, ok, "facts of another shape are not trusted")
 }
 
 func TestKeepHeldKeepsOnlyWantedAddresses(t *testing.T) {
