@@ -32,8 +32,10 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 	if err := b.refreshElsewhere(ctx, updates); err != nil {
 		return err
 	}
-	type move struct{ from, to string }
-	moves := map[move][]string{}
+	// Group membership is batched per group, not per device: every device
+	// of the batch going into one group is added in one call, every device
+	// leaving one group removed in one call.
+	adds, removes := map[string][]string{}, map[string][]string{}
 	var leaveMaintenance []string
 	var applied []*models.PlanEntry
 	steps := map[*models.PlanEntry]export.Step{}
@@ -73,8 +75,13 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 			if !adopting && row != nil && row.WUGGroupID != b.groupOf[e.NetBoxObjectID] {
 				from = row.WUGGroupID
 			}
-			mv := move{from: from, to: b.groupOf[e.NetBoxObjectID]}
-			moves[mv] = append(moves[mv], wugID)
+			to := b.groupOf[e.NetBoxObjectID]
+			if to != "" {
+				adds[to] = append(adds[to], wugID)
+			}
+			if from != "" && from != to {
+				removes[from] = append(removes[from], wugID)
+			}
 		}
 		if row != nil && row.ExportStatus == models.ExportDecommissioned {
 			leaveMaintenance = append(leaveMaintenance, wugID)
@@ -90,20 +97,14 @@ func (b *batch) update(ctx context.Context, updates []*models.PlanEntry) error {
 
 	// Group membership: add to the new group first, then leave the old one,
 	// because WUG refuses to remove a device's last static group.
-	for _, mv := range sortedMoves(moves) {
-		if mv.to == "" {
-			continue
-		}
-		if _, err := b.client.AddDevicesToGroup(ctx, mv.to, moves[mv]); err != nil {
-			return fmt.Errorf("add %d devices to WUG group %s: %w", len(moves[mv]), mv.to, err)
+	for _, to := range sortedKeys(adds) {
+		if _, err := b.client.AddDevicesToGroup(ctx, to, adds[to]); err != nil {
+			return fmt.Errorf("add %d devices to WUG group %s: %w", len(adds[to]), to, err)
 		}
 	}
-	for _, mv := range sortedMoves(moves) {
-		if mv.from == "" || mv.from == mv.to {
-			continue
-		}
-		if _, err := b.client.RemoveDevicesFromGroup(ctx, mv.from, moves[mv]); err != nil && !errors.Is(err, wug.ErrNotFound) {
-			return fmt.Errorf("remove %d devices from WUG group %s: %w", len(moves[mv]), mv.from, err)
+	for _, from := range sortedKeys(removes) {
+		if _, err := b.client.RemoveDevicesFromGroup(ctx, from, removes[from]); err != nil && !errors.Is(err, wug.ErrNotFound) {
+			return fmt.Errorf("remove %d devices from WUG group %s: %w", len(removes[from]), from, err)
 		}
 	}
 	if len(leaveMaintenance) > 0 {

@@ -194,6 +194,30 @@ func TestAnUpdateSendsOnlyTheCallsItsDiffNeeds(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("two devices from two groups into a third: one add, two removes", func(t *testing.T) {
+		var movers []models.NetBoxIPExport
+		sites := map[int]bool{toSite: true}
+		var exported []models.NetBoxIPExport
+		require.NoError(t, b.db.Where("connection_id = ? AND export_status = ?", b.conn.ID, models.ExportExported).
+			Order("netbox_device_id").Find(&exported).Error)
+		for _, r := range exported {
+			d, _ := b.nb.Device(int(r.NetBoxDeviceID))
+			if len(movers) < 2 && !sites[d.SiteID] {
+				sites[d.SiteID] = true
+				movers = append(movers, r)
+			}
+		}
+		require.Len(t, movers, 2, "the inventory has devices in three sites")
+		for _, r := range movers {
+			edit(r, func(d *netboxsim.Device) { d.SiteID, d.LocationID, d.RackID, d.Position = toSite, 0, 0, nil })()
+		}
+		b.wug.ResetStats()
+		run := b.export(tasks.ExportRequest{})
+		require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+		require.Equal(t, map[string]int{routeGroupAdd: 1, routeGroupRemove: 2, routeAttributes: 2},
+			updateCalls(t, b.wug.RequestLog(), movers[0].WUGDeviceID, movers[1].WUGDeviceID))
+	})
 }
 
 // forget drops wugsync's rows of some devices, as if its database had lost
