@@ -8,12 +8,15 @@ import (
 	"github.com/wugsync/wugsync/wug"
 )
 
-// FieldHeld names the one Change a plan stores for a device it adopts
-// before the batch has compared it with NetBox: Old is the Held facts WUG
-// showed when the plan found the device, New is null. The batch turns it
-// into the real diff (and stores that on the entry), so the plan shows
-// what WUG held until the device is written, and what was written after.
+// FieldHeld names the one Change a plan stores for a device it adopts:
+// Old is the Held facts WUG showed when the plan found the device, New
+// says when they are compared (HeldPending). The entry keeps it, so a
+// retried batch compares again with the same facts; the entry's reason
+// says what the comparison found.
 const FieldHeld = "wug_holds"
+
+// HeldPending is the New side of a FieldHeld change, as a plan shows it.
+const HeldPending = "compared with NetBox when the batch writes the device"
 
 // Held is what WUG's device overview (a search, the paged device listing)
 // shows of a device: the facts wugsync has in hand when it adopts a device
@@ -38,7 +41,7 @@ func HeldBy(d wug.DeviceOverview) Held {
 // Changes is the plan's record of h: one FieldHeld change, kept on the
 // plan entry until the batch compares it with NetBox.
 func (h Held) Changes() Changes {
-	return Changes{{Field: FieldHeld, Old: h, New: nil}}
+	return Changes{{Field: FieldHeld, Old: h, New: HeldPending}}
 }
 
 // HeldIn reads the Held facts a plan recorded on an entry's diff (see
