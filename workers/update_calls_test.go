@@ -312,3 +312,30 @@ func TestAnEarlierCreateIsNotRewrittenBlind(t *testing.T) {
 	require.Zero(t, b.wug.CountRequests(routeInterface))
 	require.LessOrEqual(t, b.wug.CountRequests(routeAttributes), len(want), "at most the attribute upsert each")
 }
+
+// TestARetriedAdoptionComparesAgain fails the adoption's attribute PATCH
+// once: the retried batch still has what WUG showed of the device (the
+// plan entry keeps it), so it writes the same single PATCH again rather
+// than a rewrite, and the entry's reason says what it found once.
+func TestARetriedAdoptionComparesAgain(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 12})
+	cold := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, cold.Status, cold.ErrorMessage)
+	row := b.exportedDevices(1)[0]
+	b.forget(row)
+	require.NoError(t, b.wug.SetFaults(routeAttributes, wugsim.Fault{ErrorRate: 1, Count: 1}))
+	b.wug.ResetStats()
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Equal(t, 2, b.wug.CountRequests(routeAttributes), "failed once, then written")
+	calls := updateCalls(t, b.wug.RequestLog(), row.WUGDeviceID)
+	require.Zero(t, calls[routeProperties], "the retry did not rewrite the device")
+	require.Zero(t, calls[routeInterfaces])
+	e := b.entryOf(run.ID, row.NetBoxDeviceID)
+	require.Equal(t, models.OutcomeDone, e.Outcome)
+	require.Equal(t, 1, strings.Count(e.Reason, "WUG already holds"), e.Reason)
+	d, _ := b.wug.Device(row.WUGDeviceID)
+	require.Equal(t, key(row.NetBoxDeviceID), attr(d, "NetBox_ID"))
+}
