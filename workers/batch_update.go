@@ -15,8 +15,8 @@ import (
 // the fields that changed are written, each with the fewest calls WUG
 // allows (export.UpdatePlan.DeviceCalls): a rename or a note is one
 // properties PUT, an address the interface list and PUT, any attribute
-// change one PATCH, a group move one add and one remove per pair of groups
-// for the whole batch. A role, type, brand or OS change costs no call of
+// change one PATCH, a group move one add per target group and one remove
+// per former group for the whole batch. A role, type, brand or OS change costs no call of
 // its own: WUG cannot make it, the NetBox_* attributes record it, and the
 // entry ends export.OutcomeRecorded.
 //
