@@ -1,6 +1,7 @@
 package workers_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/wugsync/wugsync/sim/wugsim"
 	"github.com/wugsync/wugsync/tasks"
 	"github.com/wugsync/wugsync/workers"
+	"github.com/wugsync/wugsync/wug"
 )
 
 // WUG routes an update may use.
@@ -338,4 +340,32 @@ func TestARetriedAdoptionComparesAgain(t *testing.T) {
 	require.Equal(t, 1, strings.Count(e.Reason, "WUG already holds"), e.Reason)
 	d, _ := b.wug.Device(row.WUGDeviceID)
 	require.Equal(t, key(row.NetBoxDeviceID), attr(d, "NetBox_ID"))
+}
+
+// TestAnAppliedPlanDoesNotTrustOldFacts: a dry run found a device in WUG
+// and kept what WUG showed of it; a person renames the WUG device before
+// the plan is applied. The applied run does not skip the name as equal on
+// the strength of the dry run's facts: it rewrites the adopted device.
+func TestAnAppliedPlanDoesNotTrustOldFacts(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 12})
+	cold := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, cold.Status, cold.ErrorMessage)
+	row := b.exportedDevices(1)[0]
+	b.forget(row)
+
+	dry := b.export(tasks.ExportRequest{DryRun: true})
+	require.Equal(t, models.RunCompleted, dry.Status, dry.ErrorMessage)
+	_, held := export.HeldIn(b.entryOf(dry.ID, row.NetBoxDeviceID).Diff)
+	require.True(t, held, "the dry run kept what WUG showed")
+	byHand := "renamed-in-wug-after-the-dry-run"
+	require.NoError(t, b.wugConsole().UpdateDeviceProperties(context.Background(), row.WUGDeviceID, wug.DevicePropertiesUpdate{DisplayName: &byHand}))
+
+	b.wug.ResetStats()
+	from := dry.ID
+	run := b.export(tasks.ExportRequest{Filters: dry.Filters, AppliedFrom: &from})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Equal(t, 1, updateCalls(t, b.wug.RequestLog(), row.WUGDeviceID)[routeProperties])
+	d, _ := b.wug.Device(row.WUGDeviceID)
+	require.Equal(t, row.NetBoxDeviceName, d.Name, "NetBox's name is back")
 }
