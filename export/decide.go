@@ -79,7 +79,11 @@ func updateReason(prev *Previous, changes Changes) string {
 	if len(changes) == 0 {
 		return "re-apply: the last export did not finish"
 	}
-	return "changed: " + changedFields(changes)
+	reason := "changed: " + changedFields(changes)
+	if note := changes.UnchangeableNote(); note != "" {
+		reason += "; " + note
+	}
+	return reason
 }
 
 // DecideOutOfSelection decides for an object NetBox returned that the
@@ -121,6 +125,32 @@ func ObjectConflictReason(addr string, other ObjectRef, otherName string) string
 // WUG.
 func AdoptReason(wugID string) string {
 	return "adopt WUG device " + wugID + ": it already monitors this IP"
+}
+
+// HeldReason is the reason of an entry whose WUG device (adopted, or an
+// earlier create of ours) the batch compared with what WUG showed of it:
+// the plan's reason, then what the comparison found. An identical device
+// says so; one whose role, type, brand or OS differs says that it is
+// recorded in the NetBox_* attributes only.
+func HeldReason(planned string, changes Changes) string {
+	var differ []string
+	for _, c := range changes {
+		if c.Field == FieldGroupPath {
+			continue
+		}
+		if _, ok := attributeName(c.Field); ok {
+			continue
+		}
+		differ = append(differ, c.Field)
+	}
+	if len(differ) == 0 {
+		return planned + "; WUG already holds its name, address, role, brand, OS and note: only the attributes and the group are written"
+	}
+	reason := planned + "; differs in WUG: " + strings.Join(differ, ", ")
+	if note := changes.UnchangeableNote(); note != "" {
+		reason += "; " + note
+	}
+	return reason
 }
 
 // EarlierCreateReason is the plan reason of a create that an earlier

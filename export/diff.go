@@ -90,8 +90,14 @@ func Diff(old, current Fields) Changes {
 		}
 		cs = append(cs, Change{Field: FieldAttributePrefix + name, Old: attributeValue(o, hadOld), New: attributeValue(n, hasNew)})
 	}
-	slices.SortFunc(cs, func(a, b Change) int { return strings.Compare(a.Field, b.Field) })
+	sortChanges(cs)
 	return cs
+}
+
+// sortChanges orders a diff by field name, so the same pair of Fields
+// always gives the same diff.
+func sortChanges(cs Changes) {
+	slices.SortFunc(cs, func(a, b Change) int { return strings.Compare(a.Field, b.Field) })
 }
 
 // attributeName is the attribute a change field names, if it names one.

@@ -12,7 +12,9 @@
 // to do and store what it decided. Everything here is deterministic for a
 // given device and configuration, so the same device always maps to the same
 // Fields and the same Fields always hash to the same value: that is what lets
-// an unchanged device cost no WUG call at all.
+// an unchanged device cost no WUG call at all. A changed one costs the calls
+// its diff needs (UpdatePlan.DeviceCalls), and a device found in WUG is
+// compared with what WUG showed of it (Held) rather than rewritten.
 //
 // The mapping rules are DESIGN.md §6. Compared with the netbox-wug-sync
 // plugin it replaces, it validates IPv4 and IPv6 (rejecting link-local,

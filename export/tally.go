@@ -15,6 +15,10 @@ type Tally struct {
 	// Excluded counts the objects the filters select whose status the
 	// connection does not export; they are not in Total.
 	Excluded int
+	// Recorded counts the updates (already in Updated) whose role, device
+	// type, brand or OS WUG cannot change in place: the new values are in
+	// the NetBox_* attributes only (OutcomeRecorded).
+	Recorded int
 }
 
 // Add counts n entries planned as action with outcome. A dry run applies
@@ -28,6 +32,9 @@ func (t *Tally) Add(action PlanAction, outcome Outcome, n int, dryRun bool) {
 	}
 	if c := t.counter(action, outcome, dryRun); c != nil {
 		*c += n
+	}
+	if outcome == OutcomeRecorded {
+		t.Recorded += n
 	}
 }
 
@@ -49,7 +56,7 @@ func (t *Tally) counter(action PlanAction, outcome Outcome, dryRun bool) *int {
 	if outcome == OutcomeScan {
 		return &t.Scanning
 	}
-	done := outcome == OutcomeDone || (dryRun && outcome == OutcomeNone)
+	done := outcome == OutcomeDone || outcome == OutcomeRecorded || (dryRun && outcome == OutcomeNone)
 	if w := t.written(action); done && w != nil {
 		return w
 	}
@@ -86,6 +93,9 @@ type RunCounts struct {
 	Decommissioned, Scanning                            int
 	// Excluded counts the objects left out for their status (not in Total).
 	Excluded int
+	// Recorded counts the updates whose role, device type, brand or OS
+	// WUG cannot change in place (Tally.Recorded; part of Updated).
+	Recorded int
 }
 
 // excludedNote is the summaries' account of the objects excluded for their
@@ -101,8 +111,12 @@ func excludedNote(n int) string {
 // it points to the plan when some objects were skipped or failed.
 func (c RunCounts) Summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d devices considered: %d created, %d updated, %d unchanged, %d skipped, %d failed",
-		c.Total, c.Created, c.Updated, c.Unchanged, c.Skipped, c.Failed)
+	updated := fmt.Sprintf("%d updated", c.Updated)
+	if c.Recorded > 0 {
+		updated += fmt.Sprintf(" (%d with a role, device type, brand or OS that WUG cannot change in place: recorded in the NetBox_* attributes only)", c.Recorded)
+	}
+	fmt.Fprintf(&b, "%d devices considered: %d created, %s, %d unchanged, %d skipped, %d failed",
+		c.Total, c.Created, updated, c.Unchanged, c.Skipped, c.Failed)
 	if c.Decommissioned > 0 {
 		fmt.Fprintf(&b, ", %d decommissioned", c.Decommissioned)
 	}
@@ -110,7 +124,7 @@ func (c RunCounts) Summary() string {
 		fmt.Fprintf(&b, ", %d handed to a WUG discovery scan", c.Scanning)
 	}
 	b.WriteString(excludedNote(c.Excluded))
-	if c.Skipped > 0 || c.Failed > 0 || c.Excluded > 0 {
+	if c.Skipped > 0 || c.Failed > 0 || c.Excluded > 0 || c.Recorded > 0 {
 		fmt.Fprintf(&b, " (see /api/v1/sync-logs/%d/plan for reasons)", c.RunID)
 	}
 	return b.String()

@@ -165,11 +165,18 @@ const (
 	// the batch linked the entry to that device and brought it in line
 	// instead of creating it again.
 	OutcomeLinked Outcome = "linked"
+	// OutcomeRecorded: the batch wrote the update, and the device's WUG
+	// role, device type, brand or OS differs from what NetBox maps. WUG
+	// cannot change those on an existing device, so the new values are
+	// recorded in the NetBox_* attributes only; the entry's reason names
+	// them. It counts as an update, and apart (Tally.Recorded), so a
+	// person sees such devices rather than a plain "updated".
+	OutcomeRecorded Outcome = "recorded"
 )
 
 // Outcomes lists every Outcome, none first.
 func Outcomes() []Outcome {
-	return []Outcome{OutcomeNone, OutcomeDone, OutcomeFailed, OutcomeScan, OutcomeLinked}
+	return []Outcome{OutcomeNone, OutcomeDone, OutcomeFailed, OutcomeScan, OutcomeLinked, OutcomeRecorded}
 }
 
 // DefaultGroupTemplate puts a device in a WUG group named after its site.

@@ -151,6 +151,9 @@ const (
 	OutcomeFailed = export.OutcomeFailed
 	OutcomeScan   = export.OutcomeScan
 	OutcomeLinked = export.OutcomeLinked
+	// OutcomeRecorded: updated, with a role, type, brand or OS change WUG
+	// cannot make in place (recorded in the NetBox_* attributes).
+	OutcomeRecorded = export.OutcomeRecorded
 )
 
 // Outcomes lists every Outcome.

@@ -454,8 +454,15 @@ func (s Store) SkipEntry(ctx context.Context, runID uint, key RowKey, reason str
 // AdoptEntry turns a planned create into the update of the WUG device
 // found at its address.
 func (s Store) AdoptEntry(ctx context.Context, runID uint, key RowKey, wugID, reason string) error {
+	return s.AdoptEntryHeld(ctx, runID, key, wugID, reason, nil)
+}
+
+// AdoptEntryHeld is AdoptEntry that also stores, as the entry's diff, what
+// WUG showed of the device (export.Held.Changes), so the batch writes only
+// what differs without reading the device again.
+func (s Store) AdoptEntryHeld(ctx context.Context, runID uint, key RowKey, wugID, reason string, held json.RawMessage) error {
 	err := s.entry(ctx, runID, key).
-		Updates(map[string]any{"action": PlanUpdate, "wug_device_id": wugID, "reason": reason}).Error
+		Updates(map[string]any{"action": PlanUpdate, "wug_device_id": wugID, "reason": reason, "diff": held}).Error
 	if err != nil {
 		return fmt.Errorf("record adoption of WUG device %s: %w", wugID, err)
 	}

@@ -38,14 +38,28 @@ type batch struct {
 	// elsewhere holds the planned creates whose device another task made
 	// after the plan: they are linked, not created (export.OutcomeLinked).
 	elsewhere map[int64]bool
-	// held holds the planned creates whose state in WUG this attempt could
+	// waiting holds the planned creates whose state in WUG this attempt could
 	// not learn (their look-up failed, or a template call got no answer):
 	// no template is sent for them until the task's retry looks again.
-	held map[int64]bool
+	waiting map[int64]bool
 	// again is the temporary WUG failure that ends this attempt: the
 	// entries the failed call touched stay pending for the task's retry,
 	// every other entry is still applied and stored (see later).
 	again error
+	// held is what WUG showed of the device an entry was linked to in this
+	// batch (an earlier create found by a search), so the update writes
+	// only what differs from it.
+	held map[int64]export.Held
+	// notes are what the update found, stored with the outcome.
+	notes map[int64]updateNote
+}
+
+// updateNote is what an update reports beyond "done": a new reason for the
+// entry (empty: keep the plan's), and whether a role, type, brand or OS
+// WUG cannot change in place was recorded in the attributes only.
+type updateNote struct {
+	reason   string
+	recorded bool
 }
 
 // applyBatch runs every entry of (run, batchNo) that has no outcome yet.
@@ -184,13 +198,13 @@ func temporary(err error) bool {
 }
 
 // hold keeps planned creates out of this attempt's template calls (see
-// batch.held).
+// batch.waiting).
 func (b *batch) hold(entries ...*models.PlanEntry) {
-	if b.held == nil {
-		b.held = map[int64]bool{}
+	if b.waiting == nil {
+		b.waiting = map[int64]bool{}
 	}
 	for _, e := range entries {
-		b.held[e.NetBoxObjectID] = true
+		b.waiting[e.NetBoxObjectID] = true
 	}
 }
 
@@ -260,6 +274,7 @@ type success struct {
 	entry   *models.PlanEntry
 	change  models.RowChange // a models.RowExported, with the write-back it owes
 	outcome models.Outcome
+	reason  string // the entry's new reason; empty keeps the plan's
 }
 
 // succeed queues the link of a row to its WUG device and what was written;
@@ -276,10 +291,15 @@ func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
 	}
 	e.WUGDeviceID = wugID
 	outcome := models.OutcomeDone
+	note := b.notes[e.NetBoxObjectID]
+	if note.recorded {
+		outcome = models.OutcomeRecorded
+	}
 	if b.elsewhere[e.NetBoxObjectID] {
 		outcome = models.OutcomeLinked
 	}
-	b.pending = append(b.pending, success{entry: e, change: b.withWriteback(e, wugID, step, change), outcome: outcome})
+	b.pending = append(b.pending, success{entry: e, change: b.withWriteback(e, wugID, step, change),
+		outcome: outcome, reason: note.reason})
 }
 
 // flush stores the queued successes. One transaction per batch instead of
@@ -292,6 +312,11 @@ func (b *batch) flush(ctx context.Context) error {
 		for _, s := range b.pending {
 			if err := upsertRow(ctx, tx, s.entry, s.change); err != nil {
 				return err
+			}
+			if s.reason != "" && s.reason != s.entry.Reason {
+				if err := tx.LinkEntry(ctx, s.entry, s.entry.WUGDeviceID, s.reason); err != nil {
+					return err
+				}
 			}
 			if err := tx.SetOutcome(ctx, s.entry, s.outcome, ""); err != nil {
 				return err
@@ -307,6 +332,9 @@ func (b *batch) flush(ctx context.Context) error {
 			continue // the task that created the device counted it
 		}
 		outcome := "updated"
+		if s.outcome == models.OutcomeRecorded {
+			outcome = string(models.OutcomeRecorded) // never a plain update
+		}
 		if s.entry.Action == models.PlanCreate {
 			outcome = "created"
 		}
@@ -339,14 +367,5 @@ func sortedKeys[V any](m map[string]V) []string {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return keys
-}
-
-func sortedMoves[K interface{ comparable }, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
 	return keys
 }

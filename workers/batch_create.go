@@ -107,7 +107,7 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 //     (when clearAbsent: the caller knows no earlier call is still at work).
 //
 // A search that fails past its in-process retries holds back only the
-// entries of its subnet (b.held): they keep their mark, so the task's retry
+// entries of its subnet (b.waiting): they keep their mark, so the task's retry
 // looks again; every other entry is settled before the attempt ends.
 func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, clearAbsent bool) ([]*models.PlanEntry, error) {
 	if len(entries) == 0 {
@@ -174,6 +174,7 @@ func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, 
 				continue
 			}
 			linked[id] = true
+			b.keepHeld(o.e, id, o.found)
 			if _, err := b.w.store.UpdateRow(ctx, o.e.Key(), models.RowLinked{WUGDeviceID: id}); err != nil {
 				return nil, err
 			}
@@ -278,7 +279,7 @@ func (b *batch) toCreate(creates []*models.PlanEntry) ([]*models.PlanEntry, []wu
 	var templates []wug.DeviceTemplate
 	for _, e := range creates {
 		m, ok := b.mapped[e.NetBoxObjectID]
-		if !ok || e.Outcome != "" || e.WUGDeviceID != "" || b.held[e.NetBoxObjectID] {
+		if !ok || e.Outcome != "" || e.WUGDeviceID != "" || b.waiting[e.NetBoxObjectID] {
 			continue
 		}
 		todo = append(todo, e)

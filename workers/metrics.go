@@ -30,7 +30,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		devices: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "wugsync_devices_total",
-			Help: "NetBox devices handled, by connection and outcome (created, updated, unchanged, skipped, failed, decommissioned).",
+			Help: "NetBox devices handled, by connection and outcome (created, updated, recorded: updated with a role, type, brand or OS WUG cannot change in place, unchanged, skipped, failed, decommissioned).",
 		}, []string{"connection", "outcome"}),
 		wugLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "wugsync_wug_request_duration_seconds",

@@ -429,11 +429,19 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 		return err
 	}
 	matches := map[export.ObjectRef]string{}
+	// What WUG showed of each device it may adopt goes on the entry, so the
+	// batch writes only what differs, without reading the device again.
+	held := map[string]export.Held{}
 	if len(p.creates) >= p.w.p.AdoptListThreshold {
+		wanted := make(map[netip.Addr]bool, len(p.creates))
+		for _, c := range p.creates {
+			wanted[c.addr] = true
+		}
 		byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
 			byAddr := map[netip.Addr]string{}
 			err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
 				export.AddOldestByAddress(byAddr, page, linked)
+				export.KeepHeld(held, page, func(a netip.Addr) bool { return wanted[a] })
 				return nil
 			})
 			return byAddr, err
@@ -458,11 +466,16 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 			if id := export.OldestUnlinked(found, linked); id != "" {
 				matches[c.ref] = id
 				linked[id] = true
+				export.KeepHeld(held, found, func(netip.Addr) bool { return true })
 			}
 		}
 	}
 	for obj, wugID := range matches {
-		if err := p.w.store.AdoptEntry(ctx, p.run.ID, p.key(obj), wugID, export.AdoptReason(wugID)); err != nil {
+		var facts json.RawMessage
+		if h, ok := held[wugID]; ok {
+			facts = diffJSON(h.Changes())
+		}
+		if err := p.w.store.AdoptEntryHeld(ctx, p.run.ID, p.key(obj), wugID, export.AdoptReason(wugID), facts); err != nil {
 			return err
 		}
 	}

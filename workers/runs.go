@@ -81,6 +81,7 @@ func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
 			run.DevicesCreated, run.DevicesUpdated, run.DevicesFailed = sum.Created, sum.Updated, sum.Failed
 		}
 		if run.PlannedAt != nil && (run.DryRun || sum.Done >= run.BatchesTotal) {
+			recorded := 0
 			if !run.DryRun {
 				// The plan's unchanged count misses the creates a batch
 				// found made by another task (linked); the entries have it.
@@ -89,9 +90,10 @@ func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
 					return err
 				}
 				run.DevicesUnchanged, progress.Unchanged = t.Unchanged, &t.Unchanged
+				recorded = t.Recorded
 			}
 			now := w.now()
-			progress.Closed, progress.Summary = &now, summarize(&run, sum.Decommissioned, sum.Scanning)
+			progress.Closed, progress.Summary = &now, summarize(&run, sum.Decommissioned, sum.Scanning, recorded)
 			closed = &run
 		}
 		return tx.StoreRunProgress(ctx, runID, progress)
@@ -144,14 +146,14 @@ func (w *Worker) endRun(ctx context.Context, runID uint, status models.RunStatus
 }
 
 // summarize is the one-paragraph account of a finished run a person reads.
-func summarize(run *models.WUGSyncLog, decommissioned, scanning int) string {
+func summarize(run *models.WUGSyncLog, decommissioned, scanning, recorded int) string {
 	if run.DryRun {
 		return run.Summary // written with the plan
 	}
 	return export.RunCounts{RunID: run.ID, Total: run.DevicesTotal, Created: run.DevicesCreated,
 		Updated: run.DevicesUpdated, Unchanged: run.DevicesUnchanged, Skipped: run.DevicesSkipped,
 		Failed: run.DevicesFailed, Decommissioned: decommissioned, Scanning: scanning,
-		Excluded: run.DevicesExcluded}.Summary()
+		Excluded: run.DevicesExcluded, Recorded: recorded}.Summary()
 }
 
 // announceRunEnded wakes whoever waits for the run (the API's ?wait=N).
