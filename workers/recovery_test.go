@@ -27,8 +27,9 @@ import (
 // and every WUG call it makes.
 
 const (
-	templateRoute = "PATCH /api/v1/devices/-/config/template"
-	searchRoute   = "GET /api/v1/device-groups/{groupId}/devices/-"
+	propertiesRoute = "PUT /api/v1/devices/{deviceId}/properties"
+	templateRoute   = "PATCH /api/v1/devices/-/config/template"
+	searchRoute     = "GET /api/v1/device-groups/{groupId}/devices/-"
 )
 
 type recovery struct {
@@ -321,4 +322,64 @@ func (f *failSearches) via(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// TestUpdatesUnderFaultsSettleSomethingOnEveryAttempt: a re-export that
+// renames every device meets a quarter of properties calls failing. Each
+// attempt stores every device it did rename, so exactly the devices whose
+// call failed wait for the retry, and each device is renamed once in all.
+func TestUpdatesUnderFaultsSettleSomethingOnEveryAttempt(t *testing.T) {
+	t.Parallel()
+	r := setupRecovery(t, 60, 20, nil)
+	ctx := context.Background()
+	cold := r.plan()
+	for n := 1; n <= cold.BatchesTotal; n++ {
+		require.NoError(t, r.w.runBatch(ctx, cold.ID, n))
+	}
+	renamed := 0
+	for id, e := range creates(r.entries(cold.ID)) {
+		_, err := r.stack.NetBox.UpdateDevice(int(id), func(d *netboxsim.Device) {
+			name := e.DeviceName + "-renamed"
+			d.Name = &name
+		})
+		require.NoError(t, err)
+		renamed++
+	}
+	require.Greater(t, renamed, 20)
+
+	run := r.plan()
+	require.Greater(t, run.BatchesTotal, 1)
+	require.NoError(t, r.stack.WUG.SetFaults(propertiesRoute, wugsim.Fault{ErrorRate: 0.25}))
+	before := len(r.stack.WUG.RequestLog())
+	for n := 1; n <= run.BatchesTotal; n++ {
+		left := r.pending(run.ID, n)
+		for try := 1; left > 0; try++ {
+			require.LessOrEqual(t, try, 6, "batch %d does not finish", n)
+			mark := len(r.stack.WUG.RequestLog())
+			err := r.w.runBatch(ctx, run.ID, n)
+			failed := 0
+			for _, req := range r.stack.WUG.RequestLog()[mark:] {
+				if req.Fault != "" {
+					failed++
+				}
+			}
+			now := r.pending(run.ID, n)
+			require.Equal(t, failed, now, "batch %d attempt %d: only the devices whose call failed wait (error %v)", n, try, err)
+			left = now
+		}
+	}
+	ok := 0
+	for _, req := range r.stack.WUG.RequestLog()[before:] {
+		if req.Route == propertiesRoute && req.Fault == "" {
+			ok++
+		}
+	}
+	require.Equal(t, renamed, ok, "each device renamed once: settled devices are not renamed again")
+	names := map[string]bool{}
+	for _, d := range r.stack.WUG.Devices() {
+		names[d.Name] = true
+	}
+	for _, e := range creates(r.entries(cold.ID)) {
+		require.True(t, names[e.DeviceName+"-renamed"], "%s renamed in WUG", e.DeviceName)
+	}
 }
