@@ -15,9 +15,9 @@ import (
 
 // Fault describes misbehaviour injected on matching routes. Shares are fractions in [0, 1]
 // applied by counting, not by chance: with ErrorRate 0.25 every fourth matching request gets
-// a 500, so tests see the same sequence on every run. When several shares pick the same
-// request, the first in this order wins: ExpireToken, Timeout, RateLimit, Unavailable,
-// Error, Malformed, LostAnswer.
+// a 500, so tests see the same sequence on every run. When several shares fall due on the
+// same request, the first in this order takes it and the others take the next requests:
+// ExpireToken, Timeout, RateLimit, Unavailable, Error, Malformed, LostAnswer.
 type Fault struct {
 	// ErrorRate is the share of requests answered 500.
 	ErrorRate float64 `json:"errorRate,omitempty"`
@@ -131,6 +131,7 @@ type faultRule struct {
 	fault    Fault
 	seen     int
 	fired    int
+	owed     map[string]int // faults due but not yet given, by kind
 }
 
 // fires reports whether the n-th request (1-based) gets a fault of the given share: exactly
@@ -231,22 +232,33 @@ func (fs *faultSet) decide(rt *route) (Fault, string) {
 	}
 	best.seen++
 	n := best.seen
+	// Each kind owes its share of the requests seen so far; a request
+	// goes to the first kind in order that owes one. Two kinds due on the
+	// same request (10% 429 and 10% lost answers, say) take consecutive
+	// requests instead of one hiding the other, so every share is exact.
+	kinds := []struct {
+		name string
+		rate float64
+	}{
+		{FaultExpireToken, f.ExpireTokenRate}, {FaultTimeout, f.TimeoutRate}, {FaultRateLimit, f.RateLimitRate},
+		{FaultUnavailable, f.UnavailableRate}, {FaultError, f.ErrorRate}, {FaultMalformed, f.MalformedRate},
+		{FaultLostAnswer, f.LostAnswerRate},
+	}
+	if best.owed == nil {
+		best.owed = map[string]int{}
+	}
 	kind := ""
-	switch {
-	case fires(n, f.ExpireTokenRate):
-		kind = FaultExpireToken
-	case fires(n, f.TimeoutRate):
-		kind = FaultTimeout
-	case fires(n, f.RateLimitRate):
-		kind = FaultRateLimit
-	case fires(n, f.UnavailableRate):
-		kind = FaultUnavailable
-	case fires(n, f.ErrorRate):
-		kind = FaultError
-	case fires(n, f.MalformedRate):
-		kind = FaultMalformed
-	case fires(n, f.LostAnswerRate):
-		kind = FaultLostAnswer
+	for _, k := range kinds {
+		if fires(n, k.rate) {
+			best.owed[k.name]++
+		}
+	}
+	for _, k := range kinds {
+		if best.owed[k.name] > 0 {
+			best.owed[k.name]--
+			kind = k.name
+			break
+		}
 	}
 	if kind != "" {
 		best.fired++

@@ -131,3 +131,15 @@ func TestLostAnswerHandlesTheRequestAndDropsTheAnswer(t *testing.T) {
 	require.Equal(t, wugsim.FaultLostAnswer, log[len(log)-1].Fault)
 	require.Equal(t, http.StatusOK, b.call(t, http.MethodGet, "/api/v1/product/version", "").status, "the next call is answered")
 }
+
+func TestSharesDueTogetherTakeConsecutiveRequests(t *testing.T) {
+	t.Parallel()
+	b := setup(t, wugsim.Options{Faults: map[string]wugsim.Fault{versionRoute: {RateLimitRate: 0.1, ErrorRate: 0.1}}})
+	got := statuses(t, b, 20, "/api/v1/product/version")
+	want := make([]int, 20)
+	for i := range want {
+		want[i] = http.StatusOK
+	}
+	want[9], want[10], want[19] = http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusTooManyRequests
+	require.Equal(t, want, got, "the 500 due on the 10th request takes the 11th; neither share hides the other")
+}
