@@ -71,11 +71,15 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 	return mine, linkedElsewhere, busy, nil
 }
 
-// createRounds bounds the template calls of one attempt: after a 429 or a
-// 500 (and the look-up that follows a 500, see create) the rest is sent
-// once more, so a single failure does not cost the batch a task retry and
-// its backoff.
+// createRounds bounds the template calls of one attempt: after a 500 (and
+// the look-up that follows it, see create) the rest is sent once more, so
+// a single failure does not cost the batch a task retry and its backoff.
 const createRounds = 2
+
+// refusedRounds bounds the 429s one attempt sends again: a 429 was refused
+// before WUG did anything, so it uses no round, but a WUG that keeps
+// refusing ends the attempt (its cool-down then delays the retry).
+const refusedRounds = 3
 
 // findEarlierCreates handles devices whose creation an earlier attempt
 // tried without storing the answer: the call may have created them before
@@ -227,6 +231,7 @@ func (b *batch) clearCreateMarks(ctx context.Context, entries []*models.PlanEntr
 // was sent, for the update path.
 func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) ([]*models.PlanEntry, error) {
 	var relinks []*models.PlanEntry
+	refused := 0 // 429s: refused unhandled, they cost no round
 	for round := 1; ; round++ {
 		todo, templates := b.toCreate(creates)
 		if len(todo) == 0 {
@@ -244,28 +249,28 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) ([]*mod
 			}
 			return relinks, err
 		case rateLimited(err):
-			if round < createRounds {
-				continue // nothing was created
+			if refused < refusedRounds {
+				refused++
+				round--
+				continue // nothing was created; the limiter waits out the cool-down
 			}
 			b.later(err)
 			// Refused unhandled: the retry need not look first.
 			return relinks, b.clearCreateMarks(ctx, todo)
 		}
-		if round == createRounds {
-			b.later(err)
-			return relinks, nil // the marks stay: the retry looks first
-		}
 		done := handledFailure(err) // WUG is finished with the call
 		b.log.WithError(err).Warn("a template call failed; looking for the devices it may have created")
+		// Looked up even after the last round, so the attempt settles what
+		// the call did create: a retry then resends only the rest.
 		found, lerr := b.lookUpCreates(ctx, todo, done)
 		relinks = append(relinks, found...)
 		if lerr != nil {
 			return relinks, lerr
 		}
-		if !done {
+		if !done || round == createRounds {
 			if left, _ := b.toCreate(todo); len(left) > 0 {
 				b.later(err)
-				b.hold(left...) // marked: the retry looks first
+				b.hold(left...) // the retry looks first where the marks stay
 			}
 			return relinks, nil
 		}
