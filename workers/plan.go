@@ -295,6 +295,9 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 		p.firstName[mapped.Address] = entry.DeviceName
 		entry.PayloadHash = mapped.Fields.Hash()
 		p.apply(entry, export.Decide(row.Previous(), mapped.Fields))
+		if entry.Action == models.PlanCreate || entry.Action == models.PlanUpdate {
+			entry.Mapped = p.plannedWrite(d, mapped)
+		}
 		if entry.Action == models.PlanCreate {
 			p.creates = append(p.creates, plannedCreate{ref: ref, addr: mapped.Address})
 		}
@@ -312,6 +315,17 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 		return nil
 	}
 	return p.w.recordPlannedRows(ctx, p.run, entries, rows)
+}
+
+// plannedWrite is what the batch of a writing entry needs from NetBox,
+// kept on the entry so the batch reads nothing (loadMapped).
+func (p *planner) plannedWrite(d export.Object, m export.Mapped) *models.PlannedWrite {
+	w := &models.PlannedWrite{Fields: m.Fields}
+	if writebackOn(p.conn) {
+		seen := fieldText(d.CustomFields[p.conn.NetBoxCustomField])
+		w.CustomField = &seen
+	}
+	return w
 }
 
 func dropSkipped(creates []plannedCreate, byDevice map[export.ObjectRef]*models.PlanEntry) []plannedCreate {
