@@ -3,7 +3,9 @@ package workers_test
 import (
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,4 +78,78 @@ func TestNetBoxReadsPerRunStayWithinTheBound(t *testing.T) {
 			require.LessOrEqual(t, 2*reads, 3*floor, "NetBox reads %d, floor %d", reads, floor)
 		})
 	}
+}
+
+// pageHoldLimit bounds how long pageGate holds a page: far more than a
+// batch needs to reach WUG, well below NetBox's client timeout.
+const pageHoldLimit = 10 * time.Second
+
+// pageGate holds NetBox's first later page of the device listing (not the
+// trimmed listing of primary addresses) until WUG has seen a template call,
+// and tells whether one came while it held it.
+type pageGate struct {
+	next    http.Handler
+	written chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	held    int
+	overlap int // held pages released by a WUG write, not by the time limit
+}
+
+func (g *pageGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if r.Method == http.MethodGet && r.URL.Path == devicesRoute && q.Has("id__gte") && !q.Has("has_primary_ip") {
+		g.mu.Lock()
+		g.held++
+		first := g.held == 1
+		g.mu.Unlock()
+		if first {
+			select {
+			case <-g.written:
+				g.mu.Lock()
+				g.overlap++
+				g.mu.Unlock()
+			case <-time.After(pageHoldLimit):
+			}
+		}
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// templateWatch closes written at WUG's first template call.
+type templateWatch struct {
+	next http.Handler
+	g    *pageGate
+}
+
+func (tw templateWatch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPatch && r.URL.Path == "/api/v1/devices/-/config/template" {
+		tw.g.once.Do(func() { close(tw.g.written) })
+	}
+	tw.next.ServeHTTP(w, r)
+}
+
+// Reading NetBox overlaps writing to WUG: the batches of a decided page
+// are enqueued at once, so WUG gets its first template call while the plan
+// still waits for the next page of devices (held here until that call).
+func TestBatchesWriteWhileNetBoxIsStillRead(t *testing.T) {
+	t.Parallel()
+	gate := &pageGate{written: make(chan struct{})}
+	b := setup(t, bundleOptions{devices: 700,
+		netboxVia: func(h http.Handler) http.Handler { gate.next = h; return gate },
+		params: func(p *workers.Params) {
+			// One NetBox page is one page of the plan (500 objects).
+			nb, err := netbox.New(netbox.Config{URL: p.NetBox.Server(), Token: netboxsim.DefaultToken, PageSize: 500})
+			require.NoError(t, err)
+			p.NetBox = nb
+		}})
+	b.routeWUGThrough(templateWatch{next: b.wug, g: gate})
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Len(t, b.wugByNetBoxID(), run.DevicesCreated)
+	gate.mu.Lock()
+	defer gate.mu.Unlock()
+	require.Equal(t, 1, gate.held, "700 devices: one later page")
+	require.Equal(t, 1, gate.overlap, "a batch wrote to WUG before the plan read its second page")
 }

@@ -65,6 +65,31 @@ type planner struct {
 	// was copied and exports an address: one a re-planned object now
 	// shares must become a conflict skip too (applyPlan).
 	kept map[export.ObjectRef]bool
+
+	// linked and wugByAddr serve adoption across the pages of a run: the
+	// WUG devices rows link, and (once enough creates call for it) WUG's
+	// unlinked devices by address, each read once per run.
+	linked      map[string]bool
+	wugByAddr   map[netip.Addr]string
+	createsSeen int
+
+	// pipe, in a full run that writes, numbers and enqueues each page's
+	// batches as soon as the page is decided, so WUG writes start while
+	// NetBox is still being read (batches.go of this file: closeBatches).
+	pipe *batchPipe
+}
+
+// batchPipe numbers a run's writing entries into batches as pages are
+// decided: a batch fills across pages, holds one object type, and is
+// enqueued when full (or when the plan ends).
+type batchPipe struct {
+	size int
+	// last is the number of the batch being filled; fill its entries.
+	last     int
+	fill     int
+	lastType models.ObjectType
+	// queued is the last batch whose tally is stored and task enqueued.
+	queued int
 }
 
 type plannedCreate struct {
@@ -191,6 +216,15 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full()); err != nil {
 		return err
 	}
+	if scope.full() && !p.run.DryRun {
+		// Only a full run that writes pipelines: a dry run enqueues
+		// nothing, and the run of one object applies its batch itself.
+		last, err := p.w.store.LastBatch(ctx, p.run.ID)
+		if err != nil {
+			return err
+		}
+		p.pipe = &batchPipe{size: p.batchSize(), last: last, queued: last}
+	}
 	for _, t := range objectTypes(p.conn) {
 		if !scope.covers(t) {
 			continue
@@ -204,6 +238,9 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	}
 	if err := p.resolveAdoptions(ctx); err != nil {
 		return err
+	}
+	if p.pipe != nil {
+		return p.commitPipelined(ctx)
 	}
 	return p.commit(ctx)
 }
@@ -221,10 +258,16 @@ func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox
 			if err := p.planPage(ctx, page); err != nil {
 				return err
 			}
+			if err := p.pageDone(ctx); err != nil {
+				return err
+			}
 			page = page[:0]
 		}
 	}
-	return p.planPage(ctx, page)
+	if err := p.planPage(ctx, page); err != nil {
+		return err
+	}
+	return p.pageDone(ctx)
 }
 
 // planPage plans a page of objects of one type.
@@ -305,6 +348,7 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 	// A device conflicting with one planned earlier on this page was
 	// decided before its conflict was known: drop it from the create list.
 	p.creates = dropSkipped(p.creates, byDevice)
+	p.number(entries)
 	if err := p.w.store.CreatePlanEntries(ctx, entries); err != nil {
 		return err
 	}
@@ -427,38 +471,48 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 	if len(gone) == 0 {
 		return nil
 	}
+	p.number(gone)
 	return p.w.store.CreatePlanEntries(ctx, gone)
 }
 
-// resolveAdoptions looks for new devices that already exist in WUG (added
-// by hand or by another tool), so they are adopted and updated instead of
-// duplicated. Many new devices: one paged read of WUG's device list. A few:
-// one exact-IP search each.
+// resolveAdoptions looks for the planned creates (since the last call)
+// that already exist in WUG (added by hand or by another tool), so they are
+// adopted and updated instead of duplicated. Many new devices in the run:
+// one paged read of WUG's device list, once per run. A few: one exact-IP
+// search each. A pipelined run calls it per page, before the page's
+// batches are enqueued.
 func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if len(p.creates) == 0 {
 		return nil
 	}
-	linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
-	if err != nil {
-		return err
-	}
-	matches := map[export.ObjectRef]string{}
-	if len(p.creates) >= p.w.p.AdoptListThreshold {
-		byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
-			byAddr := map[netip.Addr]string{}
-			err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
-				export.AddOldestByAddress(byAddr, page, linked)
-				return nil
-			})
-			return byAddr, err
-		})
+	if p.linked == nil {
+		linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
 		if err != nil {
-			return fmt.Errorf("read WUG device list for adoption: %w", err)
+			return err
+		}
+		p.linked = linked
+	}
+	p.createsSeen += len(p.creates)
+	matches := map[export.ObjectRef]string{}
+	if p.wugByAddr != nil || p.createsSeen >= p.w.p.AdoptListThreshold {
+		if p.wugByAddr == nil {
+			byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
+				byAddr := map[netip.Addr]string{}
+				err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
+					export.AddOldestByAddress(byAddr, page, p.linked)
+					return nil
+				})
+				return byAddr, err
+			})
+			if err != nil {
+				return fmt.Errorf("read WUG device list for adoption: %w", err)
+			}
+			p.wugByAddr = byAddr
 		}
 		for _, c := range p.creates {
-			if id, ok := byAddr[c.addr]; ok {
+			if id, ok := p.wugByAddr[c.addr]; ok && !p.linked[id] {
 				matches[c.ref] = id
-				linked[id] = true
+				p.linked[id] = true
 			}
 		}
 	} else {
@@ -469,9 +523,9 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("look up %s in WUG: %w", c.addr, err)
 			}
-			if id := export.OldestUnlinked(found, linked); id != "" {
+			if id := export.OldestUnlinked(found, p.linked); id != "" {
 				matches[c.ref] = id
-				linked[id] = true
+				p.linked[id] = true
 			}
 		}
 	}
@@ -480,6 +534,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 			return err
 		}
 	}
+	p.creates = p.creates[:0]
 	return nil
 }
 
@@ -487,8 +542,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 // marks the plan complete. A dry run, or a run with nothing to write, ends
 // here.
 func (p *planner) commit(ctx context.Context) error {
-	size := max(1, min(p.conn.BatchSize, models.MaxBatchSize))
-	batches, err := p.w.store.NumberBatches(ctx, p.run.ID, size, export.WriteActions(), p.w.now())
+	batches, err := p.w.store.NumberBatches(ctx, p.run.ID, p.batchSize(), export.WriteActions(), p.w.now())
 	if err != nil {
 		return err
 	}
