@@ -31,3 +31,16 @@ func (s Store) OpenBatches(ctx context.Context, runID uint, from, to int, now ti
 	}
 	return nil
 }
+
+// EntryName is the object name a run's plan entry stores; "" when the run
+// has no entry for key.
+func (s Store) EntryName(ctx context.Context, runID uint, key RowKey) (string, error) {
+	var names []string
+	if err := s.entry(ctx, runID, key).Limit(1).Pluck("device_name", &names).Error; err != nil {
+		return "", fmt.Errorf("name of %s %d in run %d: %w", key.ObjectType, key.ObjectID, runID, err)
+	}
+	if len(names) == 0 {
+		return "", nil
+	}
+	return names[0], nil
+}

@@ -167,7 +167,7 @@ func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []export.O
 			if e.Action == models.PlanDecommission {
 				continue // not an object of the selection: it holds no address
 			}
-			p.seen[ref] = struct{}{}
+			p.seen.add(ref)
 			if addr, ok := heldAddress(c); ok {
 				if c.Action != models.PlanSkip {
 					if p.kept == nil {
@@ -176,9 +176,6 @@ func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []export.O
 					p.kept[ref] = true
 				}
 				p.conflicts.AddObject(ref, addr)
-				if _, named := p.firstName[addr]; !named {
-					p.firstName[addr] = c.DeviceName
-				}
 			}
 		}
 		if err := p.w.store.CreatePlanEntries(ctx, copies); err != nil {

@@ -54,13 +54,13 @@ type planner struct {
 
 	// primaries holds every primary address of the exported statuses
 	// across NetBox, whatever the other filters (plan_primaries.go).
-	primaries primaryIndex
-	conflicts *export.ConflictTracker
-	// firstName is the name of the first device holding each address, for
-	// the conflict message of a later one.
-	firstName map[netip.Addr]string
-	seen      map[export.ObjectRef]struct{}
-	creates   []plannedCreate
+	primaries *primaryIndex
+	// conflicts and seen grow with the run: both compact (plan_primaries.go).
+	conflicts *addressClaims
+	seen      *objectSet
+	// creates are the planned creates adoption has not checked yet: one
+	// page's in a pipelined run.
+	creates []plannedCreate
 	// kept holds, in an applied run, the objects whose dry-run decision
 	// was copied and exports an address: one a re-planned object now
 	// shares must become a conflict skip too (applyPlan).
@@ -101,9 +101,8 @@ func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn mo
 	p := &planner{
 		w: w, run: run, conn: conn, client: client,
 		filters:   conn.DeviceFilters.Merge(run.Filters),
-		conflicts: export.NewConflictTracker(0),
-		firstName: map[netip.Addr]string{},
-		seen:      map[export.ObjectRef]struct{}{},
+		conflicts: newAddressClaims(),
+		seen:      newObjectSet(),
 	}
 	regions, err := w.siteRegions(ctx, conn.GroupTemplate)
 	if err != nil {
@@ -285,7 +284,7 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 	for _, d := range devices {
 		id := d.ID
 		ref := d.Ref()
-		p.seen[ref] = struct{}{}
+		p.seen.add(ref)
 		row := rows[id]
 		entry := &models.PlanEntry{
 			RunID: p.run.ID, ConnectionID: p.conn.ID, ObjectType: kind, NetBoxObjectID: id,
@@ -323,19 +322,25 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 			continue
 		}
 		if other, dup := p.conflicts.AddObject(ref, mapped.Address); dup {
-			p.apply(entry, export.Decision{Action: models.PlanSkip,
-				Reason: export.ObjectConflictReason(entry.IPAddress, other, p.firstName[mapped.Address])})
 			reason := export.ObjectConflictReason(entry.IPAddress, ref, entry.DeviceName)
+			otherName := ""
 			if e, here := byDevice[other]; here {
+				otherName = e.DeviceName
 				if e.Action != models.PlanSkip {
 					p.apply(e, export.Decision{Action: models.PlanSkip, Reason: reason})
 				}
-			} else if err := p.markConflict(ctx, other, reason); err != nil {
-				return err
+			} else {
+				if otherName, err = p.nameOf(ctx, other, mapped.Address); err != nil {
+					return err
+				}
+				if err := p.markConflict(ctx, other, reason); err != nil {
+					return err
+				}
 			}
+			p.apply(entry, export.Decision{Action: models.PlanSkip,
+				Reason: export.ObjectConflictReason(entry.IPAddress, other, otherName)})
 			continue
 		}
-		p.firstName[mapped.Address] = entry.DeviceName
 		entry.PayloadHash = mapped.Fields.Hash()
 		p.apply(entry, export.Decide(row.Previous(), mapped.Fields))
 		if entry.Action == models.PlanCreate || entry.Action == models.PlanUpdate {
@@ -422,6 +427,16 @@ func (p *planner) markConflict(ctx context.Context, obj export.ObjectRef, reason
 	return p.w.store.MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: p.key(obj), Reason: reason}})
 }
 
+// nameOf names an object planned on an earlier page, for the conflict
+// reason of a later one: the name the primary index holds, else the one
+// its plan entry stores (a conflict the index did not foresee is rare).
+func (p *planner) nameOf(ctx context.Context, obj export.ObjectRef, addr netip.Addr) (string, error) {
+	if name := p.primaries.name(addr, obj); name != "" {
+		return name, nil
+	}
+	return p.w.store.EntryName(ctx, p.run.ID, p.key(obj))
+}
+
 // key names the row of an object on the planner's connection.
 func (p *planner) key(obj export.ObjectRef) models.RowKey {
 	return models.RowKey{ConnectionID: p.conn.ID, ObjectType: obj.Type, ObjectID: obj.ID}
@@ -448,7 +463,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 		err := p.w.store.EachLinkedRow(ctx, p.conn.ID, t, ids, func(rows []models.NetBoxIPExport) error {
 			for _, r := range rows {
 				ref := export.ObjectRef{Type: t, ID: r.NetBoxObjectID}
-				if _, ok := p.seen[ref]; ok {
+				if p.seen.has(ref) {
 					continue
 				}
 				e := &models.PlanEntry{
@@ -458,15 +473,18 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 				}
 				p.apply(e, export.DecideGone())
 				gone = append(gone, e)
-				// Decided: it goes down the decommission path, so a sync of
-				// one device does not report it as unknown to NetBox.
-				p.seen[ref] = struct{}{}
 			}
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("find %ss that left the selection: %w", t.Noun(), err)
 		}
+	}
+	// Decided: they go down the decommission path, so a sync of one
+	// device does not report it as unknown to NetBox. Added after the
+	// lookups, which then search a set sorted once.
+	for _, e := range gone {
+		p.seen.add(export.ObjectRef{Type: e.Key().ObjectType, ID: e.NetBoxObjectID})
 	}
 	if len(gone) == 0 {
 		return nil
@@ -558,7 +576,7 @@ func (p *planner) commit(ctx context.Context) error {
 func (p *planner) undecided(scope planScope) []int64 {
 	var out []int64
 	for _, id := range scope.deviceIDs {
-		if _, ok := p.seen[export.ObjectRef{Type: scope.kind(), ID: id}]; !ok {
+		if !p.seen.has(export.ObjectRef{Type: scope.kind(), ID: id}) {
 			out = append(out, id)
 		}
 	}
