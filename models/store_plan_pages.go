@@ -44,3 +44,17 @@ func (s Store) EntryName(ctx context.Context, runID uint, key RowKey) (string, e
 	}
 	return names[0], nil
 }
+
+// ResetTallies zeroes the batch tallies of a run whose plan starts again:
+// the entries they counted are gone, and the new plan decides those
+// objects afresh (what an earlier attempt's batch wrote, it finds exported
+// and unchanged), so nothing is counted twice.
+func (s Store) ResetTallies(ctx context.Context, runID uint, now time.Time) error {
+	err := s.db.WithContext(ctx).Model(&RunBatch{}).Where("sync_log_id = ?", runID).Updates(map[string]any{
+		"created": 0, "updated": 0, "decommissioned": 0, "failed": 0, "scanning": 0, "pending": 0, "updated_at": now,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("reset the batch tallies of run %d: %w", runID, err)
+	}
+	return nil
+}

@@ -153,3 +153,51 @@ func TestBatchesWriteWhileNetBoxIsStillRead(t *testing.T) {
 	require.Equal(t, 1, gate.held, "700 devices: one later page")
 	require.Equal(t, 1, gate.overlap, "a batch wrote to WUG before the plan read its second page")
 }
+
+// failOnce answers NetBox's first request for a later page of the device
+// listing with 503, once.
+type failOnce struct {
+	next http.Handler
+	once sync.Once
+}
+
+func (f *failOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if r.Method == http.MethodGet && r.URL.Path == devicesRoute && q.Has("id__gte") && !q.Has("has_primary_ip") {
+		failed := false
+		f.once.Do(func() { failed = true })
+		if failed {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+	}
+	f.next.ServeHTTP(w, r)
+}
+
+// A plan that fails after its first page's batches went out is planned
+// again from scratch: the new plan numbers its batches after the earlier
+// ones (whose tasks may run on entries now gone), finds what they wrote,
+// and the run ends with every device in WUG once and counters that add up.
+func TestReplanAfterEarlyBatchesCreatesEachDeviceOnce(t *testing.T) {
+	t.Parallel()
+	front := &failOnce{}
+	b := setup(t, bundleOptions{devices: 700,
+		netboxVia: func(h http.Handler) http.Handler { front.next = h; return front },
+		params: func(p *workers.Params) {
+			nb, err := netbox.New(netbox.Config{URL: p.NetBox.Server(), Token: netboxsim.DefaultToken, PageSize: 500, MaxRetries: -1})
+			require.NoError(t, err)
+			p.NetBox = nb
+		}})
+	want := b.expected()
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Len(t, b.wugByNetBoxID(), len(want), "each device in WUG once")
+	b.requireWUGMatches(want)
+	require.Equal(t, run.DevicesTotal, run.DevicesCreated+run.DevicesUpdated+run.DevicesUnchanged+run.DevicesSkipped+run.DevicesFailed, run.Summary)
+	require.Equal(t, len(want), run.DevicesCreated+run.DevicesUnchanged, run.Summary)
+	var first int64
+	require.NoError(t, b.db.Model(&models.PlanEntry{}).Where("sync_log_id = ? AND batch > 0", run.ID).
+		Select("COALESCE(MIN(batch), 0)").Scan(&first).Error)
+	require.Greater(t, first, int64(1), "the second plan numbered its batches after the first plan's")
+}

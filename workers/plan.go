@@ -222,6 +222,13 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		if err != nil {
 			return err
 		}
+		if last > 0 {
+			// An earlier attempt enqueued batches: their numbers stay used
+			// (their tasks may still run, on entries now gone).
+			if err := p.w.store.ResetTallies(ctx, p.run.ID, p.w.now()); err != nil {
+				return err
+			}
+		}
 		p.pipe = &batchPipe{size: p.batchSize(), last: last, queued: last}
 	}
 	for _, t := range objectTypes(p.conn) {
