@@ -17,7 +17,9 @@ func v4(n int) netip.Addr {
 }
 
 func dev(id int64) export.ObjectRef { return export.ObjectRef{Type: export.ObjectDevice, ID: id} }
-func vm(id int64) export.ObjectRef  { return export.ObjectRef{Type: export.ObjectVirtualMachine, ID: id} }
+func vm(id int64) export.ObjectRef {
+	return export.ObjectRef{Type: export.ObjectVirtualMachine, ID: id}
+}
 
 func TestPrimaryIndexFindsTheOtherHolder(t *testing.T) {
 	t.Parallel()
