@@ -3,9 +3,11 @@ package workers
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
 )
 
 // loadMapped rebuilds, for each entry that writes a device, the mapping
@@ -23,16 +25,11 @@ import (
 // kind (applyPlan), not per batch.
 func (b *batch) loadMapped(ctx context.Context) error {
 	b.mapped = map[int64]export.Mapped{}
+	if err := b.mapUnplanned(ctx); err != nil {
+		return err
+	}
 	for _, e := range b.entries {
-		if e.Action == models.PlanDecommission {
-			continue
-		}
-		if e.Mapped == nil {
-			// Planned by a version that kept no mapping: failed here, the
-			// next run plans the device again and writes it.
-			if err := b.fail(ctx, e, "the plan holds no mapped data for this "+b.kind().Noun()+"; the next run exports it", false); err != nil {
-				return err
-			}
+		if e.Action == models.PlanDecommission || e.Mapped == nil || e.Outcome != "" {
 			continue
 		}
 		ref := export.ObjectRef{Type: e.Key().ObjectType, ID: e.NetBoxObjectID}
@@ -44,6 +41,61 @@ func (b *batch) loadMapped(ctx context.Context) error {
 			continue
 		}
 		b.mapped[e.NetBoxObjectID] = m
+	}
+	return nil
+}
+
+// mapUnplanned gives the writing entries whose plan kept no mapping (a
+// plan stored before plans kept it, such as a dry run applied after an
+// upgrade) what a plan would have kept, from one NetBox read for all of
+// them, as batches did before. An object NetBox no longer has fails, for
+// the next run to decommission.
+func (b *batch) mapUnplanned(ctx context.Context) error {
+	var ids []int64
+	for _, e := range b.entries {
+		if e.Action != models.PlanDecommission && e.Mapped == nil {
+			ids = append(ids, e.NetBoxObjectID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	q := netbox.DeviceFilter{IDs: ids}
+	listing := objectsOf(b.w.p.NetBox.Devices(ctx, q), export.DeviceObject)
+	if b.kind() == models.ObjectVirtualMachine {
+		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, q), export.VMObject)
+	}
+	read := map[int64]export.Object{}
+	for d, err := range listing {
+		if err != nil {
+			return fmt.Errorf("read batch %ss from netbox: %w", b.kind().Noun(), err)
+		}
+		read[d.ID] = d
+	}
+	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
+	if err != nil {
+		return err
+	}
+	p := &planner{w: b.w, conn: b.conn}
+	for _, e := range b.entries {
+		if e.Action == models.PlanDecommission || e.Mapped != nil {
+			continue
+		}
+		d, ok := read[e.NetBoxObjectID]
+		if !ok {
+			if err := b.fail(ctx, e, b.kind().Noun()+" is no longer in NetBox; the next run decommissions it", false); err != nil {
+				return err
+			}
+			continue
+		}
+		m, err := export.MapObject(d, b.w.mapOptions(b.conn, regions, d))
+		if err != nil {
+			if err := b.fail(ctx, e, "cannot export: "+err.Error(), false); err != nil {
+				return err
+			}
+			continue
+		}
+		e.Mapped = p.plannedWrite(d, m)
 	}
 	return nil
 }

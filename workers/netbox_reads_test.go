@@ -201,3 +201,24 @@ func TestReplanAfterEarlyBatchesCreatesEachDeviceOnce(t *testing.T) {
 		Select("COALESCE(MIN(batch), 0)").Scan(&first).Error)
 	require.Greater(t, first, int64(1), "the second plan numbered its batches after the first plan's")
 }
+
+// A dry run planned before plans kept their mapping (mapped is NULL) and
+// applied after the upgrade still exports: its batches read their objects
+// from NetBox, one read each, as batches did before.
+func TestApplyingAPlanWithoutMappingReadsItsObjects(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 30, conn: func(c *models.WUGConnection) { c.EnableNetBoxExport = false }})
+	want := b.expected()
+	dry := b.export(tasks.ExportRequest{DryRun: true})
+	require.Equal(t, models.RunCompleted, dry.Status, dry.ErrorMessage)
+	require.NoError(t, b.db.Model(&models.PlanEntry{}).Where("sync_log_id = ?", dry.ID).Update("mapped", nil).Error)
+
+	b.nb.ResetRequests()
+	from := dry.ID
+	run := b.export(tasks.ExportRequest{Filters: dry.Filters, AppliedFrom: &from})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Equal(t, len(want), run.DevicesCreated, run.Summary)
+	b.requireWUGMatches(want)
+	_, byID := b.netboxReads()
+	require.Equal(t, run.BatchesTotal, byID, "one read per batch of unmapped entries")
+}
