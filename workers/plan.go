@@ -75,7 +75,7 @@ type planner struct {
 
 	// pipe, in a full run that writes, numbers and enqueues each page's
 	// batches as soon as the page is decided, so WUG writes start while
-	// NetBox is still being read (batches.go of this file: closeBatches).
+	// NetBox is still being read (plan_pipe.go).
 	pipe *batchPipe
 }
 
