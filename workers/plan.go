@@ -521,6 +521,13 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	matches := map[export.ObjectRef]string{}
 	if p.wugByAddr != nil || p.createsSeen >= p.w.p.AdoptListThreshold {
 		if p.wugByAddr == nil {
+			// Read afresh with the list: batches of earlier pages have
+			// linked devices since.
+			linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
+			if err != nil {
+				return err
+			}
+			p.linked = linked
 			byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
 				byAddr := map[netip.Addr]string{}
 				err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
