@@ -510,16 +510,17 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if len(p.creates) == 0 {
 		return nil
 	}
-	if p.linked == nil {
+	p.createsSeen += len(p.creates)
+	useList := p.wugByAddr != nil || p.createsSeen >= p.w.p.AdoptListThreshold
+	if p.linked == nil && (!useList || p.wugByAddr != nil) {
 		linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
 		if err != nil {
 			return err
 		}
 		p.linked = linked
 	}
-	p.createsSeen += len(p.creates)
 	matches := map[export.ObjectRef]string{}
-	if p.wugByAddr != nil || p.createsSeen >= p.w.p.AdoptListThreshold {
+	if useList {
 		if p.wugByAddr == nil {
 			// Read afresh with the list: batches of earlier pages have
 			// linked devices since.
