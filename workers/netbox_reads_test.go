@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
@@ -155,10 +156,12 @@ func TestBatchesWriteWhileNetBoxIsStillRead(t *testing.T) {
 }
 
 // failOnce answers NetBox's first request for a later page of the device
-// listing with 503, once.
+// listing with 503, once, after the batches of the first page stored their
+// tallies (tallied is closed).
 type failOnce struct {
-	next http.Handler
-	once sync.Once
+	next    http.Handler
+	once    sync.Once
+	tallied chan struct{}
 }
 
 func (f *failOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -167,6 +170,10 @@ func (f *failOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		failed := false
 		f.once.Do(func() { failed = true })
 		if failed {
+			select {
+			case <-f.tallied:
+			case <-time.After(pageHoldLimit):
+			}
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
@@ -174,16 +181,37 @@ func (f *failOnce) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.next.ServeHTTP(w, r)
 }
 
-// A plan that fails after its first page's batches went out is planned
-// again from scratch: the new plan numbers its batches after the earlier
-// ones (whose tasks may run on entries now gone), finds what they wrote,
-// and the run ends with every device in WUG once and counters that add up.
+// closeAfterTallies closes ch once n batch tallies were stored.
+func closeAfterTallies(t *testing.T, db *gorm.DB, n int, ch chan struct{}) {
+	var mu sync.Mutex
+	seen := 0
+	err := db.Callback().Create().After("gorm:create").Register("test:tallies", func(tx *gorm.DB) {
+		if tx.Statement.Table != "sync_run_batches" || tx.Error != nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if seen++; seen == n {
+			close(ch)
+		}
+	})
+	require.NoError(t, err)
+}
+
+// A plan that fails after its first page's batches wrote and tallied is
+// planned again from scratch: the new plan numbers its batches after the
+// earlier ones (whose tasks may run on entries now gone), finds what they
+// wrote, and the run ends with every device in WUG once and counted once.
 func TestReplanAfterEarlyBatchesCreatesEachDeviceOnce(t *testing.T) {
 	t.Parallel()
-	front := &failOnce{}
+	front := &failOnce{tallied: make(chan struct{})}
+	var watch sync.Once
 	b := setup(t, bundleOptions{devices: 700,
 		netboxVia: func(h http.Handler) http.Handler { front.next = h; return front },
 		params: func(p *workers.Params) {
+			// Before any worker runs. The first page's 430 eligible
+			// devices fill four batches of 100.
+			watch.Do(func() { closeAfterTallies(t, p.DB, 4, front.tallied) })
 			nb, err := netbox.New(netbox.Config{URL: p.NetBox.Server(), Token: netboxsim.DefaultToken, PageSize: 500, MaxRetries: -1})
 			require.NoError(t, err)
 			p.NetBox = nb
@@ -195,7 +223,10 @@ func TestReplanAfterEarlyBatchesCreatesEachDeviceOnce(t *testing.T) {
 	require.Len(t, b.wugByNetBoxID(), len(want), "each device in WUG once")
 	b.requireWUGMatches(want)
 	require.Equal(t, run.DevicesTotal, run.DevicesCreated+run.DevicesUpdated+run.DevicesUnchanged+run.DevicesSkipped+run.DevicesFailed, run.Summary)
-	require.Equal(t, len(want), run.DevicesCreated+run.DevicesUnchanged, run.Summary)
+	// Each exported device counted once: created by either plan's batches,
+	// found unchanged, or adopted (updated) when the second plan saw it in
+	// WUG before the first plan's batch had linked it.
+	require.Equal(t, len(want), run.DevicesCreated+run.DevicesUpdated+run.DevicesUnchanged, run.Summary)
 	var first int64
 	require.NoError(t, b.db.Model(&models.PlanEntry{}).Where("sync_log_id = ? AND batch > 0", run.ID).
 		Select("COALESCE(MIN(batch), 0)").Scan(&first).Error)
