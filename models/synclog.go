@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/export"
 )
 
 // WUGSyncLog is one run and the unit of progress: its counters are updated
@@ -74,7 +76,12 @@ type PlanEntry struct {
 	// PayloadHash is the hash of the Fields the entry was decided on; a
 	// batch that maps the object to other Fields decides again.
 	PayloadHash string `gorm:"column:payload_hash" json:"-"`
-	Batch       int    `gorm:"column:batch" json:"batch"`
+	// Mapped is what the plan mapped for an entry that writes to WUG; the
+	// batch writes it without reading NetBox again. Nil on other entries,
+	// and on those of plans stored before it existed (the batch then
+	// fails them for the next run to plan again).
+	Mapped *PlannedWrite `gorm:"column:mapped;serializer:json" json:"-"`
+	Batch  int           `gorm:"column:batch" json:"batch"`
 	// Excluded marks a skip for the object's status: the filters select
 	// it, the connection does not export that status. Such entries count
 	// in devices_excluded, not in devices_total.
@@ -88,6 +95,18 @@ type PlanEntry struct {
 
 // TableName pins the table name.
 func (PlanEntry) TableName() string { return "sync_plan_entries" }
+
+// PlannedWrite is what a plan read from NetBox for an object it writes to
+// WUG: the mapped Fields (the template is rebuilt from them with
+// export.MappedFromFields) and the value of the connection's write-back
+// custom field, so the batch can tell whether NetBox already holds the WUG
+// device id.
+type PlannedWrite struct {
+	Fields export.Fields `json:"fields"`
+	// CustomField is the write-back field's value as NetBox showed it ("" for
+	// null); nil when the connection writes nothing back.
+	CustomField *string `json:"custom_field,omitempty"`
+}
 
 // BeforeCreate completes the identity of a device entry given by its
 // device id alone.

@@ -38,12 +38,11 @@ var errPlanGone = errors.New("the dry run to apply no longer exists")
 // address turns its holder into a conflict skip). Nothing else is re-read:
 // what WUG and the store hold at write time is checked by the batch, as for
 // every run (stored link, create claim, earlier create, a device deleted in
-// WUG, NetBox data mapped again and re-decided when it differs from the
-// planned hash), so a kept decision is never applied blindly.
+// WUG), so a kept decision is never applied blindly.
 //
-// Objects deleted in NetBox after the plan leave no trace in last_updated:
-// their kept entry fails in the batch ("no longer in NetBox") and the next
-// full run decommissions them.
+// Objects deleted in NetBox after the plan leave no trace in last_updated,
+// and the batch writes what the plan mapped without reading NetBox again
+// (loadMapped): the next full run decommissions them.
 func (p *planner) applyPlan(ctx context.Context, sourceID uint) error {
 	store := p.w.store
 	if err := store.ClearPlan(ctx, p.run.ID); err != nil {
@@ -162,12 +161,13 @@ func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []export.O
 				NetBoxObjectID: e.NetBoxObjectID, NetBoxDeviceID: e.NetBoxDeviceID,
 				DeviceName: e.DeviceName, IPAddress: e.IPAddress, Action: e.Action, Reason: e.Reason,
 				WUGDeviceID: e.WUGDeviceID, Diff: e.Diff, PayloadHash: e.PayloadHash, Excluded: e.Excluded,
+				Mapped: e.Mapped,
 			}
 			copies = append(copies, c)
 			if e.Action == models.PlanDecommission {
 				continue // not an object of the selection: it holds no address
 			}
-			p.seen[ref] = struct{}{}
+			p.seen.add(ref)
 			if addr, ok := heldAddress(c); ok {
 				if c.Action != models.PlanSkip {
 					if p.kept == nil {
@@ -176,9 +176,6 @@ func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []export.O
 					p.kept[ref] = true
 				}
 				p.conflicts.AddObject(ref, addr)
-				if _, named := p.firstName[addr]; !named {
-					p.firstName[addr] = c.DeviceName
-				}
 			}
 		}
 		if err := p.w.store.CreatePlanEntries(ctx, copies); err != nil {

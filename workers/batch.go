@@ -29,9 +29,9 @@ type batch struct {
 
 	entries []*models.PlanEntry
 	rows    map[int64]*models.NetBoxIPExport
-	// devices holds the batch's NetBox objects; a batch is of one object
-	// type (NumberBatches never mixes them), so ids are enough as keys.
-	devices map[int64]export.Object
+	// mapped holds what the plan mapped for each writing entry; a batch is
+	// of one object type (NumberBatches never mixes them), so ids are
+	// enough as keys.
 	mapped  map[int64]export.Mapped
 	groupOf map[int64]string // target WUG group id per device
 	pending []success        // exported devices not yet stored
@@ -110,7 +110,7 @@ func (b *batch) apply(ctx context.Context) error {
 		return err
 	}
 	b.rows = rows
-	if err := b.loadDevices(ctx); err != nil {
+	if err := b.loadMapped(ctx); err != nil {
 		return err
 	}
 	if err := b.resolveGroups(ctx); err != nil {

@@ -10,39 +10,78 @@ import (
 	"github.com/wugsync/wugsync/netbox"
 )
 
-// loadDevices reads the batch's devices fresh from NetBox in one call, so a
-// batch always writes the latest data, and maps them.
-func (b *batch) loadDevices(ctx context.Context) error {
+// loadMapped rebuilds, for each entry that writes a device, the mapping
+// its plan stored: the batch writes the data the plan decided on and makes
+// no NetBox read of its own.
+//
+// The freshness rule: a run's data is NetBox as its plan read it, page by
+// page, seconds before the batch. What changes in NetBox after that page
+// reaches WUG through NetBox's webhooks (a device sync plans and writes the
+// object again) or through the next run, never by a re-read per batch: at
+// a hundred devices a batch, one id__in read per batch would make a run's
+// NetBox reads ten times the floor's (every device page once), on a NetBox
+// that takes a second or more per page. An applied run re-checks only what
+// changed since its dry run's plan, in one last_updated__gte listing per
+// kind (applyPlan), not per batch.
+func (b *batch) loadMapped(ctx context.Context) error {
+	b.mapped = map[int64]export.Mapped{}
+	if err := b.mapUnplanned(ctx); err != nil {
+		return err
+	}
+	for _, e := range b.entries {
+		if e.Action == models.PlanDecommission || e.Mapped == nil || e.Outcome != "" {
+			continue
+		}
+		ref := export.ObjectRef{Type: e.Key().ObjectType, ID: e.NetBoxObjectID}
+		m, err := export.MappedFromFields(ref, e.Mapped.Fields)
+		if err != nil {
+			if err := b.fail(ctx, e, "cannot export: "+err.Error(), false); err != nil {
+				return err
+			}
+			continue
+		}
+		b.mapped[e.NetBoxObjectID] = m
+	}
+	return nil
+}
+
+// mapUnplanned gives the writing entries whose plan kept no mapping (a
+// plan stored before plans kept it, such as a dry run applied after an
+// upgrade) what a plan would have kept, from one NetBox read for all of
+// them, as batches did before. An object NetBox no longer has fails, for
+// the next run to decommission.
+func (b *batch) mapUnplanned(ctx context.Context) error {
 	var ids []int64
 	for _, e := range b.entries {
-		if e.Action != models.PlanDecommission {
+		if e.Action != models.PlanDecommission && e.Mapped == nil {
 			ids = append(ids, e.NetBoxObjectID)
 		}
 	}
-	b.devices = map[int64]export.Object{}
-	b.mapped = map[int64]export.Mapped{}
 	if len(ids) == 0 {
 		return nil
 	}
-	listing := objectsOf(b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}), export.DeviceObject)
+	q := netbox.DeviceFilter{IDs: ids}
+	listing := objectsOf(b.w.p.NetBox.Devices(ctx, q), export.DeviceObject)
 	if b.kind() == models.ObjectVirtualMachine {
-		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, netbox.DeviceFilter{IDs: ids}), export.VMObject)
+		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, q), export.VMObject)
 	}
+	read := map[int64]export.Object{}
 	for d, err := range listing {
 		if err != nil {
 			return fmt.Errorf("read batch %ss from netbox: %w", b.kind().Noun(), err)
 		}
-		b.devices[d.ID] = d
+		read[d.ID] = d
 	}
 	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
 	if err != nil {
 		return err
 	}
+	p := &planner{w: b.w, conn: b.conn}
 	for _, e := range b.entries {
-		if e.Action == models.PlanDecommission {
+		if e.Action == models.PlanDecommission || e.Mapped != nil {
 			continue
 		}
-		d, ok := b.devices[e.NetBoxObjectID]
+		d, ok := read[e.NetBoxObjectID]
 		if !ok {
 			if err := b.fail(ctx, e, b.kind().Noun()+" is no longer in NetBox; the next run decommissions it", false); err != nil {
 				return err
@@ -56,7 +95,7 @@ func (b *batch) loadDevices(ctx context.Context) error {
 			}
 			continue
 		}
-		b.mapped[e.NetBoxObjectID] = m
+		e.Mapped = p.plannedWrite(d, m)
 	}
 	return nil
 }

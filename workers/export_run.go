@@ -10,9 +10,12 @@ import (
 )
 
 // runExport is the planning phase of a netbox:export run: it plans the
-// connection's whole selection and fans the plan out as batch tasks. Run
-// twice, it re-plans an unfinished plan from scratch, or only re-enqueues
-// the batches of a finished one (their task ids make that harmless).
+// connection's whole selection and fans the plan out as batch tasks, each
+// page's batches as soon as the page is decided (planner.pageDone), so WUG
+// writes overlap NetBox reads. Run twice, it re-plans an unfinished plan
+// from scratch, numbering its batches after those an earlier attempt may
+// have enqueued, or only re-enqueues the batches of a finished one (their
+// task ids make that harmless).
 func (w *Worker) runExport(ctx context.Context, runID uint) error {
 	run, err := w.loadRun(ctx, runID)
 	if err != nil {

@@ -3,6 +3,7 @@ package workers_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -560,17 +561,18 @@ func (b *testBundle) renameEveryDevice() {
 // one that planned before the run stored its link and claims after finds
 // the run's device, links it, and counts it unchanged, not created. The
 // interleaving is forced: the run's template call is held while a sync
-// plans, and that sync is held between its plan and its claim (at its
-// batch's NetBox read) until the run has stored its link.
+// plans, and that sync is held between its decision and its claim (at the
+// answer of its adoption search, computed before the run's create reached
+// WUG) until the run has stored its link. A batch reads nothing from
+// NetBox, so no NetBox read lies between a plan and its claim.
 func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	t.Parallel()
-	nb := &batchReadGate{held: make(chan struct{}), release: make(chan struct{})}
+	search := &searchGate{held: make(chan struct{}), release: make(chan struct{})}
 	// The held create must outlast the sync's debounce, so the client
 	// waits longer than usual.
 	b := setup(t, bundleOptions{devices: 10, noWorker: true,
-		netboxVia: func(h http.Handler) http.Handler { nb.next = h; return nb },
-		params:    func(p *workers.Params) { p.WUGTimeout = time.Minute }})
-	t.Cleanup(nb.open)
+		params: func(p *workers.Params) { p.WUGTimeout = time.Minute }})
+	t.Cleanup(search.open)
 	want := b.expected()
 	var target int64
 	for id := range want {
@@ -579,6 +581,7 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 		break
 	}
 	g := b.holdTemplateCalls(0)
+	search.next, g.next = g.next, search
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	sub := b.redis.Client.Subscribe(ctx, tasks.RunEndedChannel(b.redis.Client))
@@ -611,8 +614,8 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 
 	// The sync tries again while the run's create is still held: it plans
 	// a create, and is held before it claims.
-	nb.arm(target)
-	waitFor(t, nb.held, "the sync's batch between its plan and its claim")
+	search.arm()
+	waitFor(t, search.held, "the sync between its decision and its claim")
 	g.open()
 	var export models.WUGSyncLog
 	for export.ID == 0 {
@@ -622,7 +625,7 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	}
 	require.Equal(t, models.RunCompleted, export.Status, export.ErrorMessage)
 	require.Equal(t, len(want), export.DevicesCreated)
-	nb.open() // the run's link is stored: the sync claims now
+	search.open() // the run's link is stored: the sync claims now
 
 	var sync models.WUGSyncLog
 	for sync.ID == 0 {
@@ -641,50 +644,51 @@ func TestWebhookSyncRacingARunCreatesTheDeviceOnce(t *testing.T) {
 	b.requireWUGMatches(want)
 }
 
-// batchReadGate holds, once armed, the second NetBox read of one device by
-// id alone: a batch's read of its devices, which comes between a plan and
-// its create claim. The first is the plan's own read: a plan explains
-// objects of every status, so its read of one device names no status
-// either and is told apart only by coming first.
-type batchReadGate struct {
+// searchGate holds, once armed, the answer of the next WUG device search
+// (an adoption look-up by IP): WUG answers at once, the answer is held, so
+// the searcher decides on what WUG held before the release.
+type searchGate struct {
 	next    http.Handler
 	mu      sync.Mutex
-	target  string
-	skip    int // reads of target to let through before the held one
+	armed   bool
 	held    chan struct{}
 	release chan struct{}
 	once    sync.Once
 	opened  sync.Once
 }
 
-func (g *batchReadGate) arm(id int64) {
+func (g *searchGate) arm() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.target, g.skip = strconv.FormatInt(id, 10), 1
+	g.armed = true
 }
 
-// open lets the held read (and every later one) through.
-func (g *batchReadGate) open() { g.opened.Do(func() { close(g.release) }) }
+// open lets the held answer (and every later one) through.
+func (g *searchGate) open() { g.opened.Do(func() { close(g.release) }) }
 
-func (g *batchReadGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+func (g *searchGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
-	hold := g.target != "" && r.Method == http.MethodGet && r.URL.Path == "/api/dcim/devices/" &&
-		len(q["id"]) == 1 && q.Get("id") == g.target && !q.Has("status")
-	if hold && g.skip > 0 {
-		g.skip, hold = g.skip-1, false // the plan's read
-	} else if hold {
-		g.target = "" // hold one read only
+	hold := g.armed && r.Method == http.MethodGet && r.URL.Query().Has("search")
+	if hold {
+		g.armed = false // hold one answer only
 	}
 	g.mu.Unlock()
-	if hold {
-		g.once.Do(func() { close(g.held) })
-		select {
-		case <-g.release:
-		case <-time.After(heldCallLimit):
-		}
+	if !hold {
+		g.next.ServeHTTP(w, r)
+		return
 	}
-	g.next.ServeHTTP(w, r)
+	rec := httptest.NewRecorder()
+	g.next.ServeHTTP(rec, r)
+	g.once.Do(func() { close(g.held) })
+	select {
+	case <-g.release:
+	case <-time.After(heldCallLimit):
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 func TestUnknownNetBoxFilterFailsTheRunAtOnce(t *testing.T) {

@@ -54,17 +54,45 @@ type planner struct {
 
 	// primaries holds every primary address of the exported statuses
 	// across NetBox, whatever the other filters (plan_primaries.go).
-	primaries primaryIndex
-	conflicts *export.ConflictTracker
-	// firstName is the name of the first device holding each address, for
-	// the conflict message of a later one.
-	firstName map[netip.Addr]string
-	seen      map[export.ObjectRef]struct{}
-	creates   []plannedCreate
+	primaries *primaryIndex
+	// conflicts and seen grow with the run: both compact (plan_primaries.go).
+	conflicts *addressClaims
+	seen      *objectSet
+	// creates are the planned creates adoption has not checked yet: one
+	// page's in a pipelined run.
+	creates []plannedCreate
 	// kept holds, in an applied run, the objects whose dry-run decision
 	// was copied and exports an address: one a re-planned object now
 	// shares must become a conflict skip too (applyPlan).
 	kept map[export.ObjectRef]bool
+
+	// linked and wugByAddr serve adoption across the pages of a run: the
+	// WUG devices rows link, and (once enough creates call for it) WUG's
+	// unlinked devices by address, each read once per run.
+	linked    map[string]bool
+	wugByAddr map[netip.Addr]string
+	// wugHeld is what the list showed of the unlinked devices at those
+	// addresses, by WUG id, for the adopted entries (export.Held).
+	wugHeld     map[string]export.Held
+	createsSeen int
+
+	// pipe, in a full run that writes, numbers and enqueues each page's
+	// batches as soon as the page is decided, so WUG writes start while
+	// NetBox is still being read (plan_pipe.go).
+	pipe *batchPipe
+}
+
+// batchPipe numbers a run's writing entries into batches as pages are
+// decided: a batch fills across pages, holds one object type, and is
+// enqueued when full (or when the plan ends).
+type batchPipe struct {
+	size int
+	// last is the number of the batch being filled; fill its entries.
+	last     int
+	fill     int
+	lastType models.ObjectType
+	// queued is the last batch whose tally is stored and task enqueued.
+	queued int
 }
 
 type plannedCreate struct {
@@ -76,9 +104,8 @@ func (w *Worker) newPlanner(ctx context.Context, run *models.WUGSyncLog, conn mo
 	p := &planner{
 		w: w, run: run, conn: conn, client: client,
 		filters:   conn.DeviceFilters.Merge(run.Filters),
-		conflicts: export.NewConflictTracker(0),
-		firstName: map[netip.Addr]string{},
-		seen:      map[export.ObjectRef]struct{}{},
+		conflicts: newAddressClaims(),
+		seen:      newObjectSet(),
 	}
 	regions, err := w.siteRegions(ctx, conn.GroupTemplate)
 	if err != nil {
@@ -191,6 +218,22 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full()); err != nil {
 		return err
 	}
+	if scope.full() && !p.run.DryRun {
+		// Only a full run that writes pipelines: a dry run enqueues
+		// nothing, and the run of one object applies its batch itself.
+		last, err := p.w.store.LastBatch(ctx, p.run.ID)
+		if err != nil {
+			return err
+		}
+		if last > 0 {
+			// An earlier attempt enqueued batches: their numbers stay used
+			// (their tasks may still run, on entries now gone).
+			if err := p.w.store.ResetTallies(ctx, p.run.ID, p.w.now()); err != nil {
+				return err
+			}
+		}
+		p.pipe = &batchPipe{size: p.batchSize(), last: last, queued: last}
+	}
 	for _, t := range objectTypes(p.conn) {
 		if !scope.covers(t) {
 			continue
@@ -204,6 +247,9 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	}
 	if err := p.resolveAdoptions(ctx); err != nil {
 		return err
+	}
+	if p.pipe != nil {
+		return p.commitPipelined(ctx)
 	}
 	return p.commit(ctx)
 }
@@ -221,10 +267,16 @@ func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox
 			if err := p.planPage(ctx, page); err != nil {
 				return err
 			}
+			if err := p.pageDone(ctx); err != nil {
+				return err
+			}
 			page = page[:0]
 		}
 	}
-	return p.planPage(ctx, page)
+	if err := p.planPage(ctx, page); err != nil {
+		return err
+	}
+	return p.pageDone(ctx)
 }
 
 // planPage plans a page of objects of one type.
@@ -242,7 +294,7 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 	for _, d := range devices {
 		id := d.ID
 		ref := d.Ref()
-		p.seen[ref] = struct{}{}
+		p.seen.add(ref)
 		row := rows[id]
 		entry := &models.PlanEntry{
 			RunID: p.run.ID, ConnectionID: p.conn.ID, ObjectType: kind, NetBoxObjectID: id,
@@ -280,21 +332,30 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 			continue
 		}
 		if other, dup := p.conflicts.AddObject(ref, mapped.Address); dup {
-			p.apply(entry, export.Decision{Action: models.PlanSkip,
-				Reason: export.ObjectConflictReason(entry.IPAddress, other, p.firstName[mapped.Address])})
 			reason := export.ObjectConflictReason(entry.IPAddress, ref, entry.DeviceName)
+			otherName := ""
 			if e, here := byDevice[other]; here {
+				otherName = e.DeviceName
 				if e.Action != models.PlanSkip {
 					p.apply(e, export.Decision{Action: models.PlanSkip, Reason: reason})
 				}
-			} else if err := p.markConflict(ctx, other, reason); err != nil {
-				return err
+			} else {
+				if otherName, err = p.nameOf(ctx, other, mapped.Address); err != nil {
+					return err
+				}
+				if err := p.markConflict(ctx, other, reason); err != nil {
+					return err
+				}
 			}
+			p.apply(entry, export.Decision{Action: models.PlanSkip,
+				Reason: export.ObjectConflictReason(entry.IPAddress, other, otherName)})
 			continue
 		}
-		p.firstName[mapped.Address] = entry.DeviceName
 		entry.PayloadHash = mapped.Fields.Hash()
 		p.apply(entry, export.Decide(row.Previous(), mapped.Fields))
+		if entry.Action == models.PlanCreate || entry.Action == models.PlanUpdate {
+			entry.Mapped = p.plannedWrite(d, mapped)
+		}
 		if entry.Action == models.PlanCreate {
 			p.creates = append(p.creates, plannedCreate{ref: ref, addr: mapped.Address})
 		}
@@ -302,6 +363,7 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 	// A device conflicting with one planned earlier on this page was
 	// decided before its conflict was known: drop it from the create list.
 	p.creates = dropSkipped(p.creates, byDevice)
+	p.number(entries)
 	if err := p.w.store.CreatePlanEntries(ctx, entries); err != nil {
 		return err
 	}
@@ -312,6 +374,17 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 		return nil
 	}
 	return p.w.recordPlannedRows(ctx, p.run, entries, rows)
+}
+
+// plannedWrite is what the batch of a writing entry needs from NetBox,
+// kept on the entry so the batch reads nothing (loadMapped).
+func (p *planner) plannedWrite(d export.Object, m export.Mapped) *models.PlannedWrite {
+	w := &models.PlannedWrite{Fields: m.Fields}
+	if writebackOn(p.conn) {
+		seen := fieldText(d.CustomFields[p.conn.NetBoxCustomField])
+		w.CustomField = &seen
+	}
+	return w
 }
 
 func dropSkipped(creates []plannedCreate, byDevice map[export.ObjectRef]*models.PlanEntry) []plannedCreate {
@@ -364,6 +437,16 @@ func (p *planner) markConflict(ctx context.Context, obj export.ObjectRef, reason
 	return p.w.store.MarkSkipped(ctx, p.run.ID, p.run.Trigger, p.w.now(), []models.Skipped{{Key: p.key(obj), Reason: reason}})
 }
 
+// nameOf names an object planned on an earlier page, for the conflict
+// reason of a later one: the name the primary index holds, else the one
+// its plan entry stores (a conflict the index did not foresee is rare).
+func (p *planner) nameOf(ctx context.Context, obj export.ObjectRef, addr netip.Addr) (string, error) {
+	if name := p.primaries.name(addr, obj); name != "" {
+		return name, nil
+	}
+	return p.w.store.EntryName(ctx, p.run.ID, p.key(obj))
+}
+
 // key names the row of an object on the planner's connection.
 func (p *planner) key(obj export.ObjectRef) models.RowKey {
 	return models.RowKey{ConnectionID: p.conn.ID, ObjectType: obj.Type, ObjectID: obj.ID}
@@ -390,7 +473,7 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 		err := p.w.store.EachLinkedRow(ctx, p.conn.ID, t, ids, func(rows []models.NetBoxIPExport) error {
 			for _, r := range rows {
 				ref := export.ObjectRef{Type: t, ID: r.NetBoxObjectID}
-				if _, ok := p.seen[ref]; ok {
+				if p.seen.has(ref) {
 					continue
 				}
 				e := &models.PlanEntry{
@@ -400,9 +483,6 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 				}
 				p.apply(e, export.DecideGone())
 				gone = append(gone, e)
-				// Decided: it goes down the decommission path, so a sync of
-				// one device does not report it as unknown to NetBox.
-				p.seen[ref] = struct{}{}
 			}
 			return nil
 		})
@@ -410,49 +490,75 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 			return fmt.Errorf("find %ss that left the selection: %w", t.Noun(), err)
 		}
 	}
+	// Decided: they go down the decommission path, so a sync of one
+	// device does not report it as unknown to NetBox. Added after the
+	// lookups, which then search a set sorted once.
+	for _, e := range gone {
+		p.seen.add(export.ObjectRef{Type: e.Key().ObjectType, ID: e.NetBoxObjectID})
+	}
 	if len(gone) == 0 {
 		return nil
 	}
+	p.number(gone)
 	return p.w.store.CreatePlanEntries(ctx, gone)
 }
 
-// resolveAdoptions looks for new devices that already exist in WUG (added
-// by hand or by another tool), so they are adopted and updated instead of
-// duplicated. Many new devices: one paged read of WUG's device list. A few:
-// one exact-IP search each.
+// resolveAdoptions looks for the planned creates (since the last call)
+// that already exist in WUG (added by hand or by another tool), so they are
+// adopted and updated instead of duplicated. Many new devices in the run:
+// one paged read of WUG's device list, once per run. A few: one exact-IP
+// search each. A pipelined run calls it per page, before the page's
+// batches are enqueued.
 func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if len(p.creates) == 0 {
 		return nil
 	}
-	linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
-	if err != nil {
-		return err
+	p.createsSeen += len(p.creates)
+	useList := p.wugByAddr != nil || p.createsSeen >= p.w.p.AdoptListThreshold
+	if p.linked == nil && (!useList || p.wugByAddr != nil) {
+		linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
+		if err != nil {
+			return err
+		}
+		p.linked = linked
 	}
 	matches := map[export.ObjectRef]string{}
 	// What WUG showed of each device it may adopt goes on the entry, so the
 	// batch writes only what differs, without reading the device again.
 	held := map[string]export.Held{}
-	if len(p.creates) >= p.w.p.AdoptListThreshold {
-		wanted := make(map[netip.Addr]bool, len(p.creates))
-		for _, c := range p.creates {
-			wanted[c.addr] = true
-		}
-		byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
-			byAddr := map[netip.Addr]string{}
-			err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
-				export.AddOldestByAddress(byAddr, page, linked)
-				export.KeepHeld(held, page, func(a netip.Addr) bool { return wanted[a] })
-				return nil
+	if useList {
+		if p.wugByAddr == nil {
+			// Read afresh with the list: batches of earlier pages have
+			// linked devices since.
+			linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
+			if err != nil {
+				return err
+			}
+			p.linked = linked
+			p.wugHeld = map[string]export.Held{}
+			byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
+				byAddr := map[netip.Addr]string{}
+				err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
+					export.AddOldestByAddress(byAddr, page, p.linked)
+					// Only unlinked devices can be adopted: their facts are
+					// all the run keeps of the list (few, after a first run).
+					export.KeepHeld(p.wugHeld, page, func(a netip.Addr) bool { _, ok := byAddr[a]; return ok })
+					return nil
+				})
+				return byAddr, err
 			})
-			return byAddr, err
-		})
-		if err != nil {
-			return fmt.Errorf("read WUG device list for adoption: %w", err)
+			if err != nil {
+				return fmt.Errorf("read WUG device list for adoption: %w", err)
+			}
+			p.wugByAddr = byAddr
 		}
 		for _, c := range p.creates {
-			if id, ok := byAddr[c.addr]; ok {
+			if id, ok := p.wugByAddr[c.addr]; ok && !p.linked[id] {
 				matches[c.ref] = id
-				linked[id] = true
+				p.linked[id] = true
+				if h, ok := p.wugHeld[id]; ok {
+					held[id] = h
+				}
 			}
 		}
 	} else {
@@ -463,9 +569,9 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("look up %s in WUG: %w", c.addr, err)
 			}
-			if id := export.OldestUnlinked(found, linked); id != "" {
+			if id := export.OldestUnlinked(found, p.linked); id != "" {
 				matches[c.ref] = id
-				linked[id] = true
+				p.linked[id] = true
 				export.KeepHeld(held, found, func(netip.Addr) bool { return true })
 			}
 		}
@@ -479,6 +585,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 			return err
 		}
 	}
+	p.creates = p.creates[:0]
 	return nil
 }
 
@@ -486,8 +593,7 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 // marks the plan complete. A dry run, or a run with nothing to write, ends
 // here.
 func (p *planner) commit(ctx context.Context) error {
-	size := max(1, min(p.conn.BatchSize, models.MaxBatchSize))
-	batches, err := p.w.store.NumberBatches(ctx, p.run.ID, size, export.WriteActions(), p.w.now())
+	batches, err := p.w.store.NumberBatches(ctx, p.run.ID, p.batchSize(), export.WriteActions(), p.w.now())
 	if err != nil {
 		return err
 	}
@@ -503,7 +609,7 @@ func (p *planner) commit(ctx context.Context) error {
 func (p *planner) undecided(scope planScope) []int64 {
 	var out []int64
 	for _, id := range scope.deviceIDs {
-		if _, ok := p.seen[export.ObjectRef{Type: scope.kind(), ID: id}]; !ok {
+		if !p.seen.has(export.ObjectRef{Type: scope.kind(), ID: id}) {
 			out = append(out, id)
 		}
 	}

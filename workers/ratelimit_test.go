@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/sim/netboxsim"
@@ -105,38 +106,39 @@ func (f *inflight) maxInFlight() int {
 	return f.peak
 }
 
-// batchReads is a NetBox front that tells when n batch tasks have read
-// their devices (a device list by id, which only batches ask for): each of
-// them is about to call WUG.
-type batchReads struct {
-	next    http.Handler
+// batchLoads tells when n batch tasks have loaded their plan entries (a
+// query of sync_plan_entries by batch, which only batch tasks make): each
+// of them is about to call WUG, as a batch reads nothing from NetBox.
+type batchLoads struct {
 	mu      sync.Mutex
 	want    int
 	seen    int
 	reached chan struct{}
 }
 
-// expect starts counting and returns a channel closed at the n-th read.
-func (br *batchReads) expect(n int) <-chan struct{} {
-	br.mu.Lock()
-	defer br.mu.Unlock()
-	br.want, br.seen, br.reached = n, 0, make(chan struct{})
-	return br.reached
-}
-
-func (br *batchReads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if r.URL.Path == "/api/dcim/devices/" && q.Has("id") && !q.Has("status") {
-		br.mu.Lock()
-		if br.reached != nil {
-			br.seen++
-			if br.seen == br.want {
-				close(br.reached)
+// watch counts the batch loads of db's queries.
+func (bl *batchLoads) watch(t *testing.T, db *gorm.DB) {
+	err := db.Callback().Query().After("gorm:query").Register("test:batch_loads", func(tx *gorm.DB) {
+		if tx.Statement.Table != "sync_plan_entries" || !strings.Contains(tx.Statement.SQL.String(), "batch = ") {
+			return
+		}
+		bl.mu.Lock()
+		defer bl.mu.Unlock()
+		if bl.reached != nil {
+			bl.seen++
+			if bl.seen == bl.want {
+				close(bl.reached)
 			}
 		}
-		br.mu.Unlock()
-	}
-	br.next.ServeHTTP(w, r)
+	})
+	require.NoError(t, err)
+}
+
+func (bl *batchLoads) expect(n int) <-chan struct{} {
+	bl.mu.Lock()
+	defer bl.mu.Unlock()
+	bl.want, bl.seen, bl.reached = n, 0, make(chan struct{})
+	return bl.reached
 }
 
 // TestConcurrencyCapHoldsAcrossWorkerProcesses runs batches on two worker
@@ -150,14 +152,19 @@ func TestConcurrencyCapHoldsAcrossWorkerProcesses(t *testing.T) {
 		processes     = 2
 		perProcess    = 4
 	)
-	// Once two calls are held, every other busy task has read NetBox and
-	// stands before WUG: processes×perProcess of them in all.
-	reads := &batchReads{}
+	// Once two calls are held, every other busy task has loaded its batch
+	// and stands before WUG: processes×perProcess of them in all.
+	loads := &batchLoads{}
+	var watchOnce sync.Once
 	b := setup(t, bundleOptions{devices: 60, concurrency: perProcess,
-		netboxVia: func(h http.Handler) http.Handler { reads.next = h; return reads },
 		// Held calls must not time out: a call the client gave up on
 		// frees its slot while WUG still counts it.
-		params: func(p *workers.Params) { p.WUGTimeout = 2 * heldCallLimit }})
+		params: func(p *workers.Params) {
+			p.WUGTimeout = 2 * heldCallLimit
+			// Before any worker runs: callbacks are not registered safely
+			// while queries run.
+			watchOnce.Do(func() { loads.watch(t, p.DB) })
+		}})
 	require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
 
 	// Rename every device: one properties call each, from one batch task
@@ -167,7 +174,7 @@ func TestConcurrencyCapHoldsAcrossWorkerProcesses(t *testing.T) {
 	front := newInflight(t, b.wug, maxConcurrent)
 	b.routeWUGThrough(front)
 	b.startWorker() // a second process
-	started := reads.expect(processes * perProcess)
+	started := loads.expect(processes * perProcess)
 
 	run, err := tasks.StartExport(context.Background(), models.NewStore(b.db), b.enq, tasks.ExportRequest{ConnectionID: b.conn.ID, Trigger: models.TriggerManual})
 	require.NoError(t, err)

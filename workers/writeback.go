@@ -53,12 +53,13 @@ func fieldText(v any) string {
 	}
 }
 
-// customFields is the custom field values NetBox showed this batch for the
-// object of e; ok is false when the batch did not read it.
-func (b *batch) customFields(e *models.PlanEntry) (map[string]any, bool) {
-	// A batch holds one object type, keyed by its NetBox object id.
-	d, ok := b.devices[e.NetBoxObjectID]
-	return d.CustomFields, ok
+// seenField is the write-back custom field's value NetBox showed the plan
+// for the object of e; ok is false when the plan did not keep it.
+func (b *batch) seenField(e *models.PlanEntry) (string, bool) {
+	if e.Mapped == nil || e.Mapped.CustomField == nil {
+		return "", false
+	}
+	return *e.Mapped.CustomField, true
 }
 
 // withWriteback adds to a success's row change the write-back it owes
@@ -71,8 +72,7 @@ func (b *batch) withWriteback(e *models.PlanEntry, wugID string, step export.Ste
 		return change
 	}
 	wb := models.RowWriteback{Change: change}
-	if cf, read := b.customFields(e); read {
-		seen := fieldText(cf[b.conn.NetBoxCustomField])
+	if seen, read := b.seenField(e); read {
 		wb.Seen = &seen
 	}
 	row := b.rows[e.NetBoxObjectID]
