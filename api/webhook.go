@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,7 +30,8 @@ type webhookAnswer struct {
 // receiveWebhook is POST /api/v1/webhooks/netbox. It verifies the
 // signature over the raw body before reading anything from it, answers
 // within milliseconds (NetBox neither retries nor times out), and only
-// queues debounced tasks, so a burst or a replay of one event is harmless.
+// queues work that coalesces, so a burst or a replay of one event is
+// harmless.
 func (s *Server) receiveWebhook(c *gin.Context) error {
 	if s.p.WebhookSecret == "" {
 		s.metrics.webhook("", "refused")
@@ -94,7 +96,8 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 }
 
 // enqueueWebhookAction resolves former addresses to devices and VMs and
-// queues one debounced task per object.
+// queues them: a deletion as one debounced decommission task per object, a
+// change into the connections' sync queues (tasks.SyncQueue).
 func (s *Server) enqueueWebhookAction(c *gin.Context, act webhookAction) (devices, vms []int64, err error) {
 	ctx := c.Request.Context()
 	devices = append([]int64{}, act.DeviceIDs...)
@@ -117,35 +120,71 @@ func (s *Server) enqueueWebhookAction(c *gin.Context, act webhookAction) (device
 			}
 		}
 	}
-	trigger := string(models.TriggerWebhook)
-	enqueue := func(deviceID, vmID int64) error {
-		var err error
-		if act.Kind == webhookDecommission {
-			err = s.p.Enqueuer.Enqueue(ctx, tasks.DecommissionPayload{NetBoxDeviceID: deviceID, NetBoxVMID: vmID, Trigger: trigger})
-		} else {
-			err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: deviceID, NetBoxVMID: vmID, Trigger: trigger})
+	if act.Kind == webhookDecommission {
+		trigger := string(models.TriggerWebhook)
+		for _, o := range syncObjects(devices, vms) {
+			err := s.p.Enqueuer.Enqueue(ctx, tasks.DecommissionPayload{NetBoxDeviceID: deviceOf(o), NetBoxVMID: vmOf(o), Trigger: trigger})
+			if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+				// A failure status makes NetBox record the delivery as
+				// failed, where a person can requeue it.
+				return nil, nil, unavailable("cannot queue the %s of %s: %v", act.Kind, syncedNoun(deviceOf(o), vmOf(o)), err)
+			}
 		}
-		if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
-			// A failure status makes NetBox record the delivery as failed,
-			// where a person can requeue it.
-			return unavailable("cannot queue the %s of %s: %v", act.Kind, syncedNoun(deviceID, vmID), err)
-		}
-		return nil
-	}
-	for _, id := range devices {
-		if err := enqueue(id, 0); err != nil {
-			return nil, nil, err
-		}
-	}
-	for _, id := range vms {
-		if err := enqueue(0, id); err != nil {
-			return nil, nil, err
-		}
+	} else if err := s.queueWebhookSyncs(ctx, syncObjects(devices, vms)); err != nil {
+		return nil, nil, err
 	}
 	if len(vms) == 0 {
 		vms = nil
 	}
 	return devices, vms, nil
+}
+
+// queueWebhookSyncs puts the objects in the sync queue of every exporting
+// connection. The first event of a quiet connection enqueues its drain task
+// to run at once; the rest of a burst only joins the queue, where the
+// drain takes them a batch (one NetBox read) at a time.
+func (s *Server) queueWebhookSyncs(ctx context.Context, objs []tasks.SyncObject) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	var connIDs []uint
+	if err := s.p.DB.WithContext(ctx).Model(&models.WUGConnection{}).
+		Where("is_active = ? AND enable_netbox_export = ?", true, true).Order("id").Pluck("id", &connIDs).Error; err != nil {
+		return fmt.Errorf("list exporting connections for a webhook: %w", err)
+	}
+	q := tasks.NewSyncQueue(s.p.Redis).WithClock(s.p.Enqueuer.Now)
+	for _, id := range connIDs {
+		if err := tasks.EnqueueSync(ctx, q, s.p.Enqueuer, id, objs); err != nil {
+			return unavailable("cannot queue the sync of %d objects on connection %d: %v", len(objs), id, err)
+		}
+	}
+	return nil
+}
+
+// syncObjects lists devices then VMs as sync queue objects.
+func syncObjects(devices, vms []int64) []tasks.SyncObject {
+	out := make([]tasks.SyncObject, 0, len(devices)+len(vms))
+	for _, id := range devices {
+		out = append(out, tasks.SyncObject{ID: id})
+	}
+	for _, id := range vms {
+		out = append(out, tasks.SyncObject{VM: true, ID: id})
+	}
+	return out
+}
+
+func deviceOf(o tasks.SyncObject) int64 {
+	if o.VM {
+		return 0
+	}
+	return o.ID
+}
+
+func vmOf(o tasks.SyncObject) int64 {
+	if o.VM {
+		return o.ID
+	}
+	return 0
 }
 
 // syncedNoun names the object of a sync task for a message.

@@ -34,6 +34,9 @@ func (e *Enqueuer) WithClock(now func() time.Time) *Enqueuer {
 	return &Enqueuer{client: e.client, now: now}
 }
 
+// Now is the enqueuer's clock.
+func (e *Enqueuer) Now() time.Time { return e.now() }
+
 // ErrAlreadyQueued means an identical task is already queued or running;
 // the caller's work will be done by it.
 var ErrAlreadyQueued = errors.New("an identical task is already queued")

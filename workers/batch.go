@@ -38,6 +38,10 @@ type batch struct {
 	// elsewhere holds the planned creates whose device another task made
 	// after the plan: they are linked, not created (export.OutcomeLinked).
 	elsewhere map[int64]bool
+	// preloaded, when set, holds the objects the plan read from NetBox in
+	// the same task moments before (a webhook drain): loadDevices maps
+	// them instead of reading NetBox again.
+	preloaded map[int64]export.Object
 }
 
 // applyBatch runs every entry of (run, batchNo) that has no outcome yet.
@@ -45,6 +49,12 @@ type batch struct {
 // WUG failure returns an error so the task is retried; permanent failures
 // are recorded on their entries and rows.
 func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo int) error {
+	return w.applyBatchOf(ctx, run, batchNo, nil)
+}
+
+// applyBatchOf is applyBatch with the batch's NetBox objects already read
+// (nil: read them).
+func (w *Worker) applyBatchOf(ctx context.Context, run *models.WUGSyncLog, batchNo int, preloaded map[int64]export.Object) error {
 	conn, err := w.loadConnection(ctx, run.ConnectionID)
 	if err != nil {
 		return err
@@ -58,7 +68,7 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 		if err != nil {
 			return err
 		}
-		b := &batch{w: w, run: run, conn: conn, client: client, entries: entries,
+		b := &batch{w: w, run: run, conn: conn, client: client, entries: entries, preloaded: preloaded,
 			log: w.connectionLog(conn).WithFields(logrus.Fields{"run_id": run.ID, "batch": batchNo})}
 		if err := b.apply(ctx); err != nil {
 			// Counters still move, and NetBox hears, for what did finish.

@@ -24,15 +24,14 @@ func (b *batch) loadDevices(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	listing := objectsOf(b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}), export.DeviceObject)
-	if b.kind() == models.ObjectVirtualMachine {
-		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, netbox.DeviceFilter{IDs: ids}), export.VMObject)
-	}
-	for d, err := range listing {
-		if err != nil {
-			return fmt.Errorf("read batch %ss from netbox: %w", b.kind().Noun(), err)
+	if b.preloaded != nil {
+		for _, id := range ids {
+			if d, ok := b.preloaded[id]; ok {
+				b.devices[id] = d
+			}
 		}
-		b.devices[d.ID] = d
+	} else if err := b.readDevices(ctx, ids); err != nil {
+		return err
 	}
 	regions, err := b.w.siteRegions(ctx, b.conn.GroupTemplate)
 	if err != nil {
@@ -57,6 +56,21 @@ func (b *batch) loadDevices(ctx context.Context) error {
 			continue
 		}
 		b.mapped[e.NetBoxObjectID] = m
+	}
+	return nil
+}
+
+// readDevices reads the batch's objects from NetBox in one id__in call.
+func (b *batch) readDevices(ctx context.Context, ids []int64) error {
+	listing := objectsOf(b.w.p.NetBox.Devices(ctx, netbox.DeviceFilter{IDs: ids}), export.DeviceObject)
+	if b.kind() == models.ObjectVirtualMachine {
+		listing = objectsOf(b.w.p.NetBox.VirtualMachines(ctx, netbox.DeviceFilter{IDs: ids}), export.VMObject)
+	}
+	for d, err := range listing {
+		if err != nil {
+			return fmt.Errorf("read batch %ss from netbox: %w", b.kind().Noun(), err)
+		}
+		b.devices[d.ID] = d
 	}
 	return nil
 }

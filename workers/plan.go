@@ -65,6 +65,10 @@ type planner struct {
 	// was copied and exports an address: one a re-planned object now
 	// shares must become a conflict skip too (applyPlan).
 	kept map[export.ObjectRef]bool
+	// listed, when set (a webhook drain), collects the objects the plan
+	// read from NetBox, so the batch that follows in the same task writes
+	// them without reading NetBox again.
+	listed map[int64]export.Object
 }
 
 type plannedCreate struct {
@@ -217,6 +221,9 @@ func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox
 			return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
 		}
 		page = append(page, d)
+		if p.listed != nil {
+			p.listed[d.ID] = d
+		}
 		if len(page) == planPageSize {
 			if err := p.planPage(ctx, page); err != nil {
 				return err

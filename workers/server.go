@@ -86,6 +86,7 @@ func NewServer(p ServerParams) *Server {
 	tasks.Register(s.mux, w.handleExport)
 	tasks.Register(s.mux, w.handleBatch)
 	tasks.Register(s.mux, w.handleDeviceSync)
+	tasks.Register(s.mux, w.handleDrain)
 	tasks.Register(s.mux, w.handleDecommission)
 	tasks.Register(s.mux, w.pollScan)
 	tasks.Register(s.mux, func(ctx context.Context, _ tasks.SweepPayload) error { return w.sweep(ctx) })
