@@ -201,7 +201,7 @@ func (q *SyncQueue) Take(ctx context.Context, connID uint, limit int) (t Taken, 
 		t.versions = append(t.versions, v)
 	}
 	if first, _ := res[2].(int64); first >= 0 && len(t.Objects) == 0 {
-		next = time.UnixMilli(first)
+		next = time.UnixMilli(first).UTC()
 	}
 	return t, next, nil
 }
