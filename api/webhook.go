@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
@@ -147,10 +150,9 @@ func (s *Server) queueWebhookSyncs(ctx context.Context, objs []tasks.SyncObject)
 	if len(objs) == 0 {
 		return nil
 	}
-	var connIDs []uint
-	if err := s.p.DB.WithContext(ctx).Model(&models.WUGConnection{}).
-		Where("is_active = ? AND enable_netbox_export = ?", true, true).Order("id").Pluck("id", &connIDs).Error; err != nil {
-		return fmt.Errorf("list exporting connections for a webhook: %w", err)
+	connIDs, err := s.hookConns.get(ctx, s.p.DB, s.p.Now())
+	if err != nil {
+		return err
 	}
 	q := tasks.NewSyncQueue(s.p.Redis).WithClock(s.p.Enqueuer.Now)
 	for _, id := range connIDs {
@@ -159,6 +161,36 @@ func (s *Server) queueWebhookSyncs(ctx context.Context, objs []tasks.SyncObject)
 		}
 	}
 	return nil
+}
+
+// exportingCacheTTL is how long the webhook receiver reuses its list of
+// exporting connections. A bulk edit sends thousands of webhooks a second,
+// and on SQLite each query waits for the database's one connection behind
+// the workers' writes. A connection switched on within the TTL misses at
+// most that much of the events (its runs catch up); one switched off gets
+// them for as long, and its drain drops them.
+const exportingCacheTTL = time.Second
+
+// exportingCache holds the ids of the active, export-enabled connections.
+type exportingCache struct {
+	mu      sync.Mutex
+	fetched time.Time
+	ids     []uint
+}
+
+func (c *exportingCache) get(ctx context.Context, db *gorm.DB, now time.Time) ([]uint, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if age := now.Sub(c.fetched); !c.fetched.IsZero() && age >= 0 && age < exportingCacheTTL {
+		return c.ids, nil
+	}
+	var ids []uint
+	if err := db.WithContext(ctx).Model(&models.WUGConnection{}).
+		Where("is_active = ? AND enable_netbox_export = ?", true, true).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("list exporting connections for a webhook: %w", err)
+	}
+	c.ids, c.fetched = ids, now
+	return ids, nil
 }
 
 // syncObjects lists devices then VMs as sync queue objects.
