@@ -283,6 +283,29 @@ func (q *SyncQueue) Continue(ctx context.Context, connID uint) (int64, error) {
 	return gen, nil
 }
 
+// restartScript starts a chain for objects no chain is draining.
+//
+// KEYS[1..3] -> due, chain, gen; ARGV[1] -> chain lease (ms)
+// Output: the new chain's generation, or 0.
+var restartScript = redis.NewScript(`
+if redis.call('ZCARD', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+local gen = redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[2], gen, 'PX', ARGV[1])
+return gen
+`)
+
+// Restart starts a drain chain on a connection whose objects wait with no
+// chain to drain them (its drain gave up, or its worker died and the lease
+// ran out): a positive gen means the caller must enqueue that drain.
+func (q *SyncQueue) Restart(ctx context.Context, connID uint) (int64, error) {
+	due, _, _, chain, genKey := syncKeys(connID)
+	gen, err := restartScript.Run(ctx, q.rdb, []string{due, chain, genKey}, syncChainLease.Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("restart the webhook sync chain of connection %d: %w", connID, err)
+	}
+	return gen, nil
+}
+
 // Abandon drops the chain mark (its drain task could not be queued, or
 // gave up), so that the next event starts a new chain. Pending objects
 // stay.

@@ -155,3 +155,25 @@ func TestSyncQueueChainStartsOnceAndEndsEmpty(t *testing.T) {
 		require.Len(t, b.queued(t, tasks.QueueCritical), 2)
 	})
 }
+
+// A chain that gave up leaves its objects; Restart starts one chain for
+// them, and none while a chain is live or nothing waits.
+func TestSyncQueueRestartsAChainForWaitingObjects(t *testing.T) {
+	t.Parallel()
+	setupSync(t, func(t *testing.T, b syncBundle) {
+		ctx := context.Background()
+		gen, err := b.q.Restart(ctx, b.conn.ID)
+		require.NoError(t, err)
+		require.Zero(t, gen, "nothing waits")
+		first, err := b.q.Add(ctx, b.conn.ID, device42)
+		require.NoError(t, err)
+		require.Positive(t, first)
+		gen, err = b.q.Restart(ctx, b.conn.ID)
+		require.NoError(t, err)
+		require.Zero(t, gen, "a chain is live")
+		require.NoError(t, b.q.Abandon(ctx, b.conn.ID))
+		gen, err = b.q.Restart(ctx, b.conn.ID)
+		require.NoError(t, err)
+		require.Greater(t, gen, first)
+	})
+}

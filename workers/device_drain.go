@@ -89,6 +89,36 @@ func (w *Worker) handleDrain(ctx context.Context, p tasks.DrainPayload) error {
 	}
 }
 
+// sweepDrains restarts the drain of every connection whose webhook syncs
+// wait with no drain chain: one that gave up after its retries, or whose
+// worker died and whose lease ran out, with no webhook since to start a
+// new one.
+func (w *Worker) sweepDrains(ctx context.Context) error {
+	conns, err := w.store.ExportConnections(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("sweep drains: %w", err)
+	}
+	q := w.syncQueue()
+	var errs []error
+	for _, conn := range conns {
+		gen, err := q.Restart(ctx, conn.ID)
+		if err == nil && gen > 0 {
+			err = w.p.Enqueuer.Enqueue(ctx, tasks.DrainPayload{ConnectionID: conn.ID, Gen: gen})
+			if errors.Is(err, tasks.ErrAlreadyQueued) {
+				err = nil
+			} else if err != nil {
+				_ = q.Abandon(ctx, conn.ID)
+			} else {
+				w.connectionLog(conn).Info("sweep restarted a webhook drain")
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // handOverDrain ends this drain task and queues the next of its chain,
 // after delay.
 func (w *Worker) handOverDrain(ctx context.Context, q *tasks.SyncQueue, connID uint, delay time.Duration) error {

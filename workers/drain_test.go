@@ -13,6 +13,7 @@ import (
 	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/sim/netboxsim"
+	"github.com/wugsync/wugsync/sim/wugsim"
 	"github.com/wugsync/wugsync/tasks"
 	"github.com/wugsync/wugsync/workers"
 )
@@ -176,4 +177,55 @@ func TestDrainStormIsBatched(t *testing.T) {
 	pending, err := d.q.Pending(context.Background(), d.conn.ID)
 	require.NoError(t, err)
 	require.Empty(t, pending)
+}
+
+// TestDrainStepThatFailsKeepsItsObjects: a drain step whose WUG writes
+// fail leaves its objects queued, and the retry applies them (at least
+// once); nothing is lost and nothing is written twice once it succeeds.
+func TestDrainStepThatFailsKeepsItsObjects(t *testing.T) {
+	t.Parallel()
+	d := setupDrain(t, 30)
+	exported := d.wugByNetBoxID()
+	var ids []int
+	for _, dev := range d.nb.Devices() {
+		if _, ok := exported[strconv.Itoa(dev.ID)]; ok && dev.Name != nil && len(ids) < 5 {
+			_, err := d.nb.UpdateDevice(dev.ID, func(x *netboxsim.Device) { x.Name = ptr(*x.Name + "-again") })
+			require.NoError(t, err)
+			ids = append(ids, dev.ID)
+		}
+	}
+	d.event(ids...)
+	require.NoError(t, d.wug.SetFaults(routeProperties, wugsim.Fault{ErrorRate: 1}))
+	_, _, err := workers.DrainStep(context.Background(), d.w, d.conn.ID)
+	require.Error(t, err, "WUG refused every write")
+	pending, err := d.q.Pending(context.Background(), d.conn.ID)
+	require.NoError(t, err)
+	require.Len(t, pending, len(ids), "the failed step's objects stay queued")
+
+	d.wug.ClearFaults()
+	d.wug.ResetStats()
+	require.Equal(t, 1, d.drainAll(), "the retry syncs them in one step")
+	require.Equal(t, len(ids), d.wug.CountRequests(routeProperties))
+	wug := d.wugByNetBoxID()
+	for _, id := range ids {
+		dev, _ := d.nb.Device(id)
+		require.Equal(t, *dev.Name, wug[strconv.Itoa(id)].Name)
+	}
+}
+
+// TestSweepRestartsAnAbandonedDrain: objects whose drain chain gave up
+// are drained again by the sweep, without a new webhook.
+func TestSweepRestartsAnAbandonedDrain(t *testing.T) {
+	t.Parallel()
+	d := setupDrain(t, 10)
+	target := d.nb.Devices()[0]
+	_, err := d.nb.UpdateDevice(target.ID, func(x *netboxsim.Device) { x.Name = ptr("after-sweep") })
+	require.NoError(t, err)
+	d.event(target.ID) // its chain mark is set, as if a drain was queued
+	require.NoError(t, d.q.Abandon(context.Background(), d.conn.ID))
+
+	require.NoError(t, d.enq.Enqueue(context.Background(), tasks.SweepPayload{Slot: 1}))
+	require.Eventually(t, func() bool {
+		return d.wugByNetBoxID()[strconv.Itoa(target.ID)].Name == "after-sweep"
+	}, time.Minute, 20*time.Millisecond, "the sweep's drain synced the device")
 }
