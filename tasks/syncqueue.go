@@ -151,6 +151,19 @@ type Taken struct {
 	members  []string
 }
 
+// Subset is the part of t whose objects keep says, to mark done on its own.
+func (t Taken) Subset(keep func(SyncObject) bool) Taken {
+	var out Taken
+	for i, o := range t.Objects {
+		if keep(o) {
+			out.Objects = append(out.Objects, o)
+			out.members = append(out.members, t.members[i])
+			out.versions = append(out.versions, t.versions[i])
+		}
+	}
+	return out
+}
+
 // takeScript lists up to limit due objects with their event counts, the
 // earliest due time left, and renews the chain's lease.
 //

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -137,13 +139,21 @@ func (w *Worker) handOverDrain(ctx context.Context, q *tasks.SyncQueue, connID u
 	return nil
 }
 
-// drainStep syncs one batch of due objects of a connection. It reports
-// whether it synced anything; with nothing due, next is when the earliest
-// pending object becomes due (zero: nothing pending). The objects leave
-// the queue only once their run is applied: a step that fails or dies
-// leaves them for the retry.
+// drainParallel is how many batches one drain step syncs side by side.
+// A batch's updates go one device after another, and its plan costs a
+// NetBox read and some database work: two batches at once keep the
+// connection's WUG rate limit busy through both.
+const drainParallel = 2
+
+// drainStep syncs up to drainParallel batches of due objects of a
+// connection, side by side. It reports whether it synced anything; with
+// nothing due, next is when the earliest pending object becomes due (zero:
+// nothing pending). Objects leave the queue only once their batch is
+// applied: a batch that fails or dies leaves them for the retry, the
+// others are done.
 func (w *Worker) drainStep(ctx context.Context, conn models.WUGConnection, q *tasks.SyncQueue) (did bool, next time.Time, err error) {
-	taken, next, err := q.Take(ctx, conn.ID, max(1, min(conn.BatchSize, models.MaxBatchSize)))
+	size := max(1, min(conn.BatchSize, models.MaxBatchSize))
+	taken, next, err := q.Take(ctx, conn.ID, size*drainParallel)
 	if err != nil || len(taken.Objects) == 0 {
 		return false, next, err
 	}
@@ -158,25 +168,52 @@ func (w *Worker) drainStep(ctx context.Context, conn models.WUGConnection, q *ta
 	if vms, err = w.vmsForConnection(ctx, conn, vms); err != nil {
 		return false, next, err
 	}
-	for _, part := range []struct {
+	type chunk struct {
 		t   models.ObjectType
 		ids []int64
-	}{{models.ObjectDevice, devices}, {models.ObjectVirtualMachine, vms}} {
-		if len(part.ids) == 0 {
-			continue
-		}
-		err := w.syncObjectsOn(ctx, conn, part.t, part.ids)
-		if errors.Is(err, netbox.ErrConfig) || errors.Is(err, errWritebackRefused) {
-			// The connection's filters or write-back are refused as
-			// configured: every retry fails alike, and the run says so.
-			w.connectionLog(conn).WithError(err).Warn("NetBox refuses what the connection asks as configured")
-			continue
-		}
-		if err != nil {
-			return false, next, err
+	}
+	var chunks []chunk
+	synced := map[tasks.SyncObject]bool{}
+	for _, part := range []chunk{{models.ObjectDevice, devices}, {models.ObjectVirtualMachine, vms}} {
+		for ids := range slices.Chunk(part.ids, size) {
+			chunks = append(chunks, chunk{part.t, ids})
+			for _, id := range ids {
+				synced[tasks.SyncObject{VM: part.t == models.ObjectVirtualMachine, ID: id}] = true
+			}
 		}
 	}
-	return true, time.Time{}, q.Done(ctx, conn.ID, taken)
+	// VMs the connection has nothing to do with are done at once.
+	errs := make([]error, len(chunks)+1)
+	errs[len(chunks)] = q.Done(ctx, conn.ID, taken.Subset(func(o tasks.SyncObject) bool { return !synced[o] }))
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := w.syncObjectsOn(ctx, conn, c.t, c.ids)
+			if errors.Is(err, netbox.ErrConfig) || errors.Is(err, errWritebackRefused) {
+				// The connection's filters or write-back are refused as
+				// configured: every retry fails alike, and the run says so.
+				w.connectionLog(conn).WithError(err).Warn("NetBox refuses what the connection asks as configured")
+				err = nil
+			}
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			in := map[int64]bool{}
+			for _, id := range c.ids {
+				in[id] = true
+			}
+			vm := c.t == models.ObjectVirtualMachine
+			errs[i] = q.Done(ctx, conn.ID, taken.Subset(func(o tasks.SyncObject) bool { return o.VM == vm && in[o.ID] }))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return false, next, err
+	}
+	return true, time.Time{}, nil
 }
 
 // vmsForConnection keeps the VMs a connection has to act on: all when it
@@ -232,9 +269,11 @@ func (w *Worker) syncObjectsOn(ctx context.Context, conn models.WUGConnection, t
 		return err
 	}
 	p.listed = make(map[int64]export.Object, len(ids))
+	p.primariesMaxAge = drainPrimariesMaxAge
 	if err := p.build(ctx, planScope{deviceIDs: ids, objectType: t}); err != nil {
 		return err
 	}
+	w.notePrimaries(p.filters.EffectiveStatuses(), conn.ExportVirtualMachines, p.listed)
 	log.WithField("batches", run.BatchesTotal).Debug("webhook sync planned")
 	if run.BatchesTotal == 0 {
 		return w.refreshRun(ctx, run.ID)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/netip"
+	"time"
 
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
@@ -69,6 +70,9 @@ type planner struct {
 	// read from NetBox, so the batch that follows in the same task writes
 	// them without reading NetBox again.
 	listed map[int64]export.Object
+	// primariesMaxAge, when set (a webhook drain), is how old a cached
+	// primary-address index the plan may use (drain_primaries.go).
+	primariesMaxAge time.Duration
 }
 
 type plannedCreate struct {
@@ -192,7 +196,12 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if err != nil {
 		return err
 	}
-	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full()); err != nil {
+	if p.primariesMaxAge > 0 && !scope.full() {
+		p.primaries, err = p.w.drainPrimaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, p.primariesMaxAge)
+	} else {
+		p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full())
+	}
+	if err != nil {
 		return err
 	}
 	for _, t := range objectTypes(p.conn) {
