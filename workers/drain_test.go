@@ -229,3 +229,46 @@ func TestSweepRestartsAnAbandonedDrain(t *testing.T) {
 		return d.wugByNetBoxID()[strconv.Itoa(target.ID)].Name == "after-sweep"
 	}, time.Minute, 20*time.Millisecond, "the sweep's drain synced the device")
 }
+
+// TestDrainKeepsTheConflictIndexCurrent: the drain reuses the primary
+// address index of the conflict check, and writes into it the addresses it
+// reads. A device that moved to a new address frees its old one at once: a
+// device created on the old address is exported, not skipped as a
+// conflict with the stale entry.
+func TestDrainKeepsTheConflictIndexCurrent(t *testing.T) {
+	t.Parallel()
+	d := setupDrain(t, 20)
+	exported := d.wugByNetBoxID()
+	var mover, other netboxsim.Device
+	for _, dev := range d.nb.Devices() {
+		if _, ok := exported[strconv.Itoa(dev.ID)]; !ok || dev.PrimaryIP4ID == 0 {
+			continue
+		}
+		if mover.ID == 0 {
+			mover = dev
+		} else if other.ID == 0 {
+			other = dev
+		}
+	}
+	require.NotZero(t, other.ID)
+	// A first sync reads the index, with the mover on its old address.
+	d.event(other.ID)
+	require.Equal(t, 1, d.drainAll())
+	ip, ok := d.nb.IPAddress(mover.PrimaryIP4ID)
+	require.True(t, ok)
+	_, err := d.nb.ChangeIPAddress(ip.ID, "10.233.0.1/24")
+	require.NoError(t, err)
+	d.event(mover.ID)
+	require.Equal(t, 1, d.drainAll())
+
+	fresh, err := d.nb.CreateDevice(netboxsim.Device{Name: ptr("takes-the-old-address"), DeviceTypeID: mover.DeviceTypeID,
+		RoleID: mover.RoleID, SiteID: mover.SiteID, Status: "active"})
+	require.NoError(t, err)
+	_, err = d.nb.SetPrimaryIP(fresh.ID, ip.Address)
+	require.NoError(t, err)
+	reads := d.nb.RequestCount("GET", "/api/dcim/devices/")
+	d.event(fresh.ID)
+	require.Equal(t, 1, d.drainAll())
+	require.Equal(t, 1, d.nb.RequestCount("GET", "/api/dcim/devices/")-reads, "the index was reused, not read again")
+	require.Contains(t, d.wugByNetBoxID(), strconv.Itoa(fresh.ID), "the old address is free: the new device is exported")
+}
