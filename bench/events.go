@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -514,12 +513,6 @@ func runStorm(ctx context.Context, opts Options, quick bool) (Result, error) {
 		}
 	}
 	props := e.wug.CountRequests("PUT /api/v1/devices/{deviceId}/properties")
-	if os.Getenv("EB_DEBUG") != "" {
-		for _, c := range e.wug.PerSecondCounts()["*"] {
-			fmt.Printf("%s %d\n", c.Second.Format("15:04:05"), c.Count)
-		}
-		fmt.Println("start", start.Format("15:04:05.000"), "last", last.Format("15:04:05.000"))
-	}
 	idealCalls := time.Duration(float64(calls) / float64(limit) * float64(time.Second))
 	ratio := took.Seconds() / idealCalls.Seconds()
 	bound := (len(ids)+99)/100 + 10
