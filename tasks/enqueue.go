@@ -10,9 +10,11 @@ import (
 	"github.com/hibiken/asynq"
 )
 
-// DeviceSyncDebounce is the window in which webhook events for one device
-// collapse into one sync: NetBox sends one event per save, and a bulk edit
-// or a script saves the same device several times in a row.
+// DeviceSyncDebounce is the window in which requests to sync or
+// decommission one device collapse into one task: NetBox sends one event per
+// save, and a bulk edit or a script saves the same device several times in
+// a row. Webhook changes go through SyncQueue instead, which syncs the
+// first at once; deletions and the API's device syncs keep this window.
 const DeviceSyncDebounce = 3 * time.Second
 
 // Enqueuer puts tasks on the queue with the options their Args declare,
