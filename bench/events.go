@@ -21,6 +21,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/wugsync/wugsync/api"
+	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/sim/netboxsim"
@@ -157,7 +158,12 @@ func (e *eventsEnv) startProductionWorker(concurrency int) (func(), error) {
 	log.SetLevel(logrus.ErrorLevel)
 	w := workers.NewWorker(workers.Params{DB: e.db, Redis: rdb, Enqueuer: e.enq, Sealer: e.sealer, NetBox: e.nbc,
 		Log: logrus.NewEntry(log)})
-	srv := workers.NewServer(workers.ServerParams{Redis: rdb, Concurrency: concurrency, Worker: w})
+	if concurrency == 0 {
+		concurrency = config.DefaultWorkerConcurrency
+	}
+	// ShutdownTimeout only bounds how long stopping waits at the end.
+	srv := workers.NewServer(workers.ServerParams{Redis: rdb, Concurrency: concurrency, Worker: w,
+		ShutdownTimeout: 2 * time.Second})
 	if err := srv.Start(); err != nil {
 		rdb.Close()
 		return nil, err
@@ -278,7 +284,7 @@ func runPropagation(ctx context.Context, opts Options, quick bool) (Result, erro
 	if quick {
 		singles = 30
 	}
-	limit := 50
+	const limit = 50
 	res := Result{Name: "propagation", N: propagationBurst, Stack: stackOf(opts)}
 	e, err := newEventsEnv(ctx, opts, devices, limit)
 	if err != nil {
@@ -432,10 +438,10 @@ func runStorm(ctx context.Context, opts Options, quick bool) (Result, error) {
 	if quick {
 		devices, spread = 500, time.Second
 	}
-	limit := opts.RateLimit
-	if limit == 0 {
-		limit = 50
-	}
+	// A real WUG's limit is 10 to 50 requests a second; at the top of that
+	// range the storm takes 100 s at full size. (Options.RateLimit is the
+	// ratelimit line's.)
+	const limit = 50
 	res := Result{Name: "storm", Stack: stackOf(opts)}
 	e, err := newEventsEnv(ctx, opts, devices, limit)
 	if err != nil {
