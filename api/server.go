@@ -75,6 +75,8 @@ type Server struct {
 	waiter       *tasks.RunWaiter
 	openapi      []byte
 	routes       []route
+	// hookConns caches the exporting connections for the webhook receiver.
+	hookConns exportingCache
 }
 
 var ginReleaseMode sync.Once

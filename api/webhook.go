@@ -1,12 +1,16 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/sirupsen/logrus"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
@@ -29,7 +33,8 @@ type webhookAnswer struct {
 // receiveWebhook is POST /api/v1/webhooks/netbox. It verifies the
 // signature over the raw body before reading anything from it, answers
 // within milliseconds (NetBox neither retries nor times out), and only
-// queues debounced tasks, so a burst or a replay of one event is harmless.
+// queues work that coalesces, so a burst or a replay of one event is
+// harmless.
 func (s *Server) receiveWebhook(c *gin.Context) error {
 	if s.p.WebhookSecret == "" {
 		s.metrics.webhook("", "refused")
@@ -94,7 +99,8 @@ func (s *Server) receiveWebhook(c *gin.Context) error {
 }
 
 // enqueueWebhookAction resolves former addresses to devices and VMs and
-// queues one debounced task per object.
+// queues them: a deletion as one debounced decommission task per object, a
+// change into the connections' sync queues (tasks.SyncQueue).
 func (s *Server) enqueueWebhookAction(c *gin.Context, act webhookAction) (devices, vms []int64, err error) {
 	ctx := c.Request.Context()
 	devices = append([]int64{}, act.DeviceIDs...)
@@ -117,35 +123,100 @@ func (s *Server) enqueueWebhookAction(c *gin.Context, act webhookAction) (device
 			}
 		}
 	}
-	trigger := string(models.TriggerWebhook)
-	enqueue := func(deviceID, vmID int64) error {
-		var err error
-		if act.Kind == webhookDecommission {
-			err = s.p.Enqueuer.Enqueue(ctx, tasks.DecommissionPayload{NetBoxDeviceID: deviceID, NetBoxVMID: vmID, Trigger: trigger})
-		} else {
-			err = s.p.Enqueuer.Enqueue(ctx, tasks.DeviceSyncPayload{NetBoxDeviceID: deviceID, NetBoxVMID: vmID, Trigger: trigger})
+	if act.Kind == webhookDecommission {
+		trigger := string(models.TriggerWebhook)
+		for _, o := range syncObjects(devices, vms) {
+			err := s.p.Enqueuer.Enqueue(ctx, tasks.DecommissionPayload{NetBoxDeviceID: deviceOf(o), NetBoxVMID: vmOf(o), Trigger: trigger})
+			if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
+				// A failure status makes NetBox record the delivery as
+				// failed, where a person can requeue it.
+				return nil, nil, unavailable("cannot queue the %s of %s: %v", act.Kind, syncedNoun(deviceOf(o), vmOf(o)), err)
+			}
 		}
-		if err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
-			// A failure status makes NetBox record the delivery as failed,
-			// where a person can requeue it.
-			return unavailable("cannot queue the %s of %s: %v", act.Kind, syncedNoun(deviceID, vmID), err)
-		}
-		return nil
-	}
-	for _, id := range devices {
-		if err := enqueue(id, 0); err != nil {
-			return nil, nil, err
-		}
-	}
-	for _, id := range vms {
-		if err := enqueue(0, id); err != nil {
-			return nil, nil, err
-		}
+	} else if err := s.queueWebhookSyncs(ctx, syncObjects(devices, vms)); err != nil {
+		return nil, nil, err
 	}
 	if len(vms) == 0 {
 		vms = nil
 	}
 	return devices, vms, nil
+}
+
+// queueWebhookSyncs puts the objects in the sync queue of every exporting
+// connection. The first event of a quiet connection enqueues its drain task
+// to run at once; the rest of a burst only joins the queue, where the
+// drain takes them a batch (one NetBox read) at a time.
+func (s *Server) queueWebhookSyncs(ctx context.Context, objs []tasks.SyncObject) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	connIDs, err := s.hookConns.get(ctx, s.p.DB, s.p.Now())
+	if err != nil {
+		return err
+	}
+	q := tasks.NewSyncQueue(s.p.Redis).WithClock(s.p.Enqueuer.Now)
+	for _, id := range connIDs {
+		if err := tasks.EnqueueSync(ctx, q, s.p.Enqueuer, id, objs); err != nil {
+			return unavailable("cannot queue the sync of %d objects on connection %d: %v", len(objs), id, err)
+		}
+	}
+	return nil
+}
+
+// exportingCacheTTL is how long the webhook receiver reuses its list of
+// exporting connections. A bulk edit sends thousands of webhooks a second,
+// and on SQLite each query waits for the database's one connection behind
+// the workers' writes. A connection switched on within the TTL misses at
+// most that much of the events (its runs catch up); one switched off gets
+// them for as long, and its drain drops them.
+const exportingCacheTTL = time.Second
+
+// exportingCache holds the ids of the active, export-enabled connections.
+type exportingCache struct {
+	mu      sync.Mutex
+	fetched time.Time
+	ids     []uint
+}
+
+func (c *exportingCache) get(ctx context.Context, db *gorm.DB, now time.Time) ([]uint, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if age := now.Sub(c.fetched); !c.fetched.IsZero() && age >= 0 && age < exportingCacheTTL {
+		return c.ids, nil
+	}
+	var ids []uint
+	if err := db.WithContext(ctx).Model(&models.WUGConnection{}).
+		Where("is_active = ? AND enable_netbox_export = ?", true, true).Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("list exporting connections for a webhook: %w", err)
+	}
+	c.ids, c.fetched = ids, now
+	return ids, nil
+}
+
+// syncObjects lists devices then VMs as sync queue objects.
+func syncObjects(devices, vms []int64) []tasks.SyncObject {
+	out := make([]tasks.SyncObject, 0, len(devices)+len(vms))
+	for _, id := range devices {
+		out = append(out, tasks.SyncObject{ID: id})
+	}
+	for _, id := range vms {
+		out = append(out, tasks.SyncObject{VM: true, ID: id})
+	}
+	return out
+}
+
+func deviceOf(o tasks.SyncObject) int64 {
+	if o.VM {
+		return 0
+	}
+	return o.ID
+}
+
+func vmOf(o tasks.SyncObject) int64 {
+	if o.VM {
+		return o.ID
+	}
+	return 0
 }
 
 // syncedNoun names the object of a sync task for a message.

@@ -2,11 +2,14 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wugsync/wugsync/models"
@@ -56,6 +59,7 @@ func TestWebhookDeviceEvents(t *testing.T) {
 			sim := netboxFor(t, b, netboxsim.Options{Version: version})
 			devices := sim.Devices()
 
+			conn := b.createConnection(t, "lab", nil)
 			fresh := devices[0]
 			name := "new-device"
 			fresh.ID, fresh.Name, fresh.PrimaryIP4ID, fresh.PrimaryIP6ID, fresh.OOBIPID = 0, &name, 0, 0, 0
@@ -66,7 +70,7 @@ func TestWebhookDeviceEvents(t *testing.T) {
 			require.NoError(t, sim.DeleteDevice(devices[2].ID))
 			requireAllAccepted(t, sim)
 
-			synced := b.syncedDevices(t, tasks.TypeDeviceSync)
+			synced, _ := b.pendingSyncs(t, conn)
 			require.Contains(t, synced, int64(created.ID))
 			require.Contains(t, synced, int64(devices[1].ID))
 			require.Equal(t, []int64{int64(devices[2].ID)}, b.syncedDevices(t, tasks.TypeDeviceDecommission))
@@ -98,20 +102,19 @@ func TestWebhookIPEventsSyncTheDevicesBeforeAndAfter(t *testing.T) {
 	// NetBox refuses to move a primary IP, so it is unset first (a device
 	// event); the sync that queues is dropped to look at the move alone.
 	require.NoError(t, sim.ClearPrimaryIP(holder.ID))
-	_, err := b.inspector.DeleteAllScheduledTasks(tasks.QueueCritical)
-	require.NoError(t, err)
+	require.NoError(t, tasks.NewSyncQueue(b.redis.Client).Forget(context.Background(), conn))
 	before := len(requireAllAccepted(t, sim))
 
 	// Moving the address to another device's interface fires only an
 	// ipam.ipaddress event; both devices must be looked at again.
-	_, err = sim.UpdateIPAddress(ip.ID, func(a *netboxsim.IPAddress) { a.InterfaceID = target.ID })
+	_, err := sim.UpdateIPAddress(ip.ID, func(a *netboxsim.IPAddress) { a.InterfaceID = target.ID })
 	require.NoError(t, err)
 	ds := requireAllAccepted(t, sim)[before:]
 	require.NotEmpty(t, ds)
 	for _, d := range ds {
 		require.Equal(t, netbox.ObjectTypeIPAddress, d.ObjectType, "NetBox sends no device event here")
 	}
-	synced := b.syncedDevices(t, tasks.TypeDeviceSync)
+	synced, _ := b.pendingSyncs(t, conn)
 	slices.Sort(synced)
 	want := []int64{int64(holder.ID), int64(inv.Devices[1].ID)}
 	slices.Sort(want)
@@ -122,11 +125,13 @@ func TestWebhookRenumberingSyncsTheDevice(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	sim := netboxFor(t, b, netboxsim.Options{})
+	conn := b.createConnection(t, "lab", nil)
 	d := sim.Devices()[3]
 	_, err := sim.ChangeIPAddress(d.PrimaryIP4ID, "10.250.0.9/24")
 	require.NoError(t, err)
 	requireAllAccepted(t, sim)
-	require.Equal(t, []int64{int64(d.ID)}, b.syncedDevices(t, tasks.TypeDeviceSync))
+	synced, _ := b.pendingSyncs(t, conn)
+	require.Equal(t, []int64{int64(d.ID)}, synced)
 }
 
 func TestWebhookIgnoresOtherEvents(t *testing.T) {
@@ -161,6 +166,7 @@ func (b *testBundle) postWebhook(t *testing.T, body []byte, signature string) re
 func TestWebhookSignatureIsChecked(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.createConnection(t, "lab", nil)
 	sim := netboxFor(t, b, netboxsim.Options{})
 	sim.SetWebhookTarget(b.http.URL+webhookPath, "the-wrong-secret")
 	_, err := sim.UpdateDevice(sim.Devices()[0].ID, func(d *netboxsim.Device) { d.Serial = "X1" })
@@ -188,7 +194,7 @@ func TestWebhookSignatureIsChecked(t *testing.T) {
 
 	r := b.postWebhook(t, d.Body, strings.ToUpper(good))
 	require.Equal(t, http.StatusAccepted, r.Status, "hex case does not matter")
-	require.Len(t, b.queuedTasks(t, tasks.QueueCritical), 1)
+	require.Len(t, b.drains(t), 1)
 }
 
 func TestWebhookBadPayloads(t *testing.T) {
@@ -226,6 +232,7 @@ func TestWebhookRefusedWithoutSecret(t *testing.T) {
 func TestWebhookBurstsAndReplaysBecomeOneSync(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	conn := b.createConnection(t, "lab", nil)
 	sim := netboxFor(t, b, netboxsim.Options{WebhookDuplicateEvery: 2})
 	id := sim.Devices()[0].ID
 	for i := range 5 {
@@ -238,13 +245,64 @@ func TestWebhookBurstsAndReplaysBecomeOneSync(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, r.Status, "a replay is accepted")
 	}
 	posts := len(ds) + 3
-	synced := b.syncedDevices(t, tasks.TypeDeviceSync)
-	// The test's enqueuer clock is pinned inside one debounce window, so
-	// the whole burst, duplicates and replays included, is one sync.
-	require.Len(t, synced, 1, "%d posts", posts)
-	for _, got := range synced {
-		require.Equal(t, int64(id), got)
+	// The whole burst, duplicates and replays included, is one object in
+	// the connection's sync queue and one drain task.
+	synced, vms := b.pendingSyncs(t, conn)
+	require.Equal(t, []int64{int64(id)}, synced, "%d posts", posts)
+	require.Empty(t, vms)
+	require.Len(t, b.drains(t), 1, "%d posts", posts)
+}
+
+// TestWebhookLeadingEdgeRunsAtOnce: the first event of a quiet connection
+// enqueues its drain to run now (pending, not scheduled), so a change
+// reaches WUG without a debounce; later events of the burst add no task.
+func TestWebhookLeadingEdgeRunsAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	conn := b.createConnection(t, "lab", nil)
+	other := b.createConnection(t, "off", map[string]any{"enable_netbox_export": false})
+	sim := netboxFor(t, b, netboxsim.Options{Devices: 20})
+	for _, d := range sim.Devices()[:4] {
+		_, err := sim.UpdateDevice(d.ID, func(d *netboxsim.Device) { d.Description = "edited" })
+		require.NoError(t, err)
 	}
+	requireAllAccepted(t, sim)
+	drains := b.drains(t)
+	require.Len(t, drains, 1, "one drain per connection, whatever the events")
+	require.Equal(t, asynq.TaskStatePending, drains[0].State, "the leading edge runs now, not after a delay")
+	require.Contains(t, string(drains[0].Payload), fmt.Sprintf(`"connection_id":%d`, conn))
+	synced, _ := b.pendingSyncs(t, conn)
+	require.Len(t, synced, 4)
+	none, _ := b.pendingSyncs(t, other)
+	require.Empty(t, none, "a connection that does not export queues nothing")
+}
+
+// pendingSyncs lists the devices and VMs waiting in a connection's webhook
+// sync queue.
+func (b *testBundle) pendingSyncs(t *testing.T, conn uint) (devices, vms []int64) {
+	t.Helper()
+	objs, err := tasks.NewSyncQueue(b.redis.Client).Pending(context.Background(), conn)
+	require.NoError(t, err)
+	for _, o := range objs {
+		if o.VM {
+			vms = append(vms, o.ID)
+		} else {
+			devices = append(devices, o.ID)
+		}
+	}
+	return devices, vms
+}
+
+// drains lists the queued drain tasks.
+func (b *testBundle) drains(t *testing.T) []*asynq.TaskInfo {
+	t.Helper()
+	var out []*asynq.TaskInfo
+	for _, info := range b.queuedTasks(t, tasks.QueueCritical) {
+		if info.Type == tasks.TypeDeviceDrain {
+			out = append(out, info)
+		}
+	}
+	return out
 }
 
 // A virtual machine's webhooks queue syncs of that VM, never of the device
@@ -252,6 +310,7 @@ func TestWebhookBurstsAndReplaysBecomeOneSync(t *testing.T) {
 func TestWebhookVirtualMachineEvents(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	conn := b.createConnection(t, "lab", nil)
 	sim := netboxFor(t, b, netboxsim.Options{Devices: 30})
 	vms := sim.VirtualMachines()
 	require.GreaterOrEqual(t, len(vms), 3)
@@ -260,9 +319,10 @@ func TestWebhookVirtualMachineEvents(t *testing.T) {
 	require.NoError(t, sim.DeleteVirtualMachine(vms[1].ID))
 	ds := requireAllAccepted(t, sim)
 
-	require.Contains(t, b.syncedVMs(t, tasks.TypeDeviceSync), int64(vms[0].ID))
+	devices, synced := b.pendingSyncs(t, conn)
+	require.Contains(t, synced, int64(vms[0].ID))
 	require.Contains(t, b.syncedVMs(t, tasks.TypeDeviceDecommission), int64(vms[1].ID))
-	require.NotContains(t, b.syncedDevices(t, tasks.TypeDeviceSync), int64(vms[0].ID), "device %d did not change", vms[0].ID)
+	require.NotContains(t, devices, int64(vms[0].ID), "device %d did not change", vms[0].ID)
 	for _, d := range ds {
 		if d.ObjectType == netbox.ObjectTypeVirtualMachine && d.Event == "updated" {
 			r := b.postWebhook(t, d.Body, d.Signature)

@@ -10,9 +10,11 @@ import (
 	"github.com/hibiken/asynq"
 )
 
-// DeviceSyncDebounce is the window in which webhook events for one device
-// collapse into one sync: NetBox sends one event per save, and a bulk edit
-// or a script saves the same device several times in a row.
+// DeviceSyncDebounce is the window in which requests to sync or
+// decommission one device collapse into one task: NetBox sends one event per
+// save, and a bulk edit or a script saves the same device several times in
+// a row. Webhook changes go through SyncQueue instead, which syncs the
+// first at once; deletions and the API's device syncs keep this window.
 const DeviceSyncDebounce = 3 * time.Second
 
 // Enqueuer puts tasks on the queue with the options their Args declare,
@@ -33,6 +35,9 @@ func NewEnqueuer(client *asynq.Client) *Enqueuer {
 func (e *Enqueuer) WithClock(now func() time.Time) *Enqueuer {
 	return &Enqueuer{client: e.client, now: now}
 }
+
+// Now is the enqueuer's clock.
+func (e *Enqueuer) Now() time.Time { return e.now() }
 
 // ErrAlreadyQueued means an identical task is already queued or running;
 // the caller's work will be done by it.

@@ -20,6 +20,9 @@ const (
 	TypeDeviceSync         = "netbox:device:sync"
 	TypeDeviceDecommission = "netbox:device:decommission"
 	TypeScanStatus         = "wug:scan:status"
+	// TypeDeviceDrain applies the webhook syncs pending on one connection
+	// (SyncQueue), up to batch_size objects per NetBox read and WUG batch.
+	TypeDeviceDrain = "netbox:device:drain"
 	// TypeSweep is the periodic clean-up: it restarts scan polls whose tasks
 	// were lost and closes runs and rows that are stuck.
 	TypeSweep = "wugsync:sweep"
@@ -186,6 +189,34 @@ func validateObject(deviceID, vmID int64) error {
 	return nil
 }
 
+// DrainPayload syncs, batch by batch, the objects webhooks queued on one
+// connection (SyncQueue) until none is due. Gen numbers the connection's
+// drain chains, so a chain that starts after an earlier one ended gets a
+// task id of its own.
+type DrainPayload struct {
+	ConnectionID uint  `json:"connection_id"`
+	Gen          int64 `json:"gen"`
+}
+
+// Kind is TypeDeviceDrain.
+func (DrainPayload) Kind() string { return TypeDeviceDrain }
+
+// InsertOpts: webhooks' queue, no delay (the leading edge of a burst syncs
+// at once; SyncQueue's cooldown spaces the later syncs). A drain hands over
+// to a new task after a while, so its timeout bounds one stretch of work,
+// not a whole storm.
+func (p DrainPayload) InsertOpts(time.Time) InsertOpts {
+	return InsertOpts{Spec: Spec{Queue: QueueCritical, Timeout: 10 * time.Minute, MaxRetry: 8},
+		TaskID: fmt.Sprintf("device:drain:%d:%d", p.ConnectionID, p.Gen)}
+}
+
+func (p DrainPayload) validate() error {
+	if p.ConnectionID == 0 || p.Gen <= 0 {
+		return errors.New("connection_id and a positive gen are required")
+	}
+	return nil
+}
+
 // DecommissionPayload applies the decommission action to one NetBox device
 // on every connection that exported it.
 type DecommissionPayload struct {
@@ -259,7 +290,7 @@ func (p SweepPayload) InsertOpts(time.Time) InsertOpts {
 
 // all holds one value of every task type.
 var all = []Args{ExportPayload{}, BatchPayload{}, DeviceSyncPayload{}, DecommissionPayload{},
-	ScanStatusPayload{}, SweepPayload{}}
+	ScanStatusPayload{}, SweepPayload{}, DrainPayload{}}
 
 // Decode unmarshals a payload strictly: unknown fields and missing ids are
 // errors wrapping ErrBadPayload.

@@ -176,7 +176,7 @@ func TestDecodeIsStrict(t *testing.T) {
 func TestEveryTaskTypeHasASpec(t *testing.T) {
 	t.Parallel()
 	for _, typ := range []string{tasks.TypeExport, tasks.TypeExportBatch, tasks.TypeDeviceSync,
-		tasks.TypeDeviceDecommission, tasks.TypeScanStatus, tasks.TypeSweep} {
+		tasks.TypeDeviceDecommission, tasks.TypeScanStatus, tasks.TypeSweep, tasks.TypeDeviceDrain} {
 		spec, ok := tasks.Specs[typ]
 		require.True(t, ok, typ)
 		require.Positive(t, spec.Timeout, typ)
@@ -214,6 +214,9 @@ func TestTaskKindsAndOptionsAreContract(t *testing.T) {
 			fmt.Sprintf("vm:decommission:42:%d", now.Unix()/3), tasks.DeviceSyncDebounce},
 		{tasks.ScanStatusPayload{ConnectionID: 2, ScanID: "s1", Poll: 4, Chain: 9}, "wug:scan:status", tasks.QueueLow, 5, "scan:2:s1:9:4", 0},
 		{tasks.SweepPayload{Slot: 11}, "wugsync:sweep", tasks.QueueLow, 0, "sweep:11", 0},
+		// A webhook drain runs at once (the leading edge), one chain
+		// generation per task id.
+		{tasks.DrainPayload{ConnectionID: 2, Gen: 5}, "netbox:device:drain", tasks.QueueCritical, 8, "device:drain:2:5", 0},
 	} {
 		require.Equal(t, c.kind, c.args.Kind())
 		o := c.args.InsertOpts(now)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/netip"
+	"time"
 
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
@@ -75,6 +76,14 @@ type planner struct {
 	// addresses, by WUG id, for the adopted entries (export.Held).
 	wugHeld     map[string]export.Held
 	createsSeen int
+
+	// listed, when set (a webhook drain), collects the objects the plan
+	// read from NetBox, so the batch that follows in the same task writes
+	// them without reading NetBox again.
+	listed map[int64]export.Object
+	// primariesMaxAge, when set (a webhook drain), is how old a cached
+	// primary-address index the plan may use (drain_primaries.go).
+	primariesMaxAge time.Duration
 
 	// pipe, in a full run that writes, numbers and enqueues each page's
 	// batches as soon as the page is decided, so WUG writes start while
@@ -215,7 +224,12 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if err != nil {
 		return err
 	}
-	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full()); err != nil {
+	if p.primariesMaxAge > 0 && !scope.full() {
+		p.primaries, err = p.w.drainPrimaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, p.primariesMaxAge)
+	} else {
+		p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full())
+	}
+	if err != nil {
 		return err
 	}
 	if scope.full() && !p.run.DryRun {
@@ -263,6 +277,9 @@ func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox
 			return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
 		}
 		page = append(page, d)
+		if p.listed != nil {
+			p.listed[d.ID] = d
+		}
 		if len(page) == planPageSize {
 			if err := p.planPage(ctx, page); err != nil {
 				return err

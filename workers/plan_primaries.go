@@ -80,6 +80,12 @@ func v4Key(a netip.Addr) uint32 {
 	return binary.BigEndian.Uint32(b[:])
 }
 
+func v4Addr(k uint32) netip.Addr {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], k)
+	return netip.AddrFrom4(b)
+}
+
 // holders calls fn for each holder of addr until fn returns false.
 func (ix *primaryIndex) holders(addr netip.Addr, fn func(primaryRef) bool) {
 	if ix == nil {
@@ -103,6 +109,24 @@ func (ix *primaryIndex) holders(addr netip.Addr, fn func(primaryRef) bool) {
 			return
 		}
 	}
+}
+
+// without is a copy of the index less the holders drop picks; the index
+// itself is left alone, as planners running beside the caller read it
+// without a lock. The copy's adds must be followed by sort.
+func (ix *primaryIndex) without(drop func(primaryRef) bool) *primaryIndex {
+	out := &primaryIndex{}
+	for _, p := range ix.v4 {
+		if !drop(p.h) {
+			out.add(v4Addr(p.addr), p.h.id, p.h.vm, ix.holder(p.h).Name)
+		}
+	}
+	for _, p := range ix.v6 {
+		if !drop(p.h) {
+			out.add(netip.AddrFrom16(p.addr), p.h.id, p.h.vm, ix.holder(p.h).Name)
+		}
+	}
+	return out
 }
 
 func (ix *primaryIndex) holder(h primaryRef) export.PrimaryHolder {

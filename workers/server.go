@@ -74,7 +74,12 @@ func NewServer(p ServerParams) *Server {
 		// Delayed tasks (retries, snoozes, scan polls, debounced syncs)
 		// are moved to their queue this often.
 		DelayedTaskCheckInterval: p.PollInterval,
-		TaskCheckInterval:        p.PollInterval,
+		// An idle worker looks for new tasks four times as often: a
+		// webhook's drain task waits for this pickup (asynq sleeps a
+		// half to one and a half of it), and the propagation target is
+		// two seconds from webhook to WUG. Under load asynq does not
+		// sleep, so this costs an idle worker a few Redis calls a second.
+		TaskCheckInterval: p.PollInterval / 4,
 	})
 	// One middleware per concern, outermost first: the outer ones see the
 	// error as the inner ones leave it (a dropped task is no failure, a
@@ -86,6 +91,7 @@ func NewServer(p ServerParams) *Server {
 	tasks.Register(s.mux, w.handleExport)
 	tasks.Register(s.mux, w.handleBatch)
 	tasks.Register(s.mux, w.handleDeviceSync)
+	tasks.Register(s.mux, w.handleDrain)
 	tasks.Register(s.mux, w.handleDecommission)
 	tasks.Register(s.mux, w.pollScan)
 	tasks.Register(s.mux, func(ctx context.Context, _ tasks.SweepPayload) error { return w.sweep(ctx) })

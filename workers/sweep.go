@@ -28,7 +28,7 @@ const (
 // enqueues has a deterministic task id, so a sweep racing live work is
 // harmless. It also prunes what the retention settings no longer keep.
 func (w *Worker) sweep(ctx context.Context) error {
-	return errors.Join(w.sweepScans(ctx), w.sweepRuns(ctx), w.endStalledRuns(ctx), w.prune(ctx))
+	return errors.Join(w.sweepScans(ctx), w.sweepRuns(ctx), w.endStalledRuns(ctx), w.sweepDrains(ctx), w.prune(ctx))
 }
 
 func (w *Worker) sweepScans(ctx context.Context) error {

@@ -19,9 +19,12 @@ import (
 	"github.com/wugsync/wugsync/tasks"
 )
 
-func netBoxID(d wugsim.Device) string {
+func netBoxID(d wugsim.Device) string { return netBoxAttr(d, "NetBox_ID") }
+
+// netBoxAttr is the value of one attribute of a WUG device.
+func netBoxAttr(d wugsim.Device, name string) string {
 	for _, a := range d.Attributes {
-		if a.Name == "NetBox_ID" {
+		if a.Name == name {
 			return a.Value
 		}
 	}
@@ -194,7 +197,9 @@ func TestDemoFollowsANetBoxChange(t *testing.T) {
 	deviceID := regexp.MustCompile(`/dcim/devices/(\d+)/$`).FindStringSubmatch(m[4])[1]
 	var before wugsim.Device
 	for _, d := range info.Demo.WUG.Devices() {
-		if netBoxID(d) == deviceID {
+		// A virtual machine's WUG device may carry the same NetBox_ID: its
+		// NetBox_URL tells the device apart.
+		if netBoxID(d) == deviceID && strings.Contains(netBoxAttr(d, "NetBox_URL"), "/dcim/devices/") {
 			before = d
 		}
 	}
