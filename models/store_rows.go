@@ -186,7 +186,7 @@ func (c RowDecommissioned) columns() map[string]any {
 
 // UpdateRow applies a change to one row; it reports whether the row exists.
 func (s Store) UpdateRow(ctx context.Context, key RowKey, c RowChange) (bool, error) {
-	res := s.objects(ctx, key.ConnectionID, key.ObjectType).Where("netbox_object_id = ?", key.ObjectID).Updates(c.columns())
+	res := s.objects(ctx, key.ConnectionID, key.ObjectType).Where("netbox_object_id = ?", key.ObjectID).Updates(assignments(c))
 	if res.Error != nil {
 		return false, fmt.Errorf("update export row of %s %d: %w", key.ObjectType, key.ObjectID, res.Error)
 	}
@@ -195,25 +195,16 @@ func (s Store) UpdateRow(ctx context.Context, key RowKey, c RowChange) (bool, er
 
 // UpsertRow applies a change to one row, creating the row first (pending,
 // named name at ip) when there is none: a dry run never creates rows, and
-// a single-device sync may race a run.
+// a single-device sync may race a run. It is one INSERT … ON CONFLICT
+// statement (UpsertRows).
 func (s Store) UpsertRow(ctx context.Context, key RowKey, name, ip string, c RowChange) error {
-	if ok, err := s.UpdateRow(ctx, key, c); ok || err != nil {
-		return err
-	}
-	row := NetBoxIPExport{ConnectionID: key.ConnectionID, ObjectType: key.ObjectType, NetBoxObjectID: key.ObjectID,
-		NetBoxDeviceID: key.deviceID(), NetBoxDeviceName: name, IPAddress: ip,
-		ExportReason: ReasonNewDevice, ExportStatus: ExportPending}
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return fmt.Errorf("create export row of %s %d: %w", key.ObjectType, key.ObjectID, err)
-	}
-	_, err := s.UpdateRow(ctx, key, c)
-	return err
+	return s.UpsertRows(ctx, []RowUpsert{{Key: key, Name: name, IP: ip, Change: c}})
 }
 
 // UpdateRows applies one change to the rows of many objects of one type on
 // a connection; it returns how many rows exist.
 func (s Store) UpdateRows(ctx context.Context, connID uint, t ObjectType, ids []int64, c RowChange) (int64, error) {
-	res := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Updates(c.columns())
+	res := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Updates(assignments(c))
 	if res.Error != nil {
 		return 0, fmt.Errorf("update %d export rows: %w", len(ids), res.Error)
 	}

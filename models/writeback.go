@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-
-	"gorm.io/gorm"
 )
 
 // WritebackEvent is what happened to an object's WUG device that NetBox
@@ -67,7 +65,7 @@ func (c RowWriteback) columns() map[string]any {
 	case WritebackUpdated:
 		// A field-only write never replaces an owed create, adoption, link
 		// or decommission, whose journal entry would be lost.
-		m["netbox_writeback_due"] = gorm.Expr("CASE WHEN netbox_writeback_due = '' THEN ? ELSE netbox_writeback_due END", string(c.Due))
+		m["netbox_writeback_due"] = fillEmpty{string(c.Due)}
 	default:
 		m["netbox_writeback_due"] = c.Due
 	}

@@ -223,22 +223,24 @@ func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
 	b.pending = append(b.pending, success{entry: e, change: b.withWriteback(e, wugID, step, change), outcome: outcome})
 }
 
-// flush stores the queued successes. One transaction per batch instead of
-// two statements per device keeps SQLite and PostgreSQL off the hot path.
+// flush stores the queued successes: one multi-row upsert of their rows
+// and one update of their entries' outcomes, in one transaction, whatever
+// the batch's size, instead of two statements a device.
 func (b *batch) flush(ctx context.Context) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
+	ups := make([]models.RowUpsert, len(b.pending))
+	outs := make([]models.EntryOutcome, len(b.pending))
+	for i, s := range b.pending {
+		ups[i] = models.RowUpsert{Key: s.entry.Key(), Name: s.entry.DeviceName, IP: s.entry.IPAddress, Change: s.change}
+		outs[i] = models.EntryOutcome{Entry: s.entry, Outcome: s.outcome}
+	}
 	err := b.w.store.Transaction(ctx, func(tx models.Store) error {
-		for _, s := range b.pending {
-			if err := upsertRow(ctx, tx, s.entry, s.change); err != nil {
-				return err
-			}
-			if err := tx.SetOutcome(ctx, s.entry, s.outcome, ""); err != nil {
-				return err
-			}
+		if err := tx.UpsertRows(ctx, ups); err != nil {
+			return err
 		}
-		return nil
+		return tx.SetOutcomes(ctx, outs)
 	})
 	if err != nil {
 		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
@@ -258,20 +260,28 @@ func (b *batch) flush(ctx context.Context) error {
 }
 
 // fail records a permanent failure of one device: its row goes to error with
-// the message, and the attempt is kept in the history.
+// the message, and the attempt is kept in the history. The row, the attempt
+// and the outcome are stored in one transaction, so a retry never finds
+// the row failed and the entry still pending.
 func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, countAttempt bool) error {
 	now := b.w.now()
-	if err := upsertRow(ctx, b.w.store, e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
-		return err
-	}
-	if countAttempt {
-		if err := b.w.store.RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
+	err := b.w.store.Transaction(ctx, func(tx models.Store) error {
+		if err := upsertRow(ctx, tx, e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
 			return err
 		}
+		if countAttempt {
+			if err := tx.RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
+				return err
+			}
+		}
+		return tx.SetOutcome(ctx, e, models.OutcomeFailed, msg)
+	})
+	if err != nil {
+		return err
 	}
 	b.log.WithField("device_id", e.NetBoxObjectID).Warn(msg)
 	b.w.p.Metrics.Devices(b.conn.Name, "failed", 1)
-	return b.w.store.SetOutcome(ctx, e, models.OutcomeFailed, msg)
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
