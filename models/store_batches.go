@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -35,6 +36,12 @@ func (s Store) NumberBatches(ctx context.Context, runID uint, size int, writes [
 	}
 	if err := db.Where("sync_log_id = ?", runID).Delete(&RunBatch{}).Error; err != nil {
 		return 0, fmt.Errorf("clear batch tallies: %w", err)
+	}
+	// The run's counters follow its batch tallies by differences
+	// (AddRunProgress), so they start again from nothing with the tallies.
+	if err := db.Model(&WUGSyncLog{}).Where("id = ?", runID).Updates(map[string]any{"batches_done": 0,
+		"devices_created": 0, "devices_updated": 0, "devices_failed": 0}).Error; err != nil {
+		return 0, fmt.Errorf("reset the counters of run %d: %w", runID, err)
 	}
 	err := db.Exec(`INSERT INTO sync_run_batches (sync_log_id, batch, pending, updated_at)
 		SELECT sync_log_id, batch, COUNT(*), ? FROM sync_plan_entries
@@ -68,17 +75,27 @@ func (s Store) CountEntries(ctx context.Context, runID uint, batch int) ([]Entry
 	return counts, nil
 }
 
-// StoreTally writes the tally row of one batch.
-func (s Store) StoreTally(ctx context.Context, t RunBatch) error {
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+// StoreTally writes the tally row of one batch and returns the row it
+// replaced (ok false when there was none), so the caller can move the
+// run's counters by the difference instead of summing every batch.
+func (s Store) StoreTally(ctx context.Context, t RunBatch) (prev RunBatch, ok bool, err error) {
+	db := s.db.WithContext(ctx)
+	var found []RunBatch
+	if err := db.Where("sync_log_id = ? AND batch = ?", t.RunID, t.Batch).Limit(1).Find(&found).Error; err != nil {
+		return prev, false, fmt.Errorf("load tally of batch %d of run %d: %w", t.Batch, t.RunID, err)
+	}
+	err = db.Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "sync_log_id"}, {Name: "batch"}},
 		DoUpdates: clause.AssignmentColumns([]string{"created", "updated", "decommissioned", "failed",
 			"scanning", "pending", "updated_at"}),
 	}).Create(&t).Error
 	if err != nil {
-		return fmt.Errorf("store tally of batch %d of run %d: %w", t.Batch, t.RunID, err)
+		return prev, false, fmt.Errorf("store tally of batch %d of run %d: %w", t.Batch, t.RunID, err)
 	}
-	return nil
+	if len(found) == 0 {
+		return prev, false, nil
+	}
+	return found[0], true, nil
 }
 
 // UnfinishedBatches lists the batches of a run whose tally has entries
@@ -90,4 +107,31 @@ func (s Store) UnfinishedBatches(ctx context.Context, runID uint) ([]int, error)
 		return nil, fmt.Errorf("unfinished batches of run %d: %w", runID, err)
 	}
 	return batches, nil
+}
+
+// RunDelta is how one batch's new tally moves its run's counters.
+type RunDelta struct {
+	BatchesDone              int
+	Created, Updated, Failed int
+}
+
+// Zero reports whether the delta moves nothing.
+func (d RunDelta) Zero() bool { return d == RunDelta{} }
+
+// AddRunProgress moves a run's counters by d in one statement; devices
+// false moves only batches_done (a dry run's counters come from its plan).
+// Use it inside Transaction with the run locked (LockRun), next to the
+// StoreTally the delta comes from, so the counters never drift from the
+// tallies.
+func (s Store) AddRunProgress(ctx context.Context, runID uint, d RunDelta, devices bool) error {
+	updates := map[string]any{"batches_done": gorm.Expr("batches_done + ?", d.BatchesDone)}
+	if devices {
+		updates["devices_created"] = gorm.Expr("devices_created + ?", d.Created)
+		updates["devices_updated"] = gorm.Expr("devices_updated + ?", d.Updated)
+		updates["devices_failed"] = gorm.Expr("devices_failed + ?", d.Failed)
+	}
+	if err := s.db.WithContext(ctx).Model(&WUGSyncLog{}).Where("id = ?", runID).Updates(updates).Error; err != nil {
+		return fmt.Errorf("move the counters of run %d: %w", runID, err)
+	}
+	return nil
 }

@@ -152,12 +152,9 @@ func (b *batch) step(e *models.PlanEntry) export.Step {
 	return export.Classify(e.Action, e.WUGDeviceID, linked)
 }
 
-// finishBatch stores the batch's tally and refreshes the run.
+// finishBatch stores the batch's tally and moves the run (settleBatch).
 func (w *Worker) finishBatch(ctx context.Context, runID uint, batchNo int) error {
-	if err := w.tallyBatch(ctx, runID, batchNo); err != nil {
-		return err
-	}
-	return w.refreshRun(ctx, runID)
+	return w.settleBatch(ctx, runID, batchNo)
 }
 
 // decommission applies the connection's decommission action to devices that
