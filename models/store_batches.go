@@ -7,6 +7,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/wugsync/wugsync/config"
 )
 
 // NumberBatches numbers a run's writing entries into batches of size in
@@ -18,18 +20,20 @@ import (
 func (s Store) NumberBatches(ctx context.Context, runID uint, size int, writes []PlanAction, now time.Time) (int, error) {
 	db := s.db.WithContext(ctx)
 	var batches int
+	var numbered int64
 	for _, t := range ObjectTypes() {
 		// UPDATE … FROM numbers every entry of a type in one pass on both
 		// databases; a correlated subquery would recompute the numbering
 		// per row. The type's batches follow the previous type's.
-		err := db.Exec(`UPDATE sync_plan_entries SET batch = numbered.b
+		res := db.Exec(`UPDATE sync_plan_entries SET batch = numbered.b
 			FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY netbox_object_id) - 1) / ? + 1 + ? AS b
 			      FROM sync_plan_entries WHERE sync_log_id = ? AND object_type = ? AND action IN ?) AS numbered
 			WHERE sync_plan_entries.id = numbered.id`,
-			size, batches, runID, t, writes).Error
-		if err != nil {
-			return 0, fmt.Errorf("number plan batches: %w", err)
+			size, batches, runID, t, writes)
+		if res.Error != nil {
+			return 0, fmt.Errorf("number plan batches: %w", res.Error)
 		}
+		numbered += res.RowsAffected
 		if err := s.entries(ctx, runID).Select("COALESCE(MAX(batch), 0)").Scan(&batches).Error; err != nil {
 			return 0, fmt.Errorf("count plan batches: %w", err)
 		}
@@ -49,8 +53,25 @@ func (s Store) NumberBatches(ctx context.Context, runID uint, size int, writes [
 	if err != nil {
 		return 0, fmt.Errorf("create batch tallies: %w", err)
 	}
+	if numbered >= analyzeAbove && Dialect(s.db) == config.DatabasePostgres {
+		// Planning has just written this many rows and entries, faster than
+		// autovacuum notices (a minute at best). With statistics of the
+		// tables as they were (empty, or without this connection), the
+		// planner takes a batch's "rows of these 100 objects" for one row
+		// and walks every row of the connection instead of looking the 100
+		// up: each batch would cost O(N). Fresh statistics cost one sampled
+		// pass (at most 30,000 rows a table) once a run.
+		if err := db.Exec("ANALYZE netbox_ip_exports, sync_plan_entries, sync_run_batches").Error; err != nil {
+			return 0, fmt.Errorf("refresh planner statistics: %w", err)
+		}
+	}
 	return batches, nil
 }
+
+// analyzeAbove is the number of writing entries from which NumberBatches
+// refreshes PostgreSQL's statistics: below it a run is a few batches, and
+// a webhook storm's one-device runs must not each pay an ANALYZE.
+const analyzeAbove = 1000
 
 // EntryCount is how many entries of a run have one action and outcome (and
 // whether they are status exclusions).
