@@ -272,12 +272,14 @@ func (s Store) EachLinkedRow(ctx context.Context, connID uint, t ObjectType, ids
 	return q.FindInBatches(&rows, 1000, func(*gorm.DB, int) error { return fn(rows) }).Error
 }
 
-// CreatePendingRows inserts the rows of new devices; rows that exist stay.
+// CreatePendingRows inserts the rows of new devices, in multi-row INSERTs
+// within one transaction; rows that exist stay.
 func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 200).Error; err != nil {
+	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		CreateInBatches(rows, insertChunk(s.db, &NetBoxIPExport{})).Error; err != nil {
 		return fmt.Errorf("record pending rows: %w", err)
 	}
 	return nil
@@ -318,7 +320,7 @@ func (s Store) MarkSkipped(ctx context.Context, runID uint, trigger Trigger, at 
 	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
 		DoUpdates: clause.AssignmentColumns(cols),
-	}).CreateInBatches(rows, 200).Error
+	}).CreateInBatches(rows, insertChunk(s.db, &NetBoxIPExport{})).Error
 	if err != nil {
 		return fmt.Errorf("record skipped rows: %w", err)
 	}
@@ -406,12 +408,15 @@ func (s Store) SetScanStatus(ctx context.Context, connID uint, scanID, status st
 	return nil
 }
 
-// PlanEntries stores new plan entries.
+// CreatePlanEntries stores new plan entries: multi-row INSERTs as large
+// as the bind-parameter limit allows for the entry's columns (as the GORM
+// schema lists them, so a new column is carried and shrinks the chunk),
+// in one transaction.
 func (s Store) CreatePlanEntries(ctx context.Context, entries []*PlanEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if err := s.db.WithContext(ctx).CreateInBatches(entries, 200).Error; err != nil {
+	if err := s.db.WithContext(ctx).CreateInBatches(entries, insertChunk(s.db, &PlanEntry{})).Error; err != nil {
 		return fmt.Errorf("store plan entries: %w", err)
 	}
 	return nil

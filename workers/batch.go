@@ -179,15 +179,24 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 		return fmt.Errorf("decommission %d WUG devices (%s): %w", len(ids), action, err)
 	}
 	now := b.w.now()
-	for _, e := range entries {
+	ups := make([]models.RowUpsert, len(entries))
+	outs := make([]models.EntryOutcome, len(entries))
+	for i, e := range entries {
 		note, unlink := action.Decommissioned(e.WUGDeviceID)
 		change := models.RowDecommissioned{Note: note, Deleted: unlink, At: now, RunID: b.run.ID}
-		if _, err := b.w.store.UpdateRow(ctx, e.Key(), b.withDecommissionWriteback(change)); err != nil {
+		ups[i] = models.RowUpsert{Key: e.Key(), Name: e.DeviceName, IP: e.IPAddress, Change: b.withDecommissionWriteback(change)}
+		outs[i] = models.EntryOutcome{Entry: e, Outcome: models.OutcomeDone}
+	}
+	// Like flush: the batch's rows and outcomes in a few statements, not
+	// two a device.
+	err = b.w.store.Transaction(ctx, func(tx models.Store) error {
+		if err := tx.UpsertRows(ctx, ups); err != nil {
 			return err
 		}
-		if err := b.w.store.SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
-			return err
-		}
+		return tx.SetOutcomes(ctx, outs)
+	})
+	if err != nil {
+		return fmt.Errorf("store %d decommissioned devices: %w", len(entries), err)
 	}
 	b.w.p.Metrics.Devices(b.conn.Name, "decommissioned", len(entries))
 	return nil
