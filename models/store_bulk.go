@@ -72,28 +72,32 @@ func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
 	if err != nil {
 		return fmt.Errorf("export row schema: %w", err)
 	}
-	// One statement per group; a key seen twice in a group starts a new
-	// group, since one INSERT may not update a row twice.
+	// One statement per group of changes of one kind, run in the order the
+	// groups were opened. A change joins its kind's open group only if that
+	// group runs after every group holding an earlier change of the same
+	// object (one INSERT may not update a row twice, and changes of one
+	// object keep their order); else it opens a new group.
 	type group struct {
-		cols []string
-		fill map[string]bool // the fillEmpty columns
-		rows []NetBoxIPExport
-		seen map[RowKey]bool
+		index int
+		cols  []string
+		fill  map[string]bool // the fillEmpty columns
+		rows  []NetBoxIPExport
 	}
 	var groups []*group
 	open := map[string]*group{}
+	last := map[RowKey]int{} // the group of each object's latest change
 	for _, u := range ups {
 		cols := u.Change.columns()
 		sig := signature(cols)
 		g := open[sig]
-		if g == nil || g.seen[u.Key] {
-			g = &group{cols: sortedColumns(cols), fill: map[string]bool{}, seen: map[RowKey]bool{}}
+		if prev, seen := last[u.Key]; g == nil || seen && g.index <= prev {
+			g = &group{index: len(groups), cols: sortedColumns(cols), fill: map[string]bool{}}
 			for col, v := range cols {
 				_, g.fill[col] = v.(fillEmpty)
 			}
 			groups, open[sig] = append(groups, g), g
 		}
-		g.seen[u.Key] = true
+		last[u.Key] = g.index
 		row := NetBoxIPExport{ConnectionID: u.Key.ConnectionID, ObjectType: u.Key.ObjectType, NetBoxObjectID: u.Key.ObjectID,
 			NetBoxDeviceID: u.Key.deviceID(), NetBoxDeviceName: u.Name, IPAddress: u.IP,
 			ExportReason: ReasonNewDevice, ExportStatus: ExportPending}

@@ -116,6 +116,17 @@ func TestUpsertRowsAppliesRepeatedKeysInOrderAndManyRows(t *testing.T) {
 		row, err := store.Row(ctx, key)
 		require.NoError(t, err)
 		require.Equal(t, "51", row.WUGDeviceID, "the later change wins")
+		// A change of another kind in between: the third change may not
+		// join the first one's statement, which would run before the second.
+		other := models.DeviceKey(conn.ID, 6)
+		require.NoError(t, store.UpsertRows(ctx, []models.RowUpsert{
+			{Key: other, Change: models.RowLinked{WUGDeviceID: "60"}},
+			{Key: key, Change: models.RowUnlinked{}},
+			{Key: key, Change: models.RowLinked{WUGDeviceID: "52"}},
+		}))
+		row, err = store.Row(ctx, key)
+		require.NoError(t, err)
+		require.Equal(t, "52", row.WUGDeviceID, "linked again after the unlink")
 
 		const n = 2500 // more rows than one statement's parameters allow
 		ups := make([]models.RowUpsert, n)
