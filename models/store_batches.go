@@ -53,19 +53,31 @@ func (s Store) NumberBatches(ctx context.Context, runID uint, size int, writes [
 	if err != nil {
 		return 0, fmt.Errorf("create batch tallies: %w", err)
 	}
-	if numbered >= analyzeAbove && Dialect(s.db) == config.DatabasePostgres {
-		// Planning has just written this many rows and entries, faster than
-		// autovacuum notices (a minute at best). With statistics of the
-		// tables as they were (empty, or without this connection), the
-		// planner takes a batch's "rows of these 100 objects" for one row
-		// and walks every row of the connection instead of looking the 100
-		// up: each batch would cost O(N). Fresh statistics cost one sampled
-		// pass (at most 30,000 rows a table) once a run.
-		if err := db.Exec("ANALYZE netbox_ip_exports, sync_plan_entries, sync_run_batches").Error; err != nil {
-			return 0, fmt.Errorf("refresh planner statistics: %w", err)
+	if numbered >= analyzeAbove {
+		if err := s.RefreshStatistics(ctx); err != nil {
+			return 0, err
 		}
 	}
 	return batches, nil
+}
+
+// RefreshStatistics brings PostgreSQL's planner statistics of the export
+// tables up to date; SQLite needs none (its planner's rules pick the
+// indexes). Planning writes rows and entries faster than autovacuum
+// notices (a minute at best), and with the statistics of the tables as
+// they were (empty, or without this connection) PostgreSQL takes "the rows
+// of these 100 objects" for one row and walks every row of the connection
+// instead of looking the 100 up (measured at 100,000 rows: 69 ms against
+// 0.07 ms): each batch would cost O(N). Fresh statistics cost one sampled
+// pass, at most 30,000 rows a table.
+func (s Store) RefreshStatistics(ctx context.Context) error {
+	if Dialect(s.db) != config.DatabasePostgres {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).Exec("ANALYZE netbox_ip_exports, sync_plan_entries, sync_run_batches").Error; err != nil {
+		return fmt.Errorf("refresh planner statistics: %w", err)
+	}
+	return nil
 }
 
 // analyzeAbove is the number of writing entries from which NumberBatches

@@ -308,3 +308,31 @@ func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
 		}
 	})
 }
+
+// Numbering a large plan refreshes PostgreSQL's statistics, so a batch's
+// lookups by object id use the index from the first batch on, not after
+// autovacuum's next visit.
+func TestNumberingALargePlanRefreshesStatistics(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		entries := make([]*models.PlanEntry, 1500)
+		for i := range entries {
+			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: int64(i + 1), Action: models.PlanCreate}
+		}
+		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		n, err := store.NumberBatches(ctx, run.ID, 100, export.WriteActions(), time.Now())
+		require.NoError(t, err)
+		require.Equal(t, 15, n)
+		if models.Dialect(bundle.db) != config.DatabasePostgres {
+			return // SQLite keeps no statistics unless asked; its planner's rules pick the index
+		}
+		// reltuples is -1 until a table is first analyzed (or vacuumed).
+		var tuples float64
+		require.NoError(t, bundle.db.Raw("SELECT reltuples FROM pg_class WHERE oid = to_regclass('sync_plan_entries')").Scan(&tuples).Error)
+		require.InDelta(t, 1500, tuples, 1, "the plan's entries are in the statistics")
+	})
+}
