@@ -224,9 +224,13 @@ func (s Store) MarkRunPlanned(ctx context.Context, run *WUGSyncLog, at time.Time
 
 // LockRun loads a run and holds its row until the transaction ends (on
 // PostgreSQL; SQLite has one writer anyway). Use it inside Transaction.
+// The lock is FOR NO KEY UPDATE: every row and entry a batch stores names
+// the run in a foreign key, whose check takes a KEY SHARE lock on the
+// run's row, and FOR UPDATE would make every concurrent batch's store wait
+// for the one that holds the run.
 func (s Store) LockRun(ctx context.Context, runID uint) (WUGSyncLog, error) {
 	var run WUGSyncLog
-	if err := s.db.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&run, runID).Error; err != nil {
+	if err := s.db.WithContext(ctx).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).First(&run, runID).Error; err != nil {
 		return run, fmt.Errorf("load run %d: %w", runID, err)
 	}
 	return run, nil

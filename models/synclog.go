@@ -117,8 +117,9 @@ func (e *PlanEntry) BeforeCreate(*gorm.DB) error {
 
 // RunBatch is the tally of one batch of a run. Each batch rewrites its own
 // row from its own plan entries, so a batch that runs twice never counts
-// twice, and a run's counters are a sum over at most a thousand rows
-// instead of a count over every device.
+// twice, and moves its run's counters by the difference from the row it
+// replaced (AddRunProgress, under the run's lock): a batch's cost does not
+// grow with the run. Only a run's close, and a sweep, sum every tally.
 type RunBatch struct {
 	ID             uint      `gorm:"column:id;primaryKey" json:"-"`
 	RunID          uint      `gorm:"column:sync_log_id" json:"sync_log_id"`

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -67,7 +69,7 @@ func (c RowWriteback) columns() map[string]any {
 	case WritebackUpdated:
 		// A field-only write never replaces an owed create, adoption, link
 		// or decommission, whose journal entry would be lost.
-		m["netbox_writeback_due"] = gorm.Expr("CASE WHEN netbox_writeback_due = '' THEN ? ELSE netbox_writeback_due END", string(c.Due))
+		m["netbox_writeback_due"] = fillEmpty{string(c.Due)}
 	default:
 		m["netbox_writeback_due"] = c.Due
 	}
@@ -123,17 +125,38 @@ func (s Store) BatchObjectIDs(ctx context.Context, runID uint, batch int) (map[O
 
 // FinishWritebacks records that NetBox has the write-backs of done: the
 // field's value is stored and the event cleared, unless a newer event was
-// set meanwhile.
+// set meanwhile. It is one UPDATE per event sent (at most five) and 500
+// rows, not one a row.
 func (s Store) FinishWritebacks(ctx context.Context, connID uint, t ObjectType, done []WritebackDone) error {
 	if len(done) == 0 {
 		return nil
 	}
+	byDue := map[WritebackEvent][]WritebackDone{}
+	var dues []WritebackEvent
+	for _, d := range done {
+		if _, ok := byDue[d.Due]; !ok {
+			dues = append(dues, d.Due)
+		}
+		byDue[d.Due] = append(byDue[d.Due], d)
+	}
 	return s.Transaction(ctx, func(tx Store) error {
-		for _, d := range done {
-			err := tx.objects(ctx, connID, t).Where("netbox_object_id = ? AND netbox_writeback_due = ?", d.ObjectID, d.Due).
-				Updates(map[string]any{"netbox_writeback_due": WritebackNone, "netbox_field_value": d.Value}).Error
-			if err != nil {
-				return fmt.Errorf("record write-back of %s %d: %w", t, d.ObjectID, err)
+		for _, due := range dues {
+			for chunk := range slices.Chunk(byDue[due], applyChunk) {
+				ids := make([]int64, len(chunk))
+				args := make([]any, 0, 2*len(chunk))
+				var value strings.Builder
+				value.WriteString("CASE netbox_object_id")
+				for i, d := range chunk {
+					ids[i] = d.ObjectID
+					value.WriteString(" WHEN ? THEN ?")
+					args = append(args, d.ObjectID, d.Value)
+				}
+				value.WriteString(" END")
+				err := tx.objects(ctx, connID, t).Where("netbox_object_id IN ? AND netbox_writeback_due = ?", ids, due).
+					Updates(map[string]any{"netbox_writeback_due": WritebackNone, "netbox_field_value": gorm.Expr(value.String(), args...)}).Error
+				if err != nil {
+					return fmt.Errorf("record write-back of %d %ss: %w", len(chunk), t, err)
+				}
 			}
 		}
 		return nil

@@ -225,12 +225,9 @@ func (b *batch) step(e *models.PlanEntry) export.Step {
 	return export.Classify(e.Action, e.WUGDeviceID, linked)
 }
 
-// finishBatch stores the batch's tally and refreshes the run.
+// finishBatch stores the batch's tally and moves the run (settleBatch).
 func (w *Worker) finishBatch(ctx context.Context, runID uint, batchNo int) error {
-	if err := w.tallyBatch(ctx, runID, batchNo); err != nil {
-		return err
-	}
-	return w.refreshRun(ctx, runID)
+	return w.settleBatch(ctx, runID, batchNo)
 }
 
 // decommission applies the connection's decommission action to devices that
@@ -255,15 +252,24 @@ func (b *batch) decommission(ctx context.Context, entries []*models.PlanEntry) e
 		return fmt.Errorf("decommission %d WUG devices (%s): %w", len(ids), action, err)
 	}
 	now := b.w.now()
-	for _, e := range entries {
+	ups := make([]models.RowUpsert, len(entries))
+	outs := make([]models.EntryOutcome, len(entries))
+	for i, e := range entries {
 		note, unlink := action.Decommissioned(e.WUGDeviceID)
 		change := models.RowDecommissioned{Note: note, Deleted: unlink, At: now, RunID: b.run.ID}
-		if _, err := b.w.store.UpdateRow(ctx, e.Key(), b.withDecommissionWriteback(change)); err != nil {
+		ups[i] = models.RowUpsert{Key: e.Key(), Name: e.DeviceName, IP: e.IPAddress, Change: b.withDecommissionWriteback(change)}
+		outs[i] = models.EntryOutcome{Entry: e, Outcome: models.OutcomeDone}
+	}
+	// Like flush: the batch's rows and outcomes in a few statements, not
+	// two a device.
+	err = b.w.store.Transaction(ctx, func(tx models.Store) error {
+		if err := tx.UpsertRows(ctx, ups); err != nil {
 			return err
 		}
-		if err := b.w.store.SetOutcome(ctx, e, models.OutcomeDone, ""); err != nil {
-			return err
-		}
+		return tx.SetOutcomes(ctx, outs)
+	})
+	if err != nil {
+		return fmt.Errorf("store %d decommissioned devices: %w", len(entries), err)
 	}
 	b.w.p.Metrics.Devices(b.conn.Name, "decommissioned", len(entries))
 	return nil
@@ -302,27 +308,33 @@ func (b *batch) succeed(e *models.PlanEntry, wugID string, step export.Step) {
 		outcome: outcome, reason: note.reason})
 }
 
-// flush stores the queued successes. One transaction per batch instead of
-// two statements per device keeps SQLite and PostgreSQL off the hot path.
+// flush stores the queued successes: one multi-row upsert of their rows
+// and one update of their entries' outcomes, in one transaction, whatever
+// the batch's size, instead of two statements a device.
 func (b *batch) flush(ctx context.Context) error {
 	if len(b.pending) == 0 {
 		return nil
 	}
+	ups := make([]models.RowUpsert, len(b.pending))
+	outs := make([]models.EntryOutcome, len(b.pending))
+	for i, s := range b.pending {
+		ups[i] = models.RowUpsert{Key: s.entry.Key(), Name: s.entry.DeviceName, IP: s.entry.IPAddress, Change: s.change}
+		outs[i] = models.EntryOutcome{Entry: s.entry, Outcome: s.outcome}
+	}
 	err := b.w.store.Transaction(ctx, func(tx models.Store) error {
+		// A new reason (an adoption compared, a change WUG cannot make) is
+		// rare: one statement for each such entry.
 		for _, s := range b.pending {
-			if err := upsertRow(ctx, tx, s.entry, s.change); err != nil {
-				return err
-			}
 			if s.reason != "" && s.reason != s.entry.Reason {
 				if err := tx.LinkEntry(ctx, s.entry, s.entry.WUGDeviceID, s.reason); err != nil {
 					return err
 				}
 			}
-			if err := tx.SetOutcome(ctx, s.entry, s.outcome, ""); err != nil {
-				return err
-			}
 		}
-		return nil
+		if err := tx.UpsertRows(ctx, ups); err != nil {
+			return err
+		}
+		return tx.SetOutcomes(ctx, outs)
 	})
 	if err != nil {
 		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
@@ -345,20 +357,28 @@ func (b *batch) flush(ctx context.Context) error {
 }
 
 // fail records a permanent failure of one device: its row goes to error with
-// the message, and the attempt is kept in the history.
+// the message, and the attempt is kept in the history. The row, the attempt
+// and the outcome are stored in one transaction, so a retry never finds
+// the row failed and the entry still pending.
 func (b *batch) fail(ctx context.Context, e *models.PlanEntry, msg string, countAttempt bool) error {
 	now := b.w.now()
-	if err := upsertRow(ctx, b.w.store, e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
-		return err
-	}
-	if countAttempt {
-		if err := b.w.store.RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
+	err := b.w.store.Transaction(ctx, func(tx models.Store) error {
+		if err := upsertRow(ctx, tx, e, models.RowFailed{Message: msg, At: now, RunID: b.run.ID}); err != nil {
 			return err
 		}
+		if countAttempt {
+			if err := tx.RecordAttempt(ctx, e.Key(), b.run.ID, tasks.TypeExportBatch, msg, now); err != nil {
+				return err
+			}
+		}
+		return tx.SetOutcome(ctx, e, models.OutcomeFailed, msg)
+	})
+	if err != nil {
+		return err
 	}
 	b.log.WithField("device_id", e.NetBoxObjectID).Warn(msg)
 	b.w.p.Metrics.Devices(b.conn.Name, "failed", 1)
-	return b.w.store.SetOutcome(ctx, e, models.OutcomeFailed, msg)
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -31,15 +31,94 @@ func tallyEntries(ctx context.Context, s models.Store, runID uint, batch int, dr
 	return t, nil
 }
 
-// tallyBatch rewrites the tally row of one batch from its entries.
+// tallyBatch rewrites the tally row of one batch from its entries and
+// moves the run's counters by the difference (settleBatch without closing
+// the run; refreshRun closes it).
 func (w *Worker) tallyBatch(ctx context.Context, runID uint, batch int) error {
-	t, err := w.countEntries(ctx, runID, batch, false)
+	return w.store.Transaction(ctx, func(tx models.Store) error {
+		run, err := tx.LockRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		return w.storeTally(ctx, tx, &run, batch)
+	})
+}
+
+// settleBatch is the end of every attempt at a batch: its tally is
+// rewritten from its own entries, the run's counters move by the
+// difference, and the last batch to finish closes the run. Its cost does
+// not grow with the run: it reads one batch's entries and one tally row,
+// and only the close, once per run, sums the whole run. It runs in one
+// transaction holding the run's row, so two batches ending together can
+// neither lose a difference nor both close the run.
+func (w *Worker) settleBatch(ctx context.Context, runID uint, batch int) error {
+	var closed *models.WUGSyncLog
+	err := w.store.Transaction(ctx, func(tx models.Store) error {
+		run, err := tx.LockRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		if err := w.storeTally(ctx, tx, &run, batch); err != nil {
+			return err
+		}
+		if run.Status != models.RunRunning || run.PlannedAt == nil || run.BatchesDone < run.BatchesTotal {
+			return nil
+		}
+		closed, err = w.closeRun(ctx, tx, run)
+		return err
+	})
+	if err != nil || closed == nil {
+		return err
+	}
+	return w.afterClose(ctx, closed)
+}
+
+// storeTally rewrites the tally row of one batch of run (locked by the
+// caller's transaction tx) and, while the run is running, moves its
+// counters by the difference from the row it replaced.
+func (w *Worker) storeTally(ctx context.Context, tx models.Store, run *models.WUGSyncLog, batch int) error {
+	t, err := tallyEntries(ctx, tx, run.ID, batch, false)
 	if err != nil {
 		return err
 	}
-	return w.store.StoreTally(ctx, models.RunBatch{RunID: runID, Batch: batch, Created: t.Created,
+	next := models.RunBatch{RunID: run.ID, Batch: batch, Created: t.Created,
 		Updated: t.Updated, Decommissioned: t.Decommissioned, Failed: t.Failed, Scanning: t.Scanning,
-		Pending: t.Pending, UpdatedAt: w.now()})
+		Pending: t.Pending, UpdatedAt: w.now()}
+	prev, existed, err := tx.StoreTally(ctx, next)
+	if err != nil {
+		return err
+	}
+	if run.Status != models.RunRunning {
+		return nil // an ended run's counters stay as they ended
+	}
+	d := tallyDelta(prev, existed, next)
+	if d.Zero() {
+		return nil
+	}
+	if err := tx.AddRunProgress(ctx, run.ID, d, !run.DryRun); err != nil {
+		return err
+	}
+	run.BatchesDone += d.BatchesDone
+	if !run.DryRun {
+		run.DevicesCreated += d.Created
+		run.DevicesUpdated += d.Updated
+		run.DevicesFailed += d.Failed
+	}
+	return nil
+}
+
+// tallyDelta is how replacing a batch's tally prev (existed false: none)
+// with next moves its run's counters. A batch is done when nothing in it is
+// pending.
+func tallyDelta(prev models.RunBatch, existed bool, next models.RunBatch) models.RunDelta {
+	done := func(b models.RunBatch, ok bool) int {
+		if ok && b.Pending == 0 {
+			return 1
+		}
+		return 0
+	}
+	return models.RunDelta{BatchesDone: done(next, true) - done(prev, existed),
+		Created: next.Created - prev.Created, Updated: next.Updated - prev.Updated, Failed: next.Failed - prev.Failed}
 }
 
 // commitPlanCounts stores the counters known once the plan is complete:
@@ -58,9 +137,11 @@ func (w *Worker) commitPlanCounts(ctx context.Context, run *models.WUGSyncLog) e
 }
 
 // refreshRun sums the batch tallies into the run's counters and closes the
-// run when its plan is stored and every batch is finished. It runs in one
-// transaction holding the run's row, so two batches ending together can
-// neither write counters out of order nor both close the run.
+// run when its plan is stored and every batch is finished. It reads every
+// tally of the run, so it runs once a run (after planning) and in sweeps,
+// never once a batch (settleBatch). It runs in one transaction holding the
+// run's row, so two callers can neither write counters out of order nor
+// both close the run.
 func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
 	var closed *models.WUGSyncLog
 	err := w.store.Transaction(ctx, func(tx models.Store) error {
@@ -75,33 +156,52 @@ func (w *Worker) refreshRun(ctx context.Context, runID uint) error {
 		if err != nil {
 			return err
 		}
-		progress := models.RunProgress{BatchesDone: sum.Done, Devices: !run.DryRun,
-			Created: sum.Created, Updated: sum.Updated, Failed: sum.Failed}
-		if !run.DryRun {
-			run.DevicesCreated, run.DevicesUpdated, run.DevicesFailed = sum.Created, sum.Updated, sum.Failed
-		}
 		if run.PlannedAt != nil && (run.DryRun || sum.Done >= run.BatchesTotal) {
-			recorded := 0
-			if !run.DryRun {
-				// The plan's unchanged count misses the creates a batch
-				// found made by another task (linked); the entries have it.
-				t, err := tallyEntries(ctx, tx, runID, 0, false)
-				if err != nil {
-					return err
-				}
-				run.DevicesUnchanged, progress.Unchanged = t.Unchanged, &t.Unchanged
-				recorded = t.Recorded
-			}
-			now := w.now()
-			progress.Closed, progress.Summary = &now, summarize(&run, sum.Decommissioned, sum.Scanning, recorded)
-			closed = &run
+			closed, err = w.closeRun(ctx, tx, run)
+			return err
 		}
-		return tx.StoreRunProgress(ctx, runID, progress)
+		return tx.StoreRunProgress(ctx, runID, progressOf(run, sum))
 	})
 	if err != nil || closed == nil {
 		return err
 	}
 	return w.afterClose(ctx, closed)
+}
+
+// progressOf is the progress of run whose tallies add up to sum.
+func progressOf(run models.WUGSyncLog, sum models.BatchSums) models.RunProgress {
+	return models.RunProgress{BatchesDone: sum.Done, Devices: !run.DryRun,
+		Created: sum.Created, Updated: sum.Updated, Failed: sum.Failed}
+}
+
+// closeRun completes run (locked by the caller's transaction tx), its
+// counters summed afresh from every tally and its unchanged count from
+// every entry: the one step of a run whose cost grows with the run, taken
+// once.
+func (w *Worker) closeRun(ctx context.Context, tx models.Store, run models.WUGSyncLog) (*models.WUGSyncLog, error) {
+	sum, err := tx.SumBatches(ctx, run.ID)
+	if err != nil {
+		return nil, err
+	}
+	progress := progressOf(run, sum)
+	recorded := 0
+	if !run.DryRun {
+		run.DevicesCreated, run.DevicesUpdated, run.DevicesFailed = sum.Created, sum.Updated, sum.Failed
+		// The plan's unchanged count misses the creates a batch found made
+		// by another task (linked); the entries have it.
+		t, err := tallyEntries(ctx, tx, run.ID, 0, false)
+		if err != nil {
+			return nil, err
+		}
+		run.DevicesUnchanged, progress.Unchanged = t.Unchanged, &t.Unchanged
+		recorded = t.Recorded
+	}
+	now := w.now()
+	progress.Closed, progress.Summary = &now, summarize(&run, sum.Decommissioned, sum.Scanning, recorded)
+	if err := tx.StoreRunProgress(ctx, run.ID, progress); err != nil {
+		return nil, err
+	}
+	return &run, nil
 }
 
 // afterClose records what follows a completed run.

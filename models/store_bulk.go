@@ -1,0 +1,229 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
+
+	"github.com/wugsync/wugsync/config"
+)
+
+// bulkParams bounds the bind parameters of one multi-row statement on
+// PostgreSQL (its limit is 65,535); pgx binds them in linear time.
+const bulkParams = 30000
+
+// SQLite's driver (glebarez/go-sqlite) looks each of a statement's n
+// parameters up in the list of all n arguments: binding costs O(n²), which
+// made 1,000-row INSERTs (30,000 parameters) slower than 200-row ones
+// (profiled on the 10,000-device bench). So SQLite statements stay small:
+// sqliteListParams for long lists (plan entries, pending and skipped
+// rows), where a few more statements cost nothing, and sqliteBatchParams
+// for a batch's rows, so a batch of the default size (100) stays one
+// statement.
+const (
+	sqliteListParams  = 1000
+	sqliteBatchParams = 4000
+)
+
+// bulkMaxRows caps the rows of one multi-row INSERT even for narrow
+// tables: past a thousand the statement's size gains nothing.
+const bulkMaxRows = 1000
+
+// insertChunk is how many rows of model go in one multi-row INSERT of a
+// long list: as many as the database's parameter budget allows for the
+// model's columns as the GORM schema lists them, so a column added to the
+// model shrinks the chunk by itself.
+func insertChunk(db *gorm.DB, model any) int {
+	return chunkFor(db, model, sqliteListParams)
+}
+
+// chunkFor is insertChunk with sqliteBudget parameters a statement on
+// SQLite.
+func chunkFor(db *gorm.DB, model any, sqliteBudget int) int {
+	cols := 32 // a safe guess if the schema cannot be parsed
+	if s, err := schema.Parse(model, schemaCache, db.NamingStrategy); err == nil {
+		cols = max(1, len(s.DBNames))
+	}
+	budget := bulkParams
+	if Dialect(db) != config.DatabasePostgres {
+		budget = sqliteBudget
+	}
+	return max(1, min(bulkMaxRows, budget/cols))
+}
+
+// schemaCache is the parsed-schema cache of insertChunk and UpsertRows.
+var schemaCache = &sync.Map{}
+
+// fillEmpty is a column value written only where the column is empty: a
+// field-only write-back never replaces an owed event whose journal entry
+// would be lost. UpdateRow and UpsertRows translate it into SQL.
+type fillEmpty struct{ value any }
+
+// assignments turns a change's columns into the values of an UPDATE on
+// netbox_ip_exports.
+func assignments(c RowChange) map[string]any {
+	m := c.columns()
+	for col, v := range m {
+		if f, ok := v.(fillEmpty); ok {
+			m[col] = gorm.Expr("CASE WHEN "+col+" = '' THEN ? ELSE "+col+" END", f.value)
+		}
+	}
+	return m
+}
+
+// RowUpsert is one row change for UpsertRows: the row of Key, created
+// pending and named Name at IP when it does not exist, then changed.
+type RowUpsert struct {
+	Key      RowKey
+	Name, IP string
+	Change   RowChange
+}
+
+// UpsertRows applies many row changes, creating the rows that do not
+// exist, with one multi-row INSERT … ON CONFLICT DO UPDATE per kind of
+// change (the set of columns it writes) instead of two or three statements
+// a row. Changes of the same object are applied in order.
+func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
+	if len(ups) == 0 {
+		return nil
+	}
+	sch, err := schema.Parse(&NetBoxIPExport{}, schemaCache, s.db.NamingStrategy)
+	if err != nil {
+		return fmt.Errorf("export row schema: %w", err)
+	}
+	// One statement per group of changes of one kind, run in the order the
+	// groups were opened. A change joins its kind's open group only if that
+	// group runs after every group holding an earlier change of the same
+	// object (one INSERT may not update a row twice, and changes of one
+	// object keep their order); else it opens a new group.
+	type group struct {
+		index int
+		cols  []string
+		fill  map[string]bool // the fillEmpty columns
+		rows  []NetBoxIPExport
+	}
+	var groups []*group
+	open := map[string]*group{}
+	last := map[RowKey]int{} // the group of each object's latest change
+	for _, u := range ups {
+		cols := u.Change.columns()
+		sig := signature(cols)
+		g := open[sig]
+		if prev, seen := last[u.Key]; g == nil || seen && g.index <= prev {
+			g = &group{index: len(groups), cols: sortedColumns(cols), fill: map[string]bool{}}
+			for col, v := range cols {
+				_, g.fill[col] = v.(fillEmpty)
+			}
+			groups, open[sig] = append(groups, g), g
+		}
+		last[u.Key] = g.index
+		row := NetBoxIPExport{ConnectionID: u.Key.ConnectionID, ObjectType: u.Key.ObjectType, NetBoxObjectID: u.Key.ObjectID,
+			NetBoxDeviceID: u.Key.deviceID(), NetBoxDeviceName: u.Name, IPAddress: u.IP,
+			ExportReason: ReasonNewDevice, ExportStatus: ExportPending}
+		rv := reflect.ValueOf(&row).Elem()
+		for col, v := range cols {
+			if f, ok := v.(fillEmpty); ok {
+				v = f.value // a new row's column is empty
+			}
+			field := sch.LookUpField(col)
+			if field == nil {
+				return fmt.Errorf("export rows have no column %q", col)
+			}
+			if err := field.Set(ctx, rv, v); err != nil {
+				return fmt.Errorf("set %s of export row of %s %d: %w", col, u.Key.ObjectType, u.Key.ObjectID, err)
+			}
+		}
+		g.rows = append(g.rows, row)
+	}
+	chunk := chunkFor(s.db, &NetBoxIPExport{}, sqliteBatchParams)
+	for _, g := range groups {
+		set := make([]clause.Assignment, 0, len(g.cols)+1)
+		for _, col := range g.cols {
+			var v any = clause.Column{Table: "excluded", Name: col}
+			if g.fill[col] {
+				v = gorm.Expr("CASE WHEN netbox_ip_exports." + col + " = '' THEN excluded." + col +
+					" ELSE netbox_ip_exports." + col + " END")
+			}
+			set = append(set, clause.Assignment{Column: clause.Column{Name: col}, Value: v})
+		}
+		set = append(set, clause.Assignment{Column: clause.Column{Name: "updated_at"}, Value: clause.Column{Table: "excluded", Name: "updated_at"}})
+		err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
+			DoUpdates: set,
+		}).CreateInBatches(g.rows, chunk).Error
+		if err != nil {
+			return fmt.Errorf("store %d export rows: %w", len(g.rows), err)
+		}
+	}
+	return nil
+}
+
+// signature names the kind of a change: its columns, and which of them
+// are written only where empty.
+func signature(cols map[string]any) string {
+	keys := sortedColumns(cols)
+	for i, k := range keys {
+		if _, ok := cols[k].(fillEmpty); ok {
+			keys[i] = k + "?"
+		}
+	}
+	return strings.Join(keys, ",")
+}
+
+func sortedColumns(cols map[string]any) []string {
+	keys := make([]string, 0, len(cols))
+	for k := range cols {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// EntryOutcome is what a batch did with one plan entry.
+type EntryOutcome struct {
+	Entry   *PlanEntry
+	Outcome Outcome
+}
+
+// SetOutcomes records the outcomes of many entries, with no error and the
+// WUG device each acted on (its WUGDeviceID), in one UPDATE per 500
+// entries instead of one a device.
+func (s Store) SetOutcomes(ctx context.Context, outs []EntryOutcome) error {
+	for chunk := range slices.Chunk(outs, applyChunk) {
+		var outcome, wugID strings.Builder
+		args := make([]any, 0, 4*len(chunk))
+		ids := make([]uint, 0, len(chunk))
+		outcome.WriteString("CASE id")
+		for _, o := range chunk {
+			outcome.WriteString(" WHEN ? THEN ?")
+			args = append(args, o.Entry.ID, string(o.Outcome))
+		}
+		outcome.WriteString(" END")
+		wugArgs := make([]any, 0, 2*len(chunk))
+		wugID.WriteString("CASE id")
+		for _, o := range chunk {
+			wugID.WriteString(" WHEN ? THEN ?")
+			wugArgs = append(wugArgs, o.Entry.ID, o.Entry.WUGDeviceID)
+			ids = append(ids, o.Entry.ID)
+		}
+		wugID.WriteString(" END")
+		err := s.db.WithContext(ctx).Model(&PlanEntry{}).Where("id IN ?", ids).Updates(map[string]any{
+			"outcome": gorm.Expr(outcome.String(), args...), "error": "",
+			"wug_device_id": gorm.Expr(wugID.String(), wugArgs...),
+		}).Error
+		if err != nil {
+			return fmt.Errorf("record the outcome of %d entries: %w", len(chunk), err)
+		}
+	}
+	for _, o := range outs {
+		o.Entry.Outcome, o.Entry.Error = o.Outcome, ""
+	}
+	return nil
+}

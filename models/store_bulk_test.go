@@ -1,0 +1,338 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/export"
+	"github.com/wugsync/wugsync/models"
+)
+
+// statementCounter counts the SQL statements GORM runs on db, by kind.
+type statementCounter struct{ creates, queries, updates atomic.Int64 }
+
+func countStatements(t *testing.T, db *gorm.DB) *statementCounter {
+	t.Helper()
+	c := &statementCounter{}
+	cb := db.Callback()
+	require.NoError(t, cb.Create().After("gorm:create").Register("test:count", func(*gorm.DB) { c.creates.Add(1) }))
+	require.NoError(t, cb.Query().After("gorm:query").Register("test:count", func(*gorm.DB) { c.queries.Add(1) }))
+	require.NoError(t, cb.Update().After("gorm:update").Register("test:count", func(*gorm.DB) { c.updates.Add(1) }))
+	return c
+}
+
+func newRun(t *testing.T, store models.Store, connID uint) models.WUGSyncLog {
+	t.Helper()
+	run := models.WUGSyncLog{ConnectionID: connID, SyncType: models.SyncExport, Trigger: models.TriggerManual, Status: models.RunRunning}
+	require.NoError(t, store.CreateRun(context.Background(), &run))
+	return run
+}
+
+// A batch's successes are one INSERT … ON CONFLICT per kind of change:
+// missing rows are created with the change applied, existing rows get only
+// the change's columns, and a write-back that only fills the field never
+// replaces an owed journaled event.
+func TestUpsertRowsCreatesAndChangesRowsInOneStatementPerKind(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		old := models.NetBoxIPExport{ConnectionID: conn.ID, NetBoxDeviceID: 1, NetBoxDeviceName: "old", IPAddress: "10.0.0.9",
+			ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending, NetBoxWritebackDue: models.WritebackCreated,
+			NetBoxFieldValue: "kept"}
+		require.NoError(t, bundle.db.Create(&old).Error)
+
+		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+		exported := func(wugID, name string, adopted bool) models.RowChange {
+			return models.RowWriteback{Due: models.WritebackUpdated, Change: models.RowExported{WUGDeviceID: wugID, WUGGroupID: "7",
+				Reason: models.ReasonManual, PayloadHash: "h-" + wugID, Fields: `{}`, Name: name, IP: "10.0.0." + wugID,
+				At: at, RunID: run.ID, Adopted: adopted}}
+		}
+		counter := countStatements(t, bundle.db)
+		require.NoError(t, store.UpsertRows(ctx, []models.RowUpsert{
+			{Key: models.DeviceKey(conn.ID, 1), Name: "one", IP: "10.0.0.1", Change: exported("1", "one", false)},
+			{Key: models.DeviceKey(conn.ID, 2), Name: "two", IP: "10.0.0.2", Change: exported("2", "two", false)},
+			{Key: models.RowKey{ConnectionID: conn.ID, ObjectType: models.ObjectVirtualMachine, ObjectID: 3}, Name: "vm",
+				IP: "10.0.0.3", Change: exported("3", "vm", true)},
+		}))
+		require.EqualValues(t, 2, counter.creates.Load(), "one statement per kind of change (the adoption is another)")
+		require.Zero(t, counter.updates.Load())
+
+		one, err := store.Row(ctx, models.DeviceKey(conn.ID, 1))
+		require.NoError(t, err)
+		require.Equal(t, old.ID, one.ID, "the existing row is changed, not replaced")
+		require.Equal(t, models.ExportExported, one.ExportStatus)
+		require.Equal(t, "1", one.WUGDeviceID)
+		require.Equal(t, "one", one.NetBoxDeviceName)
+		require.Equal(t, models.WritebackCreated, one.NetBoxWritebackDue, "an owed create is not replaced by a field-only write-back")
+		require.Equal(t, "kept", one.NetBoxFieldValue, "columns outside the change stay")
+		require.Equal(t, old.CreatedAt.Unix(), one.CreatedAt.Unix())
+		require.False(t, one.Adopted)
+
+		two, err := store.Row(ctx, models.DeviceKey(conn.ID, 2))
+		require.NoError(t, err)
+		require.Equal(t, models.ExportExported, two.ExportStatus)
+		require.Equal(t, "2", two.WUGDeviceID)
+		require.Equal(t, "7", two.WUGGroupID)
+		require.Equal(t, "10.0.0.2", two.IPAddress)
+		require.Equal(t, models.WritebackUpdated, two.NetBoxWritebackDue, "a new row takes the write-back")
+		require.Equal(t, int64(2), two.NetBoxDeviceID)
+		require.NotNil(t, two.LastRunID)
+		require.Equal(t, run.ID, *two.LastRunID)
+		require.Equal(t, at.Unix(), two.ExportedAt.Unix())
+
+		vm, err := store.Row(ctx, models.RowKey{ConnectionID: conn.ID, ObjectType: models.ObjectVirtualMachine, ObjectID: 3})
+		require.NoError(t, err)
+		require.True(t, vm.Adopted)
+		require.Equal(t, "3", vm.WUGDeviceID)
+		require.Zero(t, vm.NetBoxDeviceID, "a VM's row names no device")
+	})
+}
+
+// Two changes of one object in one call are applied in order, and rows
+// past one statement's bind-parameter limit go in further statements.
+func TestUpsertRowsAppliesRepeatedKeysInOrderAndManyRows(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		key := models.DeviceKey(conn.ID, 5)
+		require.NoError(t, store.UpsertRows(ctx, []models.RowUpsert{
+			{Key: key, Name: "five", IP: "10.0.0.5", Change: models.RowLinked{WUGDeviceID: "50"}},
+			{Key: key, Name: "five", IP: "10.0.0.5", Change: models.RowLinked{WUGDeviceID: "51"}},
+		}))
+		row, err := store.Row(ctx, key)
+		require.NoError(t, err)
+		require.Equal(t, "51", row.WUGDeviceID, "the later change wins")
+		// A change of another kind in between: the third change may not
+		// join the first one's statement, which would run before the second.
+		other := models.DeviceKey(conn.ID, 6)
+		require.NoError(t, store.UpsertRows(ctx, []models.RowUpsert{
+			{Key: other, Change: models.RowLinked{WUGDeviceID: "60"}},
+			{Key: key, Change: models.RowUnlinked{}},
+			{Key: key, Change: models.RowLinked{WUGDeviceID: "52"}},
+		}))
+		row, err = store.Row(ctx, key)
+		require.NoError(t, err)
+		require.Equal(t, "52", row.WUGDeviceID, "linked again after the unlink")
+
+		const n = 2500 // more rows than one statement's parameters allow
+		ups := make([]models.RowUpsert, n)
+		for i := range ups {
+			ups[i] = models.RowUpsert{Key: models.DeviceKey(conn.ID, int64(100+i)), Name: fmt.Sprint("d", i), IP: "10.1.0.1",
+				Change: models.RowFailed{Message: "refused", At: time.Now(), RunID: run.ID}}
+		}
+		require.NoError(t, store.UpsertRows(ctx, ups))
+		var failed int64
+		require.NoError(t, bundle.db.Model(&models.NetBoxIPExport{}).Where("connection_id = ? AND export_status = ? AND error_message = ?",
+			conn.ID, models.ExportError, "refused").Count(&failed).Error)
+		require.EqualValues(t, n, failed)
+	})
+}
+
+// A batch's outcomes are one UPDATE per 500 entries, each entry with its
+// own outcome and WUG device.
+func TestSetOutcomesStoresEachEntrysOutcomeInOneStatement(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		entries := make([]*models.PlanEntry, 600)
+		for i := range entries {
+			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: int64(i + 1), Action: models.PlanCreate,
+				Error: "an earlier attempt failed"}
+		}
+		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		outs := make([]models.EntryOutcome, 0, 100)
+		for i, e := range entries[:100] {
+			e.WUGDeviceID = fmt.Sprint("w", i)
+			outcome := models.OutcomeDone
+			if i%2 == 1 {
+				outcome = models.OutcomeLinked
+			}
+			outs = append(outs, models.EntryOutcome{Entry: e, Outcome: outcome})
+		}
+		counter := countStatements(t, bundle.db)
+		require.NoError(t, store.SetOutcomes(ctx, outs))
+		require.EqualValues(t, 1, counter.updates.Load(), "100 outcomes, one statement")
+		require.Equal(t, models.OutcomeLinked, entries[1].Outcome, "the entries in memory follow")
+
+		var stored []models.PlanEntry
+		require.NoError(t, bundle.db.Where("sync_log_id = ?", run.ID).Order("netbox_device_id").Find(&stored).Error)
+		for i, e := range stored {
+			if i >= 100 {
+				require.Empty(t, e.Outcome, "entry %d is not in the call", e.NetBoxDeviceID)
+				require.Equal(t, "an earlier attempt failed", e.Error)
+				continue
+			}
+			want := models.OutcomeDone
+			if i%2 == 1 {
+				want = models.OutcomeLinked
+			}
+			require.Equal(t, want, e.Outcome, "entry %d", e.NetBoxDeviceID)
+			require.Equal(t, fmt.Sprint("w", i), e.WUGDeviceID)
+			require.Empty(t, e.Error)
+		}
+
+		outs = outs[:0]
+		for _, e := range entries {
+			outs = append(outs, models.EntryOutcome{Entry: e, Outcome: models.OutcomeDone})
+		}
+		before := counter.updates.Load()
+		require.NoError(t, store.SetOutcomes(ctx, outs))
+		require.EqualValues(t, 2, counter.updates.Load()-before, "600 outcomes in statements of 500")
+		var done int64
+		require.NoError(t, bundle.db.Model(&models.PlanEntry{}).Where("sync_log_id = ? AND outcome = ?", run.ID, models.OutcomeDone).Count(&done).Error)
+		require.EqualValues(t, 600, done)
+	})
+}
+
+// A run's counters follow its batch tallies by differences: numbering the
+// batches starts them from nothing, StoreTally returns the tally it
+// replaced, and AddRunProgress moves the counters in one statement.
+func TestRunCountersMoveByTallyDifferences(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		require.NoError(t, bundle.db.Model(&run).Updates(map[string]any{"batches_done": 4, "devices_created": 9,
+			"devices_updated": 2, "devices_failed": 1}).Error)
+		var entries []*models.PlanEntry
+		for id := int64(1); id <= 3; id++ {
+			entries = append(entries, &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: id, Action: models.PlanCreate})
+		}
+		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		n, err := store.NumberBatches(ctx, run.ID, 2, export.WriteActions(), time.Now())
+		require.NoError(t, err)
+		require.Equal(t, 2, n)
+		got, err := store.Run(ctx, run.ID)
+		require.NoError(t, err)
+		require.Zero(t, got.BatchesDone+got.DevicesCreated+got.DevicesUpdated+got.DevicesFailed, "a re-plan starts the counters again")
+
+		prev, existed, err := store.StoreTally(ctx, models.RunBatch{RunID: run.ID, Batch: 1, Created: 2, UpdatedAt: time.Now()})
+		require.NoError(t, err)
+		require.True(t, existed)
+		require.Equal(t, 2, prev.Pending, "the tally NumberBatches wrote")
+		prev, existed, err = store.StoreTally(ctx, models.RunBatch{RunID: run.ID, Batch: 1, Created: 1, Failed: 1, UpdatedAt: time.Now()})
+		require.NoError(t, err)
+		require.True(t, existed)
+		require.Equal(t, 2, prev.Created)
+		_, existed, err = store.StoreTally(ctx, models.RunBatch{RunID: run.ID, Batch: 7, UpdatedAt: time.Now()})
+		require.NoError(t, err)
+		require.False(t, existed)
+
+		counter := countStatements(t, bundle.db)
+		require.NoError(t, store.AddRunProgress(ctx, run.ID, models.RunDelta{BatchesDone: 1, Created: 2, Updated: 1}, true))
+		require.NoError(t, store.AddRunProgress(ctx, run.ID, models.RunDelta{Created: -1, Failed: 1}, true))
+		require.NoError(t, store.AddRunProgress(ctx, run.ID, models.RunDelta{BatchesDone: 1, Created: 5}, false))
+		require.EqualValues(t, 3, counter.updates.Load())
+		got, err = store.Run(ctx, run.ID)
+		require.NoError(t, err)
+		require.Equal(t, 2, got.BatchesDone)
+		require.Equal(t, 1, got.DevicesCreated, "a dry run's delta moves batches only")
+		require.Equal(t, 1, got.DevicesUpdated)
+		require.Equal(t, 1, got.DevicesFailed)
+	})
+}
+
+// The statements a batch runs look rows up by index, whatever the run's
+// size: SQLite's planner, without statistics, took the run's action index
+// for a batch's count and read every entry of the run. (PostgreSQL's
+// plans depend on statistics, which NumberBatches refreshes after a large
+// plan; here only the index is checked.)
+func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		queries := map[string]string{
+			"count":   "SELECT action, outcome, excluded, COUNT(*) AS n FROM sync_plan_entries WHERE sync_log_id = 1 AND batch = 2 GROUP BY action, outcome, excluded",
+			"pending": "SELECT * FROM sync_plan_entries WHERE sync_log_id = 1 AND batch = 2 AND outcome = '' ORDER BY netbox_object_id",
+			"claims":  "SELECT id FROM netbox_ip_exports WHERE create_claim = 'task' AND create_claim <> ''",
+			"scans":   "SELECT DISTINCT connection_id, wug_scan_id FROM netbox_ip_exports WHERE export_status = 'scan_triggered' AND wug_scan_id <> ''",
+		}
+		want := map[string]string{"count": "idx_sync_plan_entries_run_batch_action", "pending": "idx_sync_plan_entries_run_batch_action",
+			"claims": "idx_netbox_ip_exports_create_claim", "scans": "idx_netbox_ip_exports_open_scans"}
+		for name, q := range queries {
+			var plan []string
+			err := bundle.db.Transaction(func(tx *gorm.DB) error {
+				explain := "EXPLAIN QUERY PLAN "
+				if models.Dialect(bundle.db) == config.DatabasePostgres {
+					// An empty table is read whole whatever its indexes;
+					// forbidding that shows which index the query can use.
+					if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+						return err
+					}
+					explain = "EXPLAIN "
+				}
+				rows, err := tx.Raw(explain + q).Rows()
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				cols, _ := rows.Columns()
+				for rows.Next() {
+					vals := make([]any, len(cols))
+					ptrs := make([]any, len(cols))
+					for i := range vals {
+						ptrs[i] = &vals[i]
+					}
+					if err := rows.Scan(ptrs...); err != nil {
+						return err
+					}
+					for _, v := range vals {
+						if b, ok := v.([]byte); ok {
+							v = string(b)
+						}
+						plan = append(plan, fmt.Sprint(v))
+					}
+				}
+				return rows.Err()
+			})
+			require.NoError(t, err)
+			require.Contains(t, strings.Join(plan, "\n"), want[name], "%s: %s", name, strings.Join(plan, "\n"))
+		}
+	})
+}
+
+// Numbering a large plan refreshes PostgreSQL's statistics, so a batch's
+// lookups by object id use the index from the first batch on, not after
+// autovacuum's next visit.
+func TestNumberingALargePlanRefreshesStatistics(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		entries := make([]*models.PlanEntry, 1500)
+		for i := range entries {
+			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: int64(i + 1), Action: models.PlanCreate}
+		}
+		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		n, err := store.NumberBatches(ctx, run.ID, 100, export.WriteActions(), time.Now())
+		require.NoError(t, err)
+		require.Equal(t, 15, n)
+		if models.Dialect(bundle.db) != config.DatabasePostgres {
+			return // SQLite keeps no statistics unless asked; its planner's rules pick the index
+		}
+		// reltuples is -1 until a table is first analyzed (or vacuumed).
+		var tuples float64
+		require.NoError(t, bundle.db.Raw("SELECT reltuples FROM pg_class WHERE oid = to_regclass('sync_plan_entries')").Scan(&tuples).Error)
+		require.InDelta(t, 1500, tuples, 1, "the plan's entries are in the statistics")
+	})
+}
