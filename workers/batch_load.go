@@ -104,6 +104,28 @@ func (b *batch) mapUnplanned(ctx context.Context) error {
 // allowed) and records its id per device.
 func (b *batch) resolveGroups(ctx context.Context) error {
 	b.groupOf = map[int64]string{}
+	// Every path of the batch at once: missing groups are created under one
+	// lock and one re-read of the tree.
+	var paths [][]string
+	for _, e := range b.entries {
+		if m, ok := b.mapped[e.NetBoxObjectID]; ok && e.Outcome == "" {
+			paths = append(paths, m.Fields.GroupPath)
+		}
+	}
+	ids, err := b.w.resolveGroups(ctx, b.conn, b.client, paths)
+	if err == nil {
+		for _, e := range b.entries {
+			if m, ok := b.mapped[e.NetBoxObjectID]; ok && e.Outcome == "" {
+				b.groupOf[e.NetBoxObjectID] = ids[pathKey(m.Fields.GroupPath)]
+			}
+		}
+		return nil
+	}
+	if !errors.Is(err, errGroupMissing) {
+		return err
+	}
+	// Some group is missing and may not be created: path by path, so only
+	// the devices of missing groups fail.
 	for _, e := range b.entries {
 		m, ok := b.mapped[e.NetBoxObjectID]
 		if !ok || e.Outcome != "" {

@@ -103,40 +103,67 @@ func (w *Worker) resolveGroups(ctx context.Context, conn models.WUGConnection, c
 		}
 		groups = loaded.([]wug.Group)
 	}
+	var missing [][]string
 	for _, path := range paths {
 		key := pathKey(path)
 		if _, done := out[key]; done {
 			continue
 		}
-		if id, missing, _ := findPath(groups, path); missing < 0 {
+		if id, at, _ := findPath(groups, path); at < 0 {
 			out[key] = id
 			continue
 		}
 		if !conn.CreateMissingGroups {
 			return nil, fmt.Errorf("group %q: %w", "My Network/"+key, errGroupMissing)
 		}
-		id, fresh, err := w.createPath(ctx, conn, client, path)
-		if err != nil {
-			return nil, err
-		}
-		groups = fresh
+		out[key] = ""
+		missing = append(missing, path)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	created, err := w.createPaths(ctx, conn, client, missing)
+	if err != nil {
+		return nil, err
+	}
+	for key, id := range created {
 		out[key] = id
 	}
 	return out, nil
 }
 
-func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, client *wug.Client, path []string) (string, []wug.Group, error) {
+// createPaths creates the missing levels of every path under one lock and
+// one re-read of the tree: a cold export meets dozens of new sites in a
+// batch, and a re-read per group was most of its WUG reads.
+func (w *Worker) createPaths(ctx context.Context, conn models.WUGConnection, client *wug.Client, paths [][]string) (map[string]string, error) {
 	// One lock per connection, not per path: "AMER/NYC1" and "AMER/CHI1"
 	// both need "AMER", and two creators of it would collide.
 	unlock, err := w.lock(ctx, fmt.Sprintf("wugsync:wug:%d:group-lock", conn.ID))
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	defer unlock()
 	groups, err := retryRead(ctx, client.ListGroups)
 	if err != nil {
-		return "", nil, fmt.Errorf("list WUG groups: %w", err)
+		return nil, fmt.Errorf("list WUG groups: %w", err)
 	}
+	out := make(map[string]string, len(paths))
+	for _, path := range paths {
+		var id string
+		if id, groups, err = w.createPath(ctx, conn, client, groups, path); err != nil {
+			w.groups.put(conn.ID, groups, w.now()) // what was created stays known
+			return nil, err
+		}
+		out[pathKey(path)] = id
+	}
+	w.groups.put(conn.ID, groups, w.now())
+	return out, nil
+}
+
+// createPath creates the missing levels of path in a tree read under the
+// group lock (createPaths), and returns the path's id and the tree with
+// what it created.
+func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, client *wug.Client, groups []wug.Group, path []string) (string, []wug.Group, error) {
 	id, missing, parent := findPath(groups, path)
 	for missing >= 0 && missing < len(path) {
 		created, err := client.CreateChildGroup(ctx, parent, path[missing], "Created by wugsync from NetBox")
@@ -145,23 +172,24 @@ func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, clie
 			// the same group a moment ago ("must be unique under parent"):
 			// take theirs and carry on below it.
 			refused := missing
-			if groups, err = retryRead(ctx, client.ListGroups); err != nil {
-				return "", nil, fmt.Errorf("list WUG groups: %w", err)
+			reread, err := retryRead(ctx, client.ListGroups)
+			if err != nil {
+				return "", groups, fmt.Errorf("list WUG groups: %w", err)
 			}
+			groups = reread
 			if id, missing, parent = findPath(groups, path); missing >= 0 && missing <= refused {
-				return "", nil, fmt.Errorf("create WUG group %q: refused, and it does not exist", "My Network/"+pathKey(path[:missing+1]))
+				return "", groups, fmt.Errorf("create WUG group %q: refused, and it does not exist", "My Network/"+pathKey(path[:missing+1]))
 			}
 			continue
 		}
 		if err != nil {
-			return "", nil, fmt.Errorf("create WUG group %q: %w", "My Network/"+pathKey(path[:missing+1]), err)
+			return "", groups, fmt.Errorf("create WUG group %q: %w", "My Network/"+pathKey(path[:missing+1]), err)
 		}
 		w.connectionLog(conn).WithField("group", pathKey(path[:missing+1])).Info("created WUG group")
 		groups = append(groups, created)
 		parent, id = created.ID, created.ID
 		missing++
 	}
-	w.groups.put(conn.ID, groups, w.now())
 	return id, groups, nil
 }
 
