@@ -52,6 +52,10 @@ type Options struct {
 	Out         io.Writer
 }
 
+// benchSecretKey seals the WUG passwords of the bench's connections; worker
+// processes get it as WUGSYNC_SECRET_KEY.
+var benchSecretKey = make([]byte, 32)
+
 // env is one isolated wugsync installation: database, Redis, simulators.
 type env struct {
 	db      *gorm.DB
@@ -65,7 +69,11 @@ type env struct {
 	nbc     *netbox.Client
 	wug     *wugsim.Server
 	wugURL  string
-	cleanup []func()
+	// redisURL and dbURL are where worker processes find the bench's
+	// Redis and database (an embedded miniredis listens on TCP, SQLite is
+	// a file in WAL mode that several processes share).
+	redisURL, dbURL string
+	cleanup         []func()
 }
 
 func (e *env) close() {
@@ -91,6 +99,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 		e.cleanup = append(e.cleanup, func() { os.RemoveAll(dir) })
 		dbURL = "sqlite://" + filepath.Join(dir, "bench.db")
 	}
+	e.dbURL = dbURL
 	db, err := models.Open(ctx, dbURL)
 	if err != nil {
 		return nil, err
@@ -115,6 +124,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 		e.cleanup = append(e.cleanup, mr.Close)
 		redisURL = "redis://" + mr.Addr() + "/0"
 	}
+	e.redisURL = redisURL
 	ropts, err := redis.ParseURL(redisURL)
 	if err != nil {
 		return nil, err
@@ -130,7 +140,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 	e.aclient = asynq.NewClient(e.redisOp)
 	e.cleanup = append(e.cleanup, func() { e.aclient.Close() })
 	e.enq = tasks.NewEnqueuer(e.aclient)
-	if e.sealer, err = models.NewSealer(make([]byte, 32)); err != nil {
+	if e.sealer, err = models.NewSealer(benchSecretKey); err != nil {
 		return nil, err
 	}
 
