@@ -1,8 +1,11 @@
-// Package bench measures wugsync against baselines taken in the same run
-// (DESIGN.md §9): end-to-end exports against a straight-line loop doing only
-// the necessary NetBox and WUG calls, WUG calls per device against the old
-// plugin's one-device-per-call approach, the shared rate limit under 1, 2
-// and 4 worker servers, and memory as the inventory grows.
+// Package bench measures wugsync against the targets of issue 15 and
+// BENCHMARKS.md, each against a baseline taken in the same run: a cold
+// export against a straight-line floor, a warm re-export, WUG calls per
+// device against the old plugin's way, an export under WUG faults against
+// the same export without, an export against slow servers against its
+// ideal time, a separate worker process's peak memory at two sizes, and
+// (from other files) the shared rate limit, middleware overhead and
+// webhook propagation. Each scenario prints one "BENCH " line (Result).
 package bench
 
 import (

@@ -60,14 +60,9 @@ func (m coldMeasure) warmResult(r *runner) Result {
 // unchanged re-export of the same inventory on fresh simulators.
 func (r *runner) coldWarm(ctx context.Context, n int) (coldMeasure, error) {
 	m := coldMeasure{n: n}
-	fe, err := newEnv(ctx, r.opts, n)
+	fl, err := bestFloor(ctx, r.opts, n, wug.MaxBatchSize)
 	if err != nil {
 		return m, err
-	}
-	fl, err := floor(ctx, fe, wug.MaxBatchSize)
-	fe.close()
-	if err != nil {
-		return m, fmt.Errorf("floor: %w", err)
 	}
 	m.floorDur, m.eligible, m.floorWUG, m.floorNB = fl.dur, fl.eligible, fl.wugCalls, fl.netboxReads
 
@@ -222,6 +217,32 @@ func floor(ctx context.Context, e *env, batchSize int) (floorResult, error) {
 	}
 	return floorResult{dur: time.Since(start), eligible: len(want), wugCalls: e.wug.CountRequests("*"),
 		netboxReads: totalNetBoxRequests(e)}, nil
+}
+
+// floorRuns is how many times the floor runs; the fastest counts. On a
+// shared machine a single run may be slowed by others, which would make
+// wugsync's ratio look better than it is.
+const floorRuns = 2
+
+// bestFloor runs the floor floorRuns times on fresh simulators and keeps
+// the fastest run.
+func bestFloor(ctx context.Context, opts Options, n, batchSize int) (floorResult, error) {
+	var best floorResult
+	for i := 0; i < floorRuns; i++ {
+		fe, err := newEnv(ctx, opts, n)
+		if err != nil {
+			return best, err
+		}
+		fl, err := floor(ctx, fe, batchSize)
+		fe.close()
+		if err != nil {
+			return best, fmt.Errorf("floor: %w", err)
+		}
+		if i == 0 || fl.dur < best.dur {
+			best = fl
+		}
+	}
+	return best, nil
 }
 
 // checkEndState compares WUG with what NetBox says it must hold: each

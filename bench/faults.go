@@ -135,6 +135,15 @@ func (r *runner) faults(ctx context.Context, n int) (Result, error) {
 	r.printf("| %d | %s | %s | %.2f | %d | %d (%.2f s) | %d | %d | %d | %s |\n", n, run.Status, tookText, ideal.Seconds(),
 		calls, cleanCalls, cleanDur.Seconds(), byStatus[http.StatusInternalServerError], byStatus[http.StatusTooManyRequests],
 		lost, orText(diff, "exact"))
+	if !finished {
+		// Say why, for whoever fixes it: the attempts that failed last.
+		var attempts []models.ExportAttempt
+		e.db.WithContext(context.WithoutCancel(ctx)).Where("sync_log_id = ?", run.ID).Order("id DESC").Limit(5).Find(&attempts)
+		r.printf("\nLast failed attempts of run %d (%d devices created so far):\n\n", run.ID, run.DevicesCreated)
+		for _, a := range attempts {
+			r.printf("- %s attempt %d: %s\n", a.TaskType, a.Attempt, a.Error)
+		}
+	}
 	return r.result("faults", n, finished && faultsPass(exact, calls, cleanCalls, took, ideal), []Figure{
 		Fig("ratio", took.Seconds()/ideal.Seconds()), Fig("target", faultsTimeRatio),
 		Fig("calls_ratio", float64(calls)/float64(max(cleanCalls, 1))), Fig("calls_target", faultsCallsRatio),

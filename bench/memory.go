@@ -29,7 +29,7 @@ func (r *runner) memory(ctx context.Context, sizes [2]int) (Result, error) {
 	growth := float64(peaks[1]) / float64(peaks[0])
 	marginal := (float64(peaks[1]) - float64(peaks[0])) / float64(sizes[1]-sizes[0])
 	return r.result("memory", sizes[1], memoryPass(peaks[0], peaks[1]), []Figure{
-		Fig("growth", growth), Fig("target", memoryGrowth),
+		Fig("growth", fmt.Sprintf("%.3f", growth)), Fig("target", memoryGrowth),
 		Fig("peak", fmt.Sprintf("%.1fMB", float64(peaks[1])/1e6)), Fig("peak_target", "150MB"),
 		Fig("peak_small", fmt.Sprintf("%.1fMB", float64(peaks[0])/1e6)), Fig("n_small", sizes[0]),
 		Fig("bytes_per_device", peaks[1]/uint64(sizes[1])), Fig("marginal_bytes_per_device", int64(marginal)),
