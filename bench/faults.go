@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/wugsync/wugsync/models"
@@ -72,6 +73,7 @@ func (r *runner) faults(ctx context.Context, n int) (Result, error) {
 		return Result{}, fmt.Errorf("export without faults: %w", err)
 	}
 	cleanCalls := clean.wug.CountRequests("*")
+	cleanStats := clean.wug.Stats()
 	clean.close()
 
 	e, err := newEnv(ctx, r.opts, n)
@@ -135,6 +137,21 @@ func (r *runner) faults(ctx context.Context, n int) (Result, error) {
 	r.printf("| %d | %s | %s | %.2f | %d | %d (%.2f s) | %d | %d | %d | %s |\n", n, run.Status, tookText, ideal.Seconds(),
 		calls, cleanCalls, cleanDur.Seconds(), byStatus[http.StatusInternalServerError], byStatus[http.StatusTooManyRequests],
 		lost, orText(diff, "exact"))
+	r.printf("\nWUG calls by route, under faults (without):\n\n")
+	stats := e.wug.Stats()
+	routes := make([]string, 0, len(stats))
+	for route := range stats {
+		routes = append(routes, route)
+	}
+	for route := range cleanStats {
+		if _, ok := stats[route]; !ok {
+			routes = append(routes, route)
+		}
+	}
+	sort.Strings(routes)
+	for _, route := range routes {
+		r.printf("- `%s`: %d (%d)\n", route, stats[route].Total, cleanStats[route].Total)
+	}
 	if !finished {
 		// Say why, for whoever fixes it: the attempts that failed last.
 		var attempts []models.ExportAttempt
