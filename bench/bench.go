@@ -125,8 +125,13 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 	}
 	redisURL := opts.RedisURL
 	if redisURL == "" {
+		// As `wugsync all` runs it (process.StartEmbeddedRedis): on a TCP
+		// port that worker processes reach, and with TTLs that follow the
+		// wall clock, so that cool-downs, locks and leases expire as on a
+		// real server (miniredis freezes them by default).
 		mr := miniredis.NewMiniRedis()
-		if err := mr.Start(); err != nil {
+		mr.ClockTTL(true)
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, err
 		}
 		e.cleanup = append(e.cleanup, mr.Close)
