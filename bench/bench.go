@@ -193,7 +193,7 @@ func (e *env) connection(ctx context.Context, name string, edit func(*models.WUG
 // startWorker starts one worker server in the bench process, with its own
 // Redis pool, and the production settings of `wugsync worker`: the poll
 // interval, retry delays and shutdown timeout of workers.ServerParams'
-// defaults. Unlike a worker process it has no NetBox rate limiter (lines
+// defaults (but for the shutdown timeout). Unlike a worker process it has no NetBox rate limiter (lines
 // that use it say netbox_rate=unlimited), so the floor and wugsync read
 // NetBox alike.
 func (e *env) startWorker(concurrency int) (func(), error) {
@@ -202,7 +202,10 @@ func (e *env) startWorker(concurrency int) (func(), error) {
 	log.SetLevel(logrus.ErrorLevel)
 	w := workers.NewWorker(workers.Params{DB: e.db, Redis: rdb, Enqueuer: e.enq, Sealer: e.sealer, NetBox: e.nbc,
 		Log: logrus.NewEntry(log)})
-	srv := workers.NewServer(workers.ServerParams{Redis: rdb, Concurrency: concurrency, Worker: w})
+	// ShutdownTimeout only bounds how long stopping waits for tasks in
+	// flight (a given-up faults run): nothing measured depends on it.
+	srv := workers.NewServer(workers.ServerParams{Redis: rdb, Concurrency: concurrency, Worker: w,
+		ShutdownTimeout: 2 * time.Second})
 	if err := srv.Start(); err != nil {
 		rdb.Close()
 		return nil, err
