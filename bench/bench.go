@@ -116,7 +116,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 	e.cleanup = append(e.cleanup, func() { models.Close(db) })
 	if opts.DatabaseURL != "" {
 		// Start from empty tables on a real database.
-		for _, table := range []string{"export_attempts", "sync_plan_entries", "netbox_ip_exports", "wug_sync_logs", "wug_connections"} {
+		for _, table := range []string{"export_attempts", "sync_plan_entries", "sync_run_batches", "netbox_ip_exports", "wug_sync_logs", "wug_connections"} {
 			db.Exec("DELETE FROM " + table)
 		}
 	}
