@@ -170,7 +170,7 @@ func (r *runner) faults(ctx context.Context, n int) (Result, error) {
 		Fig("time_s", tookText), Fig("ideal_s", ideal.Seconds()), Fig("calls", calls), Fig("calls_clean", cleanCalls),
 		Fig("status_429", byStatus[http.StatusTooManyRequests]), Fig("status_500", byStatus[http.StatusInternalServerError]),
 		Fig("exact", exact), Fig("limit", faultsLimit),
-	}, nil), nil
+	}, []Figure{Fig("netbox_rate", "unlimited")}), nil
 }
 
 func orText(s, fallback string) string {
