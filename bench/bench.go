@@ -1,8 +1,11 @@
-// Package bench measures wugsync against baselines taken in the same run
-// (DESIGN.md §9): end-to-end exports against a straight-line loop doing only
-// the necessary NetBox and WUG calls, WUG calls per device against the old
-// plugin's one-device-per-call approach, the shared rate limit under 1, 2
-// and 4 worker servers, and memory as the inventory grows.
+// Package bench measures wugsync against the targets of issue 15 and
+// BENCHMARKS.md, each against a baseline taken in the same run: a cold
+// export against a straight-line floor, a warm re-export, WUG calls per
+// device against the old plugin's way, an export under WUG faults against
+// the same export without, an export against slow servers against its
+// ideal time, a separate worker process's peak memory at two sizes, and
+// (from other files) the shared rate limit, middleware overhead and
+// webhook propagation. Each scenario prints one "BENCH " line (Result).
 package bench
 
 import (
@@ -14,10 +17,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -36,21 +36,33 @@ import (
 
 // Options selects what to measure.
 type Options struct {
-	// Sizes are the inventory sizes of the export benchmark.
+	// Sizes are the inventory sizes of the cold and warm lines; empty
+	// means 10,000 and 100,000 (1,000 and 10,000 with Quick).
 	Sizes []int
+	// Quick runs every line at reduced sizes (under 3 minutes on 2 cores).
+	Quick bool
+	// Only, when not empty, names the lines to run (cold, warm, calls,
+	// faults, latency, memory, ratelimit, overhead, propagation, storm).
+	Only []string
 	// RedisURL and DatabaseURL point at real servers; empty means an
 	// embedded miniredis and a temporary SQLite file. A real Redis database
 	// is flushed: give the benchmark one of its own.
 	RedisURL, DatabaseURL string
-	// Concurrency is each worker server's asynq concurrency.
+	// Concurrency is each worker server's asynq concurrency; zero is the
+	// production default (WUGSYNC_WORKER_CONCURRENCY's).
 	Concurrency int
-	// RateLimit is the per-second limit of the rate-limit benchmark.
+	// RateLimit is the per-second limit of the rate-limit line; zero is
+	// the issue's 20.
 	RateLimit int
 	// SeedDevices is how many devices the one-device-per-call baseline
 	// creates (it is slow by design).
 	SeedDevices int
 	Out         io.Writer
 }
+
+// benchSecretKey seals the WUG passwords of the bench's connections; worker
+// processes get it as WUGSYNC_SECRET_KEY.
+var benchSecretKey = make([]byte, 32)
 
 // env is one isolated wugsync installation: database, Redis, simulators.
 type env struct {
@@ -65,7 +77,11 @@ type env struct {
 	nbc     *netbox.Client
 	wug     *wugsim.Server
 	wugURL  string
-	cleanup []func()
+	// redisURL and dbURL are where worker processes find the bench's
+	// Redis and database (an embedded miniredis listens on TCP, SQLite is
+	// a file in WAL mode that several processes share).
+	redisURL, dbURL string
+	cleanup         []func()
 }
 
 func (e *env) close() {
@@ -91,6 +107,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 		e.cleanup = append(e.cleanup, func() { os.RemoveAll(dir) })
 		dbURL = "sqlite://" + filepath.Join(dir, "bench.db")
 	}
+	e.dbURL = dbURL
 	db, err := models.Open(ctx, dbURL)
 	if err != nil {
 		return nil, err
@@ -99,7 +116,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 	e.cleanup = append(e.cleanup, func() { models.Close(db) })
 	if opts.DatabaseURL != "" {
 		// Start from empty tables on a real database.
-		for _, table := range []string{"export_attempts", "sync_plan_entries", "netbox_ip_exports", "wug_sync_logs", "wug_connections"} {
+		for _, table := range []string{"export_attempts", "sync_plan_entries", "sync_run_batches", "netbox_ip_exports", "wug_sync_logs", "wug_connections"} {
 			db.Exec("DELETE FROM " + table)
 		}
 	}
@@ -108,13 +125,19 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 	}
 	redisURL := opts.RedisURL
 	if redisURL == "" {
+		// As `wugsync all` runs it (process.StartEmbeddedRedis): on a TCP
+		// port that worker processes reach, and with TTLs that follow the
+		// wall clock, so that cool-downs, locks and leases expire as on a
+		// real server (miniredis freezes them by default).
 		mr := miniredis.NewMiniRedis()
-		if err := mr.Start(); err != nil {
+		mr.ClockTTL(true)
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 			return nil, err
 		}
 		e.cleanup = append(e.cleanup, mr.Close)
 		redisURL = "redis://" + mr.Addr() + "/0"
 	}
+	e.redisURL = redisURL
 	ropts, err := redis.ParseURL(redisURL)
 	if err != nil {
 		return nil, err
@@ -130,7 +153,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 	e.aclient = asynq.NewClient(e.redisOp)
 	e.cleanup = append(e.cleanup, func() { e.aclient.Close() })
 	e.enq = tasks.NewEnqueuer(e.aclient)
-	if e.sealer, err = models.NewSealer(make([]byte, 32)); err != nil {
+	if e.sealer, err = models.NewSealer(benchSecretKey); err != nil {
 		return nil, err
 	}
 
@@ -143,7 +166,7 @@ func newEnv(ctx context.Context, opts Options, devices int) (*env, error) {
 	if e.nbc, err = netbox.New(netbox.Config{URL: nbSrv.URL, Token: netboxsim.DefaultToken}); err != nil {
 		return nil, err
 	}
-	e.wug = wugsim.New(wugsim.Options{MaxLogEntries: 1000})
+	e.wug = wugsim.New(wugsim.Options{MaxLogEntries: 200000})
 	wugSrv := httptest.NewServer(e.wug)
 	e.cleanup = append(e.cleanup, wugSrv.Close)
 	e.wugURL = wugSrv.URL
@@ -167,16 +190,22 @@ func (e *env) connection(ctx context.Context, name string, edit func(*models.WUG
 	return conn, e.db.WithContext(ctx).Create(&conn).Error
 }
 
-// startWorker starts one worker server with its own Redis pool, as a
-// separate worker process would have.
+// startWorker starts one worker server in the bench process, with its own
+// Redis pool, and the production settings of `wugsync worker`: the poll
+// interval, retry delays and shutdown timeout of workers.ServerParams'
+// defaults (but for the shutdown timeout). Unlike a worker process it has no NetBox rate limiter (lines
+// that use it say netbox_rate=unlimited), so the floor and wugsync read
+// NetBox alike.
 func (e *env) startWorker(concurrency int) (func(), error) {
 	rdb := redis.NewClient(e.rdb.Options())
 	log := logrus.New()
 	log.SetLevel(logrus.ErrorLevel)
 	w := workers.NewWorker(workers.Params{DB: e.db, Redis: rdb, Enqueuer: e.enq, Sealer: e.sealer, NetBox: e.nbc,
 		Log: logrus.NewEntry(log)})
+	// ShutdownTimeout only bounds how long stopping waits for tasks in
+	// flight (a given-up faults run): nothing measured depends on it.
 	srv := workers.NewServer(workers.ServerParams{Redis: rdb, Concurrency: concurrency, Worker: w,
-		PollInterval: 50 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: time.Second})
+		ShutdownTimeout: 2 * time.Second})
 	if err := srv.Start(); err != nil {
 		rdb.Close()
 		return nil, err
@@ -184,58 +213,24 @@ func (e *env) startWorker(concurrency int) (func(), error) {
 	return func() { srv.Shutdown(); rdb.Close() }, nil
 }
 
+// export runs one export of connID to its end and fails unless it
+// completed.
 func (e *env) export(ctx context.Context, connID uint) (models.WUGSyncLog, time.Duration, error) {
+	run, took, err := e.runExport(ctx, connID)
+	if err == nil && run.Status != models.RunCompleted {
+		err = fmt.Errorf("run %d ended %s: %s", run.ID, run.Status, run.ErrorMessage)
+	}
+	return run, took, err
+}
+
+// runExport starts an export as the API does and waits for the run to
+// end, or for ctx; the run is returned as it stands either way.
+func (e *env) runExport(ctx context.Context, connID uint) (models.WUGSyncLog, time.Duration, error) {
 	start := time.Now()
 	run, err := tasks.StartExport(ctx, models.NewStore(e.db), e.enq, tasks.ExportRequest{ConnectionID: connID, Trigger: models.TriggerManual})
 	if err != nil {
 		return run, 0, err
 	}
 	run, err = tasks.WaitRunEnded(ctx, e.rdb, e.db, run.ID)
-	if err == nil && run.Status != models.RunCompleted {
-		err = fmt.Errorf("run %d ended %s: %s", run.ID, run.Status, run.ErrorMessage)
-	}
 	return run, time.Since(start), err
-}
-
-// heapSampler records the peak heap in use while it runs.
-type heapSampler struct {
-	peak atomic.Uint64
-	stop chan struct{}
-	wg   sync.WaitGroup
-}
-
-func sampleHeap() *heapSampler {
-	s := &heapSampler{stop: make(chan struct{})}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > s.peak.Load() {
-				s.peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-s.stop:
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return s
-}
-
-func (s *heapSampler) done() uint64 {
-	close(s.stop)
-	s.wg.Wait()
-	return s.peak.Load()
-}
-
-func heapNow() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
 }

@@ -3,53 +3,226 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"sort"
+	"io"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/wugsync/wugsync/export"
-	"github.com/wugsync/wugsync/models"
-	"github.com/wugsync/wugsync/netbox"
-	"github.com/wugsync/wugsync/wug"
+	"github.com/wugsync/wugsync/config"
 )
 
-// Run executes every benchmark and writes a Markdown report to opts.Out.
+// Lines are the names of every BENCH line, in the order Run prints them
+// (issue 15 §6).
+var Lines = []string{"cold", "warm", "calls", "faults", "latency", "memory", "ratelimit", "overhead", "propagation", "storm"}
+
+// runner carries one Run's options and collects its results.
+type runner struct {
+	opts    Options
+	out     io.Writer
+	stack   string
+	results []Result
+	failed  []string
+	// cold keeps each size's cold export, for the calls line.
+	cold map[int]coldMeasure
+}
+
+// Run executes the selected lines and writes a Markdown report to
+// opts.Out. Each scenario prints exactly one line starting with "BENCH "
+// (Result.Line); nothing else it prints does. A scenario that fails to run
+// prints its line with pass=false and an error= figure, and Run goes on
+// with the others; it returns an error naming them at the end.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Concurrency == 0 {
-		opts.Concurrency = 20
+		opts.Concurrency = config.DefaultWorkerConcurrency
 	}
 	if opts.RateLimit == 0 {
-		opts.RateLimit = 50
+		opts.RateLimit = 20
 	}
 	if opts.SeedDevices == 0 {
 		opts.SeedDevices = 300
 	}
-	out := opts.Out
-	fmt.Fprintf(out, "# wugsync benchmark %s\n\n", time.Now().UTC().Format(time.RFC3339))
-	fmt.Fprintf(out, "Redis: %s; database: %s; worker concurrency %d.\n\n",
-		orEmbedded(opts.RedisURL, "embedded miniredis"), orEmbedded(opts.DatabaseURL, "temporary SQLite"), opts.Concurrency)
-
-	fmt.Fprintln(out, "## Export end to end vs the straight-line floor")
-	fmt.Fprintln(out)
-	fmt.Fprintln(out, "| devices | eligible | floor s | wugsync s | ratio | WUG calls floor | WUG calls wugsync | NetBox calls floor | NetBox calls wugsync | re-export s | re-export WUG writes | peak heap Δ MiB |")
-	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, n := range opts.Sizes {
-		if err := exportBench(ctx, opts, n); err != nil {
-			return fmt.Errorf("export of %d devices: %w", n, err)
+	if len(opts.Sizes) == 0 {
+		opts.Sizes = []int{10000, 100000}
+		if opts.Quick {
+			opts.Sizes = []int{10000}
 		}
 	}
-	fmt.Fprintln(out)
-	if err := seedBench(ctx, opts); err != nil {
-		return fmt.Errorf("one-device-per-call baseline: %w", err)
+	for _, name := range opts.Only {
+		if !slices.Contains(Lines, name) {
+			return fmt.Errorf("unknown line %q (want one of %s)", name, strings.Join(Lines, ", "))
+		}
 	}
-	if err := writebackBench(ctx, opts); err != nil {
-		return fmt.Errorf("NetBox write-back: %w", err)
+	r := &runner{opts: opts, out: opts.Out, stack: stackOf(opts), cold: map[int]coldMeasure{}}
+	mode := "full"
+	if opts.Quick {
+		mode = "quick (reduced sizes)"
 	}
-	if err := rateBench(ctx, opts); err != nil {
-		return fmt.Errorf("rate limit: %w", err)
+	r.printf("# wugsync benchmark %s\n\n", time.Now().UTC().Format(time.RFC3339))
+	r.printf("Mode: %s. Stack: %s (Redis: %s; database: %s). Worker concurrency %d.\n\n",
+		mode, r.stack, orEmbedded(opts.RedisURL, "embedded miniredis"), orEmbedded(opts.DatabaseURL, "temporary SQLite"), opts.Concurrency)
+
+	if r.wants("cold", "warm", "calls") {
+		r.section("cold, warm: a cold export against the straight-line floor, then an unchanged re-export")
+		r.printf("| n | eligible | floor s | wugsync s | ratio | WUG calls floor | WUG calls wugsync | NetBox reads floor | NetBox reads wugsync | warm s | warm WUG writes | warm WUG reads |\n")
+		r.printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		var lines []Result
+		for _, n := range opts.Sizes {
+			m, err := r.coldWarm(ctx, n)
+			if err != nil {
+				r.printf("\n")
+				r.fail("cold", n, err)
+				continue
+			}
+			r.printf("| %d | %d | %.2f | %.2f | %.2f× | %d | %d | %d | %d | %.2f | %d | %d |\n",
+				n, m.eligible, m.floorDur.Seconds(), m.dur.Seconds(), m.ratio(), m.floorWUG, m.wugCalls,
+				m.floorNB, m.nbCalls, m.warmDur.Seconds(), m.warmWrites, m.warmReads)
+			if r.wants("cold") {
+				lines = append(lines, m.coldResult(r))
+			}
+			if r.wants("warm") {
+				lines = append(lines, m.warmResult(r))
+			}
+		}
+		for _, l := range lines {
+			r.emit(l)
+		}
+	}
+	if r.wants("calls") {
+		r.section("calls: WUG calls per new device against the old plugin's one-device-per-call way")
+		r.run("calls", callsDevices, func() ([]Result, error) { res, err := r.calls(ctx); return []Result{res}, err })
+	}
+	if r.wants("faults") {
+		r.section("faults: the fault mix of issue 15 at 20 requests/s")
+		sizes := []int{800, 10000}
+		if opts.Quick {
+			sizes = []int{800}
+		}
+		for _, n := range sizes {
+			r.run("faults", n, func() ([]Result, error) { res, err := r.faults(ctx, n); return []Result{res}, err })
+		}
+	}
+	if r.wants("latency") {
+		r.section("latency: WUG answers in 50 ms at 50 requests/s, NetBox in 150 ms a page")
+		n := 10000
+		if opts.Quick {
+			n = 5000
+		}
+		r.run("latency", n, func() ([]Result, error) { res, err := r.latency(ctx, n); return []Result{res}, err })
+	}
+	if r.wants("memory") {
+		r.section("memory: peak RSS (VmHWM) of a separate `wugsync worker` process")
+		sizes := [2]int{10000, 100000}
+		if opts.Quick {
+			sizes = [2]int{1000, 10000}
+		}
+		r.run("memory", sizes[1], func() ([]Result, error) { res, err := r.memory(ctx, sizes); return []Result{res}, err })
+	}
+	if r.wants("ratelimit") {
+		r.section("ratelimit: 1, 2 and 4 separate worker processes hold one connection's limit")
+		r.run("ratelimit", 0, func() ([]Result, error) { return runRateLimit(ctx, opts, opts.Quick) })
+	}
+	for _, line := range []struct {
+		name, title string
+		fn          func(context.Context, Options, bool) (Result, error)
+	}{
+		{"overhead", "overhead: no-op tasks through wugsync's middleware against bare asynq", runOverhead},
+		{"propagation", "propagation: a NetBox change reaches WUG", runPropagation},
+		{"storm", "storm: a bulk edit in NetBox", runStorm},
+	} {
+		if r.wants(line.name) {
+			r.section(line.title)
+			r.run(line.name, 0, func() ([]Result, error) { res, err := line.fn(ctx, opts, opts.Quick); return []Result{res}, err })
+		}
+	}
+	if !opts.Quick && len(opts.Only) == 0 {
+		if err := writebackBench(ctx, opts); err != nil {
+			r.printf("NetBox write-back table not measured: %v\n\n", err)
+			r.failed = append(r.failed, "writeback")
+		}
+	}
+	r.summary()
+	if len(r.failed) > 0 {
+		return fmt.Errorf("benchmark lines that could not run: %s", strings.Join(r.failed, ", "))
 	}
 	return nil
+}
+
+// wants reports whether any of the named lines is selected.
+func (r *runner) wants(names ...string) bool {
+	if len(r.opts.Only) == 0 {
+		return true
+	}
+	for _, n := range names {
+		if slices.Contains(r.opts.Only, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) printf(format string, args ...any) { fmt.Fprintf(r.out, format, args...) }
+
+func (r *runner) section(title string) { r.printf("\n## %s\n\n", title) }
+
+// emit prints one BENCH line and keeps it for the summary.
+func (r *runner) emit(res Result) {
+	r.results = append(r.results, res)
+	r.printf("\n%s\n", res.Line())
+}
+
+// run runs one scenario and prints its lines, or its failure as a line.
+func (r *runner) run(name string, n int, fn func() ([]Result, error)) {
+	res, err := fn()
+	if err != nil {
+		r.fail(name, n, err)
+		return
+	}
+	for _, x := range res {
+		r.emit(x)
+	}
+}
+
+// fail prints a line that could not be measured as pass=false with its
+// error (spaces become "_" so the line stays one key=value list).
+func (r *runner) fail(name string, n int, err error) {
+	r.printf("%s (n=%d) could not be measured: %v\n", name, n, err)
+	msg := err.Error()
+	if len(msg) > 80 {
+		msg = msg[:80]
+	}
+	r.failed = append(r.failed, name)
+	r.emit(Result{Name: name, N: n, Stack: r.stack, Figures: []Figure{Fig("error", msg)}})
+}
+
+// summary is a Markdown table of every line printed.
+func (r *runner) summary() {
+	r.section("Summary")
+	r.printf("| line | n | pass | figures |\n|---|---:|---|---|\n")
+	for _, res := range r.results {
+		var figs []string
+		for _, f := range append(append([]Figure(nil), res.Figures...), res.Settings...) {
+			figs = append(figs, f.Key+"="+f.Value)
+		}
+		r.printf("| %s | %d | %t | %s |\n", res.Name, res.N, res.Pass, strings.Join(figs, " "))
+	}
+	r.printf("\n")
+}
+
+// result starts a Result of this run's stack.
+func (r *runner) result(name string, n int, pass bool, figures []Figure, settings []Figure) Result {
+	if r.opts.Concurrency != config.DefaultWorkerConcurrency {
+		settings = append(settings, Fig("worker_concurrency", r.opts.Concurrency))
+	}
+	return Result{Name: name, N: n, Stack: r.stack, Pass: pass, Figures: figures, Settings: settings}
+}
+
+// stackOf names the stack of a run: "postgres" on a PostgreSQL database,
+// "sqlite" otherwise (the embedded stack).
+func stackOf(opts Options) string {
+	if strings.HasPrefix(opts.DatabaseURL, "postgres") {
+		return "postgres"
+	}
+	return "sqlite"
 }
 
 func orEmbedded(v, fallback string) string {
@@ -57,268 +230,4 @@ func orEmbedded(v, fallback string) string {
 		return fallback
 	}
 	return "real server"
-}
-
-func exportBench(ctx context.Context, opts Options, n int) error {
-	// Baseline first, on its own simulators.
-	fe, err := newEnv(ctx, opts, n)
-	if err != nil {
-		return err
-	}
-	floorDur, eligible, err := floor(ctx, fe)
-	floorWUG := fe.wug.CountRequests("*")
-	floorNB := totalNetBoxRequests(fe)
-	fe.close()
-	if err != nil {
-		return fmt.Errorf("floor: %w", err)
-	}
-
-	e, err := newEnv(ctx, opts, n)
-	if err != nil {
-		return err
-	}
-	defer e.close()
-	conn, err := e.connection(ctx, "bench", nil)
-	if err != nil {
-		return err
-	}
-	stop, err := e.startWorker(opts.Concurrency)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	e.nb.ResetRequests()
-	before := heapNow()
-	sampler := sampleHeap()
-	run, dur, err := e.export(ctx, conn.ID)
-	peak := sampler.done()
-	if err != nil {
-		return err
-	}
-	if run.DevicesCreated != eligible {
-		return fmt.Errorf("wugsync created %d devices, the floor %d", run.DevicesCreated, eligible)
-	}
-	wugCalls := e.wug.CountRequests("*")
-	nbCalls := totalNetBoxRequests(e)
-
-	e.wug.ResetStats()
-	_, redur, err := e.export(ctx, conn.ID)
-	if err != nil {
-		return err
-	}
-	writes := 0
-	for _, r := range e.wug.RequestLog() {
-		if r.Method != "GET" && r.Path != "/api/v1/token" {
-			writes++
-		}
-	}
-	var delta float64
-	if peak > before {
-		delta = float64(peak-before) / (1 << 20)
-	}
-	fmt.Fprintf(opts.Out, "| %d | %d | %.2f | %.2f | %.2f× | %d | %d | %d | %d | %.2f | %d | %.0f |\n",
-		n, eligible, floorDur.Seconds(), dur.Seconds(), dur.Seconds()/floorDur.Seconds(),
-		floorWUG, wugCalls, floorNB, nbCalls, redur.Seconds(), writes, delta)
-	return nil
-}
-
-func totalNetBoxRequests(e *env) int {
-	n := 0
-	for _, c := range e.nb.RequestCounts() {
-		n += c
-	}
-	return n
-}
-
-// floor is the least work an export can do: one paged NetBox read, the
-// mapping, the groups, and one template call per 499 devices. No queue, no
-// database, no idempotency.
-func floor(ctx context.Context, e *env) (time.Duration, int, error) {
-	client, err := wug.New(wug.Config{Name: "floor", BaseURL: e.wugURL, Username: "admin", Password: "admin"})
-	if err != nil {
-		return 0, 0, err
-	}
-	start := time.Now()
-	groups, err := client.ListGroups(ctx)
-	if err != nil {
-		return 0, 0, err
-	}
-	known := map[string]string{"": wug.RootGroupID}
-	for _, g := range groups {
-		if g.ParentID == wug.RootGroupID {
-			known[g.Name] = g.ID
-		}
-	}
-	var mapped []export.Mapped
-	for d, err := range e.nbc.Devices(ctx, netbox.DeviceFilter{Statuses: []string{"active"}}) {
-		if err != nil {
-			return 0, 0, err
-		}
-		m, err := export.Map(d, export.MapOptions{GroupTemplate: models.DefaultGroupTemplate, NetBoxURL: e.nbc.Server()})
-		if err != nil {
-			continue
-		}
-		mapped = append(mapped, m)
-	}
-	// Conflicting addresses are skipped on both sides, as wugsync does.
-	seen := map[netip.Addr]int{}
-	for _, m := range mapped {
-		seen[m.Address]++
-	}
-	var batch []wug.DeviceTemplate
-	eligible := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		_, err := client.ApplyTemplates(ctx, batch)
-		batch = batch[:0]
-		return err
-	}
-	for _, m := range mapped {
-		if seen[m.Address] > 1 {
-			continue
-		}
-		path := strings.Join(m.Fields.GroupPath, "/")
-		if _, ok := known[path]; !ok {
-			g, err := client.CreateChildGroup(ctx, wug.RootGroupID, path, "")
-			if err != nil {
-				return 0, 0, err
-			}
-			known[path] = g.ID
-		}
-		batch = append(batch, m.Template)
-		eligible++
-		if len(batch) == wug.MaxBatchSize {
-			if err := flush(); err != nil {
-				return 0, 0, err
-			}
-		}
-	}
-	if err := flush(); err != nil {
-		return 0, 0, err
-	}
-	return time.Since(start), eligible, nil
-}
-
-// seedBench measures the old plugin's approach: a new client and token per
-// device, a group lookup, and one template call per device.
-func seedBench(ctx context.Context, opts Options) error {
-	n := opts.SeedDevices
-	e, err := newEnv(ctx, opts, n)
-	if err != nil {
-		return err
-	}
-	defer e.close()
-	start := time.Now()
-	created := 0
-	for d, err := range e.nbc.Devices(ctx, netbox.DeviceFilter{Statuses: []string{"active"}}) {
-		if err != nil {
-			return err
-		}
-		m, err := export.Map(d, export.MapOptions{GroupTemplate: models.DefaultGroupTemplate, NetBoxURL: e.nbc.Server()})
-		if err != nil {
-			continue
-		}
-		client, err := wug.New(wug.Config{Name: "seed", BaseURL: e.wugURL, Username: "admin", Password: "admin"})
-		if err != nil {
-			return err
-		}
-		if _, err := client.ListGroups(ctx); err != nil {
-			return err
-		}
-		if _, err := client.ApplyTemplates(ctx, []wug.DeviceTemplate{m.Template}); err != nil {
-			return err
-		}
-		created++
-	}
-	seedDur := time.Since(start)
-	seedCalls := e.wug.CountRequests("*")
-
-	e2, err := newEnv(ctx, opts, n)
-	if err != nil {
-		return err
-	}
-	defer e2.close()
-	conn, err := e2.connection(ctx, "bench", nil)
-	if err != nil {
-		return err
-	}
-	stop, err := e2.startWorker(opts.Concurrency)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	run, dur, err := e2.export(ctx, conn.ID)
-	if err != nil {
-		return err
-	}
-	calls := e2.wug.CountRequests("*")
-	fmt.Fprintln(opts.Out, "## WUG calls per exported device vs the old plugin's one-device-per-call approach")
-	fmt.Fprintln(opts.Out)
-	fmt.Fprintln(opts.Out, "| approach | devices created | WUG calls | calls per device | seconds |")
-	fmt.Fprintln(opts.Out, "|---|---:|---:|---:|---:|")
-	fmt.Fprintf(opts.Out, "| seed plugin (token + group list + template per device) | %d | %d | %.2f | %.2f |\n",
-		created, seedCalls, float64(seedCalls)/float64(max(created, 1)), seedDur.Seconds())
-	fmt.Fprintf(opts.Out, "| wugsync (batch 100) | %d | %d | %.3f | %.2f |\n",
-		run.DevicesCreated, calls, float64(calls)/float64(max(run.DevicesCreated, 1)), dur.Seconds())
-	fmt.Fprintln(opts.Out)
-	return nil
-}
-
-// rateBench checks that 1, 2 and 4 worker servers together hold one
-// connection's rate limit, as the simulated WUG counts requests.
-func rateBench(ctx context.Context, opts Options) error {
-	fmt.Fprintf(opts.Out, "## Rate limit of %d requests/s held by 1, 2 and 4 worker servers\n\n", opts.RateLimit)
-	fmt.Fprintln(opts.Out, "| worker servers | WUG requests | busy seconds | peak req/s | mean req/s (full seconds) | limit |")
-	fmt.Fprintln(opts.Out, "|---:|---:|---:|---:|---:|---:|")
-	for _, servers := range []int{1, 2, 4} {
-		e, err := newEnv(ctx, opts, 300)
-		if err != nil {
-			return err
-		}
-		conn, err := e.connection(ctx, "bench", func(c *models.WUGConnection) {
-			c.RateLimitPerSecond, c.BatchSize = opts.RateLimit, 2
-		})
-		if err != nil {
-			e.close()
-			return err
-		}
-		var stops []func()
-		for i := 0; i < servers; i++ {
-			stop, err := e.startWorker(opts.Concurrency)
-			if err != nil {
-				e.close()
-				return err
-			}
-			stops = append(stops, stop)
-		}
-		_, _, err = e.export(ctx, conn.ID)
-		for _, s := range stops {
-			s()
-		}
-		if err != nil {
-			e.close()
-			return err
-		}
-		counts := e.wug.PerSecondCounts()["*"]
-		sort.Slice(counts, func(i, j int) bool { return counts[i].Second.Before(counts[j].Second) })
-		peak, total, full := 0, 0, 0
-		for i, c := range counts {
-			peak = max(peak, c.Count)
-			if i > 0 && i < len(counts)-1 {
-				total += c.Count
-				full++
-			}
-		}
-		mean := 0.0
-		if full > 0 {
-			mean = float64(total) / float64(full)
-		}
-		fmt.Fprintf(opts.Out, "| %d | %d | %d | %d | %.1f | %d |\n",
-			servers, e.wug.CountRequests("*"), len(counts), peak, mean, opts.RateLimit)
-		e.close()
-	}
-	fmt.Fprintln(opts.Out)
-	return nil
 }

@@ -21,7 +21,7 @@ func Commands() []Command {
 	return []Command{
 		{Path: "all", Flags: []string{"shutdown-timeout"}},
 		{Path: "api"},
-		{Path: "bench", Flags: []string{"concurrency", "cpuprofile", "database-url", "rate-limit", "redis-url", "seed-devices", "sizes"}},
+		{Path: "bench", Flags: []string{"concurrency", "cpuprofile", "database-url", "only", "quick", "rate-limit", "redis-url", "seed-devices", "sizes"}},
 		{Path: "demo", Flags: []string{"addr", "devices", "once", "seed"}},
 		{Path: "doctor", Flags: []string{"connection"}},
 		{Path: "healthcheck", Flags: []string{"timeout", "url"}},
