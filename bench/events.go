@@ -252,13 +252,6 @@ func (e *eventsEnv) waitNames(ctx context.Context, want map[string]bool, timeout
 	}
 }
 
-func stackOf(opts Options) string {
-	if strings.HasPrefix(opts.DatabaseURL, "postgres") {
-		return "postgres"
-	}
-	return "sqlite"
-}
-
 func percentile(ds []time.Duration, p float64) time.Duration {
 	if len(ds) == 0 {
 		return 0

@@ -11,14 +11,6 @@ import (
 
 var errNotMerged = errors.New("not merged yet")
 
-func runPropagation(ctx context.Context, opts Options, quick bool) (Result, error) {
-	return Result{}, errNotMerged
-}
-
-func runStorm(ctx context.Context, opts Options, quick bool) (Result, error) {
-	return Result{}, errNotMerged
-}
-
 func runRateLimit(ctx context.Context, opts Options, quick bool) ([]Result, error) {
 	return nil, errNotMerged
 }
