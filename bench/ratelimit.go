@@ -124,13 +124,6 @@ func rateLimitOnce(ctx context.Context, opts Options, bin string, devices, proce
 	if n := e.wug.CountRequests("*"); n > len(e.wug.RequestLog()) {
 		return Result{}, fmt.Errorf("the simulator logged %d of %d requests", len(e.wug.RequestLog()), n)
 	}
-	if os.Getenv("BENCH_DUMP") != "" {
-		f, _ := os.Create(fmt.Sprintf("/tmp/limiter-dump-%d.txt", processes))
-		for _, r := range e.wug.RequestLog() {
-			fmt.Fprintf(f, "%d %s %s\n", r.Time.UnixMicro(), r.Method, r.Path)
-		}
-		f.Close()
-	}
 	peak, mean, span, requests := limitFigures(e.wug.RequestLog(), e.wug.PerSecondCounts()["*"])
 	pct := 100 * mean / rateLimitPerSecond
 	return Result{

@@ -112,9 +112,9 @@ const limiterSlack = time.Second / 20
 // maxLate is how late after its slot a caller may still send. A caller
 // woken later (a stalled process, a slow Redis) gives the slot up and books
 // another: sent that late, its request could arrive in the same second as
-// a whole second's worth of punctual ones. Half the slack leaves the other
-// half to the trip from here to the server.
-const maxLate = limiterSlack / 2
+// a whole second's worth of punctual ones. The rest of the slack (20 ms)
+// is left to the trip from the check to the server.
+const maxLate = limiterSlack * 3 / 5
 
 // reserveAhead is how many intervals ahead a slot may be booked: enough
 // for every caller that holds a concurrency slot to wait with a booking,
@@ -246,25 +246,24 @@ func (l *WUGLimiter) Acquire(ctx context.Context, op string) (func(), error) {
 		case reserveLater:
 			err = pause(wait, wait, "WUG rate limit reached")
 		case reserveBooked:
-			if wait <= 0 {
-				// The slot is now, and the cool-down was checked with it.
-				waited()
-				return release, nil
+			if wait > 0 {
+				if err = l.sleep(ctx, wait); err != nil {
+					break
+				}
+				// A 429 may have come while this caller slept.
+				var ttl time.Duration
+				if ttl, err = l.rdb.PTTL(ctx, l.key("cooldown")).Result(); err != nil {
+					err = fmt.Errorf("rate limiter: read cool-down: %w", err)
+					break
+				}
+				if ttl > 0 {
+					continue // the slot is given up; the next booking waits the cool-down out
+				}
 			}
-			if err = l.sleep(ctx, wait); err != nil {
-				break
-			}
+			// Measured from before the booking, so a slow answer from Redis
+			// counts as lateness too.
 			if l.now().Sub(asked.Add(wait)) > maxLate {
-				continue // woken too late for this slot: book another
-			}
-			// A 429 may have come while this caller slept.
-			var ttl time.Duration
-			if ttl, err = l.rdb.PTTL(ctx, l.key("cooldown")).Result(); err != nil {
-				err = fmt.Errorf("rate limiter: read cool-down: %w", err)
-				break
-			}
-			if ttl > 0 {
-				continue // the slot is given up; the next booking waits the cool-down out
+				continue // too late for this slot: book another
 			}
 			waited()
 			return release, nil
