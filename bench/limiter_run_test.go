@@ -24,4 +24,11 @@ func TestRunLimiterLines(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if os.Getenv("BENCH_ONLY") != "ratelimit" {
+		r, err := runOverhead(ctx, opts, quick)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Log(r.Line())
+	}
 }
