@@ -116,9 +116,11 @@ const limiterSlack = time.Second / 20
 // is left to the trip from the check to the server.
 const maxLate = limiterSlack * 3 / 5
 
-// reserveAhead is how many intervals ahead a slot may be booked: enough
-// for every caller that holds a concurrency slot to wait with a booking,
-// so the schedule never runs dry while there is work.
+// reserveAhead is how many intervals ahead a slot may be booked, at
+// least: the limiter allows max_concurrent_requests intervals when that is
+// more, so that every caller holding a concurrency slot (only those book)
+// waits with a booking, and the schedule never runs dry while there is
+// work.
 const reserveAhead = 4
 
 // WUGLimiter enforces one WUG connection's rate_limit_per_second and
@@ -206,6 +208,9 @@ func (l *WUGLimiter) Acquire(ctx context.Context, op string) (func(), error) {
 		now := l.now()
 		res, err := semaphoreAcquire.Run(ctx, l.rdb, []string{l.key("inflight"), l.key("cooldown")},
 			now.UnixMilli(), now.Add(l.Lease).UnixMilli(), l.maxConcurrent, token).Int64Slice()
+		if err == nil && len(res) != 2 {
+			err = fmt.Errorf("unexpected answer %v", res)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("rate limiter: acquire concurrency slot: %w", err)
 		}
@@ -262,7 +267,13 @@ func (l *WUGLimiter) Acquire(ctx context.Context, op string) (func(), error) {
 			}
 			// Measured from before the booking, so a slow answer from Redis
 			// counts as lateness too.
-			if l.now().Sub(asked.Add(wait)) > maxLate {
+			if now := l.now(); now.Sub(asked.Add(wait)) > maxLate {
+				if now.After(deadline) {
+					// This process is too slow to keep any slot.
+					release()
+					waited()
+					return nil, &SnoozeError{RetryIn: time.Second, Reason: "woken too late for every WUG rate slot"}
+				}
 				continue // too late for this slot: book another
 			}
 			waited()
@@ -290,7 +301,7 @@ func (l *WUGLimiter) reserve(ctx context.Context, now time.Time) (int64, time.Du
 		clock = now.UnixMicro()
 	}
 	res, err := rateReserve.Run(ctx, l.rdb, []string{l.key("rate"), l.key("cooldown")},
-		l.interval.Microseconds(), (reserveAhead * l.interval).Microseconds(), clock).Int64Slice()
+		l.interval.Microseconds(), (time.Duration(max(reserveAhead, l.maxConcurrent)) * l.interval).Microseconds(), clock).Int64Slice()
 	if err != nil {
 		return 0, 0, fmt.Errorf("rate limiter: book a slot: %w", err)
 	}
