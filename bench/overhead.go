@@ -22,7 +22,8 @@ import (
 // worker server, as a fraction of bare asynq's on the same Redis.
 const overheadTarget = 0.8
 
-// overheadRounds is how many times each server drains its tasks, in turn;
+// overheadRounds is how many times each server drains its tasks, in turn
+// (twice with --quick);
 // each keeps its best round, since other load on the machine only ever
 // slows a round down.
 const overheadRounds = 3
@@ -36,9 +37,9 @@ const overheadTaskType = "bench:noop"
 // as `wugsync worker` builds it), on the same Redis with the production
 // concurrency. Each side runs overheadRounds times, in turn.
 func runOverhead(ctx context.Context, opts Options, quick bool) (Result, error) {
-	n := 10000
+	n, rounds := 10000, overheadRounds
 	if quick {
-		n = 2000
+		n, rounds = 2000, 2
 	}
 	stack := "sqlite"
 	if opts.DatabaseURL != "" {
@@ -91,7 +92,7 @@ func runOverhead(ctx context.Context, opts Options, quick bool) (Result, error) 
 		return srv.Start, srv.Shutdown
 	}
 	var bareRate, singleRate, wugRate float64
-	for range overheadRounds {
+	for range rounds {
 		r, err := drainNoops(ctx, rdb, n, bare)
 		if err != nil {
 			return Result{}, fmt.Errorf("bare asynq: %w", err)
