@@ -218,13 +218,18 @@ func (p *workerProcess) stop() {
 // that it started.
 func startWorkerProcess(ctx context.Context, bin string, e *env, opts Options, name string) (*workerProcess, error) {
 	cmd := exec.Command(bin, "worker")
-	cmd.Env = append(os.Environ(),
+	// Production settings: none of this process's WUGSYNC_* variables.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "WUGSYNC_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env,
 		"WUGSYNC_REDIS_URL="+opts.RedisURL,
 		"WUGSYNC_DATABASE_URL="+opts.DatabaseURL,
 		"WUGSYNC_NETBOX_URL="+e.nbURL,
 		"WUGSYNC_NETBOX_TOKEN="+netboxsim.DefaultToken,
 		"WUGSYNC_SECRET_KEY="+strings.Repeat("00", 32), // the bench's sealer key
-		"WUGSYNC_LOG_FORMAT=json",
 	)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
