@@ -114,9 +114,10 @@ const limiterSlack = time.Second / 20
 // another: sent that late, its request could arrive in the same second as
 // a whole second's worth of punctual ones. The rest of the slack (30 ms)
 // is left to the trip from the check to the server, which a loaded
-// machine stretches too: at 30 ms here, one second in a few thousand saw
-// limit+1 requests with 2 cores shared by a dozen busy processes. About 1%
-// of wake-ups come later than 20 ms there, each costing one slot.
+// machine stretches too: allowing 30 ms here, one second in several
+// hundred saw limit+1 requests with 2 cores shared by a dozen busy
+// processes. About 1% of wake-ups come later than 20 ms there, each
+// costing one slot.
 const maxLate = limiterSlack * 2 / 5
 
 // reserveAhead is how many intervals ahead a slot may be booked, at
