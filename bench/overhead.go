@@ -23,19 +23,18 @@ import (
 const overheadTarget = 0.8
 
 // overheadRounds is how many times each server drains its tasks, in turn
-// (twice with --quick);
-// each keeps its best round, since other load on the machine only ever
-// slows a round down.
+// (twice with --quick); each keeps its best round, since other load on the
+// machine only ever slows a round down.
 const overheadRounds = 3
 
 // overheadTaskType is the no-op task of the overhead line.
 const overheadTaskType = "bench:noop"
 
-// runOverhead runs the overhead line: the same number of no-op tasks, queued
-// beforehand, drained once by a bare asynq server and once by wugsync's
-// worker server (its middleware, error handling, retry policy and queues,
-// as `wugsync worker` builds it), on the same Redis with the production
-// concurrency. Each side runs overheadRounds times, in turn.
+// runOverhead runs the overhead line: the same number of no-op tasks run by
+// a bare asynq server and by wugsync's worker server (its middleware, error
+// handling, retry policy and queues, as `wugsync worker` builds it), on the
+// same Redis with the production concurrency. Each side runs
+// overheadRounds times, in turn.
 func runOverhead(ctx context.Context, opts Options, quick bool) (Result, error) {
 	n, rounds := 10000, overheadRounds
 	if quick {
