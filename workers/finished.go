@@ -34,7 +34,22 @@ const finishedKeep = asynqLease + defaultOrphanStaleAfter
 type FinishedTasks struct {
 	mu sync.Mutex
 	at map[string]time.Time
+	// order holds the entries in the order they were recorded, from head
+	// on, so the old ones leave one by one: scanning the map for them at
+	// every task made each task cost as much as all those of the last
+	// 45 s, which capped a worker at a few thousand tasks per second.
+	order []finishedEntry
+	head  int
 }
+
+type finishedEntry struct {
+	key string
+	at  time.Time
+}
+
+// maxFinished bounds the ledger's entries however fast tasks end. A task
+// whose entry left early is recovered by the stale path, only later.
+const maxFinished = 100_000
 
 // NewFinishedTasks returns an empty ledger.
 func NewFinishedTasks() *FinishedTasks {
@@ -58,15 +73,25 @@ func (f *FinishedTasks) record(queue, id string, at time.Time) {
 	if id == "" {
 		return
 	}
+	key := finishedKey(queue, id)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.at[finishedKey(queue, id)] = at
-	if len(f.at) > 1024 {
-		for k, t := range f.at {
-			if at.Sub(t) > finishedKeep {
-				delete(f.at, k)
-			}
+	f.at[key] = at
+	f.order = append(f.order, finishedEntry{key: key, at: at})
+	for f.head < len(f.order) {
+		e := f.order[f.head]
+		if at.Sub(e.at) <= finishedKeep && len(f.order)-f.head <= maxFinished {
+			break
 		}
+		if cur, ok := f.at[e.key]; ok && cur.Equal(e.at) {
+			delete(f.at, e.key) // not when the task ended again since
+		}
+		f.order[f.head] = finishedEntry{}
+		f.head++
+	}
+	if f.head > 1024 && 2*f.head > len(f.order) {
+		f.order = f.order[:copy(f.order, f.order[f.head:])]
+		f.head = 0
 	}
 }
 

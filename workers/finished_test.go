@@ -77,3 +77,29 @@ func TestSweeperTakesBackATaskWhoseOutcomeWasLost(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 }
+
+// TestFinishedLedgerForgetsInRecordingOrder: an entry leaves the ledger
+// once finishedKeep has passed since it was recorded, or when the ledger
+// is full, oldest first; a task that ended again since keeps its newer
+// entry.
+func TestFinishedLedgerForgetsInRecordingOrder(t *testing.T) {
+	t.Parallel()
+	f := NewFinishedTasks()
+	start := time.Now()
+	f.record("q", "old", start)
+	f.record("q", "again", start)
+	f.record("q", "again", start.Add(finishedKeep))
+	f.record("q", "new", start.Add(finishedKeep+time.Second))
+	require.Len(t, f.at, 2, "old is forgotten; again and new are kept")
+	require.Contains(t, f.at, finishedKey("q", "again"))
+	require.Contains(t, f.at, finishedKey("q", "new"))
+
+	full := NewFinishedTasks()
+	for i := range maxFinished + 10 {
+		full.record("q", strconv.Itoa(i), start)
+	}
+	require.Len(t, full.at, maxFinished)
+	require.NotContains(t, full.at, finishedKey("q", "9"), "the oldest leave first")
+	require.Contains(t, full.at, finishedKey("q", "10"))
+	require.LessOrEqual(t, len(full.order)-full.head, maxFinished)
+}

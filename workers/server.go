@@ -98,6 +98,11 @@ func NewServer(p ServerParams) *Server {
 	return s
 }
 
+// Handle registers h for tasks of type pattern, behind the same middleware
+// as wugsync's own handlers (logs, metrics, orphan drops, snoozes). Call it
+// before Start; the overhead benchmark runs no-op tasks through it.
+func (s *Server) Handle(pattern string, h asynq.Handler) { s.mux.Handle(pattern, h) }
+
 // Start begins processing in the background.
 func (s *Server) Start() error { return s.srv.Start(s.mux) }
 
