@@ -1,18 +1,13 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -43,14 +38,9 @@ func runRateLimit(ctx context.Context, opts Options, quick bool) ([]Result, erro
 	if quick {
 		devices = 300
 	}
-	bin, cleanup, err := wugsyncExecutable(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
 	var out []Result
 	for _, processes := range []int{1, 2, 4} {
-		r, err := rateLimitOnce(ctx, opts, bin, devices, processes)
+		r, err := rateLimitOnce(ctx, opts, devices, processes)
 		if err != nil {
 			return out, fmt.Errorf("ratelimit with %d worker processes: %w", processes, err)
 		}
@@ -59,7 +49,7 @@ func runRateLimit(ctx context.Context, opts Options, quick bool) ([]Result, erro
 	return out, nil
 }
 
-func rateLimitOnce(ctx context.Context, opts Options, bin string, devices, processes int) (Result, error) {
+func rateLimitOnce(ctx context.Context, opts Options, devices, processes int) (Result, error) {
 	stack := "sqlite"
 	if opts.DatabaseURL != "" {
 		stack = "postgres"
@@ -93,11 +83,11 @@ func rateLimitOnce(ctx context.Context, opts Options, bin string, devices, proce
 		}
 	}()
 	for i := range processes {
-		p, err := startWorkerProcess(ctx, bin, e, opts, fmt.Sprintf("worker-%d", i+1))
+		p, err := startWorkerProcess(ctx, e)
 		if err != nil {
-			return Result{}, err
+			return Result{}, fmt.Errorf("worker process %d: %w", i+1, err)
 		}
-		stops = append(stops, p.stop)
+		stops = append(stops, func() { _ = p.stop() })
 	}
 	// A cold export creates the devices; the measured export renames each.
 	if _, _, err := e.export(ctx, conn.ID); err != nil {
@@ -192,108 +182,4 @@ func sharedStack(opts Options) (Options, func(), error) {
 		opts.DatabaseURL = "sqlite://" + filepath.Join(dir, "bench.db")
 	}
 	return opts, release, nil
-}
-
-// workerProcess is one `wugsync worker` started by the bench.
-type workerProcess struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-	log    string
-}
-
-// stop sends SIGINT and waits for the process to end (it finishes its
-// tasks first), killing it after a while.
-func (p *workerProcess) stop() {
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
-}
-
-// startWorkerProcess runs `wugsync worker` against e's Redis, database and
-// NetBox simulator with production settings, and returns once it logged
-// that it started.
-func startWorkerProcess(ctx context.Context, bin string, e *env, opts Options, name string) (*workerProcess, error) {
-	cmd := exec.Command(bin, "worker")
-	// Production settings: none of this process's WUGSYNC_* variables.
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "WUGSYNC_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env,
-		"WUGSYNC_REDIS_URL="+opts.RedisURL,
-		"WUGSYNC_DATABASE_URL="+opts.DatabaseURL,
-		"WUGSYNC_NETBOX_URL="+e.nbURL,
-		"WUGSYNC_NETBOX_TOKEN="+netboxsim.DefaultToken,
-		"WUGSYNC_SECRET_KEY="+strings.Repeat("00", 32), // the bench's sealer key
-	)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
-	p := &workerProcess{cmd: cmd, exited: make(chan struct{})}
-	ready := make(chan struct{})
-	var mu sync.Mutex
-	var lines []string
-	go func() {
-		var once sync.Once
-		sc := bufio.NewScanner(out)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			mu.Lock()
-			if len(lines) < 200 {
-				lines = append(lines, sc.Text())
-			}
-			mu.Unlock()
-			if strings.Contains(sc.Text(), "worker started") {
-				once.Do(func() { close(ready) })
-			}
-		}
-		_, _ = io.Copy(io.Discard, out)
-		_ = cmd.Wait()
-		close(p.exited)
-	}()
-	select {
-	case <-ready:
-		return p, nil
-	case <-p.exited:
-		mu.Lock()
-		defer mu.Unlock()
-		return nil, fmt.Errorf("%s exited before it started:\n%s", name, strings.Join(lines, "\n"))
-	case <-time.After(time.Minute):
-		p.stop()
-		return nil, fmt.Errorf("%s did not start within a minute", name)
-	case <-ctx.Done():
-		p.stop()
-		return nil, ctx.Err()
-	}
-}
-
-// wugsyncExecutable returns the wugsync binary: this one when the bench
-// runs as `wugsync bench`, else one built once into a temporary directory
-// (a test binary cannot serve as `wugsync worker`).
-func wugsyncExecutable(ctx context.Context) (string, func(), error) {
-	self, err := os.Executable()
-	if err == nil && filepath.Base(self) == "wugsync" {
-		return self, func() {}, nil
-	}
-	dir, err := os.MkdirTemp("", "wugsync-bench-bin-")
-	if err != nil {
-		return "", nil, err
-	}
-	bin := filepath.Join(dir, "wugsync")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/wugsync/wugsync/cmd/wugsync")
-	if out, err := build.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		return "", nil, fmt.Errorf("go build wugsync: %w\n%s", err, out)
-	}
-	return bin, func() { os.RemoveAll(dir) }, nil
 }
