@@ -225,7 +225,7 @@ func heldAddress(e *models.PlanEntry) (netip.Addr, bool) {
 // with the conflict check across NetBox that every plan makes.
 func (p *planner) replan(ctx context.Context, refs []export.ObjectRef) error {
 	var err error
-	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, true); err != nil {
+	if p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, 0); err != nil {
 		return err
 	}
 	byType := map[models.ObjectType][]int64{}

@@ -85,7 +85,7 @@ func (w *Worker) handleDrain(ctx context.Context, p tasks.DrainPayload) error {
 			return w.handOverDrain(ctx, q, conn.ID, wait)
 		}
 		log.WithField("wait", wait.String()).Debug("webhook drain waits for a cooldown")
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -284,19 +284,4 @@ func (w *Worker) syncObjectsOn(ctx context.Context, conn models.WUGConnection, t
 		}
 	}
 	return nil
-}
-
-// sleepCtx waits d, or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

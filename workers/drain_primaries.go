@@ -1,7 +1,6 @@
 package workers
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -24,27 +23,6 @@ const drainPrimariesMaxAge = 10 * time.Minute
 
 func primaryCacheKey(statuses []string, withVMs bool) string {
 	return strings.Join(slices.Sorted(slices.Values(statuses)), ",") + fmt.Sprintf(" vms=%t", withVMs)
-}
-
-// drainPrimaries is primaries for a webhook drain: the cached index while
-// it is younger than maxAge, else read afresh.
-func (w *Worker) drainPrimaries(ctx context.Context, statuses []string, withVMs bool, maxAge time.Duration) (*primaryIndex, error) {
-	cache := &w.primaryCache
-	key := primaryCacheKey(statuses, withVMs)
-	cache.mu.Lock()
-	defer cache.mu.Unlock()
-	if cache.entries == nil {
-		cache.entries = map[string]primaryCacheEntry{}
-	}
-	if e, ok := cache.entries[key]; ok && w.now().Sub(e.fetched) < maxAge {
-		return e.index, nil
-	}
-	ix, err := w.readPrimaries(ctx, statuses, withVMs)
-	if err != nil {
-		return nil, err
-	}
-	cache.entries[key] = primaryCacheEntry{fetched: w.now(), index: ix}
-	return ix, nil
 }
 
 // notePrimaries writes the primary addresses of objects a drain just read

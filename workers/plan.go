@@ -224,11 +224,14 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	if err != nil {
 		return err
 	}
-	if p.primariesMaxAge > 0 && !scope.full() {
-		p.primaries, err = p.w.drainPrimaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, p.primariesMaxAge)
-	} else {
-		p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, scope.full())
+	maxAge := groupCacheTTL // the runs of one device, which come by the hundred
+	switch {
+	case scope.full():
+		maxAge = 0
+	case p.primariesMaxAge > 0:
+		maxAge = p.primariesMaxAge
 	}
+	p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, maxAge)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -262,23 +261,26 @@ type primaryCacheEntry struct {
 	index   *primaryIndex
 }
 
-// primaries returns the primary index for statuses: read now for a full
-// run (fresh), or reused for up to groupCacheTTL by the runs of one device.
-// One listing of devices and one of virtual machines, trimmed to the
-// fields the check needs, each a few pages for a whole NetBox.
+// primaries returns the primary index for statuses, reusing the cached
+// one while it is younger than maxAge: 0 for a full run, which always reads
+// NetBox afresh; groupCacheTTL for the runs of one device;
+// drainPrimariesMaxAge for a webhook drain, which keeps its index current
+// itself (notePrimaries). One listing of devices and one of virtual
+// machines, trimmed to the fields the check needs, each a few pages for a
+// whole NetBox.
 //
 // Virtual machines count only for a connection that exports them (withVMs):
 // elsewhere a VM never reaches WUG, so it cannot make a duplicate there,
 // and the token may lack the right to read VMs.
-func (w *Worker) primaries(ctx context.Context, statuses []string, withVMs, fresh bool) (*primaryIndex, error) {
+func (w *Worker) primaries(ctx context.Context, statuses []string, withVMs bool, maxAge time.Duration) (*primaryIndex, error) {
 	cache := &w.primaryCache
-	key := strings.Join(slices.Sorted(slices.Values(statuses)), ",") + fmt.Sprintf(" vms=%t", withVMs)
+	key := primaryCacheKey(statuses, withVMs)
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
 	if cache.entries == nil {
 		cache.entries = map[string]primaryCacheEntry{}
 	}
-	if e, ok := cache.entries[key]; ok && !fresh && w.now().Sub(e.fetched) < groupCacheTTL {
+	if e, ok := cache.entries[key]; ok && w.now().Sub(e.fetched) < maxAge {
 		return e.index, nil
 	}
 	ix, err := w.readPrimaries(ctx, statuses, withVMs)
