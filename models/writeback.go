@@ -167,8 +167,20 @@ func (s Store) FinishWritebacks(ctx context.Context, connID uint, t ObjectType, 
 // that owe NetBox a write-back, oldest object first: what a failed batch or
 // a refused write left behind, and what planning found stale.
 func (s Store) OwedWritebacks(ctx context.Context, connID uint, t ObjectType, limit int) ([]NetBoxIPExport, error) {
+	return s.OwedWritebacksOutside(ctx, connID, t, 0, limit)
+}
+
+// OwedWritebacksOutside is OwedWritebacks less the objects a batch of run
+// runID holds (0: none): those batches write back their own rows, and a
+// second writer of a row beside them would post its journal entry twice.
+func (s Store) OwedWritebacksOutside(ctx context.Context, connID uint, t ObjectType, runID uint, limit int) ([]NetBoxIPExport, error) {
 	var rows []NetBoxIPExport
-	err := s.objects(ctx, connID, t).Where("netbox_writeback_due <> ''").Order("netbox_object_id").Limit(limit).Find(&rows).Error
+	q := s.objects(ctx, connID, t).Where("netbox_writeback_due <> ''")
+	if runID != 0 {
+		q = q.Where(`NOT EXISTS (SELECT 1 FROM sync_plan_entries e WHERE e.sync_log_id = ? AND e.batch > 0
+			AND e.object_type = netbox_ip_exports.object_type AND e.netbox_object_id = netbox_ip_exports.netbox_object_id)`, runID)
+	}
+	err := q.Order("netbox_object_id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("load write-backs owed on connection %d: %w", connID, err)
 	}

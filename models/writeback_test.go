@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -72,5 +73,44 @@ func TestFinishWritebacksKeepsANewerEvent(t *testing.T) {
 		row, err := store.Row(ctx, models.DeviceKey(conn.ID, 1))
 		require.NoError(t, err)
 		require.Equal(t, "7", row.NetBoxFieldValue)
+	})
+}
+
+// TestOwedWritebacksOutsideLeavesARunsBatchesAlone: after a plan, the
+// export writes back what is owed on objects outside its batches only;
+// the batches write back their own rows, and a second writer beside them
+// would post their journal entries twice.
+func TestOwedWritebacksOutsideLeavesARunsBatchesAlone(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		for _, id := range []int64{1, 2, 3} {
+			require.NoError(t, store.UpsertRow(ctx, models.DeviceKey(conn.ID, id), "d", "10.0.0.1",
+				models.RowWriteback{Change: models.RowLinked{WUGDeviceID: "7"}, Due: models.WritebackCreated}))
+		}
+		run := models.WUGSyncLog{ConnectionID: conn.ID, SyncType: models.SyncExport, Trigger: models.TriggerManual, Status: models.RunRunning}
+		require.NoError(t, store.CreateRun(ctx, &run))
+		require.NoError(t, store.CreatePlanEntries(ctx, []*models.PlanEntry{
+			{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: 1, Action: models.PlanUpdate},
+			{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: 2, Action: models.PlanUnchanged},
+		}))
+		_, err := store.NumberBatches(ctx, run.ID, 10, []models.PlanAction{models.PlanUpdate}, time.Now())
+		require.NoError(t, err)
+
+		ids := func(rows []models.NetBoxIPExport) []int64 {
+			var out []int64
+			for _, r := range rows {
+				out = append(out, r.NetBoxObjectID)
+			}
+			return out
+		}
+		outside, err := store.OwedWritebacksOutside(ctx, conn.ID, models.ObjectDevice, run.ID, 100)
+		require.NoError(t, err)
+		require.Equal(t, []int64{2, 3}, ids(outside), "device 1 is its batch's to write back")
+		all, err := store.OwedWritebacks(ctx, conn.ID, models.ObjectDevice, 100)
+		require.NoError(t, err)
+		require.Equal(t, []int64{1, 2, 3}, ids(all))
 	})
 }

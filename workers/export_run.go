@@ -36,7 +36,17 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		return err
 	}
 	log := w.connectionLog(conn).WithField("run_id", run.ID)
+	pipelined := false // the plan enqueued its batches as it went
 	if run.PlannedAt == nil {
+		// What earlier runs still owe NetBox goes first: once planning
+		// starts, its batches run beside it (the plan is pipelined) and
+		// write back their own rows, and a second writer of the same
+		// rows would post their journal entries twice.
+		if !run.DryRun {
+			if err := w.writeBackOwed(ctx, conn, 0); err != nil {
+				return err
+			}
+		}
 		client, _, err := w.wugClient(conn)
 		if err != nil {
 			return err
@@ -57,10 +67,14 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		if err != nil {
 			return err
 		}
+		pipelined = p.pipe != nil
 		log.WithField("batches", run.BatchesTotal).Info("plan stored")
 	}
 	if !run.DryRun {
-		if err := w.writeBackOwed(ctx, conn); err != nil {
+		// What the plan found owed on objects it writes nothing to (a
+		// field emptied by hand, write-back just turned on); the objects
+		// of its batches are their batches' to write back.
+		if err := w.writeBackOwed(ctx, conn, run.ID); err != nil {
 			return err
 		}
 	}
@@ -70,6 +84,13 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 	if err := w.refreshRun(ctx, run.ID); err != nil {
 		return err
 	}
+	if pipelined {
+		// Enqueued again, a batch already done would run once more for
+		// nothing (its task id is free again once it completed).
+		return nil
+	}
+	// A plan stored by an earlier attempt: its batches may never have
+	// been enqueued; those still queued are not enqueued twice.
 	for n := 1; n <= run.BatchesTotal; n++ {
 		if err := w.p.Enqueuer.Enqueue(ctx, tasks.BatchPayload{RunID: run.ID, Batch: n}); err != nil && !errors.Is(err, tasks.ErrAlreadyQueued) {
 			return fmt.Errorf("enqueue batch %d of run %d: %w", n, run.ID, err)

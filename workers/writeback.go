@@ -281,16 +281,18 @@ func (p *planner) markStaleFields(ctx context.Context, devices []export.Object, 
 	return nil
 }
 
-// writeBackOwed sends, before a run's batches start, the write-backs its
-// connection still owes NetBox from earlier runs (a batch out of retries, a
-// refused write fixed since) and those planning found stale: one bulk PATCH
-// per 200 objects of each type.
-func (w *Worker) writeBackOwed(ctx context.Context, conn models.WUGConnection) error {
+// writeBackOwed sends the write-backs a connection owes NetBox: before a
+// run plans (runID 0), those left by earlier runs (a batch out of retries,
+// a refused write fixed since); after it planned, those planning found
+// stale on objects outside its batches, which write back their own rows
+// while the plan is still being read. One bulk PATCH per 200 objects of
+// each type.
+func (w *Worker) writeBackOwed(ctx context.Context, conn models.WUGConnection, runID uint) error {
 	if !writebackOn(conn) {
 		return nil
 	}
 	for _, t := range []models.ObjectType{models.ObjectDevice, models.ObjectVirtualMachine} {
-		rows, err := w.store.OwedWritebacks(ctx, conn.ID, t, writebackSweepLimit)
+		rows, err := w.store.OwedWritebacksOutside(ctx, conn.ID, t, runID, writebackSweepLimit)
 		if err != nil {
 			return err
 		}
