@@ -17,16 +17,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-	"github.com/sirupsen/logrus"
-
 	"github.com/wugsync/wugsync/api"
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/sim/netboxsim"
 	"github.com/wugsync/wugsync/tasks"
-	"github.com/wugsync/wugsync/workers"
 )
 
 // The event benchmarks: how fast a NetBox change reaches WUG through the
@@ -130,7 +126,11 @@ func newEventsEnv(ctx context.Context, opts Options, devices, limit int) (*event
 	if err != nil {
 		return nil, err
 	}
-	stop, err := ee.startProductionWorker(opts.Concurrency)
+	concurrency := opts.Concurrency
+	if concurrency == 0 {
+		concurrency = config.DefaultWorkerConcurrency
+	}
+	stop, err := ee.startWorker(concurrency)
 	if err != nil {
 		return nil, err
 	}
@@ -148,27 +148,6 @@ func newEventsEnv(ctx context.Context, opts Options, devices, limit int) (*event
 	ee.apiURL = apiSrv.URL
 	ok = true
 	return ee, nil
-}
-
-// startProductionWorker starts one worker server with the production
-// poll interval, retry delays and concurrency (cmd/wugsync worker).
-func (e *eventsEnv) startProductionWorker(concurrency int) (func(), error) {
-	rdb := redis.NewClient(e.rdb.Options())
-	log := logrus.New()
-	log.SetLevel(logrus.ErrorLevel)
-	w := workers.NewWorker(workers.Params{DB: e.db, Redis: rdb, Enqueuer: e.enq, Sealer: e.sealer, NetBox: e.nbc,
-		Log: logrus.NewEntry(log)})
-	if concurrency == 0 {
-		concurrency = config.DefaultWorkerConcurrency
-	}
-	// ShutdownTimeout only bounds how long stopping waits at the end.
-	srv := workers.NewServer(workers.ServerParams{Redis: rdb, Concurrency: concurrency, Worker: w,
-		ShutdownTimeout: 2 * time.Second})
-	if err := srv.Start(); err != nil {
-		rdb.Close()
-		return nil, err
-	}
-	return func() { srv.Shutdown(); rdb.Close() }, nil
 }
 
 // postUpdated sends NetBox's "updated" webhook of one device, signed, and

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
@@ -40,10 +43,7 @@ func runOverhead(ctx context.Context, opts Options, quick bool) (Result, error) 
 	if quick {
 		n, rounds = 2000, 2
 	}
-	stack := "sqlite"
-	if opts.DatabaseURL != "" {
-		stack = "postgres"
-	}
+	stack := stackOf(opts)
 	opts, release, err := sharedStack(opts)
 	if err != nil {
 		return Result{}, err
@@ -197,4 +197,35 @@ func drainNoops(ctx context.Context, rdb *redis.Client, n int,
 		return 0, fmt.Errorf("%d of %d tasks ran within 10 minutes", ran.Load(), n)
 	}
 	return float64(n) / time.Since(began).Seconds(), nil
+}
+
+// sharedStack gives opts a Redis and a database that other processes can
+// reach: the embedded stack becomes a miniredis on TCP (with TTLs that
+// follow the clock, as wugsync's embedded mode has them) and a SQLite file.
+func sharedStack(opts Options) (Options, func(), error) {
+	var cleanup []func()
+	release := func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	if opts.RedisURL == "" {
+		mr := miniredis.NewMiniRedis()
+		mr.ClockTTL(true)
+		if err := mr.Start(); err != nil {
+			return opts, release, err
+		}
+		cleanup = append(cleanup, mr.Close)
+		opts.RedisURL = "redis://" + mr.Addr() + "/0"
+	}
+	if opts.DatabaseURL == "" {
+		dir, err := os.MkdirTemp("", "wugsync-bench-")
+		if err != nil {
+			release()
+			return opts, func() {}, err
+		}
+		cleanup = append(cleanup, func() { os.RemoveAll(dir) })
+		opts.DatabaseURL = "sqlite://" + filepath.Join(dir, "bench.db")
+	}
+	return opts, release, nil
 }

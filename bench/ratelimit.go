@@ -5,12 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
-
-	"github.com/alicebob/miniredis/v2"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/sim/netboxsim"
@@ -50,15 +46,9 @@ func runRateLimit(ctx context.Context, opts Options, quick bool) ([]Result, erro
 }
 
 func rateLimitOnce(ctx context.Context, opts Options, devices, processes int) (Result, error) {
-	stack := "sqlite"
-	if opts.DatabaseURL != "" {
-		stack = "postgres"
-	}
-	opts, release, err := sharedStack(opts)
-	if err != nil {
-		return Result{}, err
-	}
-	defer release()
+	stack := stackOf(opts)
+	// newEnv's embedded stack is a miniredis on TCP and a SQLite file:
+	// the worker processes reach both.
 	e, err := newEnv(ctx, opts, devices)
 	if err != nil {
 		return Result{}, err
@@ -151,35 +141,4 @@ func limitFigures(log []wugsim.Request, seconds []wugsim.SecondCount) (peak int,
 		mean = float64(len(times)-1) / span.Seconds()
 	}
 	return peak, mean, span, requests
-}
-
-// sharedStack gives opts a Redis and a database that other processes can
-// reach: the embedded stack becomes a miniredis on TCP (with TTLs that
-// follow the clock, as wugsync's embedded mode has them) and a SQLite file.
-func sharedStack(opts Options) (Options, func(), error) {
-	var cleanup []func()
-	release := func() {
-		for i := len(cleanup) - 1; i >= 0; i-- {
-			cleanup[i]()
-		}
-	}
-	if opts.RedisURL == "" {
-		mr := miniredis.NewMiniRedis()
-		mr.ClockTTL(true)
-		if err := mr.Start(); err != nil {
-			return opts, release, err
-		}
-		cleanup = append(cleanup, mr.Close)
-		opts.RedisURL = "redis://" + mr.Addr() + "/0"
-	}
-	if opts.DatabaseURL == "" {
-		dir, err := os.MkdirTemp("", "wugsync-bench-")
-		if err != nil {
-			release()
-			return opts, func() {}, err
-		}
-		cleanup = append(cleanup, func() { os.RemoveAll(dir) })
-		opts.DatabaseURL = "sqlite://" + filepath.Join(dir, "bench.db")
-	}
-	return opts, release, nil
 }

@@ -252,14 +252,7 @@ func (w *Worker) syncObjectsOn(ctx context.Context, conn models.WUGConnection, t
 		return fmt.Errorf("record webhook sync of %d %ss: %w", len(ids), t.Noun(), err)
 	}
 	log := w.connectionLog(conn).WithFields(logrus.Fields{"run_id": run.ID, "objects": len(ids), "object_type": t})
-	defer func() {
-		// A retry records a new run; this one must not stay open.
-		if _, snooze := IsSnooze(err); snooze {
-			w.endRun(ctx, run.ID, models.RunCancelled, err)
-		} else if err != nil {
-			w.failRun(ctx, run.ID, err)
-		}
-	}()
+	defer func() { w.endSyncRun(ctx, run.ID, err) }()
 	client, _, err := w.wugClient(conn)
 	if err != nil {
 		return err

@@ -107,15 +107,12 @@ func (w *Worker) syncDeviceOn(ctx context.Context, conn models.WUGConnection, ob
 		}
 	}
 	defer func() {
-		// A retry records a new run; this one must not stay open.
-		if _, snooze := IsSnooze(err); snooze {
-			w.endRun(ctx, run.ID, models.RunCancelled, err)
-		} else if err != nil {
+		if _, snooze := IsSnooze(err); err != nil && !snooze {
 			// The row first: the run's end is announced, and whoever waits
 			// on it then finds the attempt on the row.
 			w.recordDeviceAttempt(ctx, conn, obj, run.ID, syncType, err)
-			w.failRun(ctx, run.ID, err)
 		}
+		w.endSyncRun(ctx, run.ID, err)
 	}()
 	client, _, err := w.wugClient(conn)
 	if err != nil {
@@ -230,4 +227,15 @@ func syncedObject(deviceID, vmID int64) export.ObjectRef {
 		return export.ObjectRef{Type: models.ObjectVirtualMachine, ID: vmID}
 	}
 	return export.ObjectRef{Type: models.ObjectDevice, ID: deviceID}
+}
+
+// endSyncRun ends the run of a sync task that failed or snoozed: a retry
+// records a new run, so this one must not stay open. A snooze cancels it,
+// an error fails it; success leaves it to its batches.
+func (w *Worker) endSyncRun(ctx context.Context, runID uint, err error) {
+	if _, snooze := IsSnooze(err); snooze {
+		w.endRun(ctx, runID, models.RunCancelled, err)
+	} else if err != nil {
+		w.failRun(ctx, runID, err)
+	}
 }
