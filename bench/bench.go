@@ -57,7 +57,11 @@ type Options struct {
 	// SeedDevices is how many devices the one-device-per-call baseline
 	// creates (it is slow by design).
 	SeedDevices int
-	Out         io.Writer
+	// HeapProfileDir, when set, makes the memory line's worker processes
+	// write a heap profile near their peak (memory-<n>.heap, with a .txt of
+	// the runtime's figures): a diagnostic, the figures stay comparable.
+	HeapProfileDir string
+	Out            io.Writer
 }
 
 // benchSecretKey seals the WUG passwords of the bench's connections; worker

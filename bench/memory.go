@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/wugsync/wugsync/config"
 )
@@ -52,7 +53,11 @@ func (r *runner) workerPeak(ctx context.Context, n int) (uint64, int, float64, e
 	if r.opts.Concurrency != config.DefaultWorkerConcurrency {
 		env = append(env, fmt.Sprintf("%s=%d", config.EnvWorkerConcurrency, r.opts.Concurrency))
 	}
-	p, err := startWorkerProcess(ctx, e, env...)
+	var args []string
+	if dir := r.opts.HeapProfileDir; dir != "" {
+		args = append(args, "--heap-profile", filepath.Join(dir, fmt.Sprintf("memory-%d-%s.heap", n, stackOf(r.opts))))
+	}
+	p, err := startWorkerProcessArgs(ctx, e, args, env...)
 	if err != nil {
 		return 0, 0, 0, err
 	}

@@ -104,13 +104,19 @@ func (e *env) workerEnv(extra ...string) []string {
 // WUGSYNC_WORKER_CONCURRENCY or WUGSYNC_NETBOX_RATE_LIMIT. Stop it with
 // stop; Peak reads its VmHWM while it runs.
 func startWorkerProcess(ctx context.Context, e *env, extraEnv ...string) (*workerProcess, error) {
+	return startWorkerProcessArgs(ctx, e, nil, extraEnv...)
+}
+
+// startWorkerProcessArgs is startWorkerProcess with more arguments after
+// `worker` (a diagnostic's flags).
+func startWorkerProcessArgs(ctx context.Context, e *env, args []string, extraEnv ...string) (*workerProcess, error) {
 	bin, err := wugsyncBinary(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// Not CommandContext: the bench stops the worker with SIGTERM, as an
 	// orchestrator would, and kills it only if it does not stop.
-	cmd := exec.Command(bin, "worker")
+	cmd := exec.Command(bin, append([]string{"worker"}, args...)...)
 	cmd.Env = e.workerEnv(extraEnv...)
 	p := &workerProcess{cmd: cmd, stderr: &tailBuffer{max: 16 << 10}, exited: make(chan struct{})}
 	cmd.Stdout = p.stderr

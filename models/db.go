@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"time"
@@ -31,7 +32,12 @@ func Open(ctx context.Context, rawURL string) (*gorm.DB, error) {
 	var db *gorm.DB
 	switch parsed.Kind {
 	case config.DatabasePostgres:
-		db, err = gorm.Open(postgres.Open(parsed.DSN), gormCfg)
+		var pool *sql.DB
+		if pool, err = openPostgres(parsed.DSN); err == nil {
+			if db, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), gormCfg); err != nil {
+				_ = pool.Close()
+			}
+		}
 	case config.DatabaseSQLite:
 		db, err = gorm.Open(sqlite.Open(sqliteDSN(parsed.DSN)), gormCfg)
 	}

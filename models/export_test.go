@@ -23,3 +23,7 @@ func MigrateUpTo(ctx context.Context, db *gorm.DB, version int64, opts ...Migrat
 	}
 	return nil
 }
+
+// ListParams is the most parameters a statement may have and stay in
+// pgx's statement cache.
+const ListParams = listParams

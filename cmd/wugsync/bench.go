@@ -69,6 +69,7 @@ It exits non-zero when a line could not be measured (pass=false alone does not).
 	cmd.Flags().IntVar(&opts.Concurrency, "concurrency", 20, "asynq concurrency of each worker (20 is production's default; another value is printed on each line)")
 	cmd.Flags().IntVar(&opts.RateLimit, "rate-limit", 20, "requests per second of the ratelimit line")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
+	cmd.Flags().StringVar(&opts.HeapProfileDir, "heapprofile", "", "write heap profiles of the memory line's worker processes, at their heap's peak, into this directory")
 	cmd.Flags().IntVar(&opts.SeedDevices, "seed-devices", 300, "devices for the one-device-per-call baseline")
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -22,6 +23,7 @@ func newWorkerCommand(env environment) *cobra.Command {
 	var (
 		healthAddr      string
 		shutdownTimeout time.Duration
+		heapProfile     string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -42,6 +44,12 @@ to the queue for another worker.`,
 			ctx, stop := interruptContext(cmd.Context())
 			defer stop()
 			log := config.NewLogger(cfg, "worker")
+			if heapProfile != "" {
+				// Finer samples than Go's default of one per 512 kB, so
+				// small per-device structures show.
+				runtime.MemProfileRate = 16 << 10
+				go watchHeap(ctx, heapProfile)
+			}
 
 			probeListener, err := listenProbes(healthAddr)
 			if err != nil {
@@ -81,5 +89,7 @@ to the queue for another worker.`,
 	f.StringVar(&healthAddr, "health-addr", "", healthAddrUsage)
 	f.DurationVar(&shutdownTimeout, "shutdown-timeout", process.DefaultWorkerShutdownTimeout,
 		"how long tasks in flight may run on after SIGTERM before they are re-queued (keep it below the pod's grace period)")
+	f.StringVar(&heapProfile, "heap-profile", "", "diagnostic: write a heap profile to this file at each new peak of the heap (the bench's --heapprofile)")
+	_ = f.MarkHidden("heap-profile")
 	return cmd
 }
