@@ -21,7 +21,7 @@ func Commands() []Command {
 	return []Command{
 		{Path: "all", Flags: []string{"shutdown-timeout"}},
 		{Path: "api"},
-		{Path: "bench", Flags: []string{"concurrency", "cpuprofile", "database-url", "only", "quick", "rate-limit", "redis-url", "seed-devices", "sizes"}},
+		{Path: "bench", Flags: []string{"concurrency", "cpuprofile", "database-url", "heapprofile", "only", "quick", "rate-limit", "redis-url", "seed-devices", "sizes"}},
 		{Path: "demo", Flags: []string{"addr", "devices", "once", "seed"}},
 		{Path: "doctor", Flags: []string{"connection"}},
 		{Path: "healthcheck", Flags: []string{"timeout", "url"}},
@@ -31,7 +31,7 @@ func Commands() []Command {
 		{Path: "sim"},
 		{Path: "sim netbox", Flags: []string{"addr", "devices", "seed", "token", "version", "webhook-secret", "webhook-url"}},
 		{Path: "sim wug", Flags: []string{"addr", "cert-out", "group", "page-limit", "password", "scan-polls", "tls", "token-lifetime", "username"}},
-		{Path: "worker", Flags: []string{"health-addr", "shutdown-timeout"}},
+		{Path: "worker", Flags: []string{"health-addr", "heap-profile", "shutdown-timeout"}},
 		{Path: "version"},
 	}
 }
