@@ -99,8 +99,9 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 }
 
 // lookUpCreates looks in WUG for devices a template call may have created
-// without wugsync hearing of it, with one paged search per subnet of the
-// entries' addresses (export.AddressSearchText) instead of one per device.
+// without wugsync hearing of it, with the fewest search pages that cover
+// the entries' addresses (searchesFor): one search per subnet, or one on a
+// prefix that several subnets share, never one per device.
 //
 //   - A device with the display name and address that were sent is our own
 //     create: it is linked as it is, with the hash of what was sent, and
@@ -111,16 +112,15 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 //     (when clearAbsent: the caller knows no earlier call is still at work).
 //
 // A search that fails past its in-process retries holds back only the
-// entries of its subnet (b.waiting): they keep their mark, so the task's retry
+// entries it stands for (b.waiting): they keep their mark, so the task's retry
 // looks again; every other entry is settled before the attempt ends.
 func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, clearAbsent bool) ([]*models.PlanEntry, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	bySearch := map[string][]*models.PlanEntry{}
-	for _, e := range entries {
-		text := export.AddressSearchText(b.mapped[e.NetBoxObjectID].Address)
-		bySearch[text] = append(bySearch[text], e)
+	bySearch, err := b.searchesFor(ctx, entries)
+	if err != nil {
+		return nil, err
 	}
 	type other struct {
 		e     *models.PlanEntry
@@ -415,4 +415,55 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 		}
 	}
 	return nil
+}
+
+// searchesFor groups entries by the search text that finds them, choosing
+// the texts with the fewest pages in all (export.CoverSearches): a search
+// returns what WUG holds under its text, which is about the devices this
+// connection has linked there (one statement counts them) plus the entries
+// themselves, at export.SearchPageSize a page. While WUG holds few devices
+// one search on a shared prefix finds a whole batch in one page; later,
+// when a prefix holds pages of other devices, one search per subnet is
+// cheaper. A wrong estimate costs pages, never a missed device: every page
+// of each search is read, and only exact addresses match.
+func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry) (map[string][]*models.PlanEntry, error) {
+	bySubnet := map[string][]*models.PlanEntry{}
+	for _, e := range entries {
+		text := export.AddressSearchText(b.mapped[e.NetBoxObjectID].Address)
+		bySubnet[text] = append(bySubnet[text], e)
+	}
+	if len(bySubnet) == 1 {
+		return bySubnet, nil
+	}
+	subnets := sortedKeys(bySubnet)
+	var texts []string
+	seen := map[string]bool{}
+	for _, s := range subnets {
+		for _, c := range export.SearchCandidates(s) {
+			if !seen[c] {
+				seen[c] = true
+				texts = append(texts, c)
+			}
+		}
+	}
+	linked, err := b.w.store.LinkedMatching(ctx, b.conn.ID, texts)
+	if err != nil {
+		return nil, err
+	}
+	pages := func(text string) int {
+		n := linked[text]
+		for _, e := range entries {
+			if strings.Contains(b.mapped[e.NetBoxObjectID].Address.Unmap().String(), text) {
+				n++
+			}
+		}
+		return (n + export.SearchPageSize - 1) / export.SearchPageSize
+	}
+	out := map[string][]*models.PlanEntry{}
+	for text, covered := range export.CoverSearches(subnets, pages) {
+		for _, s := range covered {
+			out[text] = append(out[text], bySubnet[s]...)
+		}
+	}
+	return out, nil
 }
