@@ -30,7 +30,8 @@ func SearchCandidates(subnet string) []string {
 // 250 devices, so one search on a shared prefix ("10.1" for 10.16.0.0/24
 // and 10.19.0.0/24) is cheaper than one per subnet while the devices WUG
 // holds under that prefix fit in fewer pages, and dearer once they do not.
-// pages estimates the pages a search for a text returns (at least 1).
+// pages estimates the calls a search for a text costs: its pages, or 0
+// when its answer is at hand already.
 //
 // The candidates form a tree of prefixes, so the cheapest cover is exact:
 // a node either is searched itself or leaves its subnets to its children,
@@ -68,7 +69,7 @@ func CoverSearches(subnets []string, pages func(text string) int) map[string][]s
 			return c
 		}
 		n := nodes[text]
-		self := max(pages(text), 1)
+		self := pages(text)
 		if len(n.children) > 0 && !n.subnet {
 			below := 0
 			for child := range n.children {
