@@ -428,13 +428,14 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 // searchesFor groups entries by the search text that finds them, choosing
 // the texts with the fewest pages in all (export.CoverSearches): a search
 // returns what WUG holds under its text, which is about the devices this
-// connection has linked there (one statement counts them) plus the entries
-// themselves, at export.SearchPageSize a page, or nothing for a text whose
-// answer another batch's search gives (searchFlights). While WUG holds few devices
-// one search on a shared prefix finds a whole batch in one page; later,
-// when a prefix holds pages of other devices, one search per subnet is
-// cheaper. A wrong estimate costs pages, never a missed device: every page
-// of each search is read, and only exact addresses match.
+// connection has linked there or sent creates for (one statement counts
+// them; the entries are among them), at export.SearchPageSize a page, or
+// nothing for a text whose answer another batch's search gives
+// (searchFlights). While WUG holds few devices one search on a shared
+// prefix finds a whole batch in one page; later, when a prefix holds pages
+// of other devices, one search per subnet is cheaper. A wrong estimate
+// costs pages, never a missed device: every page of each search is read,
+// and only exact addresses match.
 func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry, since time.Time) (map[string][]*models.PlanEntry, error) {
 	bySubnet := map[string][]*models.PlanEntry{}
 	for _, e := range entries {
@@ -455,7 +456,8 @@ func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry, si
 			}
 		}
 	}
-	linked, err := b.w.store.LinkedMatching(ctx, b.conn.ID, texts)
+	// The entries' own rows are among those counted: their marks are set.
+	held, err := b.w.store.CreatedMatching(ctx, b.conn.ID, texts)
 	if err != nil {
 		return nil, err
 	}
@@ -463,13 +465,7 @@ func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry, si
 		if b.w.searches.known(b.conn.ID, text, since) {
 			return 0 // another batch's search answers it
 		}
-		n := linked[text]
-		for _, e := range entries {
-			if strings.Contains(b.mapped[e.NetBoxObjectID].Address.Unmap().String(), text) {
-				n++
-			}
-		}
-		return max(1, (n+export.SearchPageSize-1)/export.SearchPageSize)
+		return max(1, (held[text]+export.SearchPageSize-1)/export.SearchPageSize)
 	}
 	out := map[string][]*models.PlanEntry{}
 	for text, covered := range export.CoverSearches(subnets, pages) {

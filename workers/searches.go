@@ -76,6 +76,15 @@ func (f *searchFlights) search(ctx context.Context, connID uint, text string, si
 	f.mu.Unlock()
 	fl.found, fl.err = do(ctx)
 	close(fl.done)
+	// An idle worker does not keep an answer (up to every device of a
+	// connection) past its use.
+	time.AfterFunc(searchKeep, func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.byKey[key] == fl {
+			delete(f.byKey, key)
+		}
+	})
 	return fl.found, fl.err
 }
 
