@@ -227,8 +227,8 @@ func (b *batch) clearCreateMarks(ctx context.Context, entries []*models.PlanEntr
 // create makes every new device of the batch with one template call.
 //
 // A call that fails may still have created devices, so a failure other
-// than a 429 is followed by a look-up (one search per subnet), which links
-// what WUG holds with no write. What is left is sent again in the same
+// than a 429 is followed by a look-up (the cheapest searches,
+// searchesFor), which links what WUG holds with no write. What is left is sent again in the same
 // attempt only after a 500 from WUG itself: WUG has finished with the
 // request. Without an answer (lost, timed out, a gateway's 502-504) WUG may
 // still be creating them, so the rest keeps its mark and the task's retry,
