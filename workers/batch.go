@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -52,6 +53,10 @@ type batch struct {
 	held map[int64]export.Held
 	// notes are what the update found, stored with the outcome.
 	notes map[int64]updateNote
+	// started is when this attempt began, and failedAt when its last
+	// template call ended: a look-up for earlier creates may take the
+	// answer of a search that started after either (searchFlights).
+	started, failedAt time.Time
 }
 
 // updateNote is what an update reports beyond "done": a new reason for the
@@ -101,6 +106,7 @@ func (w *Worker) applyBatch(ctx context.Context, run *models.WUGSyncLog, batchNo
 }
 
 func (b *batch) apply(ctx context.Context) error {
+	b.started = time.Now()
 	var ids []int64
 	for _, e := range b.entries {
 		ids = append(ids, e.NetBoxObjectID)

@@ -95,12 +95,14 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 		}
 		lost = append(lost, e)
 	}
-	return b.lookUpCreates(ctx, lost, true)
+	// The calls that left these marks ended before this attempt began.
+	return b.lookUpCreates(ctx, lost, b.started, true)
 }
 
 // lookUpCreates looks in WUG for devices a template call may have created
-// without wugsync hearing of it, with one paged search per subnet of the
-// entries' addresses (export.AddressSearchText) instead of one per device.
+// without wugsync hearing of it, with the fewest search pages that cover
+// the entries' addresses (searchesFor): one search per subnet, or one on a
+// prefix that several subnets share, never one per device.
 //
 //   - A device with the display name and address that were sent is our own
 //     create: it is linked as it is, with the hash of what was sent, and
@@ -110,17 +112,20 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 //   - Nothing at the address: the create is safe, and the mark is cleared
 //     (when clearAbsent: the caller knows no earlier call is still at work).
 //
+// since is when the call that may have created them ended: a search of
+// the same text by another batch of this process that started after it
+// serves this look-up too (searchFlights), at no call.
+//
 // A search that fails past its in-process retries holds back only the
-// entries of its subnet (b.waiting): they keep their mark, so the task's retry
+// entries it stands for (b.waiting): they keep their mark, so the task's retry
 // looks again; every other entry is settled before the attempt ends.
-func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, clearAbsent bool) ([]*models.PlanEntry, error) {
+func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, since time.Time, clearAbsent bool) ([]*models.PlanEntry, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	bySearch := map[string][]*models.PlanEntry{}
-	for _, e := range entries {
-		text := export.AddressSearchText(b.mapped[e.NetBoxObjectID].Address)
-		bySearch[text] = append(bySearch[text], e)
+	bySearch, err := b.searchesFor(ctx, entries, since)
+	if err != nil {
+		return nil, err
 	}
 	type other struct {
 		e     *models.PlanEntry
@@ -130,8 +135,10 @@ func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, 
 	var others []other
 	taken := map[string]bool{}
 	for _, text := range sortedKeys(bySearch) {
-		found, err := retryRead(ctx, func(ctx context.Context) ([]wug.DeviceOverview, error) {
-			return b.client.SearchDevices(ctx, text)
+		found, err := b.w.searches.search(ctx, b.conn.ID, text, since, time.Now(), func(ctx context.Context) ([]wug.DeviceOverview, error) {
+			return retryRead(ctx, func(ctx context.Context) ([]wug.DeviceOverview, error) {
+				return b.client.SearchDevices(ctx, text)
+			})
 		})
 		if err != nil {
 			err = fmt.Errorf("look for earlier creates at %s*: %w", text, err)
@@ -220,8 +227,8 @@ func (b *batch) clearCreateMarks(ctx context.Context, entries []*models.PlanEntr
 // create makes every new device of the batch with one template call.
 //
 // A call that fails may still have created devices, so a failure other
-// than a 429 is followed by a look-up (one search per subnet), which links
-// what WUG holds with no write. What is left is sent again in the same
+// than a 429 is followed by a look-up (the cheapest searches,
+// searchesFor), which links what WUG holds with no write. What is left is sent again in the same
 // attempt only after a 500 from WUG itself: WUG has finished with the
 // request. Without an answer (lost, timed out, a gateway's 502-504) WUG may
 // still be creating them, so the rest keeps its mark and the task's retry,
@@ -262,7 +269,7 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) ([]*mod
 		b.log.WithError(err).Warn("a template call failed; looking for the devices it may have created")
 		// Looked up even after the last round, so the attempt settles what
 		// the call did create: a retry then resends only the rest.
-		found, lerr := b.lookUpCreates(ctx, todo, done)
+		found, lerr := b.lookUpCreates(ctx, todo, b.failedAt, done)
 		relinks = append(relinks, found...)
 		if lerr != nil {
 			return relinks, lerr
@@ -309,6 +316,7 @@ func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templa
 		}
 	}
 	results, err := b.client.ApplyTemplates(ctx, templates)
+	b.failedAt = time.Now() // WUG is done with the call, or its answer was lost
 	if err != nil {
 		// The requests before the failed one answered: their devices exist.
 		for _, e := range todo {
@@ -415,4 +423,55 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 		}
 	}
 	return nil
+}
+
+// searchesFor groups entries by the search text that finds them, choosing
+// the texts with the fewest pages in all (export.CoverSearches): a search
+// returns what WUG holds under its text, which is about the devices this
+// connection has linked there or sent creates for (one statement counts
+// them; the entries are among them), at export.SearchPageSize a page, or
+// nothing for a text whose answer another batch's search gives
+// (searchFlights). While WUG holds few devices one search on a shared
+// prefix finds a whole batch in one page; later, when a prefix holds pages
+// of other devices, one search per subnet is cheaper. A wrong estimate
+// costs pages, never a missed device: every page of each search is read,
+// and only exact addresses match.
+func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry, since time.Time) (map[string][]*models.PlanEntry, error) {
+	bySubnet := map[string][]*models.PlanEntry{}
+	for _, e := range entries {
+		text := export.AddressSearchText(b.mapped[e.NetBoxObjectID].Address)
+		bySubnet[text] = append(bySubnet[text], e)
+	}
+	if len(bySubnet) == 1 {
+		return bySubnet, nil
+	}
+	subnets := sortedKeys(bySubnet)
+	var texts []string
+	seen := map[string]bool{}
+	for _, s := range subnets {
+		for _, c := range export.SearchCandidates(s) {
+			if !seen[c] {
+				seen[c] = true
+				texts = append(texts, c)
+			}
+		}
+	}
+	// The entries' own rows are among those counted: their marks are set.
+	held, err := b.w.store.CreatedMatching(ctx, b.conn.ID, texts)
+	if err != nil {
+		return nil, err
+	}
+	pages := func(text string) int {
+		if b.w.searches.known(b.conn.ID, text, since) {
+			return 0 // another batch's search answers it
+		}
+		return max(1, (held[text]+export.SearchPageSize-1)/export.SearchPageSize)
+	}
+	out := map[string][]*models.PlanEntry{}
+	for text, covered := range export.CoverSearches(subnets, pages) {
+		for _, s := range covered {
+			out[text] = append(out[text], bySubnet[s]...)
+		}
+	}
+	return out, nil
 }

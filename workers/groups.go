@@ -165,19 +165,26 @@ func (w *Worker) createPaths(ctx context.Context, conn models.WUGConnection, cli
 // what it created.
 func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, client *wug.Client, groups []wug.Group, path []string) (string, []wug.Group, error) {
 	id, missing, parent := findPath(groups, path)
+	refused := 0 // 429s: refused unhandled, so sent again as they are
 	for missing >= 0 && missing < len(path) {
 		created, err := client.CreateChildGroup(ctx, parent, path[missing], "Created by wugsync from NetBox")
+		if rateLimited(err) && refused < refusedRounds {
+			// WUG made nothing: no re-read, no failed batch; the limiter
+			// waits out the connection's cool-down before the resend.
+			refused++
+			continue
+		}
 		if errors.Is(err, wug.ErrRejected) {
 			// Refused, most likely because a person or another tool created
 			// the same group a moment ago ("must be unique under parent"):
 			// take theirs and carry on below it.
-			refused := missing
+			refusedAt := missing
 			reread, err := retryRead(ctx, client.ListGroups)
 			if err != nil {
 				return "", groups, fmt.Errorf("list WUG groups: %w", err)
 			}
 			groups = reread
-			if id, missing, parent = findPath(groups, path); missing >= 0 && missing <= refused {
+			if id, missing, parent = findPath(groups, path); missing >= 0 && missing <= refusedAt {
 				return "", groups, fmt.Errorf("create WUG group %q: refused, and it does not exist", "My Network/"+pathKey(path[:missing+1]))
 			}
 			continue

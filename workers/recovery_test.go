@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,12 +139,13 @@ func creates(entries map[int64]models.PlanEntry) map[int64]models.PlanEntry {
 	return out
 }
 
-// TestLostTemplateAnswerCostsOnlyASearchPerSubnet: WUG creates a batch's
-// devices but the answer is lost. wugsync finds its own creates with one
-// search per subnet of the batch and links them with the hash it sent,
+// TestLostTemplateAnswerCostsOneSearch: WUG creates a batch's devices but
+// the answer is lost. The batch's subnets share a prefix ("10.") under
+// which WUG holds less than a page, so wugsync finds its own creates with
+// that one search (not one per subnet), links them with the hash it sent,
 // writing nothing more; the run counts them as created, and a re-export
 // writes nothing.
-func TestLostTemplateAnswerCostsOnlyASearchPerSubnet(t *testing.T) {
+func TestLostTemplateAnswerCostsOneSearch(t *testing.T) {
 	t.Parallel()
 	r := setupRecovery(t, 125, models.MaxBatchSize, nil)
 	ctx := context.Background()
@@ -151,13 +153,8 @@ func TestLostTemplateAnswerCostsOnlyASearchPerSubnet(t *testing.T) {
 	require.Equal(t, 1, run.BatchesTotal)
 	planned := creates(r.entries(run.ID))
 	require.GreaterOrEqual(t, len(planned), 100)
-	subnets := map[string]bool{}
-	for _, e := range planned {
-		addr, err := netip.ParseAddr(e.IPAddress)
-		require.NoError(t, err)
-		subnets[export.AddressSearchText(addr)] = true
-	}
-	require.LessOrEqual(t, len(subnets), 4, "the seed's devices sit in a few subnets")
+	subnets := subnetsOf(t, planned)
+	require.GreaterOrEqual(t, len(subnets), 2, "the seed's devices sit in a few subnets")
 
 	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))
 	require.NoError(t, r.w.runBatch(ctx, run.ID, 1), "the lost answer is recovered within the attempt")
@@ -171,11 +168,10 @@ func TestLostTemplateAnswerCostsOnlyASearchPerSubnet(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, lost, 0, "the template answer was lost")
 	after := log[lost+1:]
-	require.Len(t, after, len(subnets), "one search per subnet, nothing else")
-	for _, req := range after {
-		require.Equal(t, searchRoute, req.Route)
-		require.Equal(t, http.StatusOK, req.Status)
-	}
+	require.Len(t, after, 1, "one search for every subnet, nothing else")
+	require.Equal(t, searchRoute, after[0].Route)
+	require.Equal(t, http.StatusOK, after[0].Status)
+	require.Contains(t, after[0].Query, "search=10.&")
 	require.Equal(t, 1, r.stack.WUG.CountRequests(templateRoute), "nothing was sent twice")
 
 	r.requireExactEndState(planned)
@@ -200,6 +196,63 @@ func TestLostTemplateAnswerCostsOnlyASearchPerSubnet(t *testing.T) {
 	again, err = r.w.loadRun(ctx, again.ID)
 	require.NoError(t, err)
 	require.Equal(t, len(planned), again.DevicesUnchanged)
+}
+
+// TestLookUpSearchesEachSubnetWhenAPrefixHoldsMore: the connection has
+// 800 other devices linked under 10.99, so a search on "10." would take
+// four pages; each of the batch's subnets holds less than a page, so the
+// look-up after a lost answer makes exactly one search per subnet.
+func TestLookUpSearchesEachSubnetWhenAPrefixHoldsMore(t *testing.T) {
+	t.Parallel()
+	r := setupRecovery(t, 125, models.MaxBatchSize, nil)
+	ctx := context.Background()
+	run := r.plan()
+	planned := creates(r.entries(run.ID))
+	subnets := subnetsOf(t, planned)
+	require.GreaterOrEqual(t, len(subnets), 2)
+	r.linkOthers(800)
+
+	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))
+	require.NoError(t, r.w.runBatch(ctx, run.ID, 1))
+	var searched []string
+	for _, req := range r.stack.WUG.RequestLog() {
+		if req.Route == searchRoute && strings.Contains(req.Query, "search=") {
+			q, err := url.ParseQuery(req.Query)
+			require.NoError(t, err)
+			searched = append(searched, q.Get("search"))
+		}
+	}
+	require.ElementsMatch(t, sortedKeys(subnets), searched, "one search per subnet, each once")
+	require.Equal(t, 1, r.stack.WUG.CountRequests(templateRoute))
+	r.requireExactEndState(planned)
+}
+
+// subnetsOf counts the planned creates per subnet search text.
+func subnetsOf(t *testing.T, planned map[int64]models.PlanEntry) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, e := range planned {
+		addr, err := netip.ParseAddr(e.IPAddress)
+		require.NoError(t, err)
+		out[export.AddressSearchText(addr)]++
+	}
+	return out
+}
+
+// linkOthers stores n rows linked to WUG devices under 10.99.0.0/16 on
+// the connection, as an earlier export would have: a look-up counts them
+// among what WUG holds under a search text. They are not in NetBox, so a
+// test using them plans no further run.
+func (r *recovery) linkOthers(n int) {
+	r.t.Helper()
+	rows := make([]models.NetBoxIPExport, n)
+	for i := range rows {
+		rows[i] = models.NetBoxIPExport{ConnectionID: r.conn.ID, ObjectType: models.ObjectDevice,
+			NetBoxObjectID: int64(1_000_000 + i), NetBoxDeviceID: int64(1_000_000 + i),
+			IPAddress:   netip.AddrFrom4([4]byte{10, 99, byte(i / 200), byte(1 + i%200)}).String(),
+			WUGDeviceID: "other-" + strconv.Itoa(i), ExportStatus: models.ExportExported, ExportReason: export.ReasonNewDevice}
+	}
+	require.NoError(r.t, r.stack.DB.CreateInBatches(rows, 200).Error)
 }
 
 // TestBatchUnderFaultsSettlesSomethingOnEveryAttempt: with a quarter of
@@ -253,7 +306,8 @@ func TestBatchUnderFaultsSettlesSomethingOnEveryAttempt(t *testing.T) {
 }
 
 // TestFailedSearchHoldsBackOnlyItsSubnet: after a lost answer, the search
-// of one subnet fails past its retries. The attempt still links every
+// of one subnet (the look-up searches each subnet here) fails past its
+// retries. The attempt still links every
 // other subnet's devices; the retry searches that one subnet only and
 // finishes the batch.
 func TestFailedSearchHoldsBackOnlyItsSubnet(t *testing.T) {
@@ -263,18 +317,10 @@ func TestFailedSearchHoldsBackOnlyItsSubnet(t *testing.T) {
 	ctx := context.Background()
 	run := r.plan()
 	planned := creates(r.entries(run.ID))
-	var texts []string
-	bySubnet := map[string]int{}
-	for _, e := range planned {
-		addr, err := netip.ParseAddr(e.IPAddress)
-		require.NoError(t, err)
-		text := export.AddressSearchText(addr)
-		if bySubnet[text] == 0 {
-			texts = append(texts, text)
-		}
-		bySubnet[text]++
-	}
+	bySubnet := subnetsOf(t, planned)
+	texts := sortedKeys(bySubnet)
 	require.GreaterOrEqual(t, len(texts), 2)
+	r.linkOthers(800) // a search a subnet (TestLookUpSearchesEachSubnetWhenAPrefixHoldsMore)
 	held := texts[0]
 	failing.set(held, readAttempts)
 	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))

@@ -63,6 +63,9 @@ type Worker struct {
 	mu      sync.Mutex
 	clients map[uint]cachedClient
 	groups  *groupCache
+	// searches lets concurrent look-ups for earlier creates share WUG
+	// searches.
+	searches *searchFlights
 	// primaryCache is the primary-address index the runs of one device
 	// share (plan_primaries.go).
 	primaryCache primaryCache
@@ -106,7 +109,8 @@ func NewWorker(p Params) *Worker {
 		p.AdoptListThreshold = 25
 	}
 	registerTextCleaning(p.DB) // NetBox's and WUG's texts may carry control characters
-	return &Worker{p: p, store: models.NewStore(p.DB), clients: map[uint]cachedClient{}, groups: newGroupCache()}
+	return &Worker{p: p, store: models.NewStore(p.DB), clients: map[uint]cachedClient{}, groups: newGroupCache(),
+		searches: newSearchFlights()}
 }
 
 func (w *Worker) now() time.Time { return w.p.Now().UTC() }

@@ -2,9 +2,11 @@ package wug
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // eachPage runs req page by page, following paging.nextPageId with the same parameters, and
@@ -29,7 +31,7 @@ func (c *Client) eachPage(ctx context.Context, req request, fn func(body []byte)
 			q.Set("pageId", pageID)
 		}
 		req.query = q
-		body, err := c.call(ctx, req)
+		body, err := c.callPage(ctx, req, page)
 		if err != nil {
 			if pageID != "" {
 				return fmt.Errorf("page %d: %w", page, err)
@@ -52,4 +54,40 @@ func (c *Client) eachPage(ctx context.Context, req request, fn func(body []byte)
 		seen[next] = true
 		pageID = next
 	}
+}
+
+// pageAttempts bounds the tries of one page after the first.
+const pageAttempts = 3
+
+// pageRetryMax is the longest Retry-After a page waits out in-process;
+// a longer throttle is the caller's to handle.
+const pageRetryMax = 2 * time.Second
+
+// callPage fetches one page. A page after the first that fails with a
+// temporary error (a 5xx, a short 429) is asked for again as it is, up to
+// pageAttempts times: reads are idempotent, and a caller retrying the
+// whole listing would fetch every earlier page again (under 25% of
+// failing calls, a three-page search cost six).
+func (c *Client) callPage(ctx context.Context, req request, page int) ([]byte, error) {
+	body, err := c.call(ctx, req)
+	wait := 100 * time.Millisecond
+	for try := 2; err != nil && page > 1 && try <= pageAttempts; try++ {
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || !apiErr.Temporary() || apiErr.RetryAfter > pageRetryMax {
+			break
+		}
+		if apiErr.RetryAfter > 0 {
+			wait = apiErr.RetryAfter
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		wait *= 2
+		body, err = c.call(ctx, req)
+	}
+	return body, err
 }
