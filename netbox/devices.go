@@ -84,13 +84,22 @@ func listObjects[T any](ctx context.Context, c *Client, k objectKind, f DeviceFi
 const maxIDsPerRequest = 200
 
 func listKind[T any](ctx context.Context, c *Client, k objectKind, f DeviceFilter, fields string, idOf func(T) int64) iter.Seq2[T, error] {
+	q, err := kindQuery(k, f, fields)
+	if err != nil {
+		return failed[T](err)
+	}
+	return list(ctx, c, k.path, q, idOf)
+}
+
+// kindQuery is the query of a listing of kind k under f, trimmed to fields.
+func kindQuery(k objectKind, f DeviceFilter, fields string) (url.Values, error) {
 	q, err := f.values(k)
 	if err != nil {
-		return failed[T](opError("list "+k.noun, err))
+		return nil, opError("list "+k.noun, err)
 	}
 	q.Set("exclude", "config_context")
 	q.Set("fields", fields)
-	return list(ctx, c, k.path, q, idOf)
+	return q, nil
 }
 
 // GetVirtualMachine reads one VM; ErrNotFound when it is gone.

@@ -47,13 +47,21 @@ var errStopped = errors.New("iteration stopped by consumer")
 // when NetBox says there is no next page or returns nothing; the page size
 // alone is not trusted, because an admin may lower MAX_PAGE_SIZE below ours.
 func listKeyset[T any](ctx context.Context, c *Client, path string, query url.Values, idOf func(T) int64, yield func(T, error) bool) error {
-	cursor := int64(0)
+	return listKeysetRange(ctx, c, path, query, idOf, 0, 0, yield)
+}
+
+// listKeysetRange is listKeyset over the ids from cursor (0: the first)
+// up to, not including, below (0: no bound).
+func listKeysetRange[T any](ctx context.Context, c *Client, path string, query url.Values, idOf func(T) int64, cursor, below int64, yield func(T, error) bool) error {
 	for pageNo := 1; ; pageNo++ {
 		q := cloneValues(query)
 		q.Set("ordering", "id")
 		q.Set("limit", strconv.Itoa(c.s.pageSize))
 		if cursor > 0 {
 			q.Set("id__gte", strconv.FormatInt(cursor, 10))
+		}
+		if below > 0 {
+			q.Set("id__lt", strconv.FormatInt(below, 10))
 		}
 		var p page[T]
 		if _, err := c.getJSON(ctx, path, q, &p); err != nil {

@@ -104,8 +104,8 @@ func (b *batch) mapUnplanned(ctx context.Context) error {
 // allowed) and records its id per device.
 func (b *batch) resolveGroups(ctx context.Context) error {
 	b.groupOf = map[int64]string{}
-	// Every path of the batch at once: missing groups are created under one
-	// lock and one re-read of the tree.
+	// Every path of the batch at once: the missing groups of a level are
+	// created together, each once per process (createPaths).
 	var paths [][]string
 	for _, e := range b.entries {
 		if m, ok := b.mapped[e.NetBoxObjectID]; ok && e.Outcome == "" {

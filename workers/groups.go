@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/wugsync/wugsync/export"
@@ -18,22 +20,30 @@ import (
 )
 
 // groupCacheTTL bounds how stale a process's view of a WUG group tree may
-// be; a miss always re-reads the tree before creating anything.
+// be; a group the view lacks is created, and a create that WUG refuses
+// (the name is taken under that parent) re-reads the tree.
 const groupCacheTTL = time.Minute
-
-// Group creation is rare (once per new site), so serialising it per
-// connection costs nothing measurable.
 
 // errGroupMissing means a device's group does not exist in WUG and the
 // connection may not create it. Retrying cannot help.
 var errGroupMissing = errors.New("WUG group does not exist and create_missing_groups is off")
 
+// groupCreateParallel bounds the creates one batch has in flight at once
+// (the WUG limiter bounds them per connection anyway).
+const groupCreateParallel = 8
+
+// groupCache is a process's view of each connection's WUG group tree,
+// shared by every batch of every run: a run's batches read the tree once
+// between them, and each new group is created once.
 type groupCache struct {
 	mu     sync.Mutex
 	byConn map[uint]groupTree
 	// loads makes the batches of a process that miss the cache together
 	// share one read of the tree.
 	loads singleflight.Group
+	// creates makes the batches that need the same new group together
+	// share one create, keyed by connection, parent and name.
+	creates singleflight.Group
 }
 
 type groupTree struct {
@@ -59,6 +69,25 @@ func (c *groupCache) put(connID uint, groups []wug.Group, now time.Time) {
 	c.byConn[connID] = groupTree{fetched: now, groups: groups}
 }
 
+// add records a group this process created. The tree is copied, not
+// appended to in place: batches read the slice they got without the lock.
+func (c *groupCache) add(connID uint, g wug.Group) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.byConn[connID]; ok {
+		t.groups = append(slices.Clip(t.groups), g)
+		c.byConn[connID] = t
+	}
+}
+
+// forget drops a connection's tree, so the next batch reads it again: a
+// group WUG said does not exist was deleted behind the cache.
+func (c *groupCache) forget(connID uint) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byConn, connID)
+}
+
 // pathKey is the map key of a group path ("AMER/nyc1").
 func pathKey(path []string) string { return strings.Join(path, "/") }
 
@@ -67,14 +96,7 @@ func pathKey(path []string) string { return strings.Join(path, "/") }
 func findPath(groups []wug.Group, path []string) (id string, missingAt int, parentID string) {
 	parentID = wug.RootGroupID
 	for i, name := range path {
-		next := ""
-		for _, g := range groups {
-			if g.ParentID == parentID && strings.EqualFold(strings.TrimSpace(g.Name), name) {
-				if next == "" || export.LessID(g.ID, next) {
-					next = g.ID // the oldest group of that name, as WUG itself picks
-				}
-			}
-		}
+		next := childOf(groups, parentID, name)
 		if next == "" {
 			return "", i, parentID
 		}
@@ -83,26 +105,47 @@ func findPath(groups []wug.Group, path []string) (id string, missingAt int, pare
 	return parentID, -1, ""
 }
 
-// resolveGroups returns the WUG group id of every path, creating missing
-// groups when the connection allows it. Creation happens under a Redis lock
-// per connection and path, and the tree is re-read inside the lock, so many
-// workers needing the same new group at the same moment create it once.
-func (w *Worker) resolveGroups(ctx context.Context, conn models.WUGConnection, client *wug.Client, paths [][]string) (map[string]string, error) {
-	out := map[string]string{}
-	groups, cached := w.groups.get(conn.ID, w.now())
-	if !cached {
-		loaded, err, _ := w.groups.loads.Do(strconv.FormatUint(uint64(conn.ID), 10), func() (any, error) {
-			groups, err := retryRead(ctx, client.ListGroups)
-			if err == nil {
-				w.groups.put(conn.ID, groups, w.now())
+// childOf is the id of the group named name under parentID, "" if none:
+// the oldest of that name, as WUG itself picks.
+func childOf(groups []wug.Group, parentID, name string) string {
+	id := ""
+	for _, g := range groups {
+		if g.ParentID == parentID && strings.EqualFold(strings.TrimSpace(g.Name), name) {
+			if id == "" || export.LessID(g.ID, id) {
+				id = g.ID
 			}
-			return groups, err
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list WUG groups: %w", err)
 		}
-		groups = loaded.([]wug.Group)
 	}
+	return id
+}
+
+// groupTree is the connection's group tree: the process's cached view,
+// or one read of WUG shared by the batches that miss it together.
+func (w *Worker) groupTree(ctx context.Context, conn models.WUGConnection, client *wug.Client) ([]wug.Group, error) {
+	if groups, ok := w.groups.get(conn.ID, w.now()); ok {
+		return groups, nil
+	}
+	loaded, err, _ := w.groups.loads.Do(strconv.FormatUint(uint64(conn.ID), 10), func() (any, error) {
+		groups, err := retryRead(ctx, client.ListGroups)
+		if err == nil {
+			w.groups.put(conn.ID, groups, w.now())
+		}
+		return groups, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list WUG groups: %w", err)
+	}
+	return loaded.([]wug.Group), nil
+}
+
+// resolveGroups returns the WUG group id of every path, creating missing
+// groups when the connection allows it (createPaths).
+func (w *Worker) resolveGroups(ctx context.Context, conn models.WUGConnection, client *wug.Client, paths [][]string) (map[string]string, error) {
+	groups, err := w.groupTree(ctx, conn, client)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
 	var missing [][]string
 	for _, path := range paths {
 		key := pathKey(path)
@@ -132,72 +175,104 @@ func (w *Worker) resolveGroups(ctx context.Context, conn models.WUGConnection, c
 	return out, nil
 }
 
-// createPaths creates the missing levels of every path under one lock and
-// one re-read of the tree: a cold export meets dozens of new sites in a
-// batch, and a re-read per group was most of its WUG reads.
+// createPaths creates the missing levels of paths a level at a time: the
+// missing groups of one level at once, each through createGroup, then the
+// next level under them. A cold export meets dozens of new sites in its
+// first batches, and at 50 ms a call one create after another (under one
+// lock per connection, after a re-read of the tree each time, as before)
+// took longer than all of its template calls.
 func (w *Worker) createPaths(ctx context.Context, conn models.WUGConnection, client *wug.Client, paths [][]string) (map[string]string, error) {
-	// One lock per connection, not per path: "AMER/NYC1" and "AMER/CHI1"
-	// both need "AMER", and two creators of it would collide.
-	unlock, err := w.lock(ctx, fmt.Sprintf("wugsync:wug:%d:group-lock", conn.ID))
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	groups, err := retryRead(ctx, client.ListGroups)
-	if err != nil {
-		return nil, fmt.Errorf("list WUG groups: %w", err)
-	}
+	type level struct{ parentID, name, label string }
 	out := make(map[string]string, len(paths))
+	depth := 0
 	for _, path := range paths {
-		var id string
-		if id, groups, err = w.createPath(ctx, conn, client, groups, path); err != nil {
-			w.groups.put(conn.ID, groups, w.now()) // what was created stays known
+		depth = max(depth, len(path))
+	}
+	for round := 0; len(paths) > 0; round++ {
+		groups, err := w.groupTree(ctx, conn, client)
+		if err != nil {
 			return nil, err
 		}
-		out[pathKey(path)] = id
+		if round > depth {
+			return nil, fmt.Errorf("create WUG group %q: still missing after it was created", "My Network/"+pathKey(paths[0]))
+		}
+		var needs []level
+		seen := map[string]bool{}
+		var next [][]string
+		for _, path := range paths {
+			id, at, parent := findPath(groups, path)
+			if at < 0 {
+				out[pathKey(path)] = id
+				continue
+			}
+			next = append(next, path)
+			if k := groupKey(conn.ID, parent, path[at]); !seen[k] {
+				seen[k] = true
+				needs = append(needs, level{parentID: parent, name: path[at], label: "My Network/" + pathKey(path[:at+1])})
+			}
+		}
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(groupCreateParallel)
+		for _, l := range needs {
+			g.Go(func() error { return w.createGroup(gctx, conn, client, l.parentID, l.name, l.label) })
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		paths = next
 	}
-	w.groups.put(conn.ID, groups, w.now())
 	return out, nil
 }
 
-// createPath creates the missing levels of path in a tree read under the
-// group lock (createPaths), and returns the path's id and the tree with
-// what it created.
-func (w *Worker) createPath(ctx context.Context, conn models.WUGConnection, client *wug.Client, groups []wug.Group, path []string) (string, []wug.Group, error) {
-	id, missing, parent := findPath(groups, path)
-	refused := 0 // 429s: refused unhandled, so sent again as they are
-	for missing >= 0 && missing < len(path) {
-		created, err := client.CreateChildGroup(ctx, parent, path[missing], "Created by wugsync from NetBox")
-		if rateLimited(err) && refused < refusedRounds {
-			// WUG made nothing: no re-read, no failed batch; the limiter
-			// waits out the connection's cool-down before the resend.
-			refused++
-			continue
+// groupKey names one group of a connection by its parent and name (WUG
+// compares names case-insensitively).
+func groupKey(connID uint, parentID, name string) string {
+	return fmt.Sprintf("%d:%s:%s", connID, parentID, strings.ToLower(strings.TrimSpace(name)))
+}
+
+// createGroup makes sure the group name exists under parentID and records
+// it in the process's tree. The batches of a process that need it
+// together share one create; other processes are kept out by a Redis
+// lock on that one group, so groups of different sites are created at the
+// same time. WUG refuses a second group of the same name under a parent:
+// a refusal means another process or a person created it since the tree
+// was read, and the tree is read again to take theirs.
+func (w *Worker) createGroup(ctx context.Context, conn models.WUGConnection, client *wug.Client, parentID, name, label string) error {
+	key := groupKey(conn.ID, parentID, name)
+	_, err, _ := w.groups.creates.Do(key, func() (any, error) {
+		if groups, ok := w.groups.get(conn.ID, w.now()); ok && childOf(groups, parentID, name) != "" {
+			return nil, nil // a create that ended since the caller read the tree
+		}
+		unlock, err := w.lock(ctx, "wugsync:wug:group-lock:"+key)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		created, err := client.CreateChildGroup(ctx, parentID, name, "Created by wugsync from NetBox")
+		for refused := 0; rateLimited(err) && refused < refusedRounds; refused++ {
+			// A 429 made nothing: resend as it is, with no re-read and no
+			// failed batch; the limiter waits out the connection's cool-down.
+			created, err = client.CreateChildGroup(ctx, parentID, name, "Created by wugsync from NetBox")
 		}
 		if errors.Is(err, wug.ErrRejected) {
-			// Refused, most likely because a person or another tool created
-			// the same group a moment ago ("must be unique under parent"):
-			// take theirs and carry on below it.
-			refusedAt := missing
 			reread, err := retryRead(ctx, client.ListGroups)
 			if err != nil {
-				return "", groups, fmt.Errorf("list WUG groups: %w", err)
+				return nil, fmt.Errorf("list WUG groups: %w", err)
 			}
-			groups = reread
-			if id, missing, parent = findPath(groups, path); missing >= 0 && missing <= refusedAt {
-				return "", groups, fmt.Errorf("create WUG group %q: refused, and it does not exist", "My Network/"+pathKey(path[:missing+1]))
+			w.groups.put(conn.ID, reread, w.now())
+			if childOf(reread, parentID, name) == "" {
+				return nil, fmt.Errorf("create WUG group %q: refused, and it does not exist", label)
 			}
-			continue
+			return nil, nil
 		}
 		if err != nil {
-			return "", groups, fmt.Errorf("create WUG group %q: %w", "My Network/"+pathKey(path[:missing+1]), err)
+			return nil, fmt.Errorf("create WUG group %q: %w", label, err)
 		}
-		w.connectionLog(conn).WithField("group", pathKey(path[:missing+1])).Info("created WUG group")
-		groups = append(groups, created)
-		parent, id = created.ID, created.ID
-		missing++
-	}
-	return id, groups, nil
+		w.connectionLog(conn).WithField("group", strings.TrimPrefix(label, "My Network/")).Info("created WUG group")
+		w.groups.add(conn.ID, created)
+		return nil, nil
+	})
+	return err
 }
 
 // unlockScript deletes the lock only if this holder still owns it.
