@@ -142,6 +142,79 @@ func TestUpsertRowsAppliesRepeatedKeysInOrderAndManyRows(t *testing.T) {
 	})
 }
 
+// countParams counts the parameters GORM binds to INSERT statements on db.
+func countParams(t *testing.T, db *gorm.DB) *atomic.Int64 {
+	t.Helper()
+	n := &atomic.Int64{}
+	require.NoError(t, db.Callback().Create().After("gorm:create").Register("test:params", func(tx *gorm.DB) {
+		n.Add(int64(len(tx.Statement.Vars)))
+	}))
+	return n
+}
+
+// New export rows are inserted with the columns they write, not all 32 of
+// the model: on SQLite a statement's binding costs its parameters squared,
+// and a batch's upsert of 100 rows was its largest CPU cost. The columns
+// left out keep the defaults, which are the model's zero values.
+func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		params := countParams(t, bundle.db)
+		counter := countStatements(t, bundle.db)
+
+		pending := make([]models.NetBoxIPExport, 100)
+		for i := range pending {
+			id := int64(i + 1)
+			pending[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, NetBoxDeviceName: fmt.Sprint("d", id), IPAddress: "10.0.0.1",
+				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending, LastRunID: &run.ID}
+		}
+		require.NoError(t, store.CreatePendingRows(ctx, pending))
+		// connection, type, object, device, name, address, reason, status,
+		// created_at, updated_at and last_run_id.
+		require.EqualValues(t, 100*11, params.Load(), "11 parameters a pending row")
+
+		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+		ups := make([]models.RowUpsert, 100)
+		for i := range ups {
+			id := int64(101 + i) // new rows: the INSERT, not the update, binds
+			ups[i] = models.RowUpsert{Key: models.DeviceKey(conn.ID, id), Name: fmt.Sprint("d", id), IP: "10.0.1.1",
+				Change: models.RowExported{WUGDeviceID: fmt.Sprint(id), WUGGroupID: "7", Reason: models.ReasonManual,
+					PayloadHash: "h", Fields: `{}`, Name: fmt.Sprint("d", id), IP: "10.0.1.1", At: at, RunID: run.ID}}
+		}
+		params.Store(0)
+		before := counter.creates.Load()
+		require.NoError(t, store.UpsertRows(ctx, ups))
+		require.EqualValues(t, 1, counter.creates.Load()-before, "a batch of 100 is one statement")
+		// The ten columns of every new row and the eight more of the
+		// export (WUG device and group, hash, fields, exported_at, error,
+		// skip reason, last run).
+		require.EqualValues(t, 100*18, params.Load(), "18 parameters an exported row, not 32")
+
+		row, err := store.Row(ctx, models.DeviceKey(conn.ID, 101))
+		require.NoError(t, err)
+		require.Equal(t, models.ExportExported, row.ExportStatus)
+		require.Equal(t, "101", row.WUGDeviceID)
+		require.Equal(t, run.ID, *row.LastRunID)
+		require.Zero(t, row.Attempts)
+		require.Empty(t, row.CreateClaim)
+		require.Nil(t, row.CreateAttemptedAt)
+		require.Nil(t, row.SkippedAt)
+		require.False(t, row.Adopted)
+		require.False(t, row.CreatedAt.IsZero())
+		pend, err := store.Row(ctx, models.DeviceKey(conn.ID, 1))
+		require.NoError(t, err)
+		require.Equal(t, models.ExportPending, pend.ExportStatus)
+		require.Equal(t, models.ReasonManual, pend.ExportReason)
+		require.Equal(t, run.ID, *pend.LastRunID)
+		require.Equal(t, "d1", pend.NetBoxDeviceName)
+	})
+}
+
 // A batch's outcomes are one UPDATE per 500 entries, each entry with its
 // own outcome and WUG device.
 func TestSetOutcomesStoresEachEntrysOutcomeInOneStatement(t *testing.T) {

@@ -278,8 +278,9 @@ func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) err
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		CreateInBatches(rows, insertChunk(s.db, &NetBoxIPExport{})).Error; err != nil {
+	cols := insertColumns(newRowColumns, []string{"last_run_id"})
+	if err := s.db.WithContext(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).
+		CreateInBatches(rows, chunkRows(s.db, len(cols), sqliteListParams)).Error; err != nil {
 		return fmt.Errorf("record pending rows: %w", err)
 	}
 	return nil
@@ -317,10 +318,11 @@ func (s Store) MarkSkipped(ctx context.Context, runID uint, trigger Trigger, at 
 	if named {
 		cols = append(cols, "netbox_device_name", "ip_address")
 	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	insert := insertColumns(newRowColumns, cols)
+	err := s.db.WithContext(ctx).Select(insert).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
 		DoUpdates: clause.AssignmentColumns(cols),
-	}).CreateInBatches(rows, insertChunk(s.db, &NetBoxIPExport{})).Error
+	}).CreateInBatches(rows, chunkRows(s.db, len(insert), sqliteListParams)).Error
 	if err != nil {
 		return fmt.Errorf("record skipped rows: %w", err)
 	}
