@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -215,6 +216,65 @@ func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
 	})
 }
 
+// A plan reads the linked rows of a connection a thousand at a time in
+// object order, one query a page (not a sort of every row a page), with
+// the columns a decommission needs, and skips unlinked and decommissioned
+// rows and the rows of other types.
+func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		const n = 2300
+		var ups []models.RowUpsert
+		for i := n; i >= 1; i-- { // row ids in the reverse of object order
+			id := int64(i)
+			ups = append(ups, models.RowUpsert{Key: models.DeviceKey(conn.ID, id), Name: fmt.Sprint("d", id), IP: "10.0.0.1",
+				Change: models.RowExported{WUGDeviceID: fmt.Sprint("w", id), Reason: models.ReasonManual, Fields: `{}`, Name: fmt.Sprint("d", id), IP: "10.0.0.1",
+					At: time.Now(), RunID: run.ID}})
+		}
+		ups = append(ups,
+			models.RowUpsert{Key: models.DeviceKey(conn.ID, 5000), Change: models.RowPending{}},
+			models.RowUpsert{Key: models.DeviceKey(conn.ID, 17), Change: models.RowDecommissioned{At: time.Now(), RunID: run.ID}},
+			models.RowUpsert{Key: models.RowKey{ConnectionID: conn.ID, ObjectType: models.ObjectVirtualMachine, ObjectID: 1},
+				Change: models.RowLinked{WUGDeviceID: "vm"}})
+		require.NoError(t, store.UpsertRows(ctx, ups))
+
+		counter := countStatements(t, bundle.db)
+		var pages []int
+		var got []int64
+		err := store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, nil, func(rows []models.NetBoxIPExport) error {
+			pages = append(pages, len(rows))
+			for _, r := range rows {
+				got = append(got, r.NetBoxObjectID)
+				require.Equal(t, fmt.Sprint("w", r.NetBoxObjectID), r.WUGDeviceID)
+				require.Equal(t, fmt.Sprint("d", r.NetBoxObjectID), r.NetBoxDeviceName)
+				require.Equal(t, "10.0.0.1", r.IPAddress)
+				require.Equal(t, r.NetBoxObjectID, r.NetBoxDeviceID)
+				require.Empty(t, r.ExportedFields, "only the columns a decommission needs")
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, []int{1000, 1000, 299}, pages)
+		require.EqualValues(t, 3, counter.queries.Load(), "one query a page")
+		require.True(t, slices.IsSorted(got), "object order")
+		require.NotContains(t, got, int64(17), "decommissioned")
+		require.NotContains(t, got, int64(5000), "not linked")
+
+		var some []int64
+		require.NoError(t, store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, []int64{3, 17, 5000, 2000}, func(rows []models.NetBoxIPExport) error {
+			for _, r := range rows {
+				some = append(some, r.NetBoxObjectID)
+			}
+			return nil
+		}))
+		require.Equal(t, []int64{3, 2000}, some)
+	})
+}
+
 // A batch's outcomes are one UPDATE per 500 entries, each entry with its
 // own outcome and WUG device.
 func TestSetOutcomesStoresEachEntrysOutcomeInOneStatement(t *testing.T) {
@@ -326,7 +386,8 @@ func TestRunCountersMoveByTallyDifferences(t *testing.T) {
 
 // The statements a batch runs look rows up by index, whatever the run's
 // size: SQLite's planner, without statistics, took the run's action index
-// for a batch's count and read every entry of the run. (PostgreSQL's
+// for a batch's count and read every entry of the run. A plan's pages of
+// linked rows (EachLinkedRow) follow the unique index on the object id. (PostgreSQL's
 // plans depend on statistics, which NumberBatches refreshes after a large
 // plan; here only the index is checked.)
 func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
@@ -337,9 +398,16 @@ func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
 			"pending": "SELECT * FROM sync_plan_entries WHERE sync_log_id = 1 AND batch = 2 AND outcome = '' ORDER BY netbox_object_id",
 			"claims":  "SELECT id FROM netbox_ip_exports WHERE create_claim = 'task' AND create_claim <> ''",
 			"scans":   "SELECT DISTINCT connection_id, wug_scan_id FROM netbox_ip_exports WHERE export_status = 'scan_triggered' AND wug_scan_id <> ''",
+			"linked": "SELECT id, netbox_object_id, wug_device_id FROM netbox_ip_exports WHERE connection_id = 1 AND object_type = 'device' " +
+				"AND wug_device_id <> '' AND export_status <> 'decommissioned' AND netbox_object_id > 5 ORDER BY netbox_object_id LIMIT 1000",
 		}
 		want := map[string]string{"count": "idx_sync_plan_entries_run_batch_action", "pending": "idx_sync_plan_entries_run_batch_action",
-			"claims": "idx_netbox_ip_exports_create_claim", "scans": "idx_netbox_ip_exports_open_scans"}
+			"claims": "idx_netbox_ip_exports_create_claim", "scans": "idx_netbox_ip_exports_open_scans",
+			"linked": "uq_netbox_ip_exports_connection_object"}
+		if models.Dialect(bundle.db) != config.DatabasePostgres {
+			// SQLite names a table constraint's index itself.
+			want["linked"] = "(connection_id=? AND object_type=? AND netbox_object_id>?)"
+		}
 		for name, q := range queries {
 			var plan []string
 			err := bundle.db.Transaction(func(tx *gorm.DB) error {
