@@ -49,13 +49,19 @@ func insertChunk(db *gorm.DB, model any) int {
 func chunkFor(db *gorm.DB, model any, sqliteBudget int) int {
 	cols := 32 // a safe guess if the schema cannot be parsed
 	if s, err := schema.Parse(model, schemaCache, db.NamingStrategy); err == nil {
-		cols = max(1, len(s.DBNames))
+		cols = len(s.DBNames)
 	}
+	return chunkRows(db, cols, sqliteBudget)
+}
+
+// chunkRows is how many rows of cols bound columns go in one multi-row
+// statement: as many as the database's parameter budget allows.
+func chunkRows(db *gorm.DB, cols, sqliteBudget int) int {
 	budget := bulkParams
 	if Dialect(db) != config.DatabasePostgres {
 		budget = sqliteBudget
 	}
-	return max(1, min(bulkMaxRows, budget/cols))
+	return max(1, min(bulkMaxRows, budget/max(1, cols)))
 }
 
 // schemaCache is the parsed-schema cache of insertChunk and UpsertRows.
@@ -104,10 +110,11 @@ func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
 	// object (one INSERT may not update a row twice, and changes of one
 	// object keep their order); else it opens a new group.
 	type group struct {
-		index int
-		cols  []string
-		fill  map[string]bool // the fillEmpty columns
-		rows  []NetBoxIPExport
+		index  int
+		cols   []string
+		insert []string        // the columns of its INSERT (newRowColumns and cols)
+		fill   map[string]bool // the fillEmpty columns
+		rows   []NetBoxIPExport
 	}
 	var groups []*group
 	open := map[string]*group{}
@@ -118,6 +125,7 @@ func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
 		g := open[sig]
 		if prev, seen := last[u.Key]; g == nil || seen && g.index <= prev {
 			g = &group{index: len(groups), cols: sortedColumns(cols), fill: map[string]bool{}}
+			g.insert = insertColumns(newRowColumns, g.cols)
 			for col, v := range cols {
 				_, g.fill[col] = v.(fillEmpty)
 			}
@@ -142,7 +150,6 @@ func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
 		}
 		g.rows = append(g.rows, row)
 	}
-	chunk := chunkFor(s.db, &NetBoxIPExport{}, sqliteBatchParams)
 	for _, g := range groups {
 		set := make([]clause.Assignment, 0, len(g.cols)+1)
 		for _, col := range g.cols {
@@ -154,15 +161,35 @@ func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
 			set = append(set, clause.Assignment{Column: clause.Column{Name: col}, Value: v})
 		}
 		set = append(set, clause.Assignment{Column: clause.Column{Name: "updated_at"}, Value: clause.Column{Table: "excluded", Name: "updated_at"}})
-		err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		err := s.db.WithContext(ctx).Select(g.insert).Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
 			DoUpdates: set,
-		}).CreateInBatches(g.rows, chunk).Error
+		}).CreateInBatches(g.rows, chunkRows(s.db, len(g.insert), sqliteBatchParams)).Error
 		if err != nil {
 			return fmt.Errorf("store %d export rows: %w", len(g.rows), err)
 		}
 	}
 	return nil
+}
+
+// newRowColumns are the columns every new export row is inserted with.
+// Its other columns are left to their defaults, which are the zero values
+// the model would bind (00003: empty strings, zeros, NULL times): on SQLite
+// each bound parameter costs as much as the statement has parameters
+// (chunkFor), so a batch's upsert binds its change's columns only, not
+// all 32 of the row.
+var newRowColumns = []string{"connection_id", "object_type", "netbox_object_id", "netbox_device_id",
+	"netbox_device_name", "ip_address", "export_reason", "export_status", "created_at", "updated_at"}
+
+// insertColumns is base with the columns of extra it lacks, in order.
+func insertColumns(base, extra []string) []string {
+	out := slices.Clone(base)
+	for _, c := range extra {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // signature names the kind of a change: its columns, and which of them

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -142,6 +143,138 @@ func TestUpsertRowsAppliesRepeatedKeysInOrderAndManyRows(t *testing.T) {
 	})
 }
 
+// countParams counts the parameters GORM binds to INSERT statements on db.
+func countParams(t *testing.T, db *gorm.DB) *atomic.Int64 {
+	t.Helper()
+	n := &atomic.Int64{}
+	require.NoError(t, db.Callback().Create().After("gorm:create").Register("test:params", func(tx *gorm.DB) {
+		n.Add(int64(len(tx.Statement.Vars)))
+	}))
+	return n
+}
+
+// New export rows are inserted with the columns they write, not all 32 of
+// the model: on SQLite a statement's binding costs its parameters squared,
+// and a batch's upsert of 100 rows was its largest CPU cost. The columns
+// left out keep the defaults, which are the model's zero values.
+func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		params := countParams(t, bundle.db)
+		counter := countStatements(t, bundle.db)
+
+		pending := make([]models.NetBoxIPExport, 100)
+		for i := range pending {
+			id := int64(i + 1)
+			pending[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, NetBoxDeviceName: fmt.Sprint("d", id), IPAddress: "10.0.0.1",
+				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending, LastRunID: &run.ID}
+		}
+		require.NoError(t, store.CreatePendingRows(ctx, pending))
+		// connection, type, object, device, name, address, reason, status,
+		// created_at, updated_at and last_run_id.
+		require.EqualValues(t, 100*11, params.Load(), "11 parameters a pending row")
+
+		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+		ups := make([]models.RowUpsert, 100)
+		for i := range ups {
+			id := int64(101 + i) // new rows: the INSERT, not the update, binds
+			ups[i] = models.RowUpsert{Key: models.DeviceKey(conn.ID, id), Name: fmt.Sprint("d", id), IP: "10.0.1.1",
+				Change: models.RowExported{WUGDeviceID: fmt.Sprint(id), WUGGroupID: "7", Reason: models.ReasonManual,
+					PayloadHash: "h", Fields: `{}`, Name: fmt.Sprint("d", id), IP: "10.0.1.1", At: at, RunID: run.ID}}
+		}
+		params.Store(0)
+		before := counter.creates.Load()
+		require.NoError(t, store.UpsertRows(ctx, ups))
+		require.EqualValues(t, 1, counter.creates.Load()-before, "a batch of 100 is one statement")
+		// The ten columns of every new row and the eight more of the
+		// export (WUG device and group, hash, fields, exported_at, error,
+		// skip reason, last run).
+		require.EqualValues(t, 100*18, params.Load(), "18 parameters an exported row, not 32")
+
+		row, err := store.Row(ctx, models.DeviceKey(conn.ID, 101))
+		require.NoError(t, err)
+		require.Equal(t, models.ExportExported, row.ExportStatus)
+		require.Equal(t, "101", row.WUGDeviceID)
+		require.Equal(t, run.ID, *row.LastRunID)
+		require.Zero(t, row.Attempts)
+		require.Empty(t, row.CreateClaim)
+		require.Nil(t, row.CreateAttemptedAt)
+		require.Nil(t, row.SkippedAt)
+		require.False(t, row.Adopted)
+		require.False(t, row.CreatedAt.IsZero())
+		pend, err := store.Row(ctx, models.DeviceKey(conn.ID, 1))
+		require.NoError(t, err)
+		require.Equal(t, models.ExportPending, pend.ExportStatus)
+		require.Equal(t, models.ReasonManual, pend.ExportReason)
+		require.Equal(t, run.ID, *pend.LastRunID)
+		require.Equal(t, "d1", pend.NetBoxDeviceName)
+	})
+}
+
+// A plan reads the linked rows of a connection a thousand at a time in
+// object order, one query a page (not a sort of every row a page), with
+// the columns a decommission needs, and skips unlinked and decommissioned
+// rows and the rows of other types.
+func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		const n = 2300
+		var ups []models.RowUpsert
+		for i := n; i >= 1; i-- { // row ids in the reverse of object order
+			id := int64(i)
+			ups = append(ups, models.RowUpsert{Key: models.DeviceKey(conn.ID, id), Name: fmt.Sprint("d", id), IP: "10.0.0.1",
+				Change: models.RowExported{WUGDeviceID: fmt.Sprint("w", id), Reason: models.ReasonManual, Fields: `{}`, Name: fmt.Sprint("d", id), IP: "10.0.0.1",
+					At: time.Now(), RunID: run.ID}})
+		}
+		ups = append(ups,
+			models.RowUpsert{Key: models.DeviceKey(conn.ID, 5000), Change: models.RowPending{}},
+			models.RowUpsert{Key: models.DeviceKey(conn.ID, 17), Change: models.RowDecommissioned{At: time.Now(), RunID: run.ID}},
+			models.RowUpsert{Key: models.RowKey{ConnectionID: conn.ID, ObjectType: models.ObjectVirtualMachine, ObjectID: 1},
+				Change: models.RowLinked{WUGDeviceID: "vm"}})
+		require.NoError(t, store.UpsertRows(ctx, ups))
+
+		counter := countStatements(t, bundle.db)
+		var pages []int
+		var got []int64
+		err := store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, nil, func(rows []models.NetBoxIPExport) error {
+			pages = append(pages, len(rows))
+			for _, r := range rows {
+				got = append(got, r.NetBoxObjectID)
+				require.Equal(t, fmt.Sprint("w", r.NetBoxObjectID), r.WUGDeviceID)
+				require.Equal(t, fmt.Sprint("d", r.NetBoxObjectID), r.NetBoxDeviceName)
+				require.Equal(t, "10.0.0.1", r.IPAddress)
+				require.Equal(t, r.NetBoxObjectID, r.NetBoxDeviceID)
+				require.Empty(t, r.ExportedFields, "only the columns a decommission needs")
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, []int{1000, 1000, 299}, pages)
+		require.EqualValues(t, 3, counter.queries.Load(), "one query a page")
+		require.True(t, slices.IsSorted(got), "object order")
+		require.NotContains(t, got, int64(17), "decommissioned")
+		require.NotContains(t, got, int64(5000), "not linked")
+
+		var some []int64
+		require.NoError(t, store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, []int64{3, 17, 5000, 2000}, func(rows []models.NetBoxIPExport) error {
+			for _, r := range rows {
+				some = append(some, r.NetBoxObjectID)
+			}
+			return nil
+		}))
+		require.Equal(t, []int64{3, 2000}, some)
+	})
+}
+
 // A batch's outcomes are one UPDATE per 500 entries, each entry with its
 // own outcome and WUG device.
 func TestSetOutcomesStoresEachEntrysOutcomeInOneStatement(t *testing.T) {
@@ -253,7 +386,8 @@ func TestRunCountersMoveByTallyDifferences(t *testing.T) {
 
 // The statements a batch runs look rows up by index, whatever the run's
 // size: SQLite's planner, without statistics, took the run's action index
-// for a batch's count and read every entry of the run. (PostgreSQL's
+// for a batch's count and read every entry of the run. A plan's pages of
+// linked rows (EachLinkedRow) follow the unique index on the object id. (PostgreSQL's
 // plans depend on statistics, which NumberBatches refreshes after a large
 // plan; here only the index is checked.)
 func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
@@ -264,9 +398,16 @@ func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
 			"pending": "SELECT * FROM sync_plan_entries WHERE sync_log_id = 1 AND batch = 2 AND outcome = '' ORDER BY netbox_object_id",
 			"claims":  "SELECT id FROM netbox_ip_exports WHERE create_claim = 'task' AND create_claim <> ''",
 			"scans":   "SELECT DISTINCT connection_id, wug_scan_id FROM netbox_ip_exports WHERE export_status = 'scan_triggered' AND wug_scan_id <> ''",
+			"linked": "SELECT id, netbox_object_id, wug_device_id FROM netbox_ip_exports WHERE connection_id = 1 AND object_type = 'device' " +
+				"AND wug_device_id <> '' AND export_status <> 'decommissioned' AND netbox_object_id > 5 ORDER BY netbox_object_id LIMIT 1000",
 		}
 		want := map[string]string{"count": "idx_sync_plan_entries_run_batch_action", "pending": "idx_sync_plan_entries_run_batch_action",
-			"claims": "idx_netbox_ip_exports_create_claim", "scans": "idx_netbox_ip_exports_open_scans"}
+			"claims": "idx_netbox_ip_exports_create_claim", "scans": "idx_netbox_ip_exports_open_scans",
+			"linked": "uq_netbox_ip_exports_connection_object"}
+		if models.Dialect(bundle.db) != config.DatabasePostgres {
+			// SQLite names a table constraint's index itself.
+			want["linked"] = "(connection_id=? AND object_type=? AND netbox_object_id>?)"
+		}
 		for name, q := range queries {
 			var plan []string
 			err := bundle.db.Transaction(func(tx *gorm.DB) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"gorm.io/gorm"
@@ -260,16 +261,41 @@ func (s Store) LinkedWUGDevices(ctx context.Context, connID uint) (map[string]bo
 	return out, nil
 }
 
+// linkedRowsPage is how many rows EachLinkedRow hands fn at a time.
+const linkedRowsPage = 1000
+
 // EachLinkedRow calls fn with the linked, not decommissioned rows of one
 // object type on a connection (only those of ids when ids is not nil), a
-// thousand at a time.
+// thousand at a time in object order. The rows hold their key, name,
+// address and WUG device only: every run that writes reads them all, and
+// scanning all 32 columns of each was most of the cost of the end of a
+// plan. Pages follow the object id along the unique index, so each reads
+// only its own rows and the whole costs as much as one pass.
 func (s Store) EachLinkedRow(ctx context.Context, connID uint, t ObjectType, ids []int64, fn func([]NetBoxIPExport) error) error {
-	q := s.objects(ctx, connID, t).Where("wug_device_id <> '' AND export_status <> ?", ExportDecommissioned)
-	if ids != nil {
-		q = q.Where("netbox_object_id IN ?", ids)
+	after := int64(math.MinInt64)
+	for {
+		q := s.objects(ctx, connID, t).
+			Select("id", "connection_id", "object_type", "netbox_object_id", "netbox_device_id", "netbox_device_name",
+				"ip_address", "wug_device_id", "export_status").
+			Where("wug_device_id <> '' AND export_status <> ? AND netbox_object_id > ?", ExportDecommissioned, after)
+		if ids != nil {
+			q = q.Where("netbox_object_id IN ?", ids)
+		}
+		var rows []NetBoxIPExport
+		if err := q.Order("netbox_object_id").Limit(linkedRowsPage).Find(&rows).Error; err != nil {
+			return fmt.Errorf("load linked export rows: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := fn(rows); err != nil {
+			return err
+		}
+		if len(rows) < linkedRowsPage {
+			return nil
+		}
+		after = rows[len(rows)-1].NetBoxObjectID
 	}
-	var rows []NetBoxIPExport
-	return q.FindInBatches(&rows, 1000, func(*gorm.DB, int) error { return fn(rows) }).Error
 }
 
 // CreatePendingRows inserts the rows of new devices, in multi-row INSERTs
@@ -278,8 +304,9 @@ func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) err
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		CreateInBatches(rows, insertChunk(s.db, &NetBoxIPExport{})).Error; err != nil {
+	cols := insertColumns(newRowColumns, []string{"last_run_id"})
+	if err := s.db.WithContext(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).
+		CreateInBatches(rows, chunkRows(s.db, len(cols), sqliteListParams)).Error; err != nil {
 		return fmt.Errorf("record pending rows: %w", err)
 	}
 	return nil
@@ -317,10 +344,11 @@ func (s Store) MarkSkipped(ctx context.Context, runID uint, trigger Trigger, at 
 	if named {
 		cols = append(cols, "netbox_device_name", "ip_address")
 	}
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	insert := insertColumns(newRowColumns, cols)
+	err := s.db.WithContext(ctx).Select(insert).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
 		DoUpdates: clause.AssignmentColumns(cols),
-	}).CreateInBatches(rows, insertChunk(s.db, &NetBoxIPExport{})).Error
+	}).CreateInBatches(rows, chunkRows(s.db, len(insert), sqliteListParams)).Error
 	if err != nil {
 		return fmt.Errorf("record skipped rows: %w", err)
 	}

@@ -272,10 +272,10 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 }
 
 // planListing plans the NetBox objects of type t that q lists, a page of
-// planPageSize at a time.
+// planPageSize at a time, the next page read while one is planned.
 func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox.DeviceFilter) error {
 	page := make([]export.Object, 0, planPageSize)
-	for d, err := range p.objects(ctx, t, q) {
+	for d, err := range readAhead(ctx, p.objects(ctx, t, q), planPageSize) {
 		if err != nil {
 			return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
 		}
