@@ -51,14 +51,17 @@ func (s Store) SetRunMode(ctx context.Context, run *WUGSyncLog, mode RunMode, si
 }
 
 // UnsettledObjects lists, by object type, the objects of a connection whose
-// row still waits for WUG (pending) or failed (error): an incremental run
-// plans them again, as a full one would, although NetBox did not change them.
+// row still waits for WUG (pending), failed (error), or is linked to a WUG
+// device that never got wugsync's fields (no payload hash: a device a
+// discovery scan found): an incremental run plans them again, as a full one
+// would, although NetBox did not change them.
 func (s Store) UnsettledObjects(ctx context.Context, connID uint) (map[ObjectType][]int64, error) {
 	var rows []struct {
-		ObjectType     ObjectType
-		NetBoxObjectID int64
+		ObjectType     ObjectType `gorm:"column:object_type"`
+		NetBoxObjectID int64      `gorm:"column:netbox_object_id"`
 	}
-	if err := s.rows(ctx, connID).Where("export_status IN ?", []ExportStatus{ExportPending, ExportError}).
+	if err := s.rows(ctx, connID).Where("export_status IN ? OR (export_status IN ? AND wug_device_id <> '' AND payload_hash = '')",
+		[]ExportStatus{ExportPending, ExportError}, []ExportStatus{ExportExported, ExportScanCompleted}).
 		Select("object_type, netbox_object_id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list unsettled rows of connection %d: %w", connID, err)
 	}
@@ -77,8 +80,8 @@ func (s Store) ObjectsAtAddresses(ctx context.Context, connID uint, addrs []stri
 	for start := 0; start < len(addrs); start += 500 {
 		chunk := addrs[start:min(start+500, len(addrs))]
 		var rows []struct {
-			ObjectType     ObjectType
-			NetBoxObjectID int64
+			ObjectType     ObjectType `gorm:"column:object_type"`
+			NetBoxObjectID int64      `gorm:"column:netbox_object_id"`
 		}
 		if err := s.rows(ctx, connID).Where("ip_address IN ?", chunk).
 			Select("object_type, netbox_object_id").Find(&rows).Error; err != nil {
@@ -89,4 +92,21 @@ func (s Store) ObjectsAtAddresses(ctx context.Context, connID uint, addrs []stri
 		}
 	}
 	return out, nil
+}
+
+// CountCarriedUnchanged counts the objects an incremental run carries over
+// unchanged without planning them: the rows of the connection exported (or
+// waiting for or done with a discovery scan) that the run has no plan entry
+// for. A full run would have found each of them unchanged, so the run
+// counts them as such and its counters describe the whole selection.
+func (s Store) CountCarriedUnchanged(ctx context.Context, connID, runID uint) (int, error) {
+	var n int64
+	err := s.rows(ctx, connID).
+		Where("export_status IN ?", []ExportStatus{ExportExported, ExportScanCompleted, ExportScanTriggered}).
+		Where("NOT EXISTS (SELECT 1 FROM sync_plan_entries e WHERE e.sync_log_id = ? AND e.object_type = netbox_ip_exports.object_type AND e.netbox_object_id = netbox_ip_exports.netbox_object_id)", runID).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count the rows run %d carries over: %w", runID, err)
+	}
+	return int(n), nil
 }
