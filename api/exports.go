@@ -21,6 +21,9 @@ const recentRunCount = 10
 type exportInput struct {
 	DeviceFilters *models.DeviceFilters `json:"device_filters"`
 	DryRun        bool                  `json:"dry_run"`
+	// Full makes the run read the whole selection from NetBox even when an
+	// earlier export would let it ask only for what changed since.
+	Full bool `json:"full" doc:"read the whole selection from NetBox instead of only what changed since the last export (a full reconcile); default false"`
 }
 
 // startExport validates and records a run; shared by the v1 and the seed
@@ -41,7 +44,7 @@ func (s *Server) startExport(ctx context.Context, connectionID uint, in exportIn
 		return models.WUGSyncLog{}, conflict("export is disabled for connection %q (enable_netbox_export is false); a dry run is allowed", conn.Name)
 	}
 	run, err := tasks.StartExport(ctx, s.q.store, s.p.Enqueuer, tasks.ExportRequest{
-		ConnectionID: conn.ID, Trigger: trigger, Filters: filters, DryRun: in.DryRun,
+		ConnectionID: conn.ID, Trigger: trigger, Filters: filters, DryRun: in.DryRun, Full: in.Full,
 	})
 	var active *tasks.ActiveRunError
 	switch {

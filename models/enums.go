@@ -176,3 +176,14 @@ func enumProblem[T ~string](got T, all []T) string {
 	}
 	return fmt.Sprintf("%q is not one of %s", string(got), strings.Join(names, ", "))
 }
+
+// RunMode is how an export run read NetBox.
+type RunMode string
+
+// Run modes. An incremental run asks NetBox only for what changed since the
+// previous run (the warm export); a full run reads the whole selection and
+// is the periodic reconcile that incremental runs lean on.
+const (
+	ModeFull        RunMode = "full"
+	ModeIncremental RunMode = "incremental"
+)

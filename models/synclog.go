@@ -42,6 +42,19 @@ type WUGSyncLog struct {
 	Replanned []int64 `gorm:"column:replanned;serializer:json" json:"replanned"`
 	// BatchesTotal and BatchesDone let the last batch to finish close the run
 	// without a coordinator.
+	// Mode is how the run read NetBox: "full" (every object of the
+	// selection) or "incremental" (only what changed since the previous
+	// run's NetBoxSince); empty until planned, or "full" from the start
+	// when a person asked for a full run.
+	Mode RunMode `gorm:"column:mode" json:"mode"`
+	// NetBoxSince is the time, on NetBox's own clock, from which the next
+	// incremental run asks NetBox for changes: the clock at this run's
+	// first NetBox answer less a safety margin. Nil when the run cannot
+	// serve as a base (a dry run, a filtered run, no Date from NetBox).
+	NetBoxSince *time.Time `gorm:"column:netbox_since" json:"netbox_since"`
+	// ConfigHash is the hash of the connection's settings that shape a
+	// plan, as this run planned with; another hash makes the next run full.
+	ConfigHash   string    `gorm:"column:config_hash" json:"-"`
 	BatchesTotal int       `gorm:"column:batches_total" json:"batches_total"`
 	BatchesDone  int       `gorm:"column:batches_done" json:"batches_done"`
 	Summary      string    `gorm:"column:summary" json:"summary"`

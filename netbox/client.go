@@ -95,6 +95,7 @@ func (c *Client) do(ctx context.Context, cl call) (response, error) {
 	for attempt := 0; ; attempt++ {
 		resp, retryAfter, err := c.attempt(ctx, u, cl, payload)
 		if err == nil {
+			noteServerClock(ctx, resp.header)
 			return resp, nil
 		}
 		lastErr = err

@@ -42,6 +42,9 @@ type ExportRequest struct {
 	// AppliedFrom is the completed dry run whose stored plan the run
 	// applies; its filters are the dry run's.
 	AppliedFrom *uint
+	// Full asks for a run that reads the whole selection from NetBox (a
+	// full reconcile), not only what changed since the last export.
+	Full bool
 }
 
 // StartExport records a queued run and enqueues its planning task. The
@@ -66,6 +69,9 @@ func StartExport(ctx context.Context, store models.Store, enq *Enqueuer, req Exp
 		DryRun:       req.DryRun,
 		Filters:      req.Filters,
 		AppliedFrom:  req.AppliedFrom,
+	}
+	if req.Full {
+		run.Mode = models.ModeFull
 	}
 	if err := store.CreateRun(ctx, &run); err != nil {
 		if models.IsUniqueViolation(err) {

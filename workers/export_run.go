@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wugsync/wugsync/models"
+	"github.com/wugsync/wugsync/netbox"
 	"github.com/wugsync/wugsync/tasks"
 )
 
@@ -51,6 +52,8 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		if err != nil {
 			return err
 		}
+		// NetBox's clock at the plan's first answer is where the next
+		// incremental run starts from (recordMode).
 		p, err := w.newPlanner(ctx, &run, conn, client)
 		if err != nil {
 			return err
@@ -58,7 +61,12 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		if run.AppliedFrom != nil {
 			err = p.applyPlan(ctx, *run.AppliedFrom)
 		} else {
-			err = p.build(ctx, planScope{})
+			p.clock = &netbox.ServerClock{}
+			pctx := netbox.WithServerClock(ctx, p.clock)
+			var scope planScope
+			if scope, err = p.chooseScope(pctx); err == nil {
+				err = p.build(pctx, scope)
+			}
 		}
 		if errors.Is(err, errPlanGone) {
 			w.failRun(ctx, run.ID, err)

@@ -25,11 +25,37 @@ type planScope struct {
 	deviceIDs []int64
 	// objectType is the kind deviceIDs name; empty means devices.
 	objectType models.ObjectType
+	// incremental marks the scope of an incremental export: changed holds,
+	// per type, the only objects it plans (plan_changes.go); a type with
+	// none is not read at all.
+	incremental bool
+	changed     map[models.ObjectType][]int64
 }
 
 // covers reports whether the scope takes in objects of type t.
 func (s planScope) covers(t models.ObjectType) bool {
-	return s.full() || t == s.kind()
+	return s.full() || s.incremental || t == s.kind()
+}
+
+// ids are the objects of type t the scope names; nil in a full scope.
+func (s planScope) ids(t models.ObjectType) []int64 {
+	if s.incremental {
+		return s.changed[t]
+	}
+	return s.deviceIDs
+}
+
+// empty reports an incremental scope with nothing to plan.
+func (s planScope) empty() bool {
+	if !s.incremental {
+		return false
+	}
+	for _, ids := range s.changed {
+		if len(ids) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // kind is the object type deviceIDs name.
@@ -40,7 +66,7 @@ func (s planScope) kind() models.ObjectType {
 	return s.objectType
 }
 
-func (s planScope) full() bool { return s.deviceIDs == nil }
+func (s planScope) full() bool { return s.deviceIDs == nil && !s.incremental }
 
 // planner decides, for every device of a run, create / update / unchanged
 // / skip / decommission, and stores the decisions as plan entries. It reads
@@ -81,6 +107,11 @@ type planner struct {
 	// read from NetBox, so the batch that follows in the same task writes
 	// them without reading NetBox again.
 	listed map[int64]export.Object
+	// mode is how this run reads NetBox (full or incremental), recorded
+	// with the NetBox time the next run may ask for changes from (clock).
+	mode  models.RunMode
+	clock *netbox.ServerClock
+
 	// primariesMaxAge, when set (a webhook drain), is how old a cached
 	// primary-address index the plan may use (drain_primaries.go).
 	primariesMaxAge time.Duration
@@ -231,11 +262,15 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	case p.primariesMaxAge > 0:
 		maxAge = p.primariesMaxAge
 	}
-	p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, maxAge)
-	if err != nil {
-		return err
+	// An incremental scope read the index already to find the objects its
+	// changes touch (changeScope), and one with nothing to plan needs none.
+	if p.primaries == nil && !scope.empty() {
+		p.primaries, err = p.w.primaries(ctx, p.filters.EffectiveStatuses(), p.conn.ExportVirtualMachines, maxAge)
+		if err != nil {
+			return err
+		}
 	}
-	if scope.full() && !p.run.DryRun {
+	if (scope.full() || scope.incremental) && !p.run.DryRun {
 		// Only a full run that writes pipelines: a dry run enqueues
 		// nothing, and the run of one object applies its batch itself.
 		last, err := p.w.store.LastBatch(ctx, p.run.ID)
@@ -255,7 +290,13 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		if !scope.covers(t) {
 			continue
 		}
-		if err := p.planListing(ctx, t, q); err != nil {
+		tq := q
+		if scope.incremental {
+			if tq.IDs = scope.ids(t); len(tq.IDs) == 0 {
+				continue // nil IDs would list them all
+			}
+		}
+		if err := p.planListing(ctx, t, tq); err != nil {
 			return err
 		}
 	}
@@ -263,6 +304,9 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		return err
 	}
 	if err := p.resolveAdoptions(ctx); err != nil {
+		return err
+	}
+	if err := p.recordMode(ctx); err != nil {
 		return err
 	}
 	if p.pipe != nil {
@@ -479,16 +523,16 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 	if scope.full() && !p.run.Filters.Empty() {
 		return nil
 	}
-	var ids []int64
-	if !scope.full() {
-		ids = scope.deviceIDs
-	}
 	var gone []*models.PlanEntry
 	// Every type, also VMs on a connection that stopped exporting them:
 	// those left the selection.
 	for _, t := range models.ObjectTypes() {
 		if !scope.covers(t) {
 			continue
+		}
+		ids := scope.ids(t)
+		if scope.incremental && len(ids) == 0 {
+			continue // nil ids would take every linked row
 		}
 		err := p.w.store.EachLinkedRow(ctx, p.conn.ID, t, ids, func(rows []models.NetBoxIPExport) error {
 			for _, r := range rows {

@@ -130,6 +130,13 @@ func (w *Worker) commitPlanCounts(ctx context.Context, run *models.WUGSyncLog) e
 		return err
 	}
 	c := models.PlanCounts{Total: t.Total, Unchanged: t.Unchanged, Skipped: t.Skipped, Excluded: t.Excluded, DryRun: run.DryRun}
+	if run.Mode == models.ModeIncremental {
+		carried, err := w.store.CountCarriedUnchanged(ctx, run.ConnectionID, run.ID)
+		if err != nil {
+			return err
+		}
+		c.Total, c.Unchanged = c.Total+carried, c.Unchanged+carried
+	}
 	if run.DryRun {
 		c.Created, c.Updated, c.Summary = t.Created, t.Updated, t.DryRunSummary()
 	}
@@ -192,6 +199,15 @@ func (w *Worker) closeRun(ctx context.Context, tx models.Store, run models.WUGSy
 		t, err := tallyEntries(ctx, tx, run.ID, 0, false)
 		if err != nil {
 			return nil, err
+		}
+		if run.Mode == models.ModeIncremental {
+			// The objects an incremental run did not plan are unchanged
+			// (plan_changes.go); commitPlanCounts counted them in the total.
+			carried, err := tx.CountCarriedUnchanged(ctx, run.ConnectionID, run.ID)
+			if err != nil {
+				return nil, err
+			}
+			t.Unchanged += carried
 		}
 		run.DevicesUnchanged, progress.Unchanged = t.Unchanged, &t.Unchanged
 		recorded = t.Recorded

@@ -223,7 +223,8 @@ func TestAnUpdateSendsOnlyTheCallsItsDiffNeeds(t *testing.T) {
 }
 
 // forget drops wugsync's rows of some devices, as if its database had lost
-// them: the next run finds their WUG devices by address and adopts them.
+// them: the next full run finds their WUG devices by address and adopts
+// them (an incremental run plans only what NetBox changed).
 func (b *testBundle) forget(rows ...models.NetBoxIPExport) {
 	b.t.Helper()
 	for _, r := range rows {
@@ -253,7 +254,7 @@ func TestAdoptionWritesOnlyWhatWUGHoldsDifferently(t *testing.T) {
 	identical := rows[0]
 	b.forget(identical)
 	b.wug.ResetStats()
-	run := b.export(tasks.ExportRequest{})
+	run := b.export(tasks.ExportRequest{Full: true})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	require.Equal(t, 1, b.wug.CountRequests(routeDeviceSearch), "one search finds it")
 	require.Equal(t, map[string]int{routeAttributes: 1, routeGroupAdd: 1}, updateCalls(t, b.wug.RequestLog(), identical.WUGDeviceID))
@@ -274,7 +275,7 @@ func TestAdoptionWritesOnlyWhatWUGHoldsDifferently(t *testing.T) {
 	require.NoError(t, err)
 	b.forget(same, changed)
 	b.wug.ResetStats()
-	run = b.export(tasks.ExportRequest{})
+	run = b.export(tasks.ExportRequest{Full: true})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	calls := updateCalls(t, b.wug.RequestLog(), same.WUGDeviceID, changed.WUGDeviceID)
 	require.Equal(t, 2, calls[routeAttributes], "one attribute PATCH each")
@@ -329,7 +330,7 @@ func TestARetriedAdoptionComparesAgain(t *testing.T) {
 	require.NoError(t, b.wug.SetFaults(routeAttributes, wugsim.Fault{ErrorRate: 1, Count: 1}))
 	b.wug.ResetStats()
 
-	run := b.export(tasks.ExportRequest{})
+	run := b.export(tasks.ExportRequest{Full: true})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	require.Equal(t, 2, b.wug.CountRequests(routeAttributes), "failed once, then written")
 	calls := updateCalls(t, b.wug.RequestLog(), row.WUGDeviceID)

@@ -567,9 +567,17 @@ func (s *Server) queryVMs(q url.Values) ([]int, fieldErrors) {
 
 // querySimple filters the small models by id (with lookups), name, slug and
 // q, ordered by name then id unless ordering says otherwise.
-func querySimple(q url.Values, ids []int, name func(int) string, slug func(int) string, extra func(*qparser) func(int) bool) ([]int, fieldErrors) {
+//
+// stamp, when not nil, is a row's last_updated: the created/last_updated
+// lookups every ChangeLoggedModelFilterSet has (last_updated__gte is how an
+// incremental export notices a renamed site or role, reference §2.2).
+func querySimple(q url.Values, ids []int, name func(int) string, slug func(int) string, stamp func(int) time.Time, extra func(*qparser) func(int) bool) ([]int, fieldErrors) {
 	p := &qparser{q: q}
 	idf := p.numberLookups("id")
+	var updated func(time.Time) bool
+	if stamp != nil {
+		updated = p.timeLookups("last_updated")
+	}
 	names := q["name"]
 	slugs := q["slug"]
 	term := strings.ToLower(strings.TrimSpace(q.Get("q")))
@@ -585,6 +593,7 @@ func querySimple(q url.Values, ids []int, name func(int) string, slug func(int) 
 		n := name(id)
 		switch {
 		case idf != nil && !idf(id):
+		case updated != nil && !updated(stamp(id)):
 		case len(names) > 0 && !anyOf(names, func(x string) bool { return strings.EqualFold(x, n) }):
 		case len(slugs) > 0 && (slug == nil || !anyOf(slugs, func(x string) bool { return x == slug(id) })):
 		case term != "" && !strings.Contains(strings.ToLower(n), term):

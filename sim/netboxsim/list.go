@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // resource describes one REST endpoint: how to filter and render its rows,
@@ -234,6 +235,7 @@ var resourceTable = map[string]resource{
 			return querySimple(q, st.sites.ids,
 				func(id int) string { return st.sites.rows[id].Name },
 				func(id int) string { return st.sites.rows[id].Slug },
+				func(id int) time.Time { return st.sites.rows[id].lastUpdated() },
 				func(p *qparser) func(int) bool {
 					regionIDs := p.slugs("region", bySlug(&st.regions, func(r *Region) string { return r.Slug }))
 					regionIDs = append(regionIDs, p.modelIDs("region_id", exists(&st.regions))...)
@@ -277,6 +279,7 @@ var resourceTable = map[string]resource{
 			return querySimple(q, st.regions.ids,
 				func(id int) string { return st.regions.rows[id].Name },
 				func(id int) string { return st.regions.rows[id].Slug },
+				func(id int) time.Time { return st.regions.rows[id].lastUpdated() },
 				func(p *qparser) func(int) bool {
 					parents := p.modelIDs("parent_id", exists(&st.regions))
 					if len(q["parent_id"]) == 0 {
@@ -326,13 +329,24 @@ func simpleResource[T any](model, path string, tbl func(*store) *table[T], names
 			t := tbl(s.st)
 			name := func(id int) string { n, _ := names(t.rows[id]); return n }
 			slug := func(id int) string { _, sl := names(t.rows[id]); return sl }
-			return querySimple(q, t.ids, name, slug, nil)
+			stamp := func(id int) time.Time { return stampOf(t.rows[id]) }
+			return querySimple(q, t.ids, name, slug, stamp, nil)
 		},
 		render: func(rc renderCtx, id int, m renderMode) (obj, bool) {
-			if tbl(rc.st).get(id) == nil {
+			row := tbl(rc.st).get(id)
+			if row == nil {
 				return nil, false
 			}
-			return rc.simple(nested(rc, id), path+itoa(id)+"/", m), true
+			return rc.simple(nested(rc, id), path+itoa(id)+"/", stampOf(row), m), true
 		},
 	}
+}
+
+// stampOf is a simple row's last_updated: its own when its model keeps
+// one, else the generation time.
+func stampOf[T any](row *T) time.Time {
+	if st, ok := any(row).(stamped); ok {
+		return st.lastUpdated()
+	}
+	return genEpoch
 }

@@ -48,6 +48,9 @@ type Role struct {
 	Color       string
 	VMRole      bool
 	Description string
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // Manufacturer is a dcim.manufacturer.
@@ -55,6 +58,9 @@ type Manufacturer struct {
 	ID   int
 	Name string
 	Slug string
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // DeviceType is a dcim.devicetype.
@@ -64,6 +70,9 @@ type DeviceType struct {
 	Model          string
 	Slug           string
 	UHeight        float64
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // Platform is a dcim.platform (an operating system).
@@ -72,6 +81,9 @@ type Platform struct {
 	Name           string
 	Slug           string
 	ManufacturerID int
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // Tenant is a tenancy.tenant.
@@ -79,6 +91,9 @@ type Tenant struct {
 	ID   int
 	Name string
 	Slug string
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // Tag is an extras.tag.
@@ -87,6 +102,9 @@ type Tag struct {
 	Name  string
 	Slug  string
 	Color string
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // Location is a dcim.location inside a site.
@@ -95,6 +113,9 @@ type Location struct {
 	SiteID int
 	Name   string
 	Slug   string
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // Rack is a dcim.rack.
@@ -104,6 +125,9 @@ type Rack struct {
 	LocationID int
 	Name       string
 	FacilityID string
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // Cluster is a virtualization.cluster.
@@ -111,6 +135,9 @@ type Cluster struct {
 	ID     int
 	Name   string
 	SiteID int
+	// LastUpdated is when the row last changed; zero is the generation
+	// time (genEpoch).
+	LastUpdated time.Time
 }
 
 // VRF is an ipam.vrf.
@@ -390,3 +417,28 @@ func (r EventRule) clone() EventRule {
 
 // StrPtr returns a pointer to s, for Device.Name and Device.AssetTag.
 func StrPtr(s string) *string { return &s }
+
+// updatedAt is when a row of a simple model last changed: the generated
+// rows carry the generation time (genEpoch).
+func updatedAt(t time.Time) time.Time {
+	if t.IsZero() {
+		return genEpoch
+	}
+	return t
+}
+
+// stamped is a simple model whose rows say when they last changed, for
+// last_updated and its lookups.
+type stamped interface{ lastUpdated() time.Time }
+
+func (r *Role) lastUpdated() time.Time         { return updatedAt(r.LastUpdated) }
+func (r *Manufacturer) lastUpdated() time.Time { return updatedAt(r.LastUpdated) }
+func (r *DeviceType) lastUpdated() time.Time   { return updatedAt(r.LastUpdated) }
+func (r *Platform) lastUpdated() time.Time     { return updatedAt(r.LastUpdated) }
+func (r *Tenant) lastUpdated() time.Time       { return updatedAt(r.LastUpdated) }
+func (r *Tag) lastUpdated() time.Time          { return updatedAt(r.LastUpdated) }
+func (r *Location) lastUpdated() time.Time     { return updatedAt(r.LastUpdated) }
+func (r *Rack) lastUpdated() time.Time         { return updatedAt(r.LastUpdated) }
+func (r *Cluster) lastUpdated() time.Time      { return updatedAt(r.LastUpdated) }
+func (r *Site) lastUpdated() time.Time         { return updatedAt(r.LastUpdated) }
+func (r *Region) lastUpdated() time.Time       { return updatedAt(r.LastUpdated) }

@@ -476,7 +476,7 @@ func (rc renderCtx) region(r *Region, mode renderMode) obj {
 // (roles, platforms, tenants, tags, manufacturers, device types, locations,
 // racks, clusters, VRFs, interfaces) from their nested form plus the
 // common trailer.
-func (rc renderCtx) simple(nested any, uiPath string, mode renderMode) obj {
+func (rc renderCtx) simple(nested any, uiPath string, updated time.Time, mode renderMode) obj {
 	o, ok := nested.(obj)
 	if !ok || mode.brief {
 		return o
@@ -488,7 +488,7 @@ func (rc renderCtx) simple(nested any, uiPath string, mode renderMode) obj {
 		kv{"tags", []any{}},
 		kv{"custom_fields", obj{}},
 		kv{"created", genEpoch},
-		kv{"last_updated", genEpoch},
+		kv{"last_updated", updated},
 	)
 }
 

@@ -107,6 +107,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Request-ID", requestID)
 	h.Set("Vary", "HX-Request")
+	// Date on the simulator's own clock (Options.Now), as a NetBox's web
+	// server dates its answers with NetBox's clock: an incremental export
+	// takes the time it asks for changes from from it.
+	h.Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
 	isAPI := strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/api"
 	if isAPI {
 		h.Set("API-Version", s.profile.version)
