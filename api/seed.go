@@ -102,7 +102,10 @@ type seedFilters struct {
 }
 
 func (in seedExportInput) toExportInput() (exportInput, error) {
-	out := exportInput{DryRun: in.DryRun}
+	// Full: the seed answered with one result per device of the selection,
+	// and its scripts read those; an incremental run plans only what
+	// changed, so it would answer for less.
+	out := exportInput{DryRun: in.DryRun, Full: true}
 	if in.DeviceFilters == nil {
 		return out, nil
 	}
