@@ -80,14 +80,6 @@ func (c *groupCache) add(connID uint, g wug.Group) {
 	}
 }
 
-// forget drops a connection's tree, so the next batch reads it again: a
-// group WUG said does not exist was deleted behind the cache.
-func (c *groupCache) forget(connID uint) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.byConn, connID)
-}
-
 // pathKey is the map key of a group path ("AMER/nyc1").
 func pathKey(path []string) string { return strings.Join(path, "/") }
 
