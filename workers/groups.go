@@ -49,6 +49,15 @@ type groupCache struct {
 type groupTree struct {
 	fetched time.Time
 	groups  []wug.Group
+	// added are the groups this process created, with when: a read of the
+	// tree that began before a create may lack that group, and must not
+	// make the process forget it (put).
+	added []addedGroup
+}
+
+type addedGroup struct {
+	group wug.Group
+	at    time.Time
 }
 
 func newGroupCache() *groupCache { return &groupCache{byConn: map[uint]groupTree{}} }
@@ -63,29 +72,39 @@ func (c *groupCache) get(connID uint, now time.Time) ([]wug.Group, bool) {
 	return t.groups, true
 }
 
-func (c *groupCache) put(connID uint, groups []wug.Group, now time.Time) {
+// put stores a tree read that began at started, keeping the groups this
+// process created since then that the read may have missed: a read that
+// began after a create and lacks its group means WUG lost it, and the
+// group is forgotten.
+func (c *groupCache) put(connID uint, groups []wug.Group, started time.Time) []wug.Group {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.byConn[connID] = groupTree{fetched: now, groups: groups}
+	var keep []addedGroup
+	for _, a := range c.byConn[connID].added {
+		if !a.at.Before(started) && !slices.ContainsFunc(groups, func(g wug.Group) bool { return g.ID == a.group.ID }) {
+			keep = append(keep, a)
+		}
+	}
+	for _, a := range keep {
+		groups = append(slices.Clip(groups), a.group)
+	}
+	c.byConn[connID] = groupTree{fetched: started, groups: groups, added: keep}
+	return groups
 }
 
-// add records a group this process created. The tree is copied, not
-// appended to in place: batches read the slice they got without the lock.
-func (c *groupCache) add(connID uint, g wug.Group) {
+// add records a group this process created, or found after WUG refused
+// to create it, at now. The tree is copied, not appended to in place:
+// batches read the slice they got without the lock.
+func (c *groupCache) add(connID uint, g wug.Group, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if t, ok := c.byConn[connID]; ok {
-		t.groups = append(slices.Clip(t.groups), g)
+		if !slices.ContainsFunc(t.groups, func(h wug.Group) bool { return h.ID == g.ID }) {
+			t.groups = append(slices.Clip(t.groups), g)
+		}
+		t.added = append(slices.Clip(t.added), addedGroup{group: g, at: now})
 		c.byConn[connID] = t
 	}
-}
-
-// forget drops a connection's tree, so the next batch reads it again: a
-// group WUG said does not exist was deleted behind the cache.
-func (c *groupCache) forget(connID uint) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.byConn, connID)
 }
 
 // pathKey is the map key of a group path ("AMER/nyc1").
@@ -126,11 +145,12 @@ func (w *Worker) groupTree(ctx context.Context, conn models.WUGConnection, clien
 		return groups, nil
 	}
 	loaded, err, _ := w.groups.loads.Do(strconv.FormatUint(uint64(conn.ID), 10), func() (any, error) {
+		started := w.now()
 		groups, err := retryRead(ctx, client.ListGroups)
-		if err == nil {
-			w.groups.put(conn.ID, groups, w.now())
+		if err != nil {
+			return nil, err
 		}
-		return groups, err
+		return w.groups.put(conn.ID, groups, started), nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list WUG groups: %w", err)
@@ -255,21 +275,26 @@ func (w *Worker) createGroup(ctx context.Context, conn models.WUGConnection, cli
 			created, err = client.CreateChildGroup(ctx, parentID, name, "Created by wugsync from NetBox")
 		}
 		if errors.Is(err, wug.ErrRejected) {
+			started := w.now()
 			reread, err := retryRead(ctx, client.ListGroups)
 			if err != nil {
 				return nil, fmt.Errorf("list WUG groups: %w", err)
 			}
-			w.groups.put(conn.ID, reread, w.now())
-			if childOf(reread, parentID, name) == "" {
+			w.groups.put(conn.ID, reread, started)
+			id := childOf(reread, parentID, name)
+			if id == "" {
 				return nil, fmt.Errorf("create WUG group %q: refused, and it does not exist", label)
 			}
+			// Kept like a create of ours: a read begun before it must not
+			// make the process forget the group.
+			w.groups.add(conn.ID, wug.Group{ID: id, Name: name, ParentID: parentID}, w.now())
 			return nil, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("create WUG group %q: %w", label, err)
 		}
 		w.connectionLog(conn).WithField("group", strings.TrimPrefix(label, "My Network/")).Info("created WUG group")
-		w.groups.add(conn.ID, created)
+		w.groups.add(conn.ID, created, w.now())
 		return nil, nil
 	})
 	return err
