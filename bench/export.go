@@ -140,7 +140,7 @@ type expected map[netip.Addr]export.Mapped
 // neither their pages nor their primaries are read).
 func readExpected(ctx context.Context, nbc *netbox.Client) (expected, error) {
 	holders := map[netip.Addr]int{}
-	for d, err := range nbc.DevicePrimaries(ctx, []string{"active"}) {
+	for d, err := range nbc.DevicePrimariesInSequence(ctx, []string{"active"}) {
 		if err != nil {
 			return nil, err
 		}
