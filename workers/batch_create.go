@@ -72,9 +72,13 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 }
 
 // createRounds bounds the template calls of one attempt: after a 500 (and
-// the look-up that follows it, see create) the rest is sent once more, so
-// a single failure does not cost the batch a task retry and its backoff.
-const createRounds = 2
+// the look-up that follows it, see create) the rest is sent again, so
+// failures do not cost the batch a task retry and its backoff. A retry
+// would send the same calls, only seconds later: on a WUG failing a
+// quarter of its calls, two rounds left one batch in eight waiting out a
+// backoff (5 s, longer than a whole 800-device export), four leave one in
+// 250. A WUG that fails every call still ends the attempt after four.
+const createRounds = 4
 
 // refusedRounds bounds the 429s one attempt sends again: a 429 was refused
 // before WUG did anything, so it uses no round, but a WUG that keeps
