@@ -16,7 +16,8 @@ import (
 // writes overlap NetBox reads. Run twice, it re-plans an unfinished plan
 // from scratch, numbering its batches after those an earlier attempt may
 // have enqueued, or only re-enqueues the batches of a finished one (their
-// task ids make that harmless).
+// task ids make that harmless). One attempt plans at a time (takePlanLease):
+// another one snoozes until the plan is stored or its planner is gone.
 func (w *Worker) runExport(ctx context.Context, runID uint) error {
 	run, err := w.loadRun(ctx, runID)
 	if err != nil {
@@ -24,6 +25,22 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 	}
 	if !run.Status.Active() {
 		return nil // already ended: a duplicate delivery
+	}
+	planCtx := ctx // cancelled when the plan lease is lost
+	if run.PlannedAt == nil {
+		var release func()
+		if planCtx, release, err = w.takePlanLease(ctx, run.ID); err != nil {
+			return err
+		}
+		defer release()
+		// The attempt that held the lease may have stored the plan since
+		// the run was loaded: read it again under the lease.
+		if run, err = w.loadRun(ctx, runID); err != nil {
+			return err
+		}
+		if !run.Status.Active() {
+			return nil
+		}
 	}
 	conn, err := w.loadConnection(ctx, run.ConnectionID)
 	if err != nil {
@@ -44,8 +61,8 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		// write back their own rows, and a second writer of the same
 		// rows would post their journal entries twice.
 		if !run.DryRun {
-			if err := w.writeBackOwed(ctx, conn, 0); err != nil {
-				return err
+			if err := w.writeBackOwed(planCtx, conn, 0); err != nil {
+				return planLeaseErr(planCtx, err)
 			}
 		}
 		client, _, err := w.wugClient(conn)
@@ -54,15 +71,15 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 		}
 		// NetBox's clock at the plan's first answer is where the next
 		// incremental run starts from (recordMode).
-		p, err := w.newPlanner(ctx, &run, conn, client)
+		p, err := w.newPlanner(planCtx, &run, conn, client)
 		if err != nil {
-			return err
+			return planLeaseErr(planCtx, err)
 		}
 		if run.AppliedFrom != nil {
-			err = p.applyPlan(ctx, *run.AppliedFrom)
+			err = p.applyPlan(planCtx, *run.AppliedFrom)
 		} else {
 			p.clock = &netbox.ServerClock{}
-			pctx := netbox.WithServerClock(ctx, p.clock)
+			pctx := netbox.WithServerClock(planCtx, p.clock)
 			var scope planScope
 			if scope, err = p.chooseScope(pctx); err == nil {
 				err = p.build(pctx, scope)
@@ -73,7 +90,7 @@ func (w *Worker) runExport(ctx context.Context, runID uint) error {
 			return nil
 		}
 		if err != nil {
-			return err
+			return planLeaseErr(planCtx, err)
 		}
 		pipelined = p.pipe != nil
 		log.WithField("batches", run.BatchesTotal).Info("plan stored")
