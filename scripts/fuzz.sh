@@ -8,7 +8,7 @@
 #
 # Usage:
 #   scripts/fuzz.sh                 every target, 5 minutes each (not for CI)
-#   FUZZ_TIME=10s scripts/fuzz.sh   what CI runs
+#   FUZZ_TIME=5s scripts/fuzz.sh    what CI runs
 #   scripts/fuzz.sh Conn            only targets whose name matches the regexp
 #
 # Settings (environment):

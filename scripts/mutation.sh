@@ -6,8 +6,9 @@
 # scores and why the few mutants that live are equivalent.
 #
 # Usage:
-#   scripts/mutation.sh             the CI packages (export), failing below
-#                                   the thresholds
+#   scripts/mutation.sh             the CI set: export's decision files,
+#                                   failing below the thresholds
+#   scripts/mutation.sh export      every file of export (about 6 minutes)
 #   scripts/mutation.sh workers api any packages, on demand (slow: tens of
 #                                   minutes each on two cores)
 #
@@ -35,6 +36,15 @@ GREMLINS_VERSION=v0.6.0
 # wug and netbox are pure too, but too slow for CI and wug has survivors;
 # see RELIABILITY.md.
 CI_PACKAGES=(export)
+# CI mutates the files of export that decide what is written to WUG (which
+# devices, which calls, which conflicts, which look-ups): a surviving
+# mutant there is a wrong write. The files left out check and render
+# configuration (group templates, role rules, filter values, addresses,
+# vocabularies, object views, text); table tests guard them, and they were
+# at 98.6% with the rest when last run whole. Leaving them out keeps the
+# step near 4 minutes instead of 6, so CI stays within its 15. Name the
+# package (scripts/mutation.sh export) to mutate every file.
+CI_EXCLUDE='(^|/)(grouptemplate|role|filtervalues|address|vocab|object|text|netbox_query)\.go$'
 
 efficacy=${MUTATION_EFFICACY:-90}
 mcover=${MUTATION_MCOVER:-85}
@@ -57,8 +67,10 @@ if ! go version -m "$gremlins" 2>/dev/null | grep -q "mod[[:space:]]*github.com/
 fi
 
 packages=("$@")
+exclude=()
 if [ ${#packages[@]} -eq 0 ]; then
   packages=("${CI_PACKAGES[@]}")
+  exclude=(--exclude-files "$CI_EXCLUDE")
 fi
 
 mkdir -p "$out"
@@ -67,9 +79,9 @@ for pkg in "${packages[@]}"; do
   pkg=${pkg#./}
   name=${pkg//\//_}
   log="$out/$name.log"
-  echo "== gremlins on ./$pkg (log: $log)"
+  echo "== gremlins on ./$pkg${exclude[*]:+ (leaving out ${CI_EXCLUDE})} (log: $log)"
   args=(unleash "./$pkg" --output "$out/$name.json" --timeout-coefficient "$coefficient"
-    --threshold-efficacy "$efficacy" --threshold-mcover "$mcover")
+    --threshold-efficacy "$efficacy" --threshold-mcover "$mcover" ${exclude[@]+"${exclude[@]}"})
   if [ -n "${MUTATION_WORKERS:-}" ]; then
     args+=(--workers "$MUTATION_WORKERS")
   fi
