@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/wugsync/wugsync/export"
@@ -115,6 +116,18 @@ type planner struct {
 	// primariesMaxAge, when set (a webhook drain), is how old a cached
 	// primary-address index the plan may use (drain_primaries.go).
 	primariesMaxAge time.Duration
+
+	// newPaths are the group paths of the creates of the page being
+	// planned; pageDone creates their missing groups before the page's
+	// batches run (createPageGroups). bg counts those creates and the
+	// cold run's tree read, which the planner waits for before it returns.
+	newPaths [][]string
+	bg       sync.WaitGroup
+
+	// cold marks the first export of a connection (no earlier complete
+	// one): it will write, so the WUG group tree is read while NetBox is
+	// (readGroupTree).
+	cold bool
 
 	// pipe, in a full run that writes, numbers and enqueues each page's
 	// batches as soon as the page is decided, so WUG writes start while
@@ -262,6 +275,44 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	case p.primariesMaxAge > 0:
 		maxAge = p.primariesMaxAge
 	}
+	type listing struct {
+		t models.ObjectType
+		q netbox.DeviceFilter
+	}
+	var listings []listing
+	for _, t := range objectTypes(p.conn) {
+		if !scope.covers(t) {
+			continue
+		}
+		tq := q
+		if scope.incremental {
+			if tq.IDs = scope.ids(t); len(tq.IDs) == 0 {
+				continue // nil IDs would list them all
+			}
+		}
+		listings = append(listings, listing{t, tq})
+	}
+	// The first listing's first page, and in a cold run the WUG group
+	// tree, are read while the primaries are: none of them depends on
+	// another, and read one after the other they put two NetBox pages and
+	// a WUG call before the first batch. Only the planning of a page waits
+	// for the primaries, so the conflict check across NetBox still comes
+	// before any object is decided.
+	var first iter.Seq2[export.Object, error]
+	defer p.bg.Wait() // after stop below: the tap of the listing may start a create
+	cold := p.cold && !p.run.DryRun && !scope.empty()
+	if len(listings) > 0 {
+		seq := p.objects(ctx, listings[0].t, listings[0].q)
+		if cold && scope.full() && p.conn.CreateMissingGroups {
+			seq = p.firstPageGroups(ctx, seq)
+		}
+		var stop func()
+		first, stop = startReadAhead(ctx, seq, planPageSize)
+		defer stop()
+	}
+	if cold {
+		p.readGroupTree(ctx)
+	}
 	// An incremental scope read the index already to find the objects its
 	// changes touch (changeScope), and one with nothing to plan needs none.
 	if p.primaries == nil && !scope.empty() {
@@ -286,17 +337,12 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		}
 		p.pipe = &batchPipe{size: p.batchSize(), last: last, queued: last}
 	}
-	for _, t := range objectTypes(p.conn) {
-		if !scope.covers(t) {
-			continue
+	for i, l := range listings {
+		seq := first
+		if i > 0 {
+			seq = readAhead(ctx, p.objects(ctx, l.t, l.q), planPageSize)
 		}
-		tq := q
-		if scope.incremental {
-			if tq.IDs = scope.ids(t); len(tq.IDs) == 0 {
-				continue // nil IDs would list them all
-			}
-		}
-		if err := p.planListing(ctx, t, tq); err != nil {
+		if err := p.planListing(ctx, l.t, seq); err != nil {
 			return err
 		}
 	}
@@ -315,17 +361,82 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	return p.commit(ctx)
 }
 
-// planListing plans the NetBox objects of type t that q lists, a page of
-// planPageSize at a time, the next page read while one is planned.
-func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox.DeviceFilter) error {
+// readGroupTree starts reading the connection's WUG group tree (and
+// taking the client's token) into the process's group cache, where the
+// run's first batches find it instead of reading it after the plan's
+// first page. build waits for the read before it returns; a failed read
+// is left to the batches to repeat. The
+// read is not cancelled: batches that miss the cache meanwhile share it
+// (groupTree).
+func (p *planner) readGroupTree(ctx context.Context) {
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		_, _ = p.w.groupTree(ctx, p.conn, p.client)
+	}()
+}
+
+// firstPageGroups passes seq on, and once the first planPageSize objects
+// went by (the plan's first page, read while the primaries are), starts
+// creating the WUG groups of those that are exported and mapped, in the
+// background: in a cold run they are the groups of the first batches, and
+// their levels, at a WUG call each, would otherwise wait for the
+// primaries, the page's plan and the batches' pick-up. Devices still wait
+// for the conflict check; only a group whose every device of the page
+// turns out to share its address with another NetBox object is made for
+// nothing (and stays, empty, as a group of that site would once the
+// conflict is settled).
+func (p *planner) firstPageGroups(ctx context.Context, seq iter.Seq2[export.Object, error]) iter.Seq2[export.Object, error] {
+	return func(yield func(export.Object, error) bool) {
+		var paths [][]string
+		seen := map[string]bool{}
+		n := 0
+		start := func() {
+			if n >= 0 && len(paths) > 0 {
+				p.bg.Add(1)
+				go func(paths [][]string) {
+					defer p.bg.Done()
+					_, _ = p.w.resolveGroups(ctx, p.conn, p.client, paths)
+				}(paths)
+			}
+			n = -1 // started (or nothing to start): once
+		}
+		defer start() // a listing shorter than a page
+		for d, err := range seq {
+			if err == nil && n >= 0 {
+				if ok, _ := export.EligibleObject(d, p.filters); ok {
+					if m, err := export.MapObject(d, p.mapOptions(d)); err == nil && len(m.Fields.GroupPath) > 0 {
+						if k := pathKey(m.Fields.GroupPath); !seen[k] {
+							seen[k] = true
+							paths = append(paths, m.Fields.GroupPath)
+						}
+					}
+				}
+				if n++; n == planPageSize {
+					start()
+				}
+			}
+			if !yield(d, err) {
+				return
+			}
+		}
+	}
+}
+
+// planListing plans the NetBox objects of type t that seq lists (read
+// ahead: readAhead), a page of planPageSize at a time, the next page read
+// while one is planned.
+func (p *planner) planListing(ctx context.Context, t models.ObjectType, seq iter.Seq2[export.Object, error]) error {
 	page := make([]export.Object, 0, planPageSize)
-	for d, err := range readAhead(ctx, p.objects(ctx, t, q), planPageSize) {
+	for d, err := range seq {
 		if err != nil {
 			return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
 		}
 		page = append(page, d)
 		if p.listed != nil {
 			p.listed[d.ID] = d
+		}
+		if len(page) == 1 {
 		}
 		if len(page) == planPageSize {
 			if err := p.planPage(ctx, page); err != nil {
@@ -422,6 +533,9 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 		}
 		if entry.Action == models.PlanCreate {
 			p.creates = append(p.creates, plannedCreate{ref: ref, addr: mapped.Address})
+			if p.pipe != nil && len(mapped.Fields.GroupPath) > 0 {
+				p.newPaths = append(p.newPaths, mapped.Fields.GroupPath)
+			}
 		}
 	}
 	// A device conflicting with one planned earlier on this page was

@@ -56,7 +56,29 @@ func (p *planner) pageDone(ctx context.Context) error {
 	if err := p.resolveAdoptions(ctx); err != nil {
 		return err
 	}
+	p.createPageGroups(ctx)
 	return p.closeBatches(ctx, false)
+}
+
+// createPageGroups starts creating the missing WUG groups of the page's
+// creates, in the background, as the page's batches are enqueued: a
+// batch's template call waits for its groups, a level at a time, and
+// begun here they are made while the batch task is being picked up. The
+// batches resolve the same groups and share a create still in flight
+// (createGroup), so no group is created twice; a failure here is theirs
+// to meet again. Nothing is started when the connection may not create
+// groups.
+func (p *planner) createPageGroups(ctx context.Context) {
+	paths := p.newPaths
+	p.newPaths = nil
+	if len(paths) == 0 || !p.conn.CreateMissingGroups {
+		return
+	}
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		_, _ = p.w.resolveGroups(ctx, p.conn, p.client, paths)
+	}()
 }
 
 // closeBatches opens and enqueues the batches that are complete: every one

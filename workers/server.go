@@ -14,6 +14,10 @@ import (
 	"github.com/wugsync/wugsync/tasks"
 )
 
+// taskCheckInterval is the longest an idle worker waits between two looks
+// for new tasks (asynq's TaskCheckInterval; see NewServer).
+const taskCheckInterval = 100 * time.Millisecond
+
 // ServerParams configures the asynq server of a worker process.
 type ServerParams struct {
 	Redis       redis.UniversalClient
@@ -74,12 +78,16 @@ func NewServer(p ServerParams) *Server {
 		// Delayed tasks (retries, snoozes, scan polls, debounced syncs)
 		// are moved to their queue this often.
 		DelayedTaskCheckInterval: p.PollInterval,
-		// An idle worker looks for new tasks four times as often: a
-		// webhook's drain task waits for this pickup (asynq sleeps a
-		// half to one and a half of it), and the propagation target is
-		// two seconds from webhook to WUG. Under load asynq does not
-		// sleep, so this costs an idle worker a few Redis calls a second.
-		TaskCheckInterval: p.PollInterval / 4,
+		// An idle worker looks for new tasks more often: a webhook's
+		// drain task and an export's planner wait for this pickup (asynq
+		// sleeps a half to one and a half of it), then the export's first
+		// batches wait for it again, all on the way to the first WUG
+		// write (the propagation target is two seconds from webhook to
+		// WUG; the latency bench's ideal export, 2.2 s). At 100 ms an idle
+		// worker process makes about ten dequeue calls a second (one Lua
+		// script over the queues each), a load Redis does not notice;
+		// under load asynq does not sleep at all.
+		TaskCheckInterval: min(p.PollInterval/4, taskCheckInterval),
 	})
 	// One middleware per concern, outermost first: the outer ones see the
 	// error as the inner ones leave it (a dropped task is no failure, a
