@@ -117,6 +117,10 @@ type planner struct {
 	// primary-address index the plan may use (drain_primaries.go).
 	primariesMaxAge time.Duration
 
+	// adoptList, when set, is WUG's device list being read for the
+	// adoptions of a cold run's first page (firstPageWork).
+	adoptList *wugDevices
+
 	// newPaths are the group paths of the creates of the page being
 	// planned; pageDone creates their missing groups before the page's
 	// batches run (createPageGroups). bg counts those creates and the
@@ -303,8 +307,8 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	cold := p.cold && !p.run.DryRun && !scope.empty()
 	if len(listings) > 0 {
 		seq := p.objects(ctx, listings[0].t, listings[0].q)
-		if cold && scope.full() && p.conn.CreateMissingGroups {
-			seq = p.firstPageGroups(ctx, seq)
+		if cold && scope.full() {
+			seq = p.firstPageWork(ctx, seq)
 		}
 		var stop func()
 		first, stop = startReadAhead(ctx, seq, planPageSize)
@@ -376,36 +380,59 @@ func (p *planner) readGroupTree(ctx context.Context) {
 	}()
 }
 
-// firstPageGroups passes seq on, and once the first planPageSize objects
+// firstPageWork passes seq on, and once the first planPageSize objects
 // went by (the plan's first page, read while the primaries are), starts
-// creating the WUG groups of those that are exported and mapped, in the
-// background: in a cold run they are the groups of the first batches, and
-// their levels, at a WUG call each, would otherwise wait for the
-// primaries, the page's plan and the batches' pick-up. Devices still wait
-// for the conflict check; only a group whose every device of the page
-// turns out to share its address with another NetBox object is made for
-// nothing (and stays, empty, as a group of that site would once the
-// conflict is settled).
-func (p *planner) firstPageGroups(ctx context.Context, seq iter.Seq2[export.Object, error]) iter.Seq2[export.Object, error] {
+// in the background what a cold run's first batches wait for otherwise
+// until the primaries, the page's plan and the batches' pick-up:
+//
+//   - creating the WUG groups of the objects that are exported and mapped
+//     (when the connection creates groups): their levels take a WUG call
+//     each, one after the other. Devices still wait for the conflict
+//     check; only a group whose every device of the page turns out to
+//     share its address with another NetBox object is made for nothing
+//     (and stays, empty, as a group of that site would once the conflict
+//     is settled).
+//   - reading WUG's device list for adoption, when the page holds enough
+//     new objects for the plan to read it (AdoptListThreshold): every
+//     eligible object of a cold run is a create.
+//
+// The planner receives the page's objects after these start (through
+// the read-ahead channel), so resolveAdoptions sees adoptList set.
+func (p *planner) firstPageWork(ctx context.Context, seq iter.Seq2[export.Object, error]) iter.Seq2[export.Object, error] {
 	return func(yield func(export.Object, error) bool) {
 		var paths [][]string
 		seen := map[string]bool{}
-		n := 0
+		n, eligible := 0, 0
 		start := func() {
-			if n >= 0 && len(paths) > 0 {
+			if n < 0 {
+				return
+			}
+			n = -1 // once
+			if len(paths) > 0 && p.conn.CreateMissingGroups {
 				p.bg.Add(1)
-				go func(paths [][]string) {
+				go func() {
 					defer p.bg.Done()
 					_, _ = p.w.resolveGroups(ctx, p.conn, p.client, paths)
-				}(paths)
+				}()
 			}
-			n = -1 // started (or nothing to start): once
+			if eligible >= p.w.p.AdoptListThreshold {
+				f := &wugDevices{done: make(chan struct{})}
+				p.adoptList = f
+				p.bg.Add(1)
+				go func() {
+					defer p.bg.Done()
+					defer close(f.done)
+					l, err := p.readWUGDevices(ctx)
+					f.linked, f.held, f.byAddr, f.err = l.linked, l.held, l.byAddr, err
+				}()
+			}
 		}
 		defer start() // a listing shorter than a page
 		for d, err := range seq {
 			if err == nil && n >= 0 {
 				if ok, _ := export.EligibleObject(d, p.filters); ok {
 					if m, err := export.MapObject(d, p.mapOptions(d)); err == nil && len(m.Fields.GroupPath) > 0 {
+						eligible++
 						if k := pathKey(m.Fields.GroupPath); !seen[k] {
 							seen[k] = true
 							paths = append(paths, m.Fields.GroupPath)
@@ -691,6 +718,15 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if len(p.creates) == 0 {
 		return nil
 	}
+	if f := p.adoptList; f != nil {
+		// Read while the primaries were (firstPageWork): taken as read
+		// now, since no batch of this run ran before its first page.
+		p.adoptList = nil
+		<-f.done
+		if f.err == nil {
+			p.linked, p.wugHeld, p.wugByAddr = f.linked, f.held, f.byAddr
+		}
+	}
 	p.createsSeen += len(p.creates)
 	useList := p.wugByAddr != nil || p.createsSeen >= p.w.p.AdoptListThreshold
 	if p.linked == nil && (!useList || p.wugByAddr != nil) {
@@ -708,27 +744,11 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 		if p.wugByAddr == nil {
 			// Read afresh with the list: batches of earlier pages have
 			// linked devices since.
-			linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
+			l, err := p.readWUGDevices(ctx)
 			if err != nil {
 				return err
 			}
-			p.linked = linked
-			p.wugHeld = map[string]export.Held{}
-			byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
-				byAddr := map[netip.Addr]string{}
-				err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
-					export.AddOldestByAddress(byAddr, page, p.linked)
-					// Only unlinked devices can be adopted: their facts are
-					// all the run keeps of the list (few, after a first run).
-					export.KeepHeld(p.wugHeld, page, func(a netip.Addr) bool { _, ok := byAddr[a]; return ok })
-					return nil
-				})
-				return byAddr, err
-			})
-			if err != nil {
-				return fmt.Errorf("read WUG device list for adoption: %w", err)
-			}
-			p.wugByAddr = byAddr
+			p.linked, p.wugHeld, p.wugByAddr = l.linked, l.held, l.byAddr
 		}
 		for _, c := range p.creates {
 			if id, ok := p.wugByAddr[c.addr]; ok && !p.linked[id] {
@@ -765,6 +785,41 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	}
 	p.creates = p.creates[:0]
 	return nil
+}
+
+// wugDevices is what a read of WUG's device list keeps for adoption.
+type wugDevices struct {
+	linked map[string]bool
+	held   map[string]export.Held
+	byAddr map[netip.Addr]string
+	// done is closed when a read begun in the background ends, with err.
+	done chan struct{}
+	err  error
+}
+
+// readWUGDevices reads the WUG devices rows link and WUG's unlinked
+// devices by address (the oldest at each), with what WUG shows of them.
+func (p *planner) readWUGDevices(ctx context.Context) (wugDevices, error) {
+	linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
+	if err != nil {
+		return wugDevices{}, err
+	}
+	held := map[string]export.Held{}
+	byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
+		byAddr := map[netip.Addr]string{}
+		err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
+			export.AddOldestByAddress(byAddr, page, linked)
+			// Only unlinked devices can be adopted: their facts are
+			// all the run keeps of the list (few, after a first run).
+			export.KeepHeld(held, page, func(a netip.Addr) bool { _, ok := byAddr[a]; return ok })
+			return nil
+		})
+		return byAddr, err
+	})
+	if err != nil {
+		return wugDevices{}, fmt.Errorf("read WUG device list for adoption: %w", err)
+	}
+	return wugDevices{linked: linked, held: held, byAddr: byAddr}, nil
 }
 
 // commit numbers the batches in device order, stores the counters and

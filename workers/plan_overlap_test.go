@@ -13,6 +13,7 @@ import (
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/sim/netboxsim"
 	"github.com/wugsync/wugsync/tasks"
+	"github.com/wugsync/wugsync/workers"
 )
 
 // signal is closed once, by the first of its events.
@@ -34,8 +35,10 @@ func primaryListing(r *http.Request) bool {
 // TestAColdExportReadsAndCreatesGroupsWhileThePrimariesAreRead: the first
 // export of a connection does not wait for the primary-address listing to
 // start its other work. NetBox holds the listing back until it has been
-// asked for the first page of devices and WUG has seen the group tree read
-// and a group create: read one after the other, none of those would come
+// asked for the first page of devices and WUG has seen the group tree read,
+// a group create and the read of its device list for adoption (the page
+// holds more new devices than AdoptListThreshold): read one after the
+// other, none of those would come
 // while the listing is held, and the listing would be let through only
 // when the guard gives up (counted as late). Devices still wait for the
 // conflict check: a device of the selection that shares its address with
@@ -43,7 +46,7 @@ func primaryListing(r *http.Request) bool {
 // group made) before the listing ended.
 func TestAColdExportReadsAndCreatesGroupsWhileThePrimariesAreRead(t *testing.T) {
 	t.Parallel()
-	devicesAsked, treeRead, groupMade := newSignal(), newSignal(), newSignal()
+	devicesAsked, treeRead, groupMade, listRead := newSignal(), newSignal(), newSignal(), newSignal()
 	var held, late atomic.Int64
 	b := setup(t, bundleOptions{devices: 60,
 		netboxVia: func(next http.Handler) http.Handler {
@@ -51,7 +54,7 @@ func TestAColdExportReadsAndCreatesGroupsWhileThePrimariesAreRead(t *testing.T) 
 				switch {
 				case primaryListing(r):
 					held.Add(1)
-					for _, s := range []*signal{devicesAsked, treeRead, groupMade} {
+					for _, s := range []*signal{devicesAsked, treeRead, groupMade, listRead} {
 						select {
 						case <-s.ch:
 						case <-r.Context().Done():
@@ -73,11 +76,14 @@ func TestAColdExportReadsAndCreatesGroupsWhileThePrimariesAreRead(t *testing.T) 
 					treeRead.fire()
 				case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/child"):
 					groupMade.fire()
+				case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/devices/-"):
+					listRead.fire()
 				}
 				next.ServeHTTP(w, r)
 			})
 		},
-		conn: func(c *models.WUGConnection) { c.BatchSize = 10 }})
+		params: func(p *workers.Params) { p.AdoptListThreshold = 3 },
+		conn:   func(c *models.WUGConnection) { c.BatchSize = 10 }})
 	// The selection is one site; a device of it and one outside it share
 	// an address.
 	sites := b.nb.Sites()
@@ -102,7 +108,7 @@ func TestAColdExportReadsAndCreatesGroupsWhileThePrimariesAreRead(t *testing.T) 
 	run := b.export(tasks.ExportRequest{})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	require.Positive(t, held.Load(), "the listing of primaries was read")
-	require.Zero(t, late.Load(), "the device page, the tree read and a group create came while the primaries were held")
+	require.Zero(t, late.Load(), "the device page, the tree read, a group create and the device list came while the primaries were held")
 	require.Positive(t, run.DevicesCreated)
 
 	row := b.rows()[int64(twin.ID)]
@@ -116,4 +122,5 @@ func TestAColdExportReadsAndCreatesGroupsWhileThePrimariesAreRead(t *testing.T) 
 	require.Positive(t, created)
 	require.Equal(t, created, b.wug.CountRequests("POST /api/v1/device-groups/{groupId}/child"), "each group created once")
 	require.Equal(t, 1, b.wug.CountRequests("GET /api/v1/device-groups/-"), "one read of the tree for the whole run")
+	require.Equal(t, 1, b.wug.CountRequests("GET /api/v1/device-groups/{groupId}/devices/-"), "one read of the device list for the whole run")
 }
