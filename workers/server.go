@@ -30,8 +30,9 @@ type ServerParams struct {
 	RetryBase time.Duration
 	// RetryMax caps the retry delay. Zero means ten minutes.
 	RetryMax time.Duration
-	// PollInterval is how often idle workers look for new and delayed
-	// tasks. Zero means one second.
+	// PollInterval is how often delayed tasks (retries, snoozes) are moved
+	// to their queue; idle workers look for new tasks four times as often,
+	// and at least every taskCheckInterval. Zero means one second.
 	PollInterval time.Duration
 	Worker       *Worker
 	// Finished, when set, records when each handler returns, for the
@@ -84,9 +85,10 @@ func NewServer(p ServerParams) *Server {
 		// batches wait for it again, all on the way to the first WUG
 		// write (the propagation target is two seconds from webhook to
 		// WUG; the latency bench's ideal export, 2.2 s). At 100 ms an idle
-		// worker process makes about ten dequeue calls a second (one Lua
-		// script over the queues each), a load Redis does not notice;
-		// under load asynq does not sleep at all.
+		// worker process makes about ten dequeue rounds a second, one
+		// short Lua script per queue (three), some thirty cheap calls a
+		// second where 250 ms made twelve; under load asynq does not
+		// sleep at all.
 		TaskCheckInterval: min(p.PollInterval/4, taskCheckInterval),
 	})
 	// One middleware per concern, outermost first: the outer ones see the
