@@ -297,9 +297,10 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		listings = append(listings, listing{t, tq})
 	}
 	// The first listing's first page, and in a cold run the WUG group
-	// tree, are read while the primaries are: none of them depends on
-	// another, and read one after the other they put two NetBox pages and
-	// a WUG call before the first batch. Only the planning of a page waits
+	// tree, the first page's groups and WUG's device list, are read while
+	// the primaries are: none of them depends on the primaries, and one
+	// after the other they put two NetBox pages and several WUG calls
+	// before the first template call. Only the planning of a page waits
 	// for the primaries, so the conflict check across NetBox still comes
 	// before any object is decided.
 	var first iter.Seq2[export.Object, error]
@@ -369,9 +370,8 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 // taking the client's token) into the process's group cache, where the
 // run's first batches find it instead of reading it after the plan's
 // first page. build waits for the read before it returns; a failed read
-// is left to the batches to repeat. The
-// read is not cancelled: batches that miss the cache meanwhile share it
-// (groupTree).
+// is left to the batches to repeat. The read is not cancelled: batches
+// that miss the cache meanwhile share it (groupTree).
 func (p *planner) readGroupTree(ctx context.Context) {
 	p.bg.Add(1)
 	go func() {
@@ -462,8 +462,6 @@ func (p *planner) planListing(ctx context.Context, t models.ObjectType, seq iter
 		page = append(page, d)
 		if p.listed != nil {
 			p.listed[d.ID] = d
-		}
-		if len(page) == 1 {
 		}
 		if len(page) == planPageSize {
 			if err := p.planPage(ctx, page); err != nil {

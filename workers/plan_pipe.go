@@ -43,10 +43,10 @@ func (p *planner) number(entries []*models.PlanEntry) {
 // WUG writes overlap the reading of the next pages.
 //
 // A page is final when its batches go: the conflict check across NetBox
-// (primaries, read before the first page) already knows every address, so
-// a later page turns an earlier object into a conflict skip only when
-// NetBox changed between the two listings; such an object may already be
-// in WUG, and the next run settles it as it settles any change.
+// (primaries, read before the first page is planned) already knows every
+// address, so a later page turns an earlier object into a conflict skip
+// only when NetBox changed between the two listings; such an object may
+// already be in WUG, and the next run settles it as it settles any change.
 // Decommissions are planned after the last page (only then is it known
 // which linked objects NetBox no longer lists) and go in the last batches.
 func (p *planner) pageDone(ctx context.Context) error {
