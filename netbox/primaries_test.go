@@ -195,3 +195,41 @@ func TestDevicePrimariesStopsWhenConsumerBreaks(t *testing.T) {
 	}
 	require.Equal(t, 150, n)
 }
+
+// TestDevicePrimariesInSequenceReadsOnePageAfterAnother: the floor's
+// listing (the bench's plain loop) asks for each page once the one before
+// it answered: never two requests in flight, no offset pages, one keyset
+// page per 100 devices, and every active
+// device with a primary address once, in id order, like DevicePrimaries.
+func TestDevicePrimariesInSequenceReadsOnePageAfterAnother(t *testing.T) {
+	t.Parallel()
+	sim, err := netboxsim.New(netboxsim.Options{Devices: 500, Seed: 11})
+	require.NoError(t, err)
+	t.Cleanup(sim.Close)
+	var mu sync.Mutex
+	inFlight, most, requests := 0, 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		requests++
+		most = max(most, inFlight)
+		mu.Unlock()
+		defer func() { mu.Lock(); inFlight--; mu.Unlock() }()
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	client, err := netbox.New(netbox.Config{URL: srv.URL, Token: netboxsim.DefaultToken, PageSize: 100,
+		RetryBackoff: time.Millisecond, Timeout: 10 * time.Second})
+	require.NoError(t, err)
+
+	ids := deviceIDs(collect(t, client.DevicePrimariesInSequence(context.Background(), []string{"active"})))
+	want := activeWithPrimary(sim)
+	require.Equal(t, want, ids, "every active device with a primary address, once, in id order")
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, 1, most, "one page after another")
+	require.Equal(t, (len(want)+99)/100, requests, "one request a page")
+	for _, r := range sim.Requests() {
+		require.Empty(t, r.Query.Get("offset"), "keyset pages, no offset windows")
+	}
+}

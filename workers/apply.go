@@ -241,7 +241,7 @@ func (p *planner) replan(ctx context.Context, refs []export.ObjectRef) error {
 		if err != nil {
 			return err
 		}
-		if err := p.planListing(ctx, t, q); err != nil {
+		if err := p.planListing(ctx, t, readAhead(ctx, p.objects(ctx, t, q), planPageSize)); err != nil {
 			return err
 		}
 		if err := p.planDecommissions(ctx, scope); err != nil {

@@ -46,7 +46,9 @@ type bundleOptions struct {
 	netbox  netboxsim.Options
 	// netboxVia, when set, puts a handler in front of the simulated NetBox
 	// (to watch or bend its answers).
-	netboxVia   func(http.Handler) http.Handler
+	netboxVia func(http.Handler) http.Handler
+	// wugVia is netboxVia for the simulated WUG.
+	wugVia      func(http.Handler) http.Handler
 	conn        func(*models.WUGConnection)
 	noWorker    bool
 	params      func(*workers.Params)
@@ -60,7 +62,7 @@ func setup(t *testing.T, opts bundleOptions) *testBundle {
 	if nbOpts.Inventory == nil && nbOpts.Devices == 0 {
 		nbOpts.Devices, nbOpts.Seed = opts.devices, 7
 	}
-	stack := testinfra.NewStack(t, testinfra.StackOptions{NetBox: nbOpts, WUG: opts.wug, NetBoxVia: opts.netboxVia})
+	stack := testinfra.NewStack(t, testinfra.StackOptions{NetBox: nbOpts, WUG: opts.wug, NetBoxVia: opts.netboxVia, WUGVia: opts.wugVia})
 	b := &testBundle{t: t, opts: opts, db: stack.DB, redis: stack.Redis,
 		nb: stack.NetBox, wug: stack.WUG, wugURL: stack.WUGURL, enq: stack.Enqueuer(), stack: stack}
 	var err error

@@ -107,6 +107,16 @@ func (c *groupCache) add(connID uint, g wug.Group, now time.Time) {
 	}
 }
 
+// forget drops a connection's tree, and the groups this process created
+// with it: WUG said a group of it does not exist (someone deleted it), so
+// the next look reads the tree again instead of trusting the rest of it
+// until the TTL.
+func (c *groupCache) forget(connID uint) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.byConn, connID)
+}
+
 // pathKey is the map key of a group path ("AMER/nyc1").
 func pathKey(path []string) string { return strings.Join(path, "/") }
 
@@ -208,12 +218,13 @@ func (w *Worker) createPaths(ctx context.Context, conn models.WUGConnection, cli
 	for _, path := range paths {
 		depth = max(depth, len(path))
 	}
+	rereads := 0 // the tree was dropped, a parent being gone (at most once)
 	for round := 0; len(paths) > 0; round++ {
 		groups, err := w.groupTree(ctx, conn, client)
 		if err != nil {
 			return nil, err
 		}
-		if round > depth {
+		if round > depth+rereads {
 			return nil, fmt.Errorf("create WUG group %q: still missing after it was created", "My Network/"+pathKey(paths[0]))
 		}
 		var needs []level
@@ -237,7 +248,14 @@ func (w *Worker) createPaths(ctx context.Context, conn models.WUGConnection, cli
 			g.Go(func() error { return w.createGroup(gctx, conn, client, l.parentID, l.name, l.label) })
 		}
 		if err := g.Wait(); err != nil {
-			return nil, err
+			if !errors.Is(err, wug.ErrNotFound) || rereads > 0 {
+				return nil, err
+			}
+			// A parent the cached tree holds is gone from WUG (createGroup
+			// dropped the tree): the same paths again, on a fresh read,
+			// once.
+			rereads++
+			continue
 		}
 		paths = next
 	}
@@ -290,6 +308,11 @@ func (w *Worker) createGroup(ctx context.Context, conn models.WUGConnection, cli
 			w.groups.add(conn.ID, wug.Group{ID: id, Name: name, ParentID: parentID}, w.now())
 			return nil, nil
 		}
+		if errors.Is(err, wug.ErrNotFound) {
+			// The parent the cached tree holds is gone: drop the tree, so
+			// this process does not keep trusting it until the TTL.
+			w.groups.forget(conn.ID)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("create WUG group %q: %w", label, err)
 		}
@@ -308,7 +331,7 @@ return 0`)
 // lock takes a short Redis lock, waiting for it when another worker holds
 // it. The TTL frees a lock whose holder died.
 func (w *Worker) lock(ctx context.Context, key string) (func(), error) {
-	token := strconv.FormatInt(time.Now().UnixNano(), 36)
+	token := lockToken()
 	for {
 		ok, err := w.p.Redis.SetNX(ctx, key, token, 30*time.Second).Result()
 		if err != nil {

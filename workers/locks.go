@@ -2,10 +2,18 @@ package workers
 
 import (
 	"context"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
+
+// lockToken is a holder's proof of ownership of a Redis lock: 64 random
+// bits, so that two holders never share one (a clock-based token does when
+// two processes take the lock in the same clock tick, and one could then
+// release the other's lock).
+func lockToken() string { return strconv.FormatUint(rand.Uint64(), 36) }
 
 // releaseLock deletes a Redis lock this holder still owns. When Redis does
 // not answer (it may be restarting), it keeps trying in the background until

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/wugsync/wugsync/export"
@@ -115,6 +116,22 @@ type planner struct {
 	// primariesMaxAge, when set (a webhook drain), is how old a cached
 	// primary-address index the plan may use (drain_primaries.go).
 	primariesMaxAge time.Duration
+
+	// adoptList, when set, is WUG's device list being read for the
+	// adoptions of a cold run's first page (firstPageWork).
+	adoptList *wugDevices
+
+	// newPaths are the group paths of the creates of the page being
+	// planned; pageDone creates their missing groups before the page's
+	// batches run (createPageGroups). bg counts those creates and the
+	// cold run's tree read, which the planner waits for before it returns.
+	newPaths [][]string
+	bg       sync.WaitGroup
+
+	// cold marks the first export of a connection (no earlier complete
+	// one): it will write, so the WUG group tree is read while NetBox is
+	// (readGroupTree).
+	cold bool
 
 	// pipe, in a full run that writes, numbers and enqueues each page's
 	// batches as soon as the page is decided, so WUG writes start while
@@ -262,6 +279,45 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	case p.primariesMaxAge > 0:
 		maxAge = p.primariesMaxAge
 	}
+	type listing struct {
+		t models.ObjectType
+		q netbox.DeviceFilter
+	}
+	var listings []listing
+	for _, t := range objectTypes(p.conn) {
+		if !scope.covers(t) {
+			continue
+		}
+		tq := q
+		if scope.incremental {
+			if tq.IDs = scope.ids(t); len(tq.IDs) == 0 {
+				continue // nil IDs would list them all
+			}
+		}
+		listings = append(listings, listing{t, tq})
+	}
+	// The first listing's first page, and in a cold run the WUG group
+	// tree, the first page's groups and WUG's device list, are read while
+	// the primaries are: none of them depends on the primaries, and one
+	// after the other they put two NetBox pages and several WUG calls
+	// before the first template call. Only the planning of a page waits
+	// for the primaries, so the conflict check across NetBox still comes
+	// before any object is decided.
+	var first iter.Seq2[export.Object, error]
+	defer p.bg.Wait() // after stop below: the tap of the listing may start a create
+	cold := p.cold && !p.run.DryRun && !scope.empty()
+	if len(listings) > 0 {
+		seq := p.objects(ctx, listings[0].t, listings[0].q)
+		if cold && scope.full() {
+			seq = p.firstPageWork(ctx, seq)
+		}
+		var stop func()
+		first, stop = startReadAhead(ctx, seq, planPageSize)
+		defer stop()
+	}
+	if cold {
+		p.readGroupTree(ctx)
+	}
 	// An incremental scope read the index already to find the objects its
 	// changes touch (changeScope), and one with nothing to plan needs none.
 	if p.primaries == nil && !scope.empty() {
@@ -286,17 +342,12 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 		}
 		p.pipe = &batchPipe{size: p.batchSize(), last: last, queued: last}
 	}
-	for _, t := range objectTypes(p.conn) {
-		if !scope.covers(t) {
-			continue
+	for i, l := range listings {
+		seq := first
+		if i > 0 {
+			seq = readAhead(ctx, p.objects(ctx, l.t, l.q), planPageSize)
 		}
-		tq := q
-		if scope.incremental {
-			if tq.IDs = scope.ids(t); len(tq.IDs) == 0 {
-				continue // nil IDs would list them all
-			}
-		}
-		if err := p.planListing(ctx, t, tq); err != nil {
+		if err := p.planListing(ctx, l.t, seq); err != nil {
 			return err
 		}
 	}
@@ -315,11 +366,96 @@ func (p *planner) build(ctx context.Context, scope planScope) error {
 	return p.commit(ctx)
 }
 
-// planListing plans the NetBox objects of type t that q lists, a page of
-// planPageSize at a time, the next page read while one is planned.
-func (p *planner) planListing(ctx context.Context, t models.ObjectType, q netbox.DeviceFilter) error {
+// readGroupTree starts reading the connection's WUG group tree (and
+// taking the client's token) into the process's group cache, where the
+// run's first batches find it instead of reading it after the plan's
+// first page. build waits for the read before it returns; a failed read
+// is left to the batches to repeat. The read is not cancelled: batches
+// that miss the cache meanwhile share it (groupTree).
+func (p *planner) readGroupTree(ctx context.Context) {
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		_, _ = p.w.groupTree(ctx, p.conn, p.client)
+	}()
+}
+
+// firstPageWork passes seq on, and once the first planPageSize objects
+// went by (the plan's first page, read while the primaries are), starts
+// in the background what a cold run's first batches wait for otherwise
+// until the primaries, the page's plan and the batches' pick-up:
+//
+//   - creating the WUG groups of the objects that are exported and mapped
+//     (when the connection creates groups): their levels take a WUG call
+//     each, one after the other. Devices still wait for the conflict
+//     check; only a group whose every device of the page turns out to
+//     share its address with another NetBox object is made for nothing
+//     (and stays, empty, as a group of that site would once the conflict
+//     is settled).
+//   - reading WUG's device list for adoption, when the page holds enough
+//     new objects for the plan to read it (AdoptListThreshold): every
+//     eligible object of a cold run is a create.
+//
+// The planner receives the page's objects after these start (through
+// the read-ahead channel), so resolveAdoptions sees adoptList set.
+func (p *planner) firstPageWork(ctx context.Context, seq iter.Seq2[export.Object, error]) iter.Seq2[export.Object, error] {
+	return func(yield func(export.Object, error) bool) {
+		var paths [][]string
+		seen := map[string]bool{}
+		n, eligible := 0, 0
+		start := func() {
+			if n < 0 {
+				return
+			}
+			n = -1 // once
+			if len(paths) > 0 && p.conn.CreateMissingGroups {
+				p.bg.Add(1)
+				go func() {
+					defer p.bg.Done()
+					_, _ = p.w.resolveGroups(ctx, p.conn, p.client, paths)
+				}()
+			}
+			if eligible >= p.w.p.AdoptListThreshold {
+				f := &wugDevices{done: make(chan struct{})}
+				p.adoptList = f
+				p.bg.Add(1)
+				go func() {
+					defer p.bg.Done()
+					defer close(f.done)
+					l, err := p.readWUGDevices(ctx)
+					f.linked, f.held, f.byAddr, f.err = l.linked, l.held, l.byAddr, err
+				}()
+			}
+		}
+		defer start() // a listing shorter than a page
+		for d, err := range seq {
+			if err == nil && n >= 0 {
+				if ok, _ := export.EligibleObject(d, p.filters); ok {
+					if m, err := export.MapObject(d, p.mapOptions(d)); err == nil && len(m.Fields.GroupPath) > 0 {
+						eligible++
+						if k := pathKey(m.Fields.GroupPath); !seen[k] {
+							seen[k] = true
+							paths = append(paths, m.Fields.GroupPath)
+						}
+					}
+				}
+				if n++; n == planPageSize {
+					start()
+				}
+			}
+			if !yield(d, err) {
+				return
+			}
+		}
+	}
+}
+
+// planListing plans the NetBox objects of type t that seq lists (read
+// ahead: readAhead), a page of planPageSize at a time, the next page read
+// while one is planned.
+func (p *planner) planListing(ctx context.Context, t models.ObjectType, seq iter.Seq2[export.Object, error]) error {
 	page := make([]export.Object, 0, planPageSize)
-	for d, err := range readAhead(ctx, p.objects(ctx, t, q), planPageSize) {
+	for d, err := range seq {
 		if err != nil {
 			return fmt.Errorf("list netbox %ss: %w", t.Noun(), err)
 		}
@@ -422,6 +558,9 @@ func (p *planner) planPage(ctx context.Context, devices []export.Object) error {
 		}
 		if entry.Action == models.PlanCreate {
 			p.creates = append(p.creates, plannedCreate{ref: ref, addr: mapped.Address})
+			if p.pipe != nil && len(mapped.Fields.GroupPath) > 0 {
+				p.newPaths = append(p.newPaths, mapped.Fields.GroupPath)
+			}
 		}
 	}
 	// A device conflicting with one planned earlier on this page was
@@ -577,6 +716,15 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	if len(p.creates) == 0 {
 		return nil
 	}
+	if f := p.adoptList; f != nil {
+		// Read while the primaries were (firstPageWork): taken as read
+		// now, since no batch of this run ran before its first page.
+		p.adoptList = nil
+		<-f.done
+		if f.err == nil {
+			p.linked, p.wugHeld, p.wugByAddr = f.linked, f.held, f.byAddr
+		}
+	}
 	p.createsSeen += len(p.creates)
 	useList := p.wugByAddr != nil || p.createsSeen >= p.w.p.AdoptListThreshold
 	if p.linked == nil && (!useList || p.wugByAddr != nil) {
@@ -594,27 +742,11 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 		if p.wugByAddr == nil {
 			// Read afresh with the list: batches of earlier pages have
 			// linked devices since.
-			linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
+			l, err := p.readWUGDevices(ctx)
 			if err != nil {
 				return err
 			}
-			p.linked = linked
-			p.wugHeld = map[string]export.Held{}
-			byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
-				byAddr := map[netip.Addr]string{}
-				err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
-					export.AddOldestByAddress(byAddr, page, p.linked)
-					// Only unlinked devices can be adopted: their facts are
-					// all the run keeps of the list (few, after a first run).
-					export.KeepHeld(p.wugHeld, page, func(a netip.Addr) bool { _, ok := byAddr[a]; return ok })
-					return nil
-				})
-				return byAddr, err
-			})
-			if err != nil {
-				return fmt.Errorf("read WUG device list for adoption: %w", err)
-			}
-			p.wugByAddr = byAddr
+			p.linked, p.wugHeld, p.wugByAddr = l.linked, l.held, l.byAddr
 		}
 		for _, c := range p.creates {
 			if id, ok := p.wugByAddr[c.addr]; ok && !p.linked[id] {
@@ -651,6 +783,41 @@ func (p *planner) resolveAdoptions(ctx context.Context) error {
 	}
 	p.creates = p.creates[:0]
 	return nil
+}
+
+// wugDevices is what a read of WUG's device list keeps for adoption.
+type wugDevices struct {
+	linked map[string]bool
+	held   map[string]export.Held
+	byAddr map[netip.Addr]string
+	// done is closed when a read begun in the background ends, with err.
+	done chan struct{}
+	err  error
+}
+
+// readWUGDevices reads the WUG devices rows link and WUG's unlinked
+// devices by address (the oldest at each), with what WUG shows of them.
+func (p *planner) readWUGDevices(ctx context.Context) (wugDevices, error) {
+	linked, err := p.w.store.LinkedWUGDevices(ctx, p.conn.ID)
+	if err != nil {
+		return wugDevices{}, err
+	}
+	held := map[string]export.Held{}
+	byAddr, err := retryRead(ctx, func(ctx context.Context) (map[netip.Addr]string, error) {
+		byAddr := map[netip.Addr]string{}
+		err := p.client.ListDevices(ctx, wug.RootGroupID, func(page []wug.DeviceOverview) error {
+			export.AddOldestByAddress(byAddr, page, linked)
+			// Only unlinked devices can be adopted: their facts are
+			// all the run keeps of the list (few, after a first run).
+			export.KeepHeld(held, page, func(a netip.Addr) bool { _, ok := byAddr[a]; return ok })
+			return nil
+		})
+		return byAddr, err
+	})
+	if err != nil {
+		return wugDevices{}, fmt.Errorf("read WUG device list for adoption: %w", err)
+	}
+	return wugDevices{linked: linked, held: held, byAddr: byAddr}, nil
 }
 
 // commit numbers the batches in device order, stores the counters and

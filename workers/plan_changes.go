@@ -84,9 +84,13 @@ func (p *planner) chooseScope(ctx context.Context) (planScope, error) {
 		why = reason
 	}
 	p.mode = models.ModeFull
+	p.cold = why == whyFirstExport
 	log.WithField("reason", why).Info("full export")
 	return planScope{}, nil
 }
+
+// whyFirstExport is why the first export of a connection is full.
+const whyFirstExport = "no earlier complete export to start from"
 
 // incrementalSince returns the NetBox time an incremental run asks for
 // changes from, or why this run must be full.
@@ -105,7 +109,7 @@ func (w *Worker) incrementalSince(ctx context.Context, run *models.WUGSyncLog, c
 	}
 	switch {
 	case base == nil:
-		return time.Time{}, "no earlier complete export to start from", nil
+		return time.Time{}, whyFirstExport, nil
 	case base.ConfigHash != configHash(conn):
 		return time.Time{}, "the connection's settings changed since the last export", nil
 	case full == nil || w.now().Sub(runStart(*full)) > fullReconcileEvery:

@@ -43,10 +43,10 @@ func (p *planner) number(entries []*models.PlanEntry) {
 // WUG writes overlap the reading of the next pages.
 //
 // A page is final when its batches go: the conflict check across NetBox
-// (primaries, read before the first page) already knows every address, so
-// a later page turns an earlier object into a conflict skip only when
-// NetBox changed between the two listings; such an object may already be
-// in WUG, and the next run settles it as it settles any change.
+// (primaries, read before the first page is planned) already knows every
+// address, so a later page turns an earlier object into a conflict skip
+// only when NetBox changed between the two listings; such an object may
+// already be in WUG, and the next run settles it as it settles any change.
 // Decommissions are planned after the last page (only then is it known
 // which linked objects NetBox no longer lists) and go in the last batches.
 func (p *planner) pageDone(ctx context.Context) error {
@@ -56,7 +56,29 @@ func (p *planner) pageDone(ctx context.Context) error {
 	if err := p.resolveAdoptions(ctx); err != nil {
 		return err
 	}
+	p.createPageGroups(ctx)
 	return p.closeBatches(ctx, false)
+}
+
+// createPageGroups starts creating the missing WUG groups of the page's
+// creates, in the background, as the page's batches are enqueued: a
+// batch's template call waits for its groups, a level at a time, and
+// begun here they are made while the batch task is being picked up. The
+// batches resolve the same groups and share a create still in flight
+// (createGroup), so no group is created twice; a failure here is theirs
+// to meet again. Nothing is started when the connection may not create
+// groups.
+func (p *planner) createPageGroups(ctx context.Context) {
+	paths := p.newPaths
+	p.newPaths = nil
+	if len(paths) == 0 || !p.conn.CreateMissingGroups {
+		return
+	}
+	p.bg.Add(1)
+	go func() {
+		defer p.bg.Done()
+		_, _ = p.w.resolveGroups(ctx, p.conn, p.client, paths)
+	}()
 }
 
 // closeBatches opens and enqueues the batches that are complete: every one

@@ -96,3 +96,35 @@ func TestReadAheadStopsWithTheCallerAndAtAnError(t *testing.T) {
 	require.EqualError(t, gotErr, "page 3 failed")
 	<-done
 }
+
+// startReadAhead reads before anyone ranges over it (the planner's first
+// page is read while the primaries are); ranged over later, every item
+// still comes, in order. Stopped without being ranged over, the sequence
+// returns.
+func TestStartReadAheadReadsBeforeTheCallerRanges(t *testing.T) {
+	t.Parallel()
+	var produced atomic.Int64
+	reached, done := make(chan struct{}), make(chan struct{})
+	seq, stop := startReadAhead(context.Background(), numbers(10, -1, 2, &produced, reached, done), 5)
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("nothing was read before the caller ranged over the sequence")
+	}
+	var got []int
+	for v, err := range seq {
+		require.NoError(t, err)
+		got = append(got, v)
+	}
+	stop()
+	require.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, got)
+	<-done
+
+	var unread atomic.Int64
+	reached, done = make(chan struct{}), make(chan struct{})
+	_, stop = startReadAhead(context.Background(), numbers(100, -1, 0, &unread, reached, done), 5)
+	<-reached
+	stop()
+	<-done // stop returns once the sequence has
+	require.Less(t, unread.Load(), int64(100), "stopped, the sequence read no further")
+}

@@ -14,6 +14,10 @@ import (
 	"github.com/wugsync/wugsync/tasks"
 )
 
+// taskCheckInterval is the longest an idle worker waits between two looks
+// for new tasks (asynq's TaskCheckInterval; see NewServer).
+const taskCheckInterval = 100 * time.Millisecond
+
 // ServerParams configures the asynq server of a worker process.
 type ServerParams struct {
 	Redis       redis.UniversalClient
@@ -26,8 +30,9 @@ type ServerParams struct {
 	RetryBase time.Duration
 	// RetryMax caps the retry delay. Zero means ten minutes.
 	RetryMax time.Duration
-	// PollInterval is how often idle workers look for new and delayed
-	// tasks. Zero means one second.
+	// PollInterval is how often delayed tasks (retries, snoozes) are moved
+	// to their queue; idle workers look for new tasks four times as often,
+	// and at least every taskCheckInterval. Zero means one second.
 	PollInterval time.Duration
 	Worker       *Worker
 	// Finished, when set, records when each handler returns, for the
@@ -74,12 +79,17 @@ func NewServer(p ServerParams) *Server {
 		// Delayed tasks (retries, snoozes, scan polls, debounced syncs)
 		// are moved to their queue this often.
 		DelayedTaskCheckInterval: p.PollInterval,
-		// An idle worker looks for new tasks four times as often: a
-		// webhook's drain task waits for this pickup (asynq sleeps a
-		// half to one and a half of it), and the propagation target is
-		// two seconds from webhook to WUG. Under load asynq does not
-		// sleep, so this costs an idle worker a few Redis calls a second.
-		TaskCheckInterval: p.PollInterval / 4,
+		// An idle worker looks for new tasks more often: a webhook's
+		// drain task and an export's planner wait for this pickup (asynq
+		// sleeps a half to one and a half of it), then the export's first
+		// batches wait for it again, all on the way to the first WUG
+		// write (the propagation target is two seconds from webhook to
+		// WUG; the latency bench's ideal export, 2.2 s). At 100 ms an idle
+		// worker process makes about ten dequeue rounds a second, one
+		// short Lua script per queue (three), some thirty cheap calls a
+		// second where 250 ms made twelve; under load asynq does not
+		// sleep at all.
+		TaskCheckInterval: min(p.PollInterval/4, taskCheckInterval),
 	})
 	// One middleware per concern, outermost first: the outer ones see the
 	// error as the inner ones leave it (a dropped task is no failure, a
