@@ -18,7 +18,7 @@ import (
 )
 
 // statementCounter counts the SQL statements GORM runs on db, by kind.
-type statementCounter struct{ creates, queries, updates atomic.Int64 }
+type statementCounter struct{ creates, queries, updates, raws atomic.Int64 }
 
 func countStatements(t *testing.T, db *gorm.DB) *statementCounter {
 	t.Helper()
@@ -27,6 +27,8 @@ func countStatements(t *testing.T, db *gorm.DB) *statementCounter {
 	require.NoError(t, cb.Create().After("gorm:create").Register("test:count", func(*gorm.DB) { c.creates.Add(1) }))
 	require.NoError(t, cb.Query().After("gorm:query").Register("test:count", func(*gorm.DB) { c.queries.Add(1) }))
 	require.NoError(t, cb.Update().After("gorm:update").Register("test:count", func(*gorm.DB) { c.updates.Add(1) }))
+	require.NoError(t, cb.Raw().After("gorm:raw").Register("test:count", func(*gorm.DB) { c.raws.Add(1) }))
+	require.NoError(t, cb.Row().After("gorm:row").Register("test:count", func(*gorm.DB) { c.raws.Add(1) }))
 	return c
 }
 

@@ -153,3 +153,26 @@ func brief(sql []string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// A batch of new devices touches its export rows in three statements: it
+// reads them once, claims and marks them for the template call in one
+// UPDATE that returns them (no re-read, no separate mark: on PostgreSQL
+// each is a new version of every row in every index), and stores the
+// created devices in one upsert. Its whole SQL is 11 statements.
+func TestBatchOfNewDevicesTouchesItsRowsThreeTimes(t *testing.T) {
+	t.Parallel()
+	sql := batchStatements(t, 1_000, 100)
+	var rows []string
+	for _, s := range sql {
+		if strings.Contains(s, "netbox_ip_exports") {
+			rows = append(rows, s)
+		}
+	}
+	require.Len(t, rows, 3, "statements on export rows:\n%s", brief(rows))
+	require.True(t, strings.HasPrefix(rows[0], "SELECT"), "the batch reads its rows first:\n%s", brief(rows))
+	require.True(t, strings.HasPrefix(rows[1], "UPDATE") && strings.Contains(rows[1], "create_claim") &&
+		strings.Contains(rows[1], "create_attempted_at") && strings.Contains(rows[1], "RETURNING"),
+		"one statement claims, marks and returns the rows:\n%s", brief(rows))
+	require.True(t, strings.HasPrefix(rows[2], "INSERT"), "one upsert stores the created devices:\n%s", brief(rows))
+	require.LessOrEqual(t, len(sql), 11, "statements of a batch:\n%s", brief(sql))
+}
