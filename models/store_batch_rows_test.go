@@ -146,3 +146,55 @@ func TestOpeningARunsFirstBatchesRefreshesStatistics(t *testing.T) {
 		}
 	})
 }
+
+// A settle moves a running run's counters and reads the run back in one
+// statement (a dry run's delta moves batches only); a run that is not
+// running is neither moved nor returned. LockTally finds the tally a
+// batch replaces, or none.
+func TestMoveRunProgressMovesARunningRunInOneStatement(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		run := newRun(t, store, conn.ID)
+		require.NoError(t, bundle.db.Model(&run).Updates(map[string]any{"batches_done": 4, "devices_created": 9,
+			"devices_updated": 2, "devices_failed": 1}).Error)
+
+		_, existed, err := store.LockTally(ctx, run.ID, 1)
+		require.NoError(t, err)
+		require.False(t, existed)
+		require.NoError(t, store.PutTally(ctx, models.RunBatch{RunID: run.ID, Batch: 1, Created: 2, Pending: 1, UpdatedAt: time.Now()}))
+		prev, existed, err := store.LockTally(ctx, run.ID, 1)
+		require.NoError(t, err)
+		require.True(t, existed)
+		require.Equal(t, 2, prev.Created)
+		require.Equal(t, 1, prev.Pending)
+
+		counter := countStatements(t, bundle.db)
+		got, running, err := store.MoveRunProgress(ctx, run.ID, models.RunDelta{BatchesDone: 1, Created: 2, Updated: -1, Failed: 3})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, counter.queries.Load()+counter.updates.Load()+counter.creates.Load()+counter.raws.Load(), "one statement")
+		require.True(t, running)
+		require.Equal(t, run.ID, got.ID)
+		require.Equal(t, models.RunRunning, got.Status)
+		require.Equal(t, []int{5, 11, 1, 4}, []int{got.BatchesDone, got.DevicesCreated, got.DevicesUpdated, got.DevicesFailed})
+		stored, err := store.Run(ctx, run.ID)
+		require.NoError(t, err)
+		require.Equal(t, []int{5, 11, 1, 4}, []int{stored.BatchesDone, stored.DevicesCreated, stored.DevicesUpdated, stored.DevicesFailed})
+
+		require.NoError(t, bundle.db.Model(&run).Update("dry_run", true).Error)
+		got, running, err = store.MoveRunProgress(ctx, run.ID, models.RunDelta{BatchesDone: 1, Created: 5})
+		require.NoError(t, err)
+		require.True(t, running)
+		require.Equal(t, []int{6, 11}, []int{got.BatchesDone, got.DevicesCreated}, "a dry run's delta moves batches only")
+
+		require.NoError(t, bundle.db.Model(&run).Update("status", models.RunCompleted).Error)
+		_, running, err = store.MoveRunProgress(ctx, run.ID, models.RunDelta{BatchesDone: 1, Created: 5})
+		require.NoError(t, err)
+		require.False(t, running)
+		stored, err = store.Run(ctx, run.ID)
+		require.NoError(t, err)
+		require.Equal(t, []int{6, 11}, []int{stored.BatchesDone, stored.DevicesCreated}, "an ended run's counters stay")
+	})
+}
