@@ -84,9 +84,13 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 			b.elsewhere[e.NetBoxObjectID] = true
 		case row.CreateClaim == claimer:
 			// The fresh row, so the batch sees (and keeps up to date) the
-			// create mark of a row the plan did not make.
+			// create mark of a row the plan did not make. The mark is this
+			// claim's only if the row had none when the batch read it (a
+			// clock that stands still in a test must not pass an earlier
+			// attempt's mark for this one).
+			prior := b.rows[e.NetBoxObjectID]
 			b.rows[e.NetBoxObjectID] = row
-			if row.MarkedNow(now) {
+			if (prior == nil || prior.CreateAttemptedAt == nil) && row.MarkedNow(now) {
 				if b.marked == nil {
 					b.marked = map[int64]bool{}
 				}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/require"
@@ -186,4 +187,43 @@ func TestBatchOfNewDevicesTouchesItsRowsThreeTimes(t *testing.T) {
 	require.Equal(t, []int{len(sql) - 1}, run, "statements on the run's row:\n%s", brief(sql))
 	require.True(t, strings.HasPrefix(sql[len(sql)-1], "UPDATE"), "the run's row is moved, not locked by a read:\n%s", brief(sql))
 	require.LessOrEqual(t, len(sql), 10, "statements of a batch:\n%s", brief(sql))
+}
+
+// The claim marks a batch's rows for its template call in the statement
+// that claims them, yet a row that already carries an earlier attempt's
+// mark (its process died before it stored the answer) is still looked up
+// in WUG before anything is created, and nothing is created twice; rows
+// without one are created with no search.
+func TestEarlierAttemptsMarkIsLookedUpBeforeTheClaimsOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, earlier := range []bool{false, true} {
+		r := setupRecovery(t, 125, models.MaxBatchSize, nil)
+		run := r.plan()
+		require.Equal(t, 1, run.BatchesTotal)
+		planned := creates(r.entries(run.ID))
+		if earlier {
+			require.NoError(t, r.stack.DB.Model(&models.NetBoxIPExport{}).Where("connection_id = ? AND wug_device_id = ''", r.conn.ID).
+				Update("create_attempted_at", time.Now().Add(-time.Minute)).Error)
+		}
+		before := len(r.stack.WUG.RequestLog())
+		require.NoError(t, r.w.runBatch(ctx, run.ID, 1))
+		search, template := -1, -1
+		for i, req := range r.stack.WUG.RequestLog()[before:] {
+			if req.Route == searchRoute && strings.Contains(req.Query, "search=") && search < 0 {
+				search = i
+			}
+			if req.Route == templateRoute && template < 0 {
+				template = i
+			}
+		}
+		require.GreaterOrEqual(t, template, 0, "the devices are created")
+		if earlier {
+			require.True(t, search >= 0 && search < template, "an earlier mark is looked up first (search %d, template %d)", search, template)
+		} else {
+			require.Less(t, search, 0, "the claim's own mark costs no search")
+		}
+		require.Equal(t, 1, r.stack.WUG.CountRequests(templateRoute), "one template call")
+		r.requireExactEndState(planned)
+	}
 }
