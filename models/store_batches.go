@@ -112,23 +112,41 @@ func (s Store) CountEntries(ctx context.Context, runID uint, batch int) ([]Entry
 // replaced (ok false when there was none), so the caller can move the
 // run's counters by the difference instead of summing every batch.
 func (s Store) StoreTally(ctx context.Context, t RunBatch) (prev RunBatch, ok bool, err error) {
-	db := s.db.WithContext(ctx)
-	var found []RunBatch
-	if err := db.Where("sync_log_id = ? AND batch = ?", t.RunID, t.Batch).Limit(1).Find(&found).Error; err != nil {
-		return prev, false, fmt.Errorf("load tally of batch %d of run %d: %w", t.Batch, t.RunID, err)
+	if prev, ok, err = s.LockTally(ctx, t.RunID, t.Batch); err != nil {
+		return prev, false, err
 	}
-	err = db.Clauses(clause.OnConflict{
+	return prev, ok, s.PutTally(ctx, t)
+}
+
+// LockTally loads the tally row of one batch (ok false when there is
+// none) and holds it until the transaction ends (on PostgreSQL; SQLite
+// has one writer anyway), so two attempts at one batch settle one after
+// the other while other batches settle alongside: a settle takes its
+// run's row only for the statement that moves the counters
+// (MoveRunProgress), not for its whole transaction.
+func (s Store) LockTally(ctx context.Context, runID uint, batch int) (RunBatch, bool, error) {
+	var found []RunBatch
+	if err := s.db.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("sync_log_id = ? AND batch = ?", runID, batch).Limit(1).Find(&found).Error; err != nil {
+		return RunBatch{}, false, fmt.Errorf("load tally of batch %d of run %d: %w", batch, runID, err)
+	}
+	if len(found) == 0 {
+		return RunBatch{}, false, nil
+	}
+	return found[0], true, nil
+}
+
+// PutTally writes the tally row of one batch, created or replaced.
+func (s Store) PutTally(ctx context.Context, t RunBatch) error {
+	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns: []clause.Column{{Name: "sync_log_id"}, {Name: "batch"}},
 		DoUpdates: clause.AssignmentColumns([]string{"created", "updated", "decommissioned", "failed",
 			"scanning", "pending", "updated_at"}),
 	}).Create(&t).Error
 	if err != nil {
-		return prev, false, fmt.Errorf("store tally of batch %d of run %d: %w", t.Batch, t.RunID, err)
+		return fmt.Errorf("store tally of batch %d of run %d: %w", t.Batch, t.RunID, err)
 	}
-	if len(found) == 0 {
-		return prev, false, nil
-	}
-	return found[0], true, nil
+	return nil
 }
 
 // UnfinishedBatches lists the batches of a run whose tally has entries
@@ -167,4 +185,28 @@ func (s Store) AddRunProgress(ctx context.Context, runID uint, d RunDelta, devic
 		return fmt.Errorf("move the counters of run %d: %w", runID, err)
 	}
 	return nil
+}
+
+// MoveRunProgress moves the counters of a running run by d (its device
+// counters only when it is not a dry run, whose counters come from its
+// plan) and returns the run as it now is, its row held until the
+// transaction ends: one statement where LockRun and AddRunProgress took
+// two, and the run's row is held only from here to the commit. ok is
+// false, and nothing moved, when the run is not running.
+func (s Store) MoveRunProgress(ctx context.Context, runID uint, d RunDelta) (WUGSyncLog, bool, error) {
+	var runs []WUGSyncLog
+	err := s.db.WithContext(ctx).Raw(`UPDATE wug_sync_logs SET batches_done = batches_done + ?,
+		devices_created = devices_created + CASE WHEN dry_run THEN 0 ELSE ? END,
+		devices_updated = devices_updated + CASE WHEN dry_run THEN 0 ELSE ? END,
+		devices_failed = devices_failed + CASE WHEN dry_run THEN 0 ELSE ? END,
+		updated_at = ?
+		WHERE id = ? AND status = ? RETURNING *`,
+		d.BatchesDone, d.Created, d.Updated, d.Failed, s.db.NowFunc(), runID, RunRunning).Scan(&runs).Error
+	if err != nil {
+		return WUGSyncLog{}, false, fmt.Errorf("move the counters of run %d: %w", runID, err)
+	}
+	if len(runs) == 0 {
+		return WUGSyncLog{}, false, nil
+	}
+	return runs[0], true, nil
 }

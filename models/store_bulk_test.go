@@ -18,7 +18,7 @@ import (
 )
 
 // statementCounter counts the SQL statements GORM runs on db, by kind.
-type statementCounter struct{ creates, queries, updates atomic.Int64 }
+type statementCounter struct{ creates, queries, updates, raws atomic.Int64 }
 
 func countStatements(t *testing.T, db *gorm.DB) *statementCounter {
 	t.Helper()
@@ -27,6 +27,8 @@ func countStatements(t *testing.T, db *gorm.DB) *statementCounter {
 	require.NoError(t, cb.Create().After("gorm:create").Register("test:count", func(*gorm.DB) { c.creates.Add(1) }))
 	require.NoError(t, cb.Query().After("gorm:query").Register("test:count", func(*gorm.DB) { c.queries.Add(1) }))
 	require.NoError(t, cb.Update().After("gorm:update").Register("test:count", func(*gorm.DB) { c.updates.Add(1) }))
+	require.NoError(t, cb.Raw().After("gorm:raw").Register("test:count", func(*gorm.DB) { c.raws.Add(1) }))
+	require.NoError(t, cb.Row().After("gorm:row").Register("test:count", func(*gorm.DB) { c.raws.Add(1) }))
 	return c
 }
 
@@ -37,17 +39,35 @@ func newRun(t *testing.T, store models.Store, connID uint) models.WUGSyncLog {
 	return run
 }
 
+// runFixture is what most tests of this file start from: a connection
+// named "lab" on one backend, its store, and a running run of it.
+type runFixture struct {
+	ctx    context.Context
+	bundle testBundle
+	conn   models.WUGConnection
+	store  models.Store
+	run    models.WUGSyncLog
+}
+
+// forEachRun runs fn on every backend (forEachBackend) with a fresh
+// runFixture.
+func forEachRun(t *testing.T, fn func(t *testing.T, f runFixture)) {
+	t.Helper()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		fn(t, runFixture{ctx: context.Background(), bundle: bundle, conn: conn, store: store, run: newRun(t, store, conn.ID)})
+	})
+}
+
 // A batch's successes are one INSERT … ON CONFLICT per kind of change:
 // missing rows are created with the change applied, existing rows get only
 // the change's columns, and a write-back that only fills the field never
 // replaces an owed journaled event.
 func TestUpsertRowsCreatesAndChangesRowsInOneStatementPerKind(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
-		run := newRun(t, store, conn.ID)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		old := models.NetBoxIPExport{ConnectionID: conn.ID, NetBoxDeviceID: 1, NetBoxDeviceName: "old", IPAddress: "10.0.0.9",
 			ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending, NetBoxWritebackDue: models.WritebackCreated,
 			NetBoxFieldValue: "kept"}
@@ -104,11 +124,8 @@ func TestUpsertRowsCreatesAndChangesRowsInOneStatementPerKind(t *testing.T) {
 // past one statement's bind-parameter limit go in further statements.
 func TestUpsertRowsAppliesRepeatedKeysInOrderAndManyRows(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
-		run := newRun(t, store, conn.ID)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		key := models.DeviceKey(conn.ID, 5)
 		require.NoError(t, store.UpsertRows(ctx, []models.RowUpsert{
 			{Key: key, Name: "five", IP: "10.0.0.5", Change: models.RowLinked{WUGDeviceID: "50"}},
@@ -159,11 +176,8 @@ func countParams(t *testing.T, db *gorm.DB) *atomic.Int64 {
 // left out keep the defaults, which are the model's zero values.
 func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
-		run := newRun(t, store, conn.ID)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		params := countParams(t, bundle.db)
 		counter := countStatements(t, bundle.db)
 
@@ -222,11 +236,8 @@ func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
 // rows and the rows of other types.
 func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
-		run := newRun(t, store, conn.ID)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		const n = 2300
 		var ups []models.RowUpsert
 		for i := n; i >= 1; i-- { // row ids in the reverse of object order
@@ -279,11 +290,8 @@ func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
 // own outcome and WUG device.
 func TestSetOutcomesStoresEachEntrysOutcomeInOneStatement(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
-		run := newRun(t, store, conn.ID)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		entries := make([]*models.PlanEntry, 600)
 		for i := range entries {
 			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: int64(i + 1), Action: models.PlanCreate,
@@ -339,11 +347,8 @@ func TestSetOutcomesStoresEachEntrysOutcomeInOneStatement(t *testing.T) {
 // replaced, and AddRunProgress moves the counters in one statement.
 func TestRunCountersMoveByTallyDifferences(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
-		run := newRun(t, store, conn.ID)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		require.NoError(t, bundle.db.Model(&run).Updates(map[string]any{"batches_done": 4, "devices_created": 9,
 			"devices_updated": 2, "devices_failed": 1}).Error)
 		var entries []*models.PlanEntry
@@ -455,11 +460,8 @@ func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
 // autovacuum's next visit.
 func TestNumberingALargePlanRefreshesStatistics(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
-		run := newRun(t, store, conn.ID)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		entries := make([]*models.PlanEntry, 1500)
 		for i := range entries {
 			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: int64(i + 1), Action: models.PlanCreate}

@@ -367,6 +367,47 @@ func (s Store) ClaimCreates(ctx context.Context, connID uint, t ObjectType, ids 
 	return nil
 }
 
+// ClaimCreatesMarked is ClaimCreates and the mark of an imminent template
+// call (RowCreateAttempt) in one statement, which also returns the rows it
+// claimed as they now are: a batch's creates cost one row statement, not
+// a claim, a re-read and a mark (three statements, and on PostgreSQL three
+// new versions of each row with an entry in every index of the table).
+//
+// A row that already carries a mark keeps it: an earlier call may have
+// created its device, and the caller must look in WUG first. The caller
+// tells the two apart with MarkedNow. The ids it does not return are
+// linked already or claimed by another task.
+func (s Store) ClaimCreatesMarked(ctx context.Context, connID uint, t ObjectType, ids []int64, claimer string, now, staleBefore time.Time) (map[int64]*NetBoxIPExport, error) {
+	out := make(map[int64]*NetBoxIPExport, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	now = markTime(now)
+	var rows []*NetBoxIPExport
+	err := s.db.WithContext(ctx).Raw(`UPDATE netbox_ip_exports
+		SET create_claim = ?, create_claimed_at = ?, create_attempted_at = COALESCE(create_attempted_at, ?), updated_at = ?
+		WHERE connection_id = ? AND object_type = ? AND netbox_object_id IN ? AND wug_device_id = ''
+		AND (create_claim = '' OR create_claim = ? OR create_claimed_at < ?)
+		RETURNING *`, claimer, now, now, now, connID, t, ids, claimer, staleBefore).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("claim %d creates: %w", len(ids), err)
+	}
+	for _, r := range rows {
+		out[r.NetBoxObjectID] = r
+	}
+	return out, nil
+}
+
+// MarkedNow reports whether the row's create mark is the one
+// ClaimCreatesMarked set at now, rather than an earlier attempt's.
+func (r *NetBoxIPExport) MarkedNow(now time.Time) bool {
+	return r.CreateAttemptedAt != nil && markTime(*r.CreateAttemptedAt).Equal(markTime(now))
+}
+
+// markTime is a mark's time as both databases store it (PostgreSQL keeps
+// microseconds), so a mark read back compares equal to the one written.
+func markTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
 // ReleaseCreateClaims frees every create claim held by claimer (a task
 // that is known dead), so another task may create those objects at once.
 func (s Store) ReleaseCreateClaims(ctx context.Context, claimer string) error {

@@ -43,6 +43,10 @@ type batch struct {
 	// not learn (their look-up failed, or a template call got no answer):
 	// no template is sent for them until the task's retry looks again.
 	waiting map[int64]bool
+	// marked holds the claimed creates whose rows the claim marked for
+	// their first template call (claim): the mark is this attempt's, so no
+	// look-up is due, and createOnce need not mark them again.
+	marked map[int64]bool
 	// again is the temporary WUG failure that ends this attempt: the
 	// entries the failed call touched stay pending for the task's retry,
 	// every other entry is still applied and stored (see later).

@@ -24,6 +24,13 @@ const claimStale = 10 * time.Minute
 // claim takes the right to create each new device. A device another task is
 // creating right now is left for a later attempt (busy); one that another
 // task created meanwhile is updated instead of created again.
+//
+// The claim also marks the claimed rows for the template call that follows
+// (models.Store.ClaimCreatesMarked), in the statement that claims them and
+// returns them: a batch whose devices are all new and free pays one row
+// statement here, and createOnce no other for its first round. A row with
+// an earlier attempt's mark keeps it, so findEarlierCreates looks for it
+// in WUG first.
 func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, linkedElsewhere []*models.PlanEntry, busy int, err error) {
 	if len(creates) == 0 {
 		return nil, nil, 0, nil
@@ -42,16 +49,32 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 		ids = append(ids, e.NetBoxObjectID)
 	}
 	now := b.w.now()
-	if err := b.w.store.ClaimCreates(ctx, b.conn.ID, b.kind(), ids, claimer, now, now.Add(-claimStale)); err != nil {
-		return nil, nil, 0, err
-	}
-	fresh, err := b.w.store.RowsByObject(ctx, b.conn.ID, b.kind(), ids)
+	fresh, err := b.w.store.ClaimCreatesMarked(ctx, b.conn.ID, b.kind(), ids, claimer, now, now.Add(-claimStale))
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	// What the claim did not return is linked by now or claimed by another
+	// task: its row as it is now says which (rare: one more read).
+	var others []int64
+	for _, id := range ids {
+		if fresh[id] == nil {
+			others = append(others, id)
+		}
+	}
+	if len(others) > 0 {
+		rows, err := b.w.store.RowsByObject(ctx, b.conn.ID, b.kind(), others)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for id, row := range rows {
+			fresh[id] = row
+		}
 	}
 	for _, e := range creates {
 		row := fresh[e.NetBoxObjectID]
 		switch {
+		case row == nil:
+			busy++ // gone meanwhile: the retry sees why
 		case row.WUGDeviceID != "":
 			e.WUGDeviceID = row.WUGDeviceID
 			linkedElsewhere = append(linkedElsewhere, e)
@@ -61,8 +84,18 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 			b.elsewhere[e.NetBoxObjectID] = true
 		case row.CreateClaim == claimer:
 			// The fresh row, so the batch sees (and keeps up to date) the
-			// create mark of a row the plan did not make.
+			// create mark of a row the plan did not make. The mark is this
+			// claim's only if the row had none when the batch read it (a
+			// clock that stands still in a test must not pass an earlier
+			// attempt's mark for this one).
+			prior := b.rows[e.NetBoxObjectID]
 			b.rows[e.NetBoxObjectID] = row
+			if (prior == nil || prior.CreateAttemptedAt == nil) && row.MarkedNow(now) {
+				if b.marked == nil {
+					b.marked = map[int64]bool{}
+				}
+				b.marked[e.NetBoxObjectID] = true
+			}
 			mine = append(mine, e)
 		default:
 			busy++
@@ -94,8 +127,8 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 	for _, e := range creates {
 		row := b.rows[e.NetBoxObjectID]
 		_, ok := b.mapped[e.NetBoxObjectID]
-		if !ok || e.Outcome != "" || row == nil || row.CreateAttemptedAt == nil || row.WUGDeviceID != "" {
-			continue
+		if !ok || e.Outcome != "" || row == nil || row.CreateAttemptedAt == nil || row.WUGDeviceID != "" || b.marked[e.NetBoxObjectID] {
+			continue // b.marked: this attempt's own mark, no call sent yet
 		}
 		lost = append(lost, e)
 	}
@@ -310,13 +343,24 @@ func (b *batch) toCreate(creates []*models.PlanEntry) ([]*models.PlanEntry, []wu
 func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templates []wug.DeviceTemplate) (answered bool, err error) {
 	// Mark first, call second: if the process dies after WUG created the
 	// devices, the retry sees the mark and searches before creating.
+	// The claim marked the rows of the first round (b.marked); a later
+	// round marks again what the look-up of the failed call cleared.
 	now := b.w.now()
-	if err := b.w.markCreateAttempted(ctx, b.conn.ID, todo, now); err != nil {
-		return false, err
-	}
+	var unmarked []*models.PlanEntry
 	for _, e := range todo {
-		if row := b.rows[e.NetBoxObjectID]; row != nil {
-			row.CreateAttemptedAt = &now
+		if !b.marked[e.NetBoxObjectID] {
+			unmarked = append(unmarked, e)
+		}
+		delete(b.marked, e.NetBoxObjectID) // the mark now stands for this call
+	}
+	if len(unmarked) > 0 {
+		if err := b.w.markCreateAttempted(ctx, b.conn.ID, unmarked, now); err != nil {
+			return false, err
+		}
+		for _, e := range unmarked {
+			if row := b.rows[e.NetBoxObjectID]; row != nil {
+				row.CreateAttemptedAt = &now
+			}
 		}
 	}
 	results, err := b.client.ApplyTemplates(ctx, templates)

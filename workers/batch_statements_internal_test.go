@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/require"
@@ -152,4 +153,77 @@ func brief(sql []string) string {
 		lines[i] = s
 	}
 	return strings.Join(lines, "\n")
+}
+
+// A batch of new devices touches its export rows in three statements: it
+// reads them once, claims and marks them for the template call in one
+// UPDATE that returns them (no re-read, no separate mark: on PostgreSQL
+// each is a new version of every row in every index), and stores the
+// created devices in one upsert. It touches its run's row once, in its
+// last statement (the counters' move, which also reads the run for the
+// close check), so concurrent batches wait for each other only there. Its
+// whole SQL is 10 statements.
+func TestBatchOfNewDevicesTouchesItsRowsThreeTimes(t *testing.T) {
+	t.Parallel()
+	sql := batchStatements(t, 1_000, 100)
+	var rows []string
+	for _, s := range sql {
+		if strings.Contains(s, "netbox_ip_exports") {
+			rows = append(rows, s)
+		}
+	}
+	require.Len(t, rows, 3, "statements on export rows:\n%s", brief(rows))
+	require.True(t, strings.HasPrefix(rows[0], "SELECT"), "the batch reads its rows first:\n%s", brief(rows))
+	require.True(t, strings.HasPrefix(rows[1], "UPDATE") && strings.Contains(rows[1], "create_claim") &&
+		strings.Contains(rows[1], "create_attempted_at") && strings.Contains(rows[1], "RETURNING"),
+		"one statement claims, marks and returns the rows:\n%s", brief(rows))
+	require.True(t, strings.HasPrefix(rows[2], "INSERT"), "one upsert stores the created devices:\n%s", brief(rows))
+	var run []int
+	for i, s := range sql {
+		if strings.Contains(s, "wug_sync_logs") {
+			run = append(run, i)
+		}
+	}
+	require.Equal(t, []int{len(sql) - 1}, run, "statements on the run's row:\n%s", brief(sql))
+	require.True(t, strings.HasPrefix(sql[len(sql)-1], "UPDATE"), "the run's row is moved, not locked by a read:\n%s", brief(sql))
+	require.LessOrEqual(t, len(sql), 10, "statements of a batch:\n%s", brief(sql))
+}
+
+// The claim marks a batch's rows for its template call in the statement
+// that claims them, yet a row that already carries an earlier attempt's
+// mark (its process died before it stored the answer) is still looked up
+// in WUG before anything is created, and nothing is created twice; rows
+// without one are created with no search.
+func TestEarlierAttemptsMarkIsLookedUpBeforeTheClaimsOwn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, earlier := range []bool{false, true} {
+		r := setupRecovery(t, 125, models.MaxBatchSize, nil)
+		run := r.plan()
+		require.Equal(t, 1, run.BatchesTotal)
+		planned := creates(r.entries(run.ID))
+		if earlier {
+			require.NoError(t, r.stack.DB.Model(&models.NetBoxIPExport{}).Where("connection_id = ? AND wug_device_id = ''", r.conn.ID).
+				Update("create_attempted_at", time.Now().Add(-time.Minute)).Error)
+		}
+		before := len(r.stack.WUG.RequestLog())
+		require.NoError(t, r.w.runBatch(ctx, run.ID, 1))
+		search, template := -1, -1
+		for i, req := range r.stack.WUG.RequestLog()[before:] {
+			if req.Route == searchRoute && strings.Contains(req.Query, "search=") && search < 0 {
+				search = i
+			}
+			if req.Route == templateRoute && template < 0 {
+				template = i
+			}
+		}
+		require.GreaterOrEqual(t, template, 0, "the devices are created")
+		if earlier {
+			require.True(t, search >= 0 && search < template, "an earlier mark is looked up first (search %d, template %d)", search, template)
+		} else {
+			require.Less(t, search, 0, "the claim's own mark costs no search")
+		}
+		require.Equal(t, 1, r.stack.WUG.CountRequests(templateRoute), "one template call")
+		r.requireExactEndState(planned)
+	}
 }

@@ -36,11 +36,8 @@ func tallyEntries(ctx context.Context, s models.Store, runID uint, batch int, dr
 // the run; refreshRun closes it).
 func (w *Worker) tallyBatch(ctx context.Context, runID uint, batch int) error {
 	return w.store.Transaction(ctx, func(tx models.Store) error {
-		run, err := tx.LockRun(ctx, runID)
-		if err != nil {
-			return err
-		}
-		return w.storeTally(ctx, tx, &run, batch)
+		_, _, err := w.storeTally(ctx, tx, runID, batch)
+		return err
 	})
 }
 
@@ -49,20 +46,17 @@ func (w *Worker) tallyBatch(ctx context.Context, runID uint, batch int) error {
 // difference, and the last batch to finish closes the run. Its cost does
 // not grow with the run: it reads one batch's entries and one tally row,
 // and only the close, once per run, sums the whole run. It runs in one
-// transaction holding the run's row, so two batches ending together can
-// neither lose a difference nor both close the run.
+// transaction that holds the batch's tally row from its start and the
+// run's row from the counters' move to the commit (storeTally), so two
+// attempts at one batch settle in turn, two batches ending together can
+// neither lose a difference nor both close the run, and batches wait for
+// each other only for that last statement.
 func (w *Worker) settleBatch(ctx context.Context, runID uint, batch int) error {
 	var closed *models.WUGSyncLog
 	err := w.store.Transaction(ctx, func(tx models.Store) error {
-		run, err := tx.LockRun(ctx, runID)
-		if err != nil {
+		run, running, err := w.storeTally(ctx, tx, runID, batch)
+		if err != nil || !running || run.PlannedAt == nil || run.BatchesDone < run.BatchesTotal {
 			return err
-		}
-		if err := w.storeTally(ctx, tx, &run, batch); err != nil {
-			return err
-		}
-		if run.Status != models.RunRunning || run.PlannedAt == nil || run.BatchesDone < run.BatchesTotal {
-			return nil
 		}
 		closed, err = w.closeRun(ctx, tx, run)
 		return err
@@ -73,38 +67,34 @@ func (w *Worker) settleBatch(ctx context.Context, runID uint, batch int) error {
 	return w.afterClose(ctx, closed)
 }
 
-// storeTally rewrites the tally row of one batch of run (locked by the
-// caller's transaction tx) and, while the run is running, moves its
-// counters by the difference from the row it replaced.
-func (w *Worker) storeTally(ctx context.Context, tx models.Store, run *models.WUGSyncLog, batch int) error {
-	t, err := tallyEntries(ctx, tx, run.ID, batch, false)
+// storeTally rewrites the tally row of one batch of a run (held by the
+// caller's transaction tx from here on, models.Store.LockTally) and,
+// while the run is running, moves its counters by the difference from the
+// row it replaced, which holds the run's row too and returns the run
+// (running true). A run that is not running keeps its counters as they
+// ended.
+func (w *Worker) storeTally(ctx context.Context, tx models.Store, runID uint, batch int) (models.WUGSyncLog, bool, error) {
+	prev, existed, err := tx.LockTally(ctx, runID, batch)
 	if err != nil {
-		return err
+		return models.WUGSyncLog{}, false, err
 	}
-	next := models.RunBatch{RunID: run.ID, Batch: batch, Created: t.Created,
+	t, err := tallyEntries(ctx, tx, runID, batch, false)
+	if err != nil {
+		return models.WUGSyncLog{}, false, err
+	}
+	next := models.RunBatch{RunID: runID, Batch: batch, Created: t.Created,
 		Updated: t.Updated, Decommissioned: t.Decommissioned, Failed: t.Failed, Scanning: t.Scanning,
 		Pending: t.Pending, UpdatedAt: w.now()}
-	prev, existed, err := tx.StoreTally(ctx, next)
-	if err != nil {
-		return err
+	if err := tx.PutTally(ctx, next); err != nil {
+		return models.WUGSyncLog{}, false, err
 	}
-	if run.Status != models.RunRunning {
-		return nil // an ended run's counters stay as they ended
+	run, running, err := tx.MoveRunProgress(ctx, runID, tallyDelta(prev, existed, next))
+	if err != nil || running {
+		return run, running, err
 	}
-	d := tallyDelta(prev, existed, next)
-	if d.Zero() {
-		return nil
-	}
-	if err := tx.AddRunProgress(ctx, run.ID, d, !run.DryRun); err != nil {
-		return err
-	}
-	run.BatchesDone += d.BatchesDone
-	if !run.DryRun {
-		run.DevicesCreated += d.Created
-		run.DevicesUpdated += d.Updated
-		run.DevicesFailed += d.Failed
-	}
-	return nil
+	// Not running (or gone: its error, as before).
+	run, err = tx.Run(ctx, runID)
+	return run, false, err
 }
 
 // tallyDelta is how replacing a batch's tally prev (existed false: none)
