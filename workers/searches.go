@@ -25,6 +25,11 @@ const searchKeep = 30 * time.Second
 type searchFlights struct {
 	mu    sync.Mutex
 	byKey map[string]*searchFlight
+	// after schedules the drop of a finished answer (time.AfterFunc; a
+	// test fires it at will). It is the one way answers leave byKey, so an
+	// idle worker does not keep one (up to every device of a connection)
+	// past searchKeep.
+	after func(time.Duration, func())
 }
 
 // searchFlight is one WUG search: started is taken before the call waits
@@ -37,7 +42,7 @@ type searchFlight struct {
 }
 
 func newSearchFlights() *searchFlights {
-	return &searchFlights{byKey: map[string]*searchFlight{}}
+	return &searchFlights{byKey: map[string]*searchFlight{}, after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 }
 
 // known reports whether a search of text on connID that started at or
@@ -57,11 +62,6 @@ func (f *searchFlights) search(ctx context.Context, connID uint, text string, si
 	do func(context.Context) ([]wug.DeviceOverview, error)) ([]wug.DeviceOverview, error) {
 	key := searchKey(connID, text)
 	f.mu.Lock()
-	for k, fl := range f.byKey {
-		if now.Sub(fl.started) > searchKeep && finished(fl) {
-			delete(f.byKey, k)
-		}
-	}
 	if fl := f.byKey[key]; fl != nil && !fl.started.Before(since) && !failed(fl) {
 		f.mu.Unlock()
 		select {
@@ -76,9 +76,7 @@ func (f *searchFlights) search(ctx context.Context, connID uint, text string, si
 	f.mu.Unlock()
 	fl.found, fl.err = do(ctx)
 	close(fl.done)
-	// An idle worker does not keep an answer (up to every device of a
-	// connection) past its use.
-	time.AfterFunc(searchKeep, func() {
+	f.after(searchKeep, func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if f.byKey[key] == fl {

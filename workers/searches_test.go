@@ -20,10 +20,17 @@ import (
 func TestLookUpsShareASearchThatStartedAfterTheirCall(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	var mu sync.Mutex
 	f := newSearchFlights()
+	var drops []func()
+	f.after = func(d time.Duration, drop func()) {
+		require.Equal(t, searchKeep, d)
+		mu.Lock()
+		defer mu.Unlock()
+		drops = append(drops, drop)
+	}
 	t0 := time.Date(2026, 12, 7, 6, 0, 0, 0, time.UTC)
 	calls := 0
-	var mu sync.Mutex
 	answer := []wug.DeviceOverview{{ID: "7", NetworkAddress: "10.1.0.5"}}
 	do := func(context.Context) ([]wug.DeviceOverview, error) {
 		mu.Lock()
@@ -82,9 +89,16 @@ func TestLookUpsShareASearchThatStartedAfterTheirCall(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 5, calls)
 
-	// Past searchKeep an answer is dropped.
-	late := t0.Add(time.Second + searchKeep + time.Millisecond)
-	_, err = f.search(ctx, 1, "10.1.0.", t0, late, do)
+	// Past searchKeep an answer is dropped: each finished search scheduled
+	// its drop once, and a drop takes only its own search's answer.
+	require.Len(t, drops, 6)
+	require.True(t, f.known(1, "10.1.0.", t0))
+	for _, drop := range drops {
+		drop()
+	}
+	require.Empty(t, f.byKey)
+	require.False(t, f.known(1, "10.1.0.", t0))
+	_, err = f.search(ctx, 1, "10.1.0.", t0, t0.Add(time.Second), do)
 	require.NoError(t, err)
 	require.Equal(t, 6, calls)
 }
