@@ -117,8 +117,9 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 //     (when clearAbsent: the caller knows no earlier call is still at work).
 //
 // since is when the call that may have created them ended: a search of
-// the same text by another batch of this process that started after it
-// serves this look-up too (searchFlights), at no call.
+// the same text by another batch of this process whose request went out
+// after it, or has yet to, serves this look-up too (searchFlights), at no
+// call.
 //
 // A search that fails past its in-process retries holds back only the
 // entries it stands for (b.waiting): they keep their mark, so the task's retry
