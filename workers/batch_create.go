@@ -106,7 +106,8 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 // lookUpCreates looks in WUG for devices a template call may have created
 // without wugsync hearing of it, with the fewest search pages that cover
 // the entries' addresses (searchesFor): one search per subnet, or one on a
-// prefix that several subnets share, never one per device.
+// prefix that several subnets share, or a listing of each target group,
+// never one per device.
 //
 //   - A device with the display name and address that were sent is our own
 //     create: it is linked as it is, with the hash of what was sent, and
@@ -158,7 +159,11 @@ func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, 
 			})
 		})
 		if err != nil {
-			err = fmt.Errorf("look for earlier creates at %s*: %w", text, err)
+			where := text + "*"
+			if group, ok := listedGroup(text); ok {
+				where = "WUG group " + group
+			}
+			err = fmt.Errorf("look for earlier creates at %s: %w", where, err)
 			if !b.later(err) {
 				return nil, err
 			}
