@@ -52,3 +52,27 @@ func (s Store) CreatedMatching(ctx context.Context, connID uint, texts []string)
 // likeEscaper escapes LIKE's wildcards (and the escape itself) in a text
 // meant literally.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// LinkedInGroups counts, per WUG group id, the rows of a connection linked
+// to a device in that group: about how many devices a listing of the group
+// returns before a batch adds its own. A look-up for earlier creates
+// weighs a group listing against address searches with it. One statement.
+func (s Store) LinkedInGroups(ctx context.Context, connID uint, groups []string) (map[string]int, error) {
+	out := make(map[string]int, len(groups))
+	if len(groups) == 0 {
+		return out, nil
+	}
+	var counts []struct {
+		Group string `gorm:"column:wug_group_id"`
+		N     int    `gorm:"column:n"`
+	}
+	err := s.rows(ctx, connID).Where("wug_device_id <> '' AND wug_group_id IN ?", groups).
+		Select("wug_group_id, COUNT(*) AS n").Group("wug_group_id").Scan(&counts).Error
+	if err != nil {
+		return nil, fmt.Errorf("count linked devices by group: %w", err)
+	}
+	for _, c := range counts {
+		out[c.Group] = c.N
+	}
+	return out, nil
+}

@@ -59,7 +59,7 @@ type batch struct {
 	notes map[int64]updateNote
 	// started is when this attempt began, and failedAt when its last
 	// template call ended: a look-up for earlier creates may take the
-	// answer of a search that started after either (searchFlights).
+	// answer of a search sent after either (searchFlights).
 	started, failedAt time.Time
 }
 

@@ -133,13 +133,14 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 		lost = append(lost, e)
 	}
 	// The calls that left these marks ended before this attempt began.
-	return b.lookUpCreates(ctx, lost, b.started, true)
+	return b.lookUpCreates(ctx, lost, b.started, true, false)
 }
 
 // lookUpCreates looks in WUG for devices a template call may have created
 // without wugsync hearing of it, with the fewest search pages that cover
 // the entries' addresses (searchesFor): one search per subnet, or one on a
-// prefix that several subnets share, never one per device.
+// prefix that several subnets share, or a listing of each target group,
+// never one per device.
 //
 //   - A device with the display name and address that were sent is our own
 //     create: it is linked as it is, with the hash of what was sent, and
@@ -150,17 +151,22 @@ func (b *batch) findEarlierCreates(ctx context.Context, creates []*models.PlanEn
 //     (when clearAbsent: the caller knows no earlier call is still at work).
 //
 // since is when the call that may have created them ended: a search of
-// the same text by another batch of this process that started after it
-// serves this look-up too (searchFlights), at no call.
+// the same text by another batch of this process whose request went out
+// after it, or has yet to, serves this look-up too (searchFlights), at no
+// call.
+//
+// sentNow says the call was this attempt's own, with the templates of
+// b.mapped: each device it made is then in its target group, and a listing
+// of those groups may stand in for the searches (searchesFor).
 //
 // A search that fails past its in-process retries holds back only the
 // entries it stands for (b.waiting): they keep their mark, so the task's retry
 // looks again; every other entry is settled before the attempt ends.
-func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, since time.Time, clearAbsent bool) ([]*models.PlanEntry, error) {
+func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, since time.Time, clearAbsent, sentNow bool) ([]*models.PlanEntry, error) {
 	if len(entries) == 0 {
 		return nil, nil
 	}
-	bySearch, err := b.searchesFor(ctx, entries, since)
+	bySearch, err := b.searchesFor(ctx, entries, since, sentNow)
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +180,23 @@ func (b *batch) lookUpCreates(ctx context.Context, entries []*models.PlanEntry, 
 	for _, text := range sortedKeys(bySearch) {
 		found, err := b.w.searches.search(ctx, b.conn.ID, text, since, time.Now(), func(ctx context.Context) ([]wug.DeviceOverview, error) {
 			return retryRead(ctx, func(ctx context.Context) ([]wug.DeviceOverview, error) {
+				if group, ok := listedGroup(text); ok {
+					var all []wug.DeviceOverview
+					err := b.client.ListDevices(ctx, group, func(page []wug.DeviceOverview) error {
+						all = append(all, page...)
+						return nil
+					})
+					return all, err
+				}
 				return b.client.SearchDevices(ctx, text)
 			})
 		})
 		if err != nil {
-			err = fmt.Errorf("look for earlier creates at %s*: %w", text, err)
+			where := text + "*"
+			if group, ok := listedGroup(text); ok {
+				where = "WUG group " + group
+			}
+			err = fmt.Errorf("look for earlier creates at %s: %w", where, err)
 			if !b.later(err) {
 				return nil, err
 			}
@@ -306,7 +324,7 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) ([]*mod
 		b.log.WithError(err).Warn("a template call failed; looking for the devices it may have created")
 		// Looked up even after the last round, so the attempt settles what
 		// the call did create: a retry then resends only the rest.
-		found, lerr := b.lookUpCreates(ctx, todo, b.failedAt, done)
+		found, lerr := b.lookUpCreates(ctx, todo, b.failedAt, done, true)
 		relinks = append(relinks, found...)
 		if lerr != nil {
 			return relinks, lerr
@@ -474,17 +492,19 @@ func (b *batch) startScans(ctx context.Context, entries []*models.PlanEntry, res
 }
 
 // searchesFor groups entries by the search text that finds them, choosing
-// the texts with the fewest pages in all (export.CoverSearches): a search
-// returns what WUG holds under its text, which is about the devices this
-// connection has linked there or sent creates for (one statement counts
-// them; the entries are among them), at export.SearchPageSize a page, or
-// nothing for a text whose answer another batch's search gives
-// (searchFlights). While WUG holds few devices one search on a shared
-// prefix finds a whole batch in one page; later, when a prefix holds pages
-// of other devices, one search per subnet is cheaper. A wrong estimate
-// costs pages, never a missed device: every page of each search is read,
-// and only exact addresses match.
-func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry, since time.Time) (map[string][]*models.PlanEntry, error) {
+// the texts with the fewest pages in all (export.CoverSearches), where a
+// page is export.SearchPageSize devices WUG holds, or may hold, under a
+// text (models.Store.CreatedMatching), and a text another look-up's search
+// serves costs none (searchFlights).
+//
+// When sentNow, a listing of the entries' target groups (a key made by
+// groupListing) competes: each device the call made is in its group, and a
+// batch's devices often share few groups but several subnets (a device
+// whose address is another site's, IPv6 beside IPv4), so one page per
+// group can beat one per text. It is taken only when it costs fewer pages
+// than the texts. A group's pages are estimated from the devices linked in
+// it (models.Store.LinkedInGroups) plus the batch's own entries there.
+func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry, since time.Time, sentNow bool) (map[string][]*models.PlanEntry, error) {
 	bySubnet := map[string][]*models.PlanEntry{}
 	for _, e := range entries {
 		text := export.AddressSearchText(b.mapped[e.NetBoxObjectID].Address)
@@ -509,17 +529,57 @@ func (b *batch) searchesFor(ctx context.Context, entries []*models.PlanEntry, si
 	if err != nil {
 		return nil, err
 	}
+	pagesOf := func(n int) int { return max(1, (n+export.SearchPageSize-1)/export.SearchPageSize) }
 	pages := func(text string) int {
 		if b.w.searches.known(b.conn.ID, text, since) {
 			return 0 // another batch's search answers it
 		}
-		return max(1, (held[text]+export.SearchPageSize-1)/export.SearchPageSize)
+		return pagesOf(held[text])
 	}
 	out := map[string][]*models.PlanEntry{}
+	textPages := 0
 	for text, covered := range export.CoverSearches(subnets, pages) {
+		textPages += pages(text)
 		for _, s := range covered {
 			out[text] = append(out[text], bySubnet[s]...)
 		}
 	}
+	if !sentNow {
+		return out, nil
+	}
+	byGroup := map[string][]*models.PlanEntry{}
+	for _, e := range entries {
+		g := b.groupOf[e.NetBoxObjectID]
+		if g == "" {
+			return out, nil // placed by WUG's defaults: only a search finds it
+		}
+		byGroup[g] = append(byGroup[g], e)
+	}
+	if len(byGroup) >= textPages {
+		return out, nil
+	}
+	linked, err := b.w.store.LinkedInGroups(ctx, b.conn.ID, sortedKeys(byGroup))
+	if err != nil {
+		return nil, err
+	}
+	groupPages := 0
+	listings := make(map[string][]*models.PlanEntry, len(byGroup))
+	for g, list := range byGroup {
+		key := groupListing(g)
+		listings[key] = list
+		if !b.w.searches.known(b.conn.ID, key, since) {
+			groupPages += pagesOf(linked[g] + len(list))
+		}
+	}
+	if groupPages < textPages {
+		return listings, nil
+	}
 	return out, nil
 }
+
+// groupListing is the look-up key that stands for listing the devices of a
+// WUG group (an address search text never starts with it).
+func groupListing(groupID string) string { return "group:" + groupID }
+
+// listedGroup returns the group a key made by groupListing lists.
+func listedGroup(key string) (string, bool) { return strings.CutPrefix(key, "group:") }

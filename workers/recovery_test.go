@@ -227,6 +227,66 @@ func TestLookUpSearchesEachSubnetWhenAPrefixHoldsMore(t *testing.T) {
 	r.requireExactEndState(planned)
 }
 
+// TestLookUpListsTheBatchsGroupsWhenTheyCostFewerPages: one device of a
+// site sits at an address of its own subnet (10.77.0.5), so the batch's
+// devices span four subnets but three groups, and "10." would take four
+// pages (800 other devices under 10.99). The look-up after a lost answer
+// lists each target group once (three calls) rather than searching each
+// subnet (four), and finds every device the call made.
+func TestLookUpListsTheBatchsGroupsWhenTheyCostFewerPages(t *testing.T) {
+	t.Parallel()
+	r := setupRecovery(t, 125, models.MaxBatchSize, nil)
+	ctx := context.Background()
+	inv := r.stack.NetBox.Inventory()
+	moved := 0
+	for _, d := range inv.Devices {
+		for _, ip := range inv.IPAddresses {
+			if moved == 0 && d.PrimaryIP4ID == ip.ID && strings.HasPrefix(ip.Address, "10.1.0.") {
+				_, err := r.stack.NetBox.SetPrimaryIP(d.ID, "10.77.0.5/24")
+				require.NoError(t, err)
+				moved = d.ID
+			}
+		}
+	}
+	require.NotZero(t, moved)
+	run := r.plan()
+	require.Equal(t, 1, run.BatchesTotal)
+	planned := creates(r.entries(run.ID))
+	groups := map[string]bool{}
+	for _, e := range r.entries(run.ID) {
+		if e.Action == models.PlanCreate && e.Mapped != nil {
+			groups[pathKey(e.Mapped.Fields.GroupPath)] = true
+		}
+	}
+	subnets := subnetsOf(t, planned)
+	require.Contains(t, subnets, "10.77.0.")
+	require.Less(t, len(groups), len(subnets), "fewer groups than subnets")
+	r.linkOthers(800)
+
+	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))
+	require.NoError(t, r.w.runBatch(ctx, run.ID, 1))
+	log := r.stack.WUG.RequestLog()
+	lost := -1
+	for i, req := range log {
+		if req.Fault == wugsim.FaultLostAnswer {
+			lost = i
+		}
+	}
+	require.GreaterOrEqual(t, lost, 0, "the template answer was lost")
+	listed := map[string]int{}
+	for _, req := range log[lost+1:] {
+		require.Equal(t, searchRoute, req.Route, "the look-up makes only listings")
+		require.NotContains(t, req.Query, "search=", "a group listing, not a search")
+		listed[req.Path]++
+	}
+	require.Len(t, listed, len(groups), "one listing per target group")
+	for path, n := range listed {
+		require.Equal(t, 1, n, "%s listed once", path)
+	}
+	require.Equal(t, 1, r.stack.WUG.CountRequests(templateRoute), "nothing was sent twice")
+	r.requireExactEndState(planned)
+}
+
 // subnetsOf counts the planned creates per subnet search text.
 func subnetsOf(t *testing.T, planned map[int64]models.PlanEntry) map[string]int {
 	t.Helper()

@@ -73,6 +73,9 @@ func (c *Client) exchange(ctx context.Context, req request, payload []byte, toke
 		}
 		defer release()
 	}
+	if token != "" {
+		callSendHook(ctx) // the caller's request, not a token the client fetches for it
+	}
 	start := time.Now()
 	body, err := c.roundTrip(ctx, req, payload, token)
 	if c.observe != nil {
