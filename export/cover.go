@@ -17,7 +17,7 @@ func SearchCandidates(subnet string) []string {
 	if first < 0 {
 		return []string{subnet}
 	}
-	out := make([]string, 0, len(subnet)-first)
+	var out []string
 	for n := len(subnet); n > first; n-- {
 		out = append(out, subnet[:n])
 	}
@@ -70,7 +70,9 @@ func CoverSearches(subnets []string, pages func(text string) int) map[string][]s
 		}
 		n := nodes[text]
 		self := pages(text)
-		if len(n.children) > 0 && !n.subnet {
+		// A text that is no subnet is some subnet's prefix, so it has
+		// children: it is searched itself only when that costs fewer pages.
+		if !n.subnet {
 			below := 0
 			for child := range n.children {
 				below += best(child)

@@ -11,6 +11,10 @@ func TestSearchCandidatesArePrefixesDownToTheFirstSeparator(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, []string{"10.16.0.", "10.16.0", "10.16.", "10.16", "10.1", "10."}, SearchCandidates("10.16.0."))
 	require.Equal(t, []string{"2001:db8::", "2001:db8:", "2001:db8", "2001:db", "2001:d", "2001:"}, SearchCandidates("2001:db8::"))
+	// The text of ::1's subnet starts with its separator: the shortest
+	// candidate is that separator.
+	require.Equal(t, []string{"::", ":"}, SearchCandidates("::"))
+	require.Equal(t, []string{"10"}, SearchCandidates("10"), "no separator: only the text")
 }
 
 // pagesOf estimates pages from how many devices WUG holds per subnet, as

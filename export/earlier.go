@@ -21,7 +21,7 @@ func AddressSearchText(a netip.Addr) string {
 	if a.Unmap().Is6() {
 		sep = ":"
 	}
-	if i := strings.LastIndex(s, sep); i > 0 {
+	if i := strings.LastIndex(s, sep); i != -1 {
 		return s[:i+1]
 	}
 	return s

@@ -18,6 +18,8 @@ func TestAddressSearchTextCoversTheSubnet(t *testing.T) {
 		"2001:db8:1::5":      "2001:db8:1::",
 		"2001:db8:1::1:5":    "2001:db8:1::1:",
 		"fd00:1:2:3:4:5:6:7": "fd00:1:2:3:4:5:6:",
+		"::1":                "::",
+		"::a:1":              "::a:",
 	} {
 		got := AddressSearchText(netip.MustParseAddr(addr))
 		require.Equal(t, want, got, addr)
