@@ -159,15 +159,7 @@ func TestLostTemplateAnswerCostsOneSearch(t *testing.T) {
 	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))
 	require.NoError(t, r.w.runBatch(ctx, run.ID, 1), "the lost answer is recovered within the attempt")
 
-	log := r.stack.WUG.RequestLog()
-	lost := -1
-	for i, req := range log {
-		if req.Fault == wugsim.FaultLostAnswer {
-			lost = i
-		}
-	}
-	require.GreaterOrEqual(t, lost, 0, "the template answer was lost")
-	after := log[lost+1:]
+	after := requestsAfterLostAnswer(t, r.stack.WUG.RequestLog())
 	require.Len(t, after, 1, "one search for every subnet, nothing else")
 	require.Equal(t, searchRoute, after[0].Route)
 	require.Equal(t, http.StatusOK, after[0].Status)
@@ -265,16 +257,8 @@ func TestLookUpListsTheBatchsGroupsWhenTheyCostFewerPages(t *testing.T) {
 
 	require.NoError(t, r.stack.WUG.SetFaults(templateRoute, wugsim.Fault{LostAnswerRate: 1, Count: 1}))
 	require.NoError(t, r.w.runBatch(ctx, run.ID, 1))
-	log := r.stack.WUG.RequestLog()
-	lost := -1
-	for i, req := range log {
-		if req.Fault == wugsim.FaultLostAnswer {
-			lost = i
-		}
-	}
-	require.GreaterOrEqual(t, lost, 0, "the template answer was lost")
 	listed := map[string]int{}
-	for _, req := range log[lost+1:] {
+	for _, req := range requestsAfterLostAnswer(t, r.stack.WUG.RequestLog()) {
 		require.Equal(t, searchRoute, req.Route, "the look-up makes only listings")
 		require.NotContains(t, req.Query, "search=", "a group listing, not a search")
 		listed[req.Path]++
@@ -488,4 +472,18 @@ func TestUpdatesUnderFaultsSettleSomethingOnEveryAttempt(t *testing.T) {
 	for _, e := range creates(r.entries(cold.ID)) {
 		require.True(t, names[e.DeviceName+"-renamed"], "%s renamed in WUG", e.DeviceName)
 	}
+}
+
+// requestsAfterLostAnswer returns the requests WUG saw after the last
+// template call whose answer it lost: what recovering from it cost.
+func requestsAfterLostAnswer(t *testing.T, log []wugsim.Request) []wugsim.Request {
+	t.Helper()
+	lost := -1
+	for i, req := range log {
+		if req.Fault == wugsim.FaultLostAnswer {
+			lost = i
+		}
+	}
+	require.GreaterOrEqual(t, lost, 0, "the template answer was lost")
+	return log[lost+1:]
 }
