@@ -41,7 +41,7 @@ func setupPrimaries(t *testing.T) *primariesBundle {
 	}))
 	t.Cleanup(srv.Close)
 	b.client, err = netbox.New(netbox.Config{URL: srv.URL, Token: netboxsim.DefaultToken, PageSize: 100,
-		RetryBackoff: time.Millisecond, Timeout: 10 * time.Second})
+		RetryBackoff: time.Millisecond, Timeout: 30 * time.Second})
 	require.NoError(t, err)
 	return b
 }
@@ -90,7 +90,7 @@ func TestDevicePrimariesReadsPagesConcurrently(t *testing.T) {
 
 	var mu sync.Mutex
 	arrived, allThere, together := 0, make(chan struct{}), true
-	b.beforeOffset = func(*http.Request) {
+	b.beforeOffset = func(r *http.Request) {
 		mu.Lock()
 		arrived++
 		if arrived == 4 {
@@ -99,7 +99,7 @@ func TestDevicePrimariesReadsPagesConcurrently(t *testing.T) {
 		mu.Unlock()
 		select {
 		case <-allThere:
-		case <-time.After(10 * time.Second): // only if the pages come one at a time
+		case <-r.Context().Done(): // only if the pages come one at a time: the client gave up
 			mu.Lock()
 			together = false
 			mu.Unlock()
@@ -129,7 +129,7 @@ func TestDevicePrimariesSurvivesPagesShiftingLeft(t *testing.T) {
 	b := setupPrimaries(t)
 	want := activeWithPrimary(b.sim)
 	var once sync.Once
-	b.beforeOffset = func(*http.Request) {
+	b.beforeOffset = func(r *http.Request) {
 		once.Do(func() {
 			for _, id := range want[10:15] {
 				assert.NoError(t, b.sim.DeleteDevice(int(id)))
@@ -150,7 +150,7 @@ func TestDevicePrimariesSurvivesPagesShiftingRight(t *testing.T) {
 	b := setupPrimaries(t)
 	before := activeWithPrimary(b.sim)
 	var once sync.Once
-	b.beforeOffset = func(*http.Request) {
+	b.beforeOffset = func(r *http.Request) {
 		once.Do(func() {
 			for i := range 150 {
 				d, err := b.sim.CreateDevice(netboxsim.Device{Name: ptr("new-" + strconv.Itoa(i)), Status: "active",
