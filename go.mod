@@ -94,3 +94,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.62.0 // indirect
 )
+
+// A copy of the SQLite driver whose argument binding is linear in a
+// statement's parameters (third_party/go-sqlite/README.wugsync.md).
+replace github.com/glebarez/go-sqlite => ./third_party/go-sqlite
