@@ -27,3 +27,12 @@ func MigrateUpTo(ctx context.Context, db *gorm.DB, version int64, opts ...Migrat
 // ListParams is the most parameters a statement may have and stay in
 // pgx's statement cache.
 const ListParams = listParams
+
+// SQL lists the statements p runs.
+func (p Prepared) SQL() []string {
+	out := make([]string, len(p.stmts))
+	for i, st := range p.stmts {
+		out[i] = st.sql
+	}
+	return out
+}

@@ -16,6 +16,7 @@ import (
 type testBundle struct {
 	db     *gorm.DB
 	sealer *models.Sealer
+	url    string // the database's WUGSYNC_DATABASE_URL
 }
 
 // forEachBackend runs fn as a subtest on every database this run can reach,
@@ -27,7 +28,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, bundle testBundle)) {
 			t.Parallel()
 			sealer, err := models.NewSealer(make([]byte, 32))
 			require.NoError(t, err)
-			fn(t, testBundle{db: testinfra.OpenMigrated(t, backend), sealer: sealer})
+			fn(t, testBundle{db: testinfra.OpenMigrated(t, backend), sealer: sealer, url: backend.URL})
 		})
 	}
 }

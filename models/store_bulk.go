@@ -99,12 +99,26 @@ type RowUpsert struct {
 // change (the set of columns it writes) instead of two or three statements
 // a row. Changes of the same object are applied in order.
 func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
+	p, err := s.PrepareUpsertRows(ctx, ups)
+	if err != nil {
+		return err
+	}
+	if err := s.Exec(ctx, p); err != nil {
+		return fmt.Errorf("store %d export rows: %w", len(ups), err)
+	}
+	return nil
+}
+
+// PrepareUpsertRows builds the statements of UpsertRows without running
+// them (Prepared).
+func (s Store) PrepareUpsertRows(ctx context.Context, ups []RowUpsert) (Prepared, error) {
+	var p Prepared
 	if len(ups) == 0 {
-		return nil
+		return p, nil
 	}
 	sch, err := schema.Parse(&NetBoxIPExport{}, schemaCache, s.db.NamingStrategy)
 	if err != nil {
-		return fmt.Errorf("export row schema: %w", err)
+		return p, fmt.Errorf("export row schema: %w", err)
 	}
 	// One statement per group of changes of one kind, run in the order the
 	// groups were opened. A change joins its kind's open group only if that
@@ -144,10 +158,10 @@ func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
 			}
 			field := sch.LookUpField(col)
 			if field == nil {
-				return fmt.Errorf("export rows have no column %q", col)
+				return p, fmt.Errorf("export rows have no column %q", col)
 			}
 			if err := field.Set(ctx, rv, v); err != nil {
-				return fmt.Errorf("set %s of export row of %s %d: %w", col, u.Key.ObjectType, u.Key.ObjectID, err)
+				return p, fmt.Errorf("set %s of export row of %s %d: %w", col, u.Key.ObjectType, u.Key.ObjectID, err)
 			}
 		}
 		g.rows = append(g.rows, row)
@@ -163,15 +177,17 @@ func (s Store) UpsertRows(ctx context.Context, ups []RowUpsert) error {
 			set = append(set, clause.Assignment{Column: clause.Column{Name: col}, Value: v})
 		}
 		set = append(set, clause.Assignment{Column: clause.Column{Name: "updated_at"}, Value: clause.Column{Table: "excluded", Name: "updated_at"}})
-		err := s.db.WithContext(ctx).Select(g.insert).Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
-			DoUpdates: set,
-		}).CreateInBatches(g.rows, chunkRows(s.db, len(g.insert), sqliteBatchParams)).Error
-		if err != nil {
-			return fmt.Errorf("store %d export rows: %w", len(g.rows), err)
+		for chunk := range slices.Chunk(g.rows, chunkRows(s.db, len(g.insert), sqliteBatchParams)) {
+			err := p.add(s.dry(ctx).Select(g.insert).Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
+				DoUpdates: set,
+			}).Create(chunk))
+			if err != nil {
+				return p, fmt.Errorf("build the upsert of %d export rows: %w", len(chunk), err)
+			}
 		}
 	}
-	return nil
+	return p, nil
 }
 
 // newRowColumns are the columns every new export row is inserted with.
@@ -225,6 +241,20 @@ type EntryOutcome struct {
 // WUG device each acted on (its WUGDeviceID), in one UPDATE per 500
 // entries instead of one a device.
 func (s Store) SetOutcomes(ctx context.Context, outs []EntryOutcome) error {
+	p, err := s.PrepareOutcomes(ctx, outs)
+	if err != nil {
+		return err
+	}
+	if err := s.Exec(ctx, p); err != nil {
+		return fmt.Errorf("record the outcome of %d entries: %w", len(outs), err)
+	}
+	return nil
+}
+
+// PrepareOutcomes builds the statements of SetOutcomes without running
+// them (Prepared); the entries take their outcomes once they ran.
+func (s Store) PrepareOutcomes(ctx context.Context, outs []EntryOutcome) (Prepared, error) {
+	var p Prepared
 	for chunk := range slices.Chunk(outs, applyChunk) {
 		var outcome, wugID strings.Builder
 		args := make([]any, 0, 4*len(chunk))
@@ -243,16 +273,18 @@ func (s Store) SetOutcomes(ctx context.Context, outs []EntryOutcome) error {
 			ids = append(ids, o.Entry.ID)
 		}
 		wugID.WriteString(" END")
-		err := s.db.WithContext(ctx).Model(&PlanEntry{}).Where("id IN ?", ids).Updates(map[string]any{
+		err := p.add(s.dry(ctx).Model(&PlanEntry{}).Where("id IN ?", ids).Updates(map[string]any{
 			"outcome": gorm.Expr(outcome.String(), args...), "error": "",
 			"wug_device_id": gorm.Expr(wugID.String(), wugArgs...),
-		}).Error
+		}))
 		if err != nil {
-			return fmt.Errorf("record the outcome of %d entries: %w", len(chunk), err)
+			return p, fmt.Errorf("build the outcome of %d entries: %w", len(chunk), err)
 		}
 	}
-	for _, o := range outs {
-		o.Entry.Outcome, o.Entry.Error = o.Outcome, ""
-	}
-	return nil
+	p.done = append(p.done, func() {
+		for _, o := range outs {
+			o.Entry.Outcome, o.Entry.Error = o.Outcome, ""
+		}
+	})
+	return p, nil
 }

@@ -298,6 +298,11 @@ func TestSetOutcomesStoresEachEntrysOutcomeInOneStatement(t *testing.T) {
 				Error: "an earlier attempt failed"}
 		}
 		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		// As a batch does: the entries with their ids, from the database
+		// (CreatePlanEntries reads no ids back).
+		entries, err := store.PendingEntries(ctx, run.ID, 0)
+		require.NoError(t, err)
+		require.Len(t, entries, 600)
 		outs := make([]models.EntryOutcome, 0, 100)
 		for i, e := range entries[:100] {
 			e.WUGDeviceID = fmt.Sprint("w", i)

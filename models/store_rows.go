@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -305,8 +306,13 @@ func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) err
 		return nil
 	}
 	cols := insertColumns(newRowColumns, []string{"last_run_id"})
-	if err := s.db.WithContext(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).
-		CreateInBatches(rows, chunkRows(s.db, len(cols), sqliteListParams)).Error; err != nil {
+	var p Prepared
+	for chunk := range slices.Chunk(rows, chunkRows(s.db, len(cols), sqliteListParams)) {
+		if err := p.add(s.dry(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).Create(chunk)); err != nil {
+			return fmt.Errorf("build the insert of %d pending rows: %w", len(chunk), err)
+		}
+	}
+	if err := s.Exec(ctx, p); err != nil {
 		return fmt.Errorf("record pending rows: %w", err)
 	}
 	return nil
@@ -345,11 +351,17 @@ func (s Store) MarkSkipped(ctx context.Context, runID uint, trigger Trigger, at 
 		cols = append(cols, "netbox_device_name", "ip_address")
 	}
 	insert := insertColumns(newRowColumns, cols)
-	err := s.db.WithContext(ctx).Select(insert).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
-		DoUpdates: clause.AssignmentColumns(cols),
-	}).CreateInBatches(rows, chunkRows(s.db, len(insert), sqliteListParams)).Error
-	if err != nil {
+	var p Prepared
+	for chunk := range slices.Chunk(rows, chunkRows(s.db, len(insert), sqliteListParams)) {
+		err := p.add(s.dry(ctx).Select(insert).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "connection_id"}, {Name: "object_type"}, {Name: "netbox_object_id"}},
+			DoUpdates: clause.AssignmentColumns(cols),
+		}).Create(chunk))
+		if err != nil {
+			return fmt.Errorf("build the upsert of %d skipped rows: %w", len(chunk), err)
+		}
+	}
+	if err := s.Exec(ctx, p); err != nil {
 		return fmt.Errorf("record skipped rows: %w", err)
 	}
 	return nil
@@ -480,12 +492,21 @@ func (s Store) SetScanStatus(ctx context.Context, connID uint, scanID, status st
 // CreatePlanEntries stores new plan entries: multi-row INSERTs as large
 // as the bind-parameter limit allows for the entry's columns (as the GORM
 // schema lists them, so a new column is carried and shrinks the chunk),
-// in one transaction.
+// in one transaction. The statements are built before a connection is
+// taken (Prepared), and the entries get no ids: nobody reads them from
+// the planner's copies (a batch loads its entries), and reading them back
+// (RETURNING) cost a row and a scan per entry.
 func (s Store) CreatePlanEntries(ctx context.Context, entries []*PlanEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if err := s.db.WithContext(ctx).CreateInBatches(entries, insertChunk(s.db, &PlanEntry{})).Error; err != nil {
+	var p Prepared
+	for chunk := range slices.Chunk(entries, insertChunk(s.db, &PlanEntry{})) {
+		if err := p.add(s.dry(ctx).Create(chunk)); err != nil {
+			return fmt.Errorf("build the insert of %d plan entries: %w", len(chunk), err)
+		}
+	}
+	if err := s.Exec(ctx, p); err != nil {
 		return fmt.Errorf("store plan entries: %w", err)
 	}
 	return nil

@@ -331,7 +331,17 @@ func (b *batch) flush(ctx context.Context) error {
 		ups[i] = models.RowUpsert{Key: s.entry.Key(), Name: s.entry.DeviceName, IP: s.entry.IPAddress, Change: s.change}
 		outs[i] = models.EntryOutcome{Entry: s.entry, Outcome: s.outcome}
 	}
-	err := b.w.store.Transaction(ctx, func(tx models.Store) error {
+	// Built before the transaction, which on SQLite holds the one
+	// connection the planner and every other batch wait for.
+	rows, err := b.w.store.PrepareUpsertRows(ctx, ups)
+	if err != nil {
+		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
+	}
+	outcomes, err := b.w.store.PrepareOutcomes(ctx, outs)
+	if err != nil {
+		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
+	}
+	err = b.w.store.Transaction(ctx, func(tx models.Store) error {
 		// A new reason (an adoption compared, a change WUG cannot make) is
 		// rare: one statement for each such entry.
 		for _, s := range b.pending {
@@ -341,10 +351,7 @@ func (b *batch) flush(ctx context.Context) error {
 				}
 			}
 		}
-		if err := tx.UpsertRows(ctx, ups); err != nil {
-			return err
-		}
-		return tx.SetOutcomes(ctx, outs)
+		return tx.Exec(ctx, rows, outcomes)
 	})
 	if err != nil {
 		return fmt.Errorf("store %d exported devices: %w", len(b.pending), err)
