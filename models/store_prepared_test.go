@@ -79,3 +79,28 @@ func closedStore(t *testing.T, f runFixture) models.Store {
 	require.NoError(t, models.Close(other))
 	return models.NewStore(other)
 }
+
+// A batch's entries come back with their planned writes as stored (read
+// as text and decoded after the rows, not while the connection is held),
+// and an entry stored without one has none.
+func TestPendingEntriesCarryTheirPlannedWrites(t *testing.T) {
+	t.Parallel()
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		ctx, conn, store, run := f.ctx, f.conn, f.store, f.run
+		seen := "1234"
+		written := &models.PlannedWrite{Fields: export.Fields{DisplayName: "sw-1", GroupPath: []string{"site", "rack"},
+			Attributes: map[string]string{"NetBox_ID": "1"}}, CustomField: &seen}
+		require.NoError(t, store.CreatePlanEntries(ctx, []*models.PlanEntry{
+			{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: 1, Action: models.PlanCreate, Batch: 1, Mapped: written},
+			{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: 2, Action: models.PlanDecommission, Batch: 1, WUGDeviceID: "9"},
+		}))
+		entries, err := store.PendingEntries(ctx, run.ID, 1)
+		require.NoError(t, err)
+		require.Len(t, entries, 2)
+		require.Equal(t, written, entries[0].Mapped)
+		require.EqualValues(t, 1, entries[0].NetBoxObjectID)
+		require.NotZero(t, entries[0].ID)
+		require.Nil(t, entries[1].Mapped)
+		require.Equal(t, "9", entries[1].WUGDeviceID)
+	})
+}

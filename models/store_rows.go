@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
 
 	"github.com/wugsync/wugsync/export"
 )
@@ -522,13 +523,57 @@ func (s Store) ClearPlan(ctx context.Context, runID uint) error {
 
 // PendingEntries loads the entries of one batch of a run that no attempt
 // finished, in device order.
+//
+// The planned writes are read as text and decoded once the rows are
+// read: gorm decodes a serialized column while it scans, with the
+// statement's connection held (on SQLite the one connection the planner
+// and the other batches wait for).
 func (s Store) PendingEntries(ctx context.Context, runID uint, batch int) ([]*PlanEntry, error) {
-	var entries []*PlanEntry
-	if err := s.db.WithContext(ctx).Where("sync_log_id = ? AND batch = ? AND outcome = ''", runID, batch).
-		Order("netbox_object_id").Find(&entries).Error; err != nil {
+	cols, err := entryColumnsButMapped(s.db)
+	if err != nil {
+		return nil, err
+	}
+	var read []*pendingEntry
+	if err := s.db.WithContext(ctx).Table(PlanEntry{}.TableName()).Select(append(cols, "mapped AS mapped_text")).
+		Where("sync_log_id = ? AND batch = ? AND outcome = ''", runID, batch).
+		Order("netbox_object_id").Find(&read).Error; err != nil {
 		return nil, fmt.Errorf("load batch %d of run %d: %w", batch, runID, err)
 	}
+	entries := make([]*PlanEntry, len(read))
+	for i, r := range read {
+		e := &r.PlanEntry
+		if r.MappedText != nil {
+			// As gorm's JSON serializer reads it: NULL stays nil.
+			if err := json.Unmarshal([]byte(*r.MappedText), &e.Mapped); err != nil {
+				return nil, fmt.Errorf("planned write of %s %d in run %d: %w", e.ObjectType, e.NetBoxObjectID, runID, err)
+			}
+		}
+		entries[i] = e
+	}
 	return entries, nil
+}
+
+// pendingEntry is a plan entry as PendingEntries reads it: its planned
+// write still JSON text.
+type pendingEntry struct {
+	PlanEntry
+	MappedText *string `gorm:"column:mapped_text"`
+}
+
+// entryColumnsButMapped lists the plan entry's columns, as the GORM schema
+// has them, but its planned write.
+func entryColumnsButMapped(db *gorm.DB) ([]string, error) {
+	sch, err := schema.Parse(&PlanEntry{}, schemaCache, db.NamingStrategy)
+	if err != nil {
+		return nil, fmt.Errorf("plan entry schema: %w", err)
+	}
+	cols := make([]string, 0, len(sch.DBNames))
+	for _, c := range sch.DBNames {
+		if c != "mapped" {
+			cols = append(cols, c)
+		}
+	}
+	return cols, nil
 }
 
 // SkipEntry turns an object's stored entry into a skip with reason (an IP
