@@ -13,13 +13,15 @@ import (
 // parallelPages is how many pages a parallel listing reads at once. Every
 // read still waits for the NetBox rate limiter (WUGSYNC_NETBOX_RATE_LIMIT),
 // so this bounds the requests in flight and the pages held, not the rate.
-// The primaries listing is what a cold export's first write waits for: at
-// 10,000 devices (ten pages of 1,000) eight take two rounds after the
-// first page where four took three (the latency bench's first template
-// call moved from 0.96 to 0.8 s). Eight stays under the worker processes
-// of a small NetBox (gunicorn's 2 × cores + 1), and its pages of trimmed
-// primaries are small to hold.
-const parallelPages = 8
+// The primaries listing is what a cold export's first write waits for:
+// after its first page, which says how many there are, the rest is read
+// in rounds of parallelPages. Sixteen make one round of up to 17,000
+// devices (at NetBox's page of 1,000): at 10,000 devices the latency
+// bench's first template call waits for two pages, where eight took
+// three rounds and four took four (0.96 s at four, 0.71 to 0.84 s at
+// eight). A NetBox with fewer worker processes (gunicorn's 2 × cores + 1)
+// queues the rest; its pages of trimmed primaries are small to hold.
+const parallelPages = 16
 
 // listParallel streams, in id order and each object once, what list
 // streams, but reads the pages after the first concurrently: on a NetBox

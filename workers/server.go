@@ -16,7 +16,7 @@ import (
 
 // taskCheckInterval is the longest an idle worker waits between two looks
 // for new tasks (asynq's TaskCheckInterval; see NewServer).
-const taskCheckInterval = 100 * time.Millisecond
+const taskCheckInterval = 50 * time.Millisecond
 
 // ServerParams configures the asynq server of a worker process.
 type ServerParams struct {
@@ -81,14 +81,15 @@ func NewServer(p ServerParams) *Server {
 		DelayedTaskCheckInterval: p.PollInterval,
 		// An idle worker looks for new tasks more often: a webhook's
 		// drain task and an export's planner wait for this pickup (asynq
-		// sleeps a half to one and a half of it), then the export's first
-		// batches wait for it again, all on the way to the first WUG
-		// write (the propagation target is two seconds from webhook to
-		// WUG; the latency bench's ideal export, 2.2 s). At 100 ms an idle
-		// worker process makes about ten dequeue rounds a second, one
-		// short Lua script per queue (three), some thirty cheap calls a
-		// second where 250 ms made twelve; under load asynq does not
-		// sleep at all.
+		// sleeps a half to one and a half of it, so a task waits about
+		// half of it on average), then the export's first batches wait
+		// for it again, all on the way to the first WUG write (the
+		// propagation target is two seconds from webhook to WUG; the
+		// latency bench's ideal export of 10,000 devices, 3 s). At 50 ms
+		// an idle worker process makes about twenty dequeue rounds a
+		// second, one short Lua script per queue (three): some sixty
+		// cheap calls a second, where 250 ms made twelve and 100 ms
+		// thirty; under load asynq does not sleep at all.
 		TaskCheckInterval: min(p.PollInterval/4, taskCheckInterval),
 	})
 	// One middleware per concern, outermost first: the outer ones see the
