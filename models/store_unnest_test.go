@@ -1,0 +1,125 @@
+package models_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wugsync/wugsync/config"
+	"github.com/wugsync/wugsync/export"
+	"github.com/wugsync/wugsync/models"
+)
+
+// On PostgreSQL the long lists of a run (plan entries, pending rows, a
+// batch's upsert) go to the server as one array a column, not one
+// parameter a value: each statement binds as many parameters as it writes
+// columns, few enough for pgx's statement cache, and its text is the same
+// for every chunk, so the server parses it once a connection instead of a
+// new 30,000-parameter statement a chunk. SQLite keeps its multi-row
+// VALUES. Either way every value arrives as it was.
+func TestLongListsGoAsArraysOnPostgres(t *testing.T) {
+	t.Parallel()
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		ctx, conn, store, run := f.ctx, f.conn, f.store, f.run
+		pg := models.Dialect(f.bundle.db) == config.DatabasePostgres
+		requireArrays := func(what string, p models.Prepared, statements int) {
+			t.Helper()
+			sent, err := store.ServerStatements(ctx, p)
+			require.NoError(t, err)
+			require.Len(t, sent, statements, what)
+			for _, st := range sent {
+				if !pg {
+					require.Contains(t, st.SQL, " VALUES (", what)
+					require.NotContains(t, st.SQL, "unnest", what)
+					continue
+				}
+				require.Contains(t, st.SQL, "unnest(", "%s: %.200s", what, st.SQL)
+				require.NotContains(t, st.SQL, " VALUES ", what)
+				require.LessOrEqual(t, st.Params, models.ListParams, "%s binds an array a column: %.200s", what, st.SQL)
+				require.Equal(t, sent[0].SQL, st.SQL, "%s: every chunk is the same statement", what)
+			}
+		}
+
+		const n = 2500
+		entries := make([]*models.PlanEntry, n)
+		for i := range entries {
+			id := int64(i + 1)
+			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, DeviceName: fmt.Sprintf("sw-%d, \"quoted\" {braces}", i), IPAddress: fmt.Sprintf("10.0.%d.%d", i/256, i%256),
+				Action: models.PlanCreate, Batch: 1 + i/100, Excluded: i%7 == 0, PayloadHash: fmt.Sprint("h", i),
+				Mapped: &models.PlannedWrite{Fields: export.Fields{DisplayName: fmt.Sprint("sw-", i)}}}
+			if i%2 == 0 {
+				entries[i].Diff = json.RawMessage(`{"a":1}`)
+			}
+		}
+		p, err := store.PreparePlanEntries(ctx, entries)
+		require.NoError(t, err)
+		chunks := p.Len()
+		require.Greater(t, chunks, 1, "a long plan is several statements")
+		requireArrays("plan entries", p, chunks)
+		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		got, err := store.PendingEntries(ctx, run.ID, 3)
+		require.NoError(t, err)
+		require.Len(t, got, 100)
+		for _, e := range got {
+			want := entries[e.NetBoxObjectID-1]
+			require.Equal(t, want.DeviceName, e.DeviceName)
+			require.Equal(t, want.IPAddress, e.IPAddress)
+			require.Equal(t, want.Excluded, e.Excluded)
+			require.Equal(t, want.PayloadHash, e.PayloadHash)
+			require.Equal(t, want.Mapped.Fields.DisplayName, e.Mapped.Fields.DisplayName)
+			require.Equal(t, 3, e.Batch)
+		}
+
+		rows := make([]models.NetBoxIPExport, n)
+		for i := range rows {
+			id := int64(i + 1)
+			rows[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, NetBoxDeviceName: entries[i].DeviceName, IPAddress: entries[i].IPAddress,
+				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending}
+			if i%2 == 0 {
+				rows[i].LastRunID = &run.ID
+			}
+		}
+		p, err = store.PreparePendingRows(ctx, rows)
+		require.NoError(t, err)
+		requireArrays("pending rows", p, p.Len())
+		require.NoError(t, store.CreatePendingRows(ctx, rows))
+		for _, id := range []int64{1, 2, n} {
+			row, err := store.Row(ctx, models.DeviceKey(conn.ID, id))
+			require.NoError(t, err)
+			require.Equal(t, rows[id-1].NetBoxDeviceName, row.NetBoxDeviceName)
+			require.Equal(t, models.ExportPending, row.ExportStatus)
+			require.Equal(t, rows[id-1].LastRunID == nil, row.LastRunID == nil, "row %d", id)
+		}
+
+		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+		ups := make([]models.RowUpsert, 100)
+		for i := range ups {
+			id := int64(n - 50 + i) // 51 exist, 49 are new
+			ups[i] = models.RowUpsert{Key: models.DeviceKey(conn.ID, id), Name: fmt.Sprint("d", id), IP: "10.9.0.1",
+				Change: models.RowExported{WUGDeviceID: fmt.Sprint("w", id), WUGGroupID: "7", Reason: models.ReasonNewDevice,
+					PayloadHash: "h", Fields: `{}`, Name: fmt.Sprint("d", id), IP: "10.9.0.1", At: at, RunID: run.ID}}
+		}
+		p, err = store.PrepareUpsertRows(ctx, ups)
+		require.NoError(t, err)
+		requireArrays("a batch's upsert", p, 1)
+		require.NoError(t, store.Exec(ctx, p))
+		for _, id := range []int64{n - 50, n, n + 49} {
+			row, err := store.Row(ctx, models.DeviceKey(conn.ID, id))
+			require.NoError(t, err)
+			require.Equal(t, models.ExportExported, row.ExportStatus)
+			require.Equal(t, fmt.Sprint("w", id), row.WUGDeviceID)
+			require.Equal(t, fmt.Sprint("d", id), row.NetBoxDeviceName)
+			require.NotNil(t, row.ExportedAt)
+			require.True(t, at.Equal(*row.ExportedAt), "exported at %v", row.ExportedAt)
+			require.Equal(t, run.ID, *row.LastRunID)
+		}
+		var total int64
+		require.NoError(t, f.bundle.db.Model(&models.NetBoxIPExport{}).Where("connection_id = ?", conn.ID).Count(&total).Error)
+		require.EqualValues(t, n+49, total)
+	})
+}
