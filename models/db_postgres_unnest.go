@@ -2,12 +2,15 @@ package models
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 
 	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/config"
 )
 
 // On PostgreSQL a multi-row INSERT of a long list (plan entries, pending
@@ -155,4 +158,23 @@ func (s Store) columnTypes(ctx context.Context, table string) (map[string]string
 	}
 	columnTypes.Store(key, m)
 	return m, nil
+}
+
+// pgArray is a list bound as one PostgreSQL array parameter: gorm expands
+// a slice into one parameter an item, which it does not do to a
+// driver.Valuer; pgx encodes the slice its Value returns.
+type pgArray struct{ items any }
+
+// Value is the list itself, for pgx to encode as an array.
+func (a pgArray) Value() (driver.Value, error) { return a.items, nil }
+
+// inList is a condition that column is one of ids, and its argument: on
+// PostgreSQL col = ANY of one array parameter, so a batch's reads and
+// claims are one short statement pgx keeps prepared (listParams) instead of
+// one the server parses anew with a parameter an id; on SQLite an IN list.
+func inList(db *gorm.DB, col string, ids []int64) (string, any) {
+	if Dialect(db) == config.DatabasePostgres {
+		return col + " = ANY(?)", pgArray{ids}
+	}
+	return col + " IN ?", ids
 }

@@ -230,7 +230,8 @@ func (s Store) RowsByObject(ctx context.Context, connID uint, t ObjectType, ids 
 		return out, nil
 	}
 	var rows []*NetBoxIPExport
-	if err := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Find(&rows).Error; err != nil {
+	in, list := inList(s.db, "netbox_object_id", ids)
+	if err := s.objects(ctx, connID, t).Where(in, list).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load export rows: %w", err)
 	}
 	for _, r := range rows {
@@ -394,11 +395,12 @@ func (s Store) ClaimCreatesMarked(ctx context.Context, connID uint, t ObjectType
 	}
 	now = markTime(now)
 	var rows []*NetBoxIPExport
+	in, list := inList(s.db, "netbox_object_id", ids)
 	err := s.db.WithContext(ctx).Raw(`UPDATE netbox_ip_exports
 		SET create_claim = ?, create_claimed_at = ?, create_attempted_at = COALESCE(create_attempted_at, ?), updated_at = ?
-		WHERE connection_id = ? AND object_type = ? AND netbox_object_id IN ? AND wug_device_id = ''
+		WHERE connection_id = ? AND object_type = ? AND `+in+` AND wug_device_id = ''
 		AND (create_claim = '' OR create_claim = ? OR create_claimed_at < ?)
-		RETURNING *`, claimer, now, now, now, connID, t, ids, claimer, staleBefore).Scan(&rows).Error
+		RETURNING *`, claimer, now, now, now, connID, t, list, claimer, staleBefore).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim %d creates: %w", len(ids), err)
 	}
