@@ -3,10 +3,13 @@ package models_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/config"
 	"github.com/wugsync/wugsync/export"
@@ -32,12 +35,10 @@ func TestLongListsGoAsArraysOnPostgres(t *testing.T) {
 			require.Len(t, sent, statements, what)
 			for _, st := range sent {
 				if !pg {
-					require.Contains(t, st.SQL, " VALUES (", what)
-					require.NotContains(t, st.SQL, "unnest", what)
+					require.True(t, strings.Contains(st.SQL, " VALUES (") && !strings.Contains(st.SQL, "unnest"), "%s: %.200s", what, st.SQL)
 					continue
 				}
-				require.Contains(t, st.SQL, "unnest(", "%s: %.200s", what, st.SQL)
-				require.NotContains(t, st.SQL, " VALUES ", what)
+				require.True(t, strings.Contains(st.SQL, "unnest(") && !strings.Contains(st.SQL, " VALUES "), "%s: %.200s", what, st.SQL)
 				require.LessOrEqual(t, st.Params, models.ListParams, "%s binds an array a column: %.200s", what, st.SQL)
 				require.Equal(t, sent[0].SQL, st.SQL, "%s: every chunk is the same statement", what)
 			}
@@ -121,5 +122,91 @@ func TestLongListsGoAsArraysOnPostgres(t *testing.T) {
 		var total int64
 		require.NoError(t, f.bundle.db.Model(&models.NetBoxIPExport{}).Where("connection_id = ?", conn.ID).Count(&total).Error)
 		require.EqualValues(t, n+49, total)
+	})
+}
+
+// A batch's other statements with one value an entry (reading its rows,
+// claiming them, storing its outcomes) bind one array a list on
+// PostgreSQL: the same short statement every batch, whatever its size.
+func TestBatchListsBindArraysOnPostgres(t *testing.T) {
+	t.Parallel()
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		ctx, conn, store, run := f.ctx, f.conn, f.store, f.run
+		pg := models.Dialect(f.bundle.db) == config.DatabasePostgres
+		const n = 100
+		entries := make([]*models.PlanEntry, n)
+		rows := make([]models.NetBoxIPExport, n)
+		ids := make([]int64, n)
+		for i := range entries {
+			id := int64(i + 1)
+			ids[i] = id
+			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, Action: models.PlanCreate, Batch: 1}
+			rows[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, ExportReason: models.ReasonManual, ExportStatus: models.ExportPending}
+		}
+		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		require.NoError(t, store.CreatePendingRows(ctx, rows))
+
+		var mu sync.Mutex
+		var params []int
+		record := func(tx *gorm.DB) {
+			mu.Lock()
+			defer mu.Unlock()
+			params = append(params, len(tx.Statement.Vars))
+		}
+		require.NoError(t, f.bundle.db.Callback().Query().After("gorm:query").Register("test:vars", record))
+		require.NoError(t, f.bundle.db.Callback().Row().After("gorm:row").Register("test:vars", record))
+		requireShort := func(what string) {
+			t.Helper()
+			mu.Lock()
+			defer mu.Unlock()
+			require.Len(t, params, 1, what)
+			if pg {
+				require.LessOrEqual(t, params[0], 10, "%s binds an array", what)
+			} else {
+				require.Greater(t, params[0], 60, "%s binds a parameter an id on SQLite", what)
+			}
+			params = nil
+		}
+
+		got, err := store.RowsByObject(ctx, conn.ID, models.ObjectDevice, ids)
+		require.NoError(t, err)
+		require.Len(t, got, n)
+		requireShort("reading a batch's rows")
+
+		now := time.Now()
+		claimed, err := store.ClaimCreatesMarked(ctx, conn.ID, models.ObjectDevice, ids[:60], "task-1", now, now.Add(-time.Hour))
+		require.NoError(t, err)
+		require.Len(t, claimed, 60)
+		requireShort("claiming a batch's creates")
+		again, err := store.ClaimCreatesMarked(ctx, conn.ID, models.ObjectDevice, ids, "task-2", now, now.Add(-time.Hour))
+		require.NoError(t, err)
+		require.Len(t, again, n-60, "another task's fresh claims are left alone")
+		requireShort("claiming a batch's creates")
+
+		pending, err := store.PendingEntries(ctx, run.ID, 1)
+		require.NoError(t, err)
+		outs := make([]models.EntryOutcome, len(pending))
+		for i, e := range pending {
+			e.WUGDeviceID = fmt.Sprint("w", e.NetBoxObjectID)
+			outs[i] = models.EntryOutcome{Entry: e, Outcome: models.OutcomeDone}
+		}
+		p, err := store.PrepareOutcomes(ctx, outs)
+		require.NoError(t, err)
+		sent, err := store.ServerStatements(ctx, p)
+		require.NoError(t, err)
+		require.Len(t, sent, 1)
+		if pg {
+			require.LessOrEqual(t, sent[0].Params, 10, "the outcomes bind arrays: %.200s", sent[0].SQL)
+		}
+		require.NoError(t, store.Exec(ctx, p))
+		var stored []models.PlanEntry
+		require.NoError(t, f.bundle.db.Where("sync_log_id = ?", run.ID).Find(&stored).Error)
+		require.Len(t, stored, n)
+		for _, e := range stored {
+			require.Equal(t, models.OutcomeDone, e.Outcome)
+			require.Equal(t, fmt.Sprint("w", e.NetBoxObjectID), e.WUGDeviceID)
+		}
 	})
 }
