@@ -122,18 +122,20 @@ func unquote(name string) string {
 	return strings.Trim(strings.TrimSpace(name), `"`)
 }
 
-// columnTypes caches each table's column types, per database handle.
+// columnTypes caches each table's column types, per database: by its
+// gorm dialector, which every session and transaction of one opened
+// database shares (gorm copies its Config for each).
 var columnTypes sync.Map // columnTypesKey → map[string]string
 
 type columnTypesKey struct {
-	config *gorm.Config
-	table  string
+	dialector gorm.Dialector
+	table     string
 }
 
 // columnTypes returns the SQL type of each column of table, read from the
 // catalog once per database handle.
 func (s Store) columnTypes(ctx context.Context, table string) (map[string]string, error) {
-	key := columnTypesKey{config: s.db.Config, table: table}
+	key := columnTypesKey{dialector: s.db.Dialector, table: table}
 	if m, ok := columnTypes.Load(key); ok {
 		return m.(map[string]string), nil
 	}
