@@ -66,3 +66,6 @@ func (s Store) ServerStatements(ctx context.Context, p Prepared) ([]ServerStatem
 	}
 	return out, nil
 }
+
+// DB is the handle s runs on (its transaction's, in one).
+func (s Store) DB() *gorm.DB { return s.db }

@@ -210,3 +210,48 @@ func TestBatchListsBindArraysOnPostgres(t *testing.T) {
 		}
 	})
 }
+
+// On PostgreSQL the pages of plan entries keep room for their outcome
+// updates (migration 00012): storing a batch's outcomes writes no index
+// entry, each new row version staying in its page (a heap-only update).
+func TestOutcomeUpdatesAreHeapOnlyOnPostgres(t *testing.T) {
+	t.Parallel()
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		if models.Dialect(f.bundle.db) != config.DatabasePostgres {
+			return // SQLite updates rows in place
+		}
+		ctx, conn, store, run := f.ctx, f.conn, f.store, f.run
+		const n = 300
+		entries := make([]*models.PlanEntry, n)
+		for i := range entries {
+			id := int64(i + 1)
+			entries[i] = &models.PlanEntry{RunID: run.ID, ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, DeviceName: fmt.Sprint("sw-", i), IPAddress: fmt.Sprintf("10.1.%d.%d", i/256, i%256),
+				Action: models.PlanCreate, Batch: 1, PayloadHash: strings.Repeat("h", 64),
+				Mapped: &models.PlannedWrite{Fields: export.Fields{DisplayName: strings.Repeat("x", 600)}}}
+		}
+		require.NoError(t, store.CreatePlanEntries(ctx, entries))
+		pending, err := store.PendingEntries(ctx, run.ID, 1)
+		require.NoError(t, err)
+		require.Len(t, pending, n)
+		outs := make([]models.EntryOutcome, n)
+		for i, e := range pending {
+			e.WUGDeviceID = fmt.Sprint(100000 + i)
+			outs[i] = models.EntryOutcome{Entry: e, Outcome: models.OutcomeDone}
+		}
+		require.NoError(t, store.Transaction(ctx, func(tx models.Store) error {
+			if err := tx.SetOutcomes(ctx, outs); err != nil {
+				return err
+			}
+			// The transaction's own counts, before the server reports them.
+			var upd, hot int64
+			if err := tx.DB().Raw(`SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables
+				WHERE relid = 'sync_plan_entries'::regclass`).Row().Scan(&upd, &hot); err != nil {
+				return err
+			}
+			require.EqualValues(t, n, upd)
+			require.Greater(t, hot, int64(n*9/10), "%d of %d outcome updates heap-only", hot, upd)
+			return nil
+		}))
+	})
+}
