@@ -36,3 +36,36 @@ func (p Prepared) SQL() []string {
 	}
 	return out
 }
+
+// PreparePendingRows builds the statements of CreatePendingRows.
+func (s Store) PreparePendingRows(ctx context.Context, rows []NetBoxIPExport) (Prepared, error) {
+	return s.preparePendingRows(ctx, rows)
+}
+
+// PreparePlanEntries builds the statements of CreatePlanEntries.
+func (s Store) PreparePlanEntries(ctx context.Context, entries []*PlanEntry) (Prepared, error) {
+	return s.preparePlanEntries(ctx, entries)
+}
+
+// ServerStatement is a statement as Exec sends it to the database.
+type ServerStatement struct {
+	SQL    string
+	Params int
+}
+
+// ServerStatements lists the statements of p as Exec sends them to s's
+// database.
+func (s Store) ServerStatements(ctx context.Context, p Prepared) ([]ServerStatement, error) {
+	stmts, err := s.forServer(ctx, p.stmts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ServerStatement, len(stmts))
+	for i, st := range stmts {
+		out[i] = ServerStatement{SQL: st.sql, Params: len(st.vars)}
+	}
+	return out, nil
+}
+
+// DB is the handle s runs on (its transaction's, in one).
+func (s Store) DB() *gorm.DB { return s.db }

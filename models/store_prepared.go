@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/wugsync/wugsync/config"
 )
 
 // Prepared is SQL a Store built without touching the database, to run
@@ -76,6 +78,10 @@ func (s Store) Exec(ctx context.Context, ps ...Prepared) error {
 	for _, p := range ps {
 		all = append(all, p.stmts...)
 	}
+	all, err := s.forServer(ctx, all)
+	if err != nil {
+		return err
+	}
 	exec := func(tx *gorm.DB) error {
 		for _, st := range all {
 			if _, err := tx.Statement.ConnPool.ExecContext(ctx, st.sql, st.vars...); err != nil {
@@ -84,7 +90,6 @@ func (s Store) Exec(ctx context.Context, ps ...Prepared) error {
 		}
 		return nil
 	}
-	var err error
 	if _, inTx := s.db.Statement.ConnPool.(gorm.TxCommitter); inTx || len(all) <= 1 {
 		err = exec(s.db)
 	} else {
@@ -99,4 +104,21 @@ func (s Store) Exec(ctx context.Context, ps ...Prepared) error {
 		}
 	}
 	return nil
+}
+
+// forServer returns stmts as they run on s's database: on PostgreSQL a
+// multi-row INSERT goes as arrays (unnestStatement).
+func (s Store) forServer(ctx context.Context, stmts []builtStatement) ([]builtStatement, error) {
+	if Dialect(s.db) != config.DatabasePostgres {
+		return stmts, nil
+	}
+	out := make([]builtStatement, len(stmts))
+	for i, st := range stmts {
+		st, _, err := unnestStatement(st, func(table string) (map[string]string, error) { return s.columnTypes(ctx, table) })
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	return out, nil
 }

@@ -230,7 +230,8 @@ func (s Store) RowsByObject(ctx context.Context, connID uint, t ObjectType, ids 
 		return out, nil
 	}
 	var rows []*NetBoxIPExport
-	if err := s.objects(ctx, connID, t).Where("netbox_object_id IN ?", ids).Find(&rows).Error; err != nil {
+	in, list := inList(s.db, "netbox_object_id", ids)
+	if err := s.objects(ctx, connID, t).Where(in, list).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load export rows: %w", err)
 	}
 	for _, r := range rows {
@@ -306,12 +307,9 @@ func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) err
 	if len(rows) == 0 {
 		return nil
 	}
-	cols := insertColumns(newRowColumns, []string{"last_run_id"})
-	var p Prepared
-	for chunk := range slices.Chunk(rows, chunkRows(s.db, len(cols), sqliteListParams)) {
-		if err := p.add(s.dry(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).Create(chunk)); err != nil {
-			return fmt.Errorf("build the insert of %d pending rows: %w", len(chunk), err)
-		}
+	p, err := s.preparePendingRows(ctx, rows)
+	if err != nil {
+		return err
 	}
 	if err := s.Exec(ctx, p); err != nil {
 		return fmt.Errorf("record pending rows: %w", err)
@@ -397,11 +395,12 @@ func (s Store) ClaimCreatesMarked(ctx context.Context, connID uint, t ObjectType
 	}
 	now = markTime(now)
 	var rows []*NetBoxIPExport
+	in, list := inList(s.db, "netbox_object_id", ids)
 	err := s.db.WithContext(ctx).Raw(`UPDATE netbox_ip_exports
 		SET create_claim = ?, create_claimed_at = ?, create_attempted_at = COALESCE(create_attempted_at, ?), updated_at = ?
-		WHERE connection_id = ? AND object_type = ? AND netbox_object_id IN ? AND wug_device_id = ''
+		WHERE connection_id = ? AND object_type = ? AND `+in+` AND wug_device_id = ''
 		AND (create_claim = '' OR create_claim = ? OR create_claimed_at < ?)
-		RETURNING *`, claimer, now, now, now, connID, t, ids, claimer, staleBefore).Scan(&rows).Error
+		RETURNING *`, claimer, now, now, now, connID, t, list, claimer, staleBefore).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("claim %d creates: %w", len(ids), err)
 	}
@@ -501,11 +500,9 @@ func (s Store) CreatePlanEntries(ctx context.Context, entries []*PlanEntry) erro
 	if len(entries) == 0 {
 		return nil
 	}
-	var p Prepared
-	for chunk := range slices.Chunk(entries, insertChunk(s.db, &PlanEntry{})) {
-		if err := p.add(s.dry(ctx).Create(chunk)); err != nil {
-			return fmt.Errorf("build the insert of %d plan entries: %w", len(chunk), err)
-		}
+	p, err := s.preparePlanEntries(ctx, entries)
+	if err != nil {
+		return err
 	}
 	if err := s.Exec(ctx, p); err != nil {
 		return fmt.Errorf("store plan entries: %w", err)
@@ -644,4 +641,27 @@ func (s Store) entryByID(ctx context.Context, id uint) *gorm.DB {
 
 func (s Store) entry(ctx context.Context, runID uint, key RowKey) *gorm.DB {
 	return s.entries(ctx, runID).Where("object_type = ? AND netbox_object_id = ?", key.ObjectType, key.ObjectID)
+}
+
+// preparePendingRows builds the statements of CreatePendingRows.
+func (s Store) preparePendingRows(ctx context.Context, rows []NetBoxIPExport) (Prepared, error) {
+	cols := insertColumns(newRowColumns, []string{"last_run_id"})
+	var p Prepared
+	for chunk := range slices.Chunk(rows, chunkRows(s.db, len(cols), sqliteListParams)) {
+		if err := p.add(s.dry(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).Create(chunk)); err != nil {
+			return p, fmt.Errorf("build the insert of %d pending rows: %w", len(chunk), err)
+		}
+	}
+	return p, nil
+}
+
+// preparePlanEntries builds the statements of CreatePlanEntries.
+func (s Store) preparePlanEntries(ctx context.Context, entries []*PlanEntry) (Prepared, error) {
+	var p Prepared
+	for chunk := range slices.Chunk(entries, insertChunk(s.db, &PlanEntry{})) {
+		if err := p.add(s.dry(ctx).Create(chunk)); err != nil {
+			return p, fmt.Errorf("build the insert of %d plan entries: %w", len(chunk), err)
+		}
+	}
+	return p, nil
 }
