@@ -69,3 +69,8 @@ func (s Store) ServerStatements(ctx context.Context, p Prepared) ([]ServerStatem
 
 // DB is the handle s runs on (its transaction's, in one).
 func (s Store) DB() *gorm.DB { return s.db }
+
+// ColumnTypes is the PostgreSQL column-type read of the array statements.
+func (s Store) ColumnTypes(ctx context.Context, table string) (map[string]string, error) {
+	return s.columnTypes(ctx, table)
+}

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -251,6 +252,39 @@ func TestOutcomeUpdatesAreHeapOnlyOnPostgres(t *testing.T) {
 			}
 			require.EqualValues(t, n, upd)
 			require.Greater(t, hot, int64(n*9/10), "%d of %d outcome updates heap-only", hot, upd)
+			return nil
+		}))
+	})
+}
+
+// The column types the array statements need are read from the catalog
+// once per database, not once per transaction: gorm gives each
+// transaction its own copy of the session, and a cache keyed by that
+// missed on every batch (a catalog read each). A transaction after the
+// first read finds them without a query: its context is cancelled, so
+// a query would fail.
+func TestColumnTypesAreReadOncePerDatabase(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		if models.Dialect(bundle.db) != config.DatabasePostgres {
+			return // SQLite binds no arrays
+		}
+		ctx := context.Background()
+		store := models.NewStore(bundle.db)
+		var first map[string]string
+		require.NoError(t, store.Transaction(ctx, func(tx models.Store) error {
+			var err error
+			first, err = tx.ColumnTypes(ctx, "sync_plan_entries")
+			return err
+		}))
+		require.Equal(t, "bigint", first["netbox_device_id"])
+
+		require.NoError(t, store.Transaction(ctx, func(tx models.Store) error {
+			cancelled, cancel := context.WithCancel(ctx)
+			cancel()
+			again, err := tx.ColumnTypes(cancelled, "sync_plan_entries")
+			require.NoError(t, err, "read again instead of taken from the cache")
+			require.Equal(t, first, again)
 			return nil
 		}))
 	})
