@@ -299,7 +299,9 @@ func (b *batch) create(ctx context.Context, creates []*models.PlanEntry) ([]*mod
 		if len(todo) == 0 {
 			return relinks, nil
 		}
-		answered, err := b.createOnce(ctx, todo, templates)
+		// Only the batch's first call goes alone (see createOnce).
+		resend := round > 1 || refused > 0 || retried(ctx)
+		answered, err := b.createOnce(ctx, todo, templates, resend)
 		switch {
 		case err == nil:
 			return relinks, nil
@@ -358,7 +360,15 @@ func (b *batch) toCreate(creates []*models.PlanEntry) ([]*models.PlanEntry, []wu
 // createOnce sends one template call for todo and settles what it
 // answered; answered says the call got an answer (a later error is not the
 // call's).
-func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templates []wug.DeviceTemplate) (answered bool, err error) {
+//
+// A resend (what a failed or refused call left, in a later round or a
+// later attempt) joins another batch's template request that is waiting
+// for the limiter when one has room (wug.Client.JoinTemplates): on a WUG
+// failing a third of its calls, resends one request each were a third of
+// the export's template calls. A batch's first call goes alone, so that
+// the batch size still bounds what a first request carries and what its
+// failure touches.
+func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templates []wug.DeviceTemplate, resend bool) (answered bool, err error) {
 	// Mark first, call second: if the process dies after WUG created the
 	// devices, the retry sees the mark and searches before creating.
 	// The claim marked the rows of the first round (b.marked); a later
@@ -381,7 +391,11 @@ func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templa
 			}
 		}
 	}
-	results, err := b.client.ApplyTemplates(ctx, templates)
+	send := b.client.ApplyTemplates
+	if resend {
+		send = b.client.JoinTemplates
+	}
+	results, err := send(ctx, templates)
 	b.failedAt = time.Now() // WUG is done with the call, or its answer was lost
 	if err != nil {
 		// The requests before the failed one answered: their devices exist.
@@ -422,6 +436,12 @@ func (b *batch) createOnce(ctx context.Context, todo []*models.PlanEntry, templa
 		return true, err
 	}
 	return true, b.startScans(ctx, scan, results)
+}
+
+// retried reports an attempt after the task's first.
+func retried(ctx context.Context) bool {
+	n, ok := asynq.GetRetryCount(ctx)
+	return ok && n > 0
 }
 
 // handledFailure reports a 5xx that WUG answered once done with the

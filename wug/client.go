@@ -65,6 +65,7 @@ type Client struct {
 	limiter Limiter
 	observe func(op string, d time.Duration, err error)
 	tokens  *tokenSource
+	rides   templateRides // template requests open to JoinTemplates
 	now     func() time.Time
 }
 

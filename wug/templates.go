@@ -3,6 +3,7 @@ package wug
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -42,7 +43,28 @@ func TextLen(s string) int {
 // being sent. Empty or duplicate template ids are a caller bug and fail the whole call.
 // When a request fails, the returned map still holds the results of earlier requests, whose
 // devices exist.
+//
+// While its last request waits for the rate limiter, JoinTemplates calls of this client may
+// add their templates to it, up to MaxBatchSize in all.
 func (c *Client) ApplyTemplates(ctx context.Context, templates []DeviceTemplate, options ...TemplateOption) (map[string]TemplateResult, error) {
+	return c.applyTemplates(ctx, templates, options, false)
+}
+
+// JoinTemplates is ApplyTemplates for templates that need not go in a request of their own:
+// they join a template request of this client that is waiting for the rate limiter and has
+// room for all of them (ApplyTemplates), and share its answer, or else go in a request of
+// their own that later joiners may join in turn. It is meant for resends after a failed
+// call: a few templates that would otherwise cost a whole request of the server's budget.
+//
+// A joined request that fails returns its error to every joiner, as if each had sent it: a
+// 500 or a lost answer may have created any of its devices. A caller whose ctx ends while
+// its request waits gets off it unsent; once sent, it gets ctx's error and must treat the
+// request as unanswered.
+func (c *Client) JoinTemplates(ctx context.Context, templates []DeviceTemplate, options ...TemplateOption) (map[string]TemplateResult, error) {
+	return c.applyTemplates(ctx, templates, options, true)
+}
+
+func (c *Client) applyTemplates(ctx context.Context, templates []DeviceTemplate, options []TemplateOption, join bool) (map[string]TemplateResult, error) {
 	req := request{op: OpApplyTemplates, method: http.MethodPatch, path: templatePath}
 	results := make(map[string]TemplateResult, len(templates))
 	seen := make(map[string]bool, len(templates))
@@ -68,9 +90,29 @@ func (c *Client) ApplyTemplates(ctx context.Context, templates []DeviceTemplate,
 	if len(opts) == 0 {
 		opts = []string{string(OptionAll)}
 	}
+	if join && len(valid) > 0 {
+		joined, sent, err := c.rides.join(ctx, opts, valid)
+		if sent || err != nil {
+			for id, res := range joined {
+				results[id] = res
+			}
+			if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+				what := "wait to join a template request"
+				if sent {
+					what = "joined template request sent, its answer not awaited"
+				}
+				return results, fmt.Errorf("wug %q: %s: %s: %w", c.name, req.op, what, err)
+			}
+			return results, err
+		}
+	}
 	for start := 0; start < len(valid); start += MaxBatchSize {
 		batch := valid[start:min(start+MaxBatchSize, len(valid))]
-		if err := c.applyBatch(ctx, req, batch, opts, results); err != nil {
+		var ride *templateRide
+		if start+len(batch) == len(valid) {
+			ride = c.rides.offer(opts, len(batch))
+		}
+		if err := c.applyBatch(ctx, req, batch, opts, results, ride); err != nil {
 			return results, err
 		}
 	}
@@ -101,12 +143,33 @@ func checkTemplate(t DeviceTemplate) string {
 	return ""
 }
 
-func (c *Client) applyBatch(ctx context.Context, req request, batch []DeviceTemplate, opts []string, results map[string]TemplateResult) error {
+// applyBatch sends one template request and records every template's result in results.
+// ride, when not nil, is the request's offer to joiners (templateRides): they are added when
+// the limiter lets the request go, and get their results, or its error, when it ends.
+func (c *Client) applyBatch(ctx context.Context, req request, batch []DeviceTemplate, opts []string, results map[string]TemplateResult, ride *templateRide) (err error) {
 	wire := wireTemplateBatch{Options: opts, Templates: make([]wireTemplate, len(batch))}
 	for i, t := range batch {
 		wire.Templates[i] = toWireTemplate(t)
 	}
 	req.body = wire
+	if ride != nil {
+		own := len(batch)
+		req.atSend = func() ([]byte, error) {
+			extra := c.rides.seal(ride)
+			batch = append(batch[:own:own], extra...)
+			wire.Templates = wire.Templates[:own]
+			for _, t := range extra {
+				wire.Templates = append(wire.Templates, toWireTemplate(t))
+			}
+			return json.Marshal(wire)
+		}
+		defer func() {
+			c.rides.finish(ride, results, err)
+			for _, t := range batch[own:] {
+				delete(results, t.TemplateID) // the joiners' own, not the caller's
+			}
+		}()
+	}
 	body, err := c.call(ctx, req)
 	if err != nil {
 		return err

@@ -29,6 +29,10 @@ type request struct {
 	query  url.Values
 	body   any        // sent as JSON when not nil
 	form   url.Values // sent form-encoded (token route only)
+	// atSend, when set, builds the payload again once the rate limiter
+	// lets the request go: a template request takes its joiners' templates
+	// then (templateRide), since they may join while it waits.
+	atSend func() ([]byte, error)
 }
 
 // call sends an authenticated request and returns the body of a 2xx answer. On a 401 it
@@ -72,6 +76,12 @@ func (c *Client) exchange(ctx context.Context, req request, payload []byte, toke
 			return nil, fmt.Errorf("wug %q: %s: rate limiter: %w", c.name, req.op, err)
 		}
 		defer release()
+	}
+	if req.atSend != nil {
+		var err error
+		if payload, err = req.atSend(); err != nil {
+			return nil, fmt.Errorf("wug %q (%s): %s: encode request: %w", c.name, c.baseURL, req.op, err)
+		}
 	}
 	if token != "" {
 		callSendHook(ctx) // the caller's request, not a token the client fetches for it
