@@ -127,12 +127,21 @@ func (w *Worker) writeBackBatch(ctx context.Context, conn models.WUGConnection, 
 // writeBack sends the write-backs rows owe NetBox, all of one object type
 // (ObjectDevice or ObjectVirtualMachine): one bulk PATCH of the custom
 // field for the objects whose stored value differs from their WUG device
-// id, one journal POST with netbox_journal, then the marks are cleared. A
+// id, one journal POST with netbox_journal, then the marks are cleared.
+// Rows another sender is sending now are skipped (claimWritebacks). A
 // crash between the PATCH and the clearing repeats the PATCH with the same
 // values (NetBox ends the same); a journal entry may then be written twice.
 func (w *Worker) writeBack(ctx context.Context, conn models.WUGConnection, t models.ObjectType, rows []models.NetBoxIPExport) error {
 	if len(rows) == 0 {
 		return nil
+	}
+	rows, release, err := w.claimWritebacks(ctx, conn, t, rows)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if len(rows) == 0 {
+		return nil // another sender has them
 	}
 	nbType := netboxObjectType(t)
 	var updates []netbox.CustomFieldUpdate

@@ -248,6 +248,50 @@ func TestJournalEntryPerCreateAdoptionScanLinkAndDecommission(t *testing.T) {
 	require.Equal(t, gone.WUGDeviceID, b.fieldOf(gone.NetBoxDeviceID, "wug_device_id"), "maintenance keeps the device, and the id")
 }
 
+// A write-back another sender holds (a scan's task linking the device
+// while its batch writes back, a run's sweep) is left to it: NetBox's
+// journal gets one entry per event, never one per sender. The row stays
+// owed meanwhile, and once the claim is gone the next run's sweep sends
+// it. Counted in journal entries.
+func TestAWriteBackAnotherSenderHoldsIsSentOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, bundleOptions{devices: 6, conn: writeback(10, func(c *models.WUGConnection) { c.NetBoxJournal = true })})
+	want := b.expected()
+	held := int64(0)
+	for id := range want {
+		n, err := strconv.ParseInt(id, 10, 64)
+		require.NoError(t, err)
+		held = max(held, n)
+	}
+	// The key workers.claimWritebacks takes for the device.
+	key := fmt.Sprintf("wugsync:writeback:%d:device:%d", b.conn.ID, held)
+	ctx := context.Background()
+	require.NoError(t, b.redis.Client.Set(ctx, key, "another-sender", time.Minute).Err())
+
+	run := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	journaled := map[int]int{}
+	for _, e := range b.nb.JournalEntries() {
+		journaled[e.ObjectID]++
+	}
+	require.Len(t, journaled, len(want)-1, "every device but the held one")
+	require.Zero(t, journaled[int(held)])
+	require.Equal(t, models.WritebackCreated, b.rows()[held].NetBoxWritebackDue, "still owed")
+
+	require.NoError(t, b.redis.Client.Del(ctx, key).Err())
+	run = b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	journaled = map[int]int{}
+	for _, e := range b.nb.JournalEntries() {
+		journaled[e.ObjectID]++
+	}
+	require.Len(t, journaled, len(want))
+	for id, n := range journaled {
+		require.Equal(t, 1, n, "device %d", id)
+	}
+	require.Equal(t, models.WritebackNone, b.rows()[held].NetBoxWritebackDue)
+}
+
 // perSecond counts the requests that reach NetBox in each wall-clock
 // second.
 type perSecond struct {
