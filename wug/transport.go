@@ -38,9 +38,12 @@ type request struct {
 // call sends an authenticated request and returns the body of a 2xx answer. On a 401 it
 // refreshes the token once and retries once, as WUG's own clients do.
 func (c *Client) call(ctx context.Context, req request) ([]byte, error) {
-	payload, err := encodeBody(req)
-	if err != nil {
-		return nil, fmt.Errorf("wug %q (%s): %s: encode request: %w", c.name, c.baseURL, req.op, err)
+	var payload []byte
+	if req.atSend == nil { // else built once the limiter lets it go
+		var err error
+		if payload, err = encodeBody(req); err != nil {
+			return nil, fmt.Errorf("wug %q (%s): %s: encode request: %w", c.name, c.baseURL, req.op, err)
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		token, err := c.tokens.token(ctx)
