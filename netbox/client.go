@@ -207,6 +207,9 @@ func (c *Client) attempt(ctx context.Context, u *url.URL, cl call, payload []byt
 		return response{}, 0, &badStatus{apiErr: apiErr, body: body}
 	}
 	if cl.out != nil && len(bytes.TrimSpace(body)) > 0 {
+		if list, ok := cl.out.(listDecoder); ok && list.decodeList(body) {
+			return response{header: httpResp.Header, status: httpResp.StatusCode}, 0, nil
+		}
 		if err := json.Unmarshal(body, cl.out); err != nil {
 			return response{}, 0, fmt.Errorf("netbox %s: %s /%s: decode answer: %w", c.s.server, cl.method, cl.path, err)
 		}
