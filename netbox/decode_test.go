@@ -3,6 +3,7 @@ package netbox_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -87,24 +88,10 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 // display_url, timestamps without fractions, nulls where 4.x has objects.
 func TestDecodeDrift(t *testing.T) {
 	t.Parallel()
-	raw := `{
-		"id": 7, "url": "https://nb.example.com/netbox/api/dcim/devices/7/", "display": "Cisco C9300 (7)",
-		"name": null,
-		"device_role": {"id": 2, "name": "Core Switch", "slug": "core-switch", "device_count": 4},
-		"device_type": {"id": 3, "model": "C9300", "slug": "c9300", "manufacturer": {"id": 1, "name": "Cisco", "slug": "cisco"}},
-		"site": {"id": 1, "name": "FRA1", "slug": "fra1", "_depth": 0},
-		"platform": null, "tenant": null, "location": null, "rack": {"id": 9, "name": "R1"},
-		"status": {"value": "active", "label": "Active"},
-		"position": "40.5",
-		"primary_ip4": {"id": 11, "family": 4, "address": "10.0.0.1/24", "nat_inside": null, "dns_name": "sw.example.net"},
-		"primary_ip6": null,
-		"tags": [{"id": 1, "name": "monitored", "slug": "monitored"}],
-		"custom_fields": {"n": 3, "b": true, "s": "x", "l": ["a"], "o": {"k": 1}, "z": null},
-		"created": "2024-11-02", "last_updated": "2025-06-12T14:03:27Z",
-		"future_field": {"anything": [1, 2, 3]}
-	}`
+	raw, err := os.ReadFile("testdata/device_drift.json")
+	require.NoError(t, err)
 	var d netbox.Device
-	require.NoError(t, json.Unmarshal([]byte(raw), &d))
+	require.NoError(t, json.Unmarshal(raw, &d))
 	require.Nil(t, d.Name)
 	require.Equal(t, "Cisco C9300 (7)", d.DisplayName())
 	require.Equal(t, "core-switch", d.Role.Slug)
@@ -114,6 +101,8 @@ func TestDecodeDrift(t *testing.T) {
 	require.Equal(t, 4, d.PrimaryIP4.Family)
 	require.Equal(t, "10.0.0.1", d.PrimaryIP4.Host())
 	require.Equal(t, "sw.example.net", d.PrimaryIP4.DNSName)
+	require.Equal(t, 6, d.PrimaryIP6.Family, "no family: derived from the address")
+	require.Equal(t, 4, d.OOBIP.Family, "family as a choice")
 	require.Equal(t, time.Date(2024, 11, 2, 0, 0, 0, 0, time.UTC), d.Created)
 	require.Equal(t, time.Date(2025, 6, 12, 14, 3, 27, 0, time.UTC), d.LastUpdated)
 	require.Equal(t, map[string]any{"n": 3.0, "b": true, "s": "x", "l": []any{"a"}, "o": map[string]any{"k": 1.0}, "z": nil}, d.CustomFields)

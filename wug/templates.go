@@ -96,7 +96,7 @@ func (c *Client) applyTemplates(ctx context.Context, templates []DeviceTemplate,
 			for id, res := range joined {
 				results[id] = res
 			}
-			if errors.Is(err, ctx.Err()) && ctx.Err() != nil {
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				what := "wait to join a template request"
 				if sent {
 					what = "joined template request sent, its answer not awaited"
