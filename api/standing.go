@@ -109,9 +109,19 @@ func (s *Server) objectStanding(c *gin.Context, t models.ObjectType, param strin
 			out.Name = rows[i].NetBoxDeviceName
 		}
 	}
+	creating, err := models.NewStore(s.p.DB).CreatingRuns(ctx, t, id)
+	if err != nil {
+		return err
+	}
 	judge := s.readForStanding(ctx, t, id, &out)
 	for _, conn := range conns {
-		out.Connections = append(out.Connections, standingOn(conn, byConn[conn.ID], judge, out.NetBox))
+		st := standingOn(conn, byConn[conn.ID], judge, out.NetBox)
+		if run, ok := creating[conn.ID]; ok && byConn[conn.ID] == nil {
+			// Planned for creation, its batch not started: the batch
+			// inserts the row (models.Store.InsertClaimedCreates).
+			st.State, st.Reason, st.LastRunID = StatePending, fmt.Sprintf("run %d is exporting it (its batch has not started yet)", run), &run
+		}
+		out.Connections = append(out.Connections, st)
 	}
 	c.JSON(http.StatusOK, out)
 	return nil

@@ -97,6 +97,46 @@ func TestNetBoxDeviceStanding(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, b.call(t, http.MethodGet, "/api/v1/netbox-devices/0", nil).Status)
 }
 
+// A device a running export plans to create has no row until its batch
+// starts (the batch inserts it, claimed for its template call): it stands
+// pending on that run, not "never seen". A plan entry of a run that ended,
+// or one its batch already settled, does not count.
+func TestNetBoxDeviceStandingWhileItsBatchWaits(t *testing.T) {
+	t.Parallel()
+	inv := netboxsim.GenerateInventory(2, 10)
+	b, _ := setupBundle(t, netboxsim.Options{Inventory: &inv}, netboxsim.DefaultToken)
+	var waiting, settled *netboxsim.Device
+	for i := range inv.Devices {
+		d := &inv.Devices[i]
+		if d.Status == "active" && waiting == nil {
+			waiting = d
+		} else if d.Status == "active" && settled == nil {
+			settled = d
+		}
+	}
+	require.NotNil(t, settled)
+	running := b.createConnection(t, "a-running", nil)
+	ended := b.createConnection(t, "b-ended", nil)
+	plan := func(run models.WUGSyncLog, d *netboxsim.Device, outcome models.Outcome) {
+		require.NoError(t, b.db.Create(&models.PlanEntry{RunID: run.ID, ConnectionID: run.ConnectionID,
+			ObjectType: models.ObjectDevice, NetBoxObjectID: int64(d.ID), NetBoxDeviceID: int64(d.ID),
+			DeviceName: *d.Name, IPAddress: "10.0.0.1", Action: models.PlanCreate, Outcome: outcome, Batch: 1}).Error)
+	}
+	run := b.insertRun(t, running, models.RunRunning)
+	plan(run, waiting, "")
+	plan(run, settled, models.OutcomeFailed)
+	plan(b.insertRun(t, ended, models.RunFailed), waiting, "")
+
+	_, on := b.standingOf(t, path("/api/v1/netbox-devices/%d", waiting.ID))
+	require.Equal(t, "pending", on["a-running"]["state"])
+	require.Equal(t, fmt.Sprintf("run %d is exporting it (its batch has not started yet)", run.ID), on["a-running"]["reason"])
+	require.EqualValues(t, run.ID, on["a-running"]["last_run_id"])
+	require.Equal(t, "never_seen", on["b-ended"]["state"], "a run that ended exports nothing")
+
+	_, on = b.standingOf(t, path("/api/v1/netbox-devices/%d", settled.ID))
+	require.Equal(t, "never_seen", on["a-running"]["state"], "an entry with an outcome is not waiting")
+}
+
 // TestNetBoxVMStanding reads a virtual machine by the same rules: its own
 // object type, read from NetBox's VM endpoint, never confused with the
 // device of the same id.

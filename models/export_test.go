@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -40,6 +41,11 @@ func (p Prepared) SQL() []string {
 // PreparePendingRows builds the statements of CreatePendingRows.
 func (s Store) PreparePendingRows(ctx context.Context, rows []NetBoxIPExport) (Prepared, error) {
 	return s.preparePendingRows(ctx, rows)
+}
+
+// PrepareClaimedCreates builds the statements of InsertClaimedCreates.
+func (s Store) PrepareClaimedCreates(ctx context.Context, rows []NetBoxIPExport, claimer string, now time.Time) (Prepared, error) {
+	return s.prepareClaimedCreates(ctx, rows, claimer, now)
 }
 
 // PreparePlanEntries builds the statements of CreatePlanEntries.

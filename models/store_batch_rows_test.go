@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -63,6 +64,58 @@ func TestClaimCreatesMarkedClaimsMarksAndReturnsInOneStatement(t *testing.T) {
 			require.Equal(t, claim, row.CreateClaim, "claim of row %d as stored", id)
 			require.Equal(t, id != 3 && id != 4, row.MarkedNow(now) || id == 2, "mark of row %d as stored", id)
 		}
+	})
+}
+
+// A new device's row is inserted by its batch already claimed and marked,
+// in one statement that returns it; a row that exists (another run's, or
+// one another task has just inserted) is neither changed nor returned, for
+// the caller to claim as it is.
+func TestInsertClaimedCreatesInsertsOnlyAbsentRowsClaimedAndMarked(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, bundle testBundle) {
+		ctx := context.Background()
+		conn := newConnection(t, bundle, "lab")
+		store := models.NewStore(bundle.db)
+		now := time.Date(2026, 12, 7, 9, 0, 0, 123456789, time.UTC)
+		recent := now.Add(-time.Minute)
+		require.NoError(t, bundle.db.Create(&models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice,
+			NetBoxObjectID: 2, NetBoxDeviceID: 2, NetBoxDeviceName: "theirs", IPAddress: "10.0.0.2",
+			ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending,
+			CreateClaim: "other", CreateClaimedAt: &recent}).Error)
+		run := newRun(t, store, conn.ID).ID
+		var rows []models.NetBoxIPExport
+		for id := int64(1); id <= 3; id++ {
+			rows = append(rows, models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice,
+				NetBoxObjectID: id, NetBoxDeviceID: id, NetBoxDeviceName: fmt.Sprint("sw", id), IPAddress: fmt.Sprint("10.0.0.", id),
+				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending, LastRunID: &run})
+		}
+
+		// A statement Store runs as built (Prepared) is counted when built.
+		counter := countStatements(t, bundle.db)
+		got, err := store.InsertClaimedCreates(ctx, rows, "me", now)
+		require.NoError(t, err)
+		require.EqualValues(t, 1, counter.creates.Load(), "one statement")
+		require.Zero(t, counter.queries.Load()+counter.updates.Load()+counter.raws.Load(), "and no other")
+		require.ElementsMatch(t, []int64{1, 3}, keys(got))
+
+		for _, id := range []int64{1, 3} {
+			row, err := store.Row(ctx, models.DeviceKey(conn.ID, id))
+			require.NoError(t, err)
+			require.Equal(t, "me", row.CreateClaim)
+			require.True(t, row.MarkedNow(now), "row %d is marked for its template call", id)
+			require.True(t, got[id].MarkedNow(now), "and returned so")
+			require.Equal(t, models.ExportPending, row.ExportStatus)
+			require.Equal(t, fmt.Sprint("sw", id), row.NetBoxDeviceName)
+			require.Equal(t, fmt.Sprint("10.0.0.", id), row.IPAddress)
+			require.Equal(t, models.ReasonManual, row.ExportReason)
+			require.Equal(t, &run, row.LastRunID)
+		}
+		theirs, err := store.Row(ctx, models.DeviceKey(conn.ID, 2))
+		require.NoError(t, err)
+		require.Equal(t, "other", theirs.CreateClaim, "an existing row is left to ClaimCreatesMarked")
+		require.Nil(t, theirs.CreateAttemptedAt)
+		require.Equal(t, "theirs", theirs.NetBoxDeviceName)
 	})
 }
 

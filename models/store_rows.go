@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -410,6 +411,63 @@ func (s Store) ClaimCreatesMarked(ctx context.Context, connID uint, t ObjectType
 	return out, nil
 }
 
+// InsertClaimedCreates inserts the rows of objects about to be created
+// that have no row yet, claimed by claimer and marked for the template
+// call (as ClaimCreatesMarked leaves a free row) at now, and returns the
+// rows it inserted. A row that exists already stays as it is and is not
+// returned: the caller claims it with ClaimCreatesMarked.
+//
+// A new object's row is thus written once before its device exists, not
+// inserted pending by the planner and then claimed by the batch: a cold
+// export's batch pays one row statement for its creates, and the planner,
+// which every batch waits for, none (BENCHMARKS.md, sixth pass).
+func (s Store) InsertClaimedCreates(ctx context.Context, rows []NetBoxIPExport, claimer string, now time.Time) (map[int64]*NetBoxIPExport, error) {
+	out := make(map[int64]*NetBoxIPExport, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	p, err := s.prepareClaimedCreates(ctx, rows, claimer, now)
+	if err != nil {
+		return nil, err
+	}
+	stmts, err := s.forServer(ctx, p.stmts)
+	if err != nil {
+		return nil, err
+	}
+	// Run on the connection as Exec runs prepared statements (no gorm
+	// callbacks: the statement was built, and is counted, once).
+	insert := func(tx *gorm.DB) error {
+		for _, st := range stmts {
+			rows, err := tx.Statement.ConnPool.QueryContext(ctx, st.sql+" RETURNING *", st.vars...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				r := new(NetBoxIPExport)
+				if err := tx.ScanRows(rows, r); err != nil {
+					rows.Close()
+					return err
+				}
+				out[r.NetBoxObjectID] = r
+			}
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	db := s.db.WithContext(ctx)
+	if len(stmts) > 1 {
+		err = db.Transaction(insert)
+	} else {
+		err = insert(db)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("insert %d claimed rows: %w", len(rows), err)
+	}
+	return out, nil
+}
+
 // MarkedNow reports whether the row's create mark is the one
 // ClaimCreatesMarked set at now, rather than an earlier attempt's.
 func (r *NetBoxIPExport) MarkedNow(now time.Time) bool {
@@ -508,6 +566,31 @@ func (s Store) CreatePlanEntries(ctx context.Context, entries []*PlanEntry) erro
 		return fmt.Errorf("store plan entries: %w", err)
 	}
 	return nil
+}
+
+// CreatingRuns returns, by connection, the active run that plans to create
+// the object and has not yet: since a new object's row is inserted by its
+// batch (InsertClaimedCreates), such an object has a plan entry but no row
+// until its batch starts.
+func (s Store) CreatingRuns(ctx context.Context, t ObjectType, id int64) (map[uint]uint, error) {
+	var found []struct {
+		ConnectionID uint `gorm:"column:connection_id"`
+		RunID        uint `gorm:"column:sync_log_id"`
+	}
+	err := s.db.WithContext(ctx).Table("sync_plan_entries AS e").
+		Select("e.connection_id, e.sync_log_id").
+		Joins("JOIN wug_sync_logs AS r ON r.id = e.sync_log_id").
+		Where("r.status IN ? AND e.object_type = ? AND e.netbox_object_id = ? AND e.action = ? AND e.outcome = ''",
+			[]RunStatus{RunQueued, RunRunning}, t, id, PlanCreate).
+		Scan(&found).Error
+	if err != nil {
+		return nil, fmt.Errorf("find the runs creating %s %d: %w", t, id, err)
+	}
+	out := make(map[uint]uint, len(found))
+	for _, f := range found {
+		out[f.ConnectionID] = f.RunID
+	}
+	return out, nil
 }
 
 // ClearPlan deletes the entries of an unfinished plan.
@@ -650,6 +733,26 @@ func (s Store) preparePendingRows(ctx context.Context, rows []NetBoxIPExport) (P
 	for chunk := range slices.Chunk(rows, chunkRows(s.db, len(cols), sqliteListParams)) {
 		if err := p.add(s.dry(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).Create(chunk)); err != nil {
 			return p, fmt.Errorf("build the insert of %d pending rows: %w", len(chunk), err)
+		}
+	}
+	return p, nil
+}
+
+// prepareClaimedCreates builds the inserts of InsertClaimedCreates, without
+// their RETURNING: a batch's rows in one statement on both databases.
+func (s Store) prepareClaimedCreates(ctx context.Context, rows []NetBoxIPExport, claimer string, now time.Time) (Prepared, error) {
+	now = markTime(now)
+	claimed := make([]NetBoxIPExport, len(rows))
+	for i, r := range rows {
+		r.CreateClaim, r.CreateClaimedAt, r.CreateAttemptedAt = claimer, &now, &now
+		r.CreatedAt, r.UpdatedAt = now, now
+		claimed[i] = r
+	}
+	cols := insertColumns(newRowColumns, []string{"last_run_id", "create_claim", "create_claimed_at", "create_attempted_at"})
+	var p Prepared
+	for chunk := range slices.Chunk(claimed, chunkRows(s.db, len(cols), sqliteBatchParams)) {
+		if err := p.add(s.dry(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).Create(chunk)); err != nil {
+			return p, fmt.Errorf("build the insert of %d claimed rows: %w", len(chunk), err)
 		}
 	}
 	return p, nil

@@ -177,6 +177,24 @@ func TestBatchListsBindArraysOnPostgres(t *testing.T) {
 		requireShort("reading a batch's rows")
 
 		now := time.Now()
+		fresh := make([]models.NetBoxIPExport, n)
+		for i := range fresh {
+			id := int64(n + i + 1)
+			fresh[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, ExportReason: models.ReasonManual, ExportStatus: models.ExportPending}
+		}
+		built, err := store.PrepareClaimedCreates(ctx, fresh, "task-0", now)
+		require.NoError(t, err)
+		insert, err := store.ServerStatements(ctx, built)
+		require.NoError(t, err)
+		require.Len(t, insert, 1, "inserting a batch's new rows claimed")
+		if pg {
+			require.LessOrEqual(t, insert[0].Params, 16, "inserting a batch's new rows claimed binds an array a column: %.200s", insert[0].SQL)
+		}
+		inserted, err := store.InsertClaimedCreates(ctx, fresh, "task-0", now)
+		require.NoError(t, err)
+		require.Len(t, inserted, n)
+
 		claimed, err := store.ClaimCreatesMarked(ctx, conn.ID, models.ObjectDevice, ids[:60], "task-1", now, now.Add(-time.Hour))
 		require.NoError(t, err)
 		require.Len(t, claimed, 60)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -26,9 +27,9 @@ const claimStale = 10 * time.Minute
 // task created meanwhile is updated instead of created again.
 //
 // The claim also marks the claimed rows for the template call that follows
-// (models.Store.ClaimCreatesMarked), in the statement that claims them and
-// returns them: a batch whose devices are all new and free pays one row
-// statement here, and createOnce no other for its first round. A row with
+// (models.Store.InsertClaimedCreates, ClaimCreatesMarked), in the statement
+// that claims them and returns them: a batch whose devices are all new
+// pays one row statement here, and createOnce no other for its first round. A row with
 // an earlier attempt's mark keeps it, so findEarlierCreates looks for it
 // in WUG first.
 func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, linkedElsewhere []*models.PlanEntry, busy int, err error) {
@@ -39,24 +40,38 @@ func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, l
 	if !ok {
 		claimer = fmt.Sprintf("run:%d", b.run.ID)
 	}
-	ids := make([]int64, 0, len(creates))
+	// A new object's row is inserted here, claimed and marked, rather than
+	// by the planner (models.Store.InsertClaimedCreates); a row that exists
+	// (an earlier run's, an earlier attempt's, or one another task has just
+	// inserted) is claimed as it is.
+	var absent []models.NetBoxIPExport
 	for _, e := range creates {
 		if b.rows[e.NetBoxObjectID] == nil {
-			if err := upsertRow(ctx, b.w.store, e, models.RowPending{}); err != nil {
-				return nil, nil, 0, err
-			}
+			absent = append(absent, pendingRow(b.run, e))
 		}
-		ids = append(ids, e.NetBoxObjectID)
 	}
 	now := b.w.now()
-	fresh, err := b.w.store.ClaimCreatesMarked(ctx, b.conn.ID, b.kind(), ids, claimer, now, now.Add(-claimStale))
+	fresh, err := b.w.store.InsertClaimedCreates(ctx, absent, claimer, now)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	var existing []int64
+	for _, e := range creates {
+		if fresh[e.NetBoxObjectID] == nil {
+			existing = append(existing, e.NetBoxObjectID)
+		}
+	}
+	if len(existing) > 0 {
+		claimed, err := b.w.store.ClaimCreatesMarked(ctx, b.conn.ID, b.kind(), existing, claimer, now, now.Add(-claimStale))
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		maps.Copy(fresh, claimed)
 	}
 	// What the claim did not return is linked by now or claimed by another
 	// task: its row as it is now says which (rare: one more read).
 	var others []int64
-	for _, id := range ids {
+	for _, id := range existing {
 		if fresh[id] == nil {
 			others = append(others, id)
 		}

@@ -156,8 +156,9 @@ func brief(sql []string) string {
 }
 
 // A batch of new devices touches its export rows in three statements: it
-// reads them once, claims and marks them for the template call in one
-// UPDATE that returns them (no re-read, no separate mark: on PostgreSQL
+// reads them once (they have none: the planner no longer inserts them
+// pending), inserts them claimed and marked for the template call in one
+// INSERT that returns them (no re-read, no separate mark: on PostgreSQL
 // each is a new version of every row in every index), and stores the
 // created devices in one upsert. It touches its run's row once, in its
 // last statement (the counters' move, which also reads the run for the
@@ -174,9 +175,9 @@ func TestBatchOfNewDevicesTouchesItsRowsThreeTimes(t *testing.T) {
 	}
 	require.Len(t, rows, 3, "statements on export rows:\n%s", brief(rows))
 	require.True(t, strings.HasPrefix(rows[0], "SELECT"), "the batch reads its rows first:\n%s", brief(rows))
-	require.True(t, strings.HasPrefix(rows[1], "UPDATE") && strings.Contains(rows[1], "create_claim") &&
+	require.True(t, strings.HasPrefix(rows[1], "INSERT") && strings.Contains(rows[1], "create_claim") &&
 		strings.Contains(rows[1], "create_attempted_at") && strings.Contains(rows[1], "RETURNING"),
-		"one statement claims, marks and returns the rows:\n%s", brief(rows))
+		"one statement inserts the rows claimed and marked, and returns them:\n%s", brief(rows))
 	require.True(t, strings.HasPrefix(rows[2], "INSERT"), "one upsert stores the created devices:\n%s", brief(rows))
 	var run []int
 	for i, s := range sql {
@@ -203,8 +204,16 @@ func TestEarlierAttemptsMarkIsLookedUpBeforeTheClaimsOwn(t *testing.T) {
 		require.Equal(t, 1, run.BatchesTotal)
 		planned := creates(r.entries(run.ID))
 		if earlier {
-			require.NoError(t, r.stack.DB.Model(&models.NetBoxIPExport{}).Where("connection_id = ? AND wug_device_id = ''", r.conn.ID).
-				Update("create_attempted_at", time.Now().Add(-time.Minute)).Error)
+			// An earlier attempt inserted the rows claimed and marked, then
+			// died; its claims were released, its marks stay.
+			var rows []models.NetBoxIPExport
+			for _, e := range planned {
+				rows = append(rows, pendingRow(&run, &e))
+			}
+			inserted, err := r.w.store.InsertClaimedCreates(ctx, rows, "dead-task", time.Now().Add(-time.Minute))
+			require.NoError(t, err)
+			require.Len(t, inserted, len(planned))
+			require.NoError(t, r.w.store.ReleaseCreateClaims(ctx, "dead-task"))
 		}
 		before := len(r.stack.WUG.RequestLog())
 		require.NoError(t, r.w.runBatch(ctx, run.ID, 1))

@@ -847,6 +847,18 @@ func (p *planner) undecided(scope planScope) []int64 {
 	return out
 }
 
+// pendingRow is the row of an object the run is about to create.
+func pendingRow(run *models.WUGSyncLog, e *models.PlanEntry) models.NetBoxIPExport {
+	key := e.Key()
+	return models.NetBoxIPExport{
+		ConnectionID: run.ConnectionID, NetBoxDeviceID: e.NetBoxDeviceID,
+		ObjectType: key.ObjectType, NetBoxObjectID: key.ObjectID,
+		NetBoxDeviceName: e.DeviceName, IPAddress: e.IPAddress,
+		ExportReason: export.ReasonForTrigger(run.Trigger, true), ExportStatus: models.ExportPending,
+		LastRunID: &run.ID,
+	}
+}
+
 func deviceIDs(devices []export.Object) []int64 {
 	ids := make([]int64, len(devices))
 	for i, d := range devices {
@@ -877,23 +889,11 @@ func diffJSON(changes export.Changes) json.RawMessage {
 }
 
 // recordPlannedRows writes what planning learnt to the export rows: a
-// skipped device gets its reason, a new one a pending row.
+// skipped device gets its reason. A new device's row is its batch's to
+// insert, already claimed for its template call (batch.claim): inserted
+// pending here it would be written once more before its device exists,
+// by the planner that every batch waits for.
 func (w *Worker) recordPlannedRows(ctx context.Context, run *models.WUGSyncLog, entries []*models.PlanEntry, rows map[int64]*models.NetBoxIPExport) error {
-	var pending []models.NetBoxIPExport
-	for _, e := range entries {
-		if e.Action == models.PlanCreate && rows[e.NetBoxObjectID] == nil {
-			pending = append(pending, models.NetBoxIPExport{
-				ConnectionID: run.ConnectionID, NetBoxDeviceID: e.NetBoxDeviceID,
-				ObjectType: e.ObjectType, NetBoxObjectID: e.NetBoxObjectID,
-				NetBoxDeviceName: e.DeviceName, IPAddress: e.IPAddress,
-				ExportReason: export.ReasonForTrigger(run.Trigger, true), ExportStatus: models.ExportPending,
-				LastRunID: &run.ID,
-			})
-		}
-	}
-	if err := w.store.CreatePendingRows(ctx, pending); err != nil {
-		return err
-	}
 	var skips []models.Skipped
 	for _, e := range entries {
 		if e.Action == models.PlanSkip && !keepsDecommissioned(e, rows) {
