@@ -3,9 +3,9 @@ package export
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 )
 
 // Fields is the flat view of everything wugsync writes to WUG for one
@@ -39,21 +39,37 @@ const hashVersion = "wugsync.export.fields/v1"
 // different Fields encode alike (a "/" inside a group name is not a level
 // separator, "a=b" is not an attribute split).
 func (f Fields) Hash() string {
-	h := sha256.New()
-	put := func(s string) { fmt.Fprintf(h, "%d:%s;", len(s), s) }
+	// The encoding is built in one buffer and hashed once: it is what
+	// fmt.Fprintf(h, "%d:%s;", len(s), s) wrote piece by piece before, byte
+	// for byte (TestHashIsStableAcrossReleases), at a fraction of the cost,
+	// which a cold export paid twice a device (plan and batch).
+	buf := make([]byte, 0, 512)
+	put := func(s string) {
+		buf = strconv.AppendInt(buf, int64(len(s)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, s...)
+		buf = append(buf, ';')
+	}
+	count := func(label string, n int) {
+		buf = append(buf, label...)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, int64(n), 10)
+		buf = append(buf, ';')
+	}
 	put(hashVersion)
 	for _, s := range []string{f.DisplayName, f.IPAddress, f.NetworkName, f.PrimaryRole, f.DeviceType, f.Brand, f.OS, f.Note} {
 		put(s)
 	}
-	fmt.Fprintf(h, "group:%d;", len(f.GroupPath))
+	count("group", len(f.GroupPath))
 	for _, level := range f.GroupPath {
 		put(level)
 	}
 	names := slices.Sorted(maps.Keys(f.Attributes))
-	fmt.Fprintf(h, "attributes:%d;", len(names))
+	count("attributes", len(names))
 	for _, name := range names {
 		put(name)
 		put(f.Attributes[name])
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
