@@ -73,17 +73,14 @@ func TestClaimCreatesMarkedClaimsMarksAndReturnsInOneStatement(t *testing.T) {
 // the caller to claim as it is.
 func TestInsertClaimedCreatesInsertsOnlyAbsentRowsClaimedAndMarked(t *testing.T) {
 	t.Parallel()
-	forEachBackend(t, func(t *testing.T, bundle testBundle) {
-		ctx := context.Background()
-		conn := newConnection(t, bundle, "lab")
-		store := models.NewStore(bundle.db)
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		ctx, conn, store, run := f.ctx, f.conn, f.store, f.run.ID
 		now := time.Date(2026, 12, 7, 9, 0, 0, 123456789, time.UTC)
 		recent := now.Add(-time.Minute)
-		require.NoError(t, bundle.db.Create(&models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice,
+		require.NoError(t, f.bundle.db.Create(&models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice,
 			NetBoxObjectID: 2, NetBoxDeviceID: 2, NetBoxDeviceName: "theirs", IPAddress: "10.0.0.2",
 			ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending,
 			CreateClaim: "other", CreateClaimedAt: &recent}).Error)
-		run := newRun(t, store, conn.ID).ID
 		var rows []models.NetBoxIPExport
 		for id := int64(1); id <= 3; id++ {
 			rows = append(rows, models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice,
@@ -92,7 +89,7 @@ func TestInsertClaimedCreatesInsertsOnlyAbsentRowsClaimedAndMarked(t *testing.T)
 		}
 
 		// A statement Store runs as built (Prepared) is counted when built.
-		counter := countStatements(t, bundle.db)
+		counter := countStatements(t, f.bundle.db)
 		got, err := store.InsertClaimedCreates(ctx, rows, "me", now)
 		require.NoError(t, err)
 		require.EqualValues(t, 1, counter.creates.Load(), "one statement")
