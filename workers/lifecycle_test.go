@@ -267,10 +267,13 @@ func TestInjectedWUGFaultsStillGiveTheExactEndState(t *testing.T) {
 	require.NoError(t, b.wug.SetFaults("*", wugsim.Fault{
 		ErrorRate: 0.10, RateLimitRate: 0.05, RetryAfter: time.Second, TimeoutRate: 0.05,
 	}))
-	// A failed template call is sent once more in the same attempt (after
-	// a look-up), so two of every three failing makes batch tasks fail and
-	// retry.
-	require.NoError(t, b.wug.SetFaults("PATCH /api/v1/devices/-/config/template", wugsim.Fault{ErrorRate: 0.67}))
+	// An attempt sends its template call up to createRounds times (after a
+	// look-up each), and a resend may ride another batch's request, so a
+	// share of failures may leave every attempt a round that passes. The
+	// first 4 x 8 template requests (eight batches run at once) all fail
+	// instead: the first batch to start spends its rounds among them, so at
+	// least one attempt fails and is retried, whatever the order.
+	require.NoError(t, b.wug.SetFaults("PATCH /api/v1/devices/-/config/template", wugsim.Fault{ErrorRate: 1, Count: 4 * 8}))
 	run := b.export(tasks.ExportRequest{})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	b.wug.ClearFaults()
