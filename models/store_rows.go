@@ -573,20 +573,29 @@ func (s Store) CreatePlanEntries(ctx context.Context, entries []*PlanEntry) erro
 // batch (InsertClaimedCreates), such an object has a plan entry but no row
 // until its batch starts.
 func (s Store) CreatingRuns(ctx context.Context, t ObjectType, id int64) (map[uint]uint, error) {
+	out := map[uint]uint{}
+	// The active runs first (a handful at most, none most of the time),
+	// then their entries by run: the entries' index leads with the run, and
+	// a query by object alone would read every retained plan.
+	var active []uint
+	if err := s.db.WithContext(ctx).Model(&WUGSyncLog{}).Where("status IN ?", []RunStatus{RunQueued, RunRunning}).
+		Pluck("id", &active).Error; err != nil {
+		return nil, fmt.Errorf("find the runs creating %s %d: %w", t, id, err)
+	}
+	if len(active) == 0 {
+		return out, nil
+	}
 	var found []struct {
 		ConnectionID uint `gorm:"column:connection_id"`
 		RunID        uint `gorm:"column:sync_log_id"`
 	}
-	err := s.db.WithContext(ctx).Table("sync_plan_entries AS e").
-		Select("e.connection_id, e.sync_log_id").
-		Joins("JOIN wug_sync_logs AS r ON r.id = e.sync_log_id").
-		Where("r.status IN ? AND e.object_type = ? AND e.netbox_object_id = ? AND e.action = ? AND e.outcome = ''",
-			[]RunStatus{RunQueued, RunRunning}, t, id, PlanCreate).
+	err := s.db.WithContext(ctx).Model(&PlanEntry{}).Select("connection_id, sync_log_id").
+		Where("sync_log_id IN ? AND object_type = ? AND netbox_object_id = ? AND action = ? AND outcome = ''",
+			active, t, id, PlanCreate).
 		Scan(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("find the runs creating %s %d: %w", t, id, err)
 	}
-	out := make(map[uint]uint, len(found))
 	for _, f := range found {
 		out[f.ConnectionID] = f.RunID
 	}

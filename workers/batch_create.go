@@ -29,9 +29,9 @@ const claimStale = 10 * time.Minute
 // The claim also marks the claimed rows for the template call that follows
 // (models.Store.InsertClaimedCreates, ClaimCreatesMarked), in the statement
 // that claims them and returns them: a batch whose devices are all new
-// pays one row statement here, and createOnce no other for its first round. A row with
-// an earlier attempt's mark keeps it, so findEarlierCreates looks for it
-// in WUG first.
+// pays one row statement here, and createOnce no other for its first
+// round. A row with an earlier attempt's mark keeps it, so
+// findEarlierCreates looks for it in WUG first.
 func (b *batch) claim(ctx context.Context, creates []*models.PlanEntry) (mine, linkedElsewhere []*models.PlanEntry, busy int, err error) {
 	if len(creates) == 0 {
 		return nil, nil, 0, nil
