@@ -45,7 +45,8 @@ func (s Store) PreparePendingRows(ctx context.Context, rows []NetBoxIPExport) (P
 
 // PrepareClaimedCreates builds the statements of InsertClaimedCreates.
 func (s Store) PrepareClaimedCreates(ctx context.Context, rows []NetBoxIPExport, claimer string, now time.Time) (Prepared, error) {
-	return s.prepareClaimedCreates(ctx, rows, claimer, now)
+	p, _, err := s.prepareClaimedCreates(ctx, rows, claimer, now)
+	return p, err
 }
 
 // PreparePlanEntries builds the statements of CreatePlanEntries.

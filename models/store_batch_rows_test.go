@@ -85,7 +85,8 @@ func TestInsertClaimedCreatesInsertsOnlyAbsentRowsClaimedAndMarked(t *testing.T)
 		for id := int64(1); id <= 3; id++ {
 			rows = append(rows, models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice,
 				NetBoxObjectID: id, NetBoxDeviceID: id, NetBoxDeviceName: fmt.Sprint("sw", id), IPAddress: fmt.Sprint("10.0.0.", id),
-				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending, LastRunID: &run})
+				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending, LastRunID: &run,
+				PayloadHash: "not a column the insert writes"})
 		}
 
 		// A statement Store runs as built (Prepared) is counted when built.
@@ -107,6 +108,9 @@ func TestInsertClaimedCreatesInsertsOnlyAbsentRowsClaimedAndMarked(t *testing.T)
 			require.Equal(t, fmt.Sprint("10.0.0.", id), row.IPAddress)
 			require.Equal(t, models.ReasonManual, row.ExportReason)
 			require.Equal(t, &run, row.LastRunID)
+			// The returned row is built from what was sent and the new id,
+			// not read back: it must be the stored row, column for column.
+			require.Equal(t, comparableRow(row), comparableRow(*got[id]), "row %d as returned and as stored", id)
 		}
 		theirs, err := store.Row(ctx, models.DeviceKey(conn.ID, 2))
 		require.NoError(t, err)
@@ -114,6 +118,21 @@ func TestInsertClaimedCreatesInsertsOnlyAbsentRowsClaimedAndMarked(t *testing.T)
 		require.Nil(t, theirs.CreateAttemptedAt)
 		require.Equal(t, "theirs", theirs.NetBoxDeviceName)
 	})
+}
+
+// comparableRow is r with its times in UTC, as both databases give them
+// back in their own location.
+func comparableRow(r models.NetBoxIPExport) models.NetBoxIPExport {
+	utc := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		u := t.UTC()
+		return &u
+	}
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	r.CreateClaimedAt, r.CreateAttemptedAt = utc(r.CreateClaimedAt), utc(r.CreateAttemptedAt)
+	return r
 }
 
 func keys[V any](m map[int64]V) []int64 {

@@ -426,7 +426,7 @@ func (s Store) InsertClaimedCreates(ctx context.Context, rows []NetBoxIPExport, 
 	if len(rows) == 0 {
 		return out, nil
 	}
-	p, err := s.prepareClaimedCreates(ctx, rows, claimer, now)
+	p, claimed, err := s.prepareClaimedCreates(ctx, rows, claimer, now)
 	if err != nil {
 		return nil, err
 	}
@@ -434,21 +434,36 @@ func (s Store) InsertClaimedCreates(ctx context.Context, rows []NetBoxIPExport, 
 	if err != nil {
 		return nil, err
 	}
+	byObject := make(map[int64]*NetBoxIPExport, len(claimed))
+	for i := range claimed {
+		byObject[claimed[i].NetBoxObjectID] = &claimed[i]
+	}
 	// Run on the connection as Exec runs prepared statements (no gorm
-	// callbacks: the statement was built, and is counted, once).
+	// callbacks: the statement was built, and is counted, once). An
+	// inserted row holds what was sent and, in every other column, the
+	// zero value the model would bind (newRowColumns), so only its new id
+	// is read back: scanning whole rows through gorm's reflection was the
+	// largest cost of a batch of new devices (BENCHMARKS.md, seventh pass).
 	insert := func(tx *gorm.DB) error {
 		for _, st := range stmts {
-			rows, err := tx.Statement.ConnPool.QueryContext(ctx, st.sql+" RETURNING *", st.vars...)
+			rows, err := tx.Statement.ConnPool.QueryContext(ctx, st.sql+" RETURNING id, netbox_object_id", st.vars...)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
-				r := new(NetBoxIPExport)
-				if err := tx.ScanRows(rows, r); err != nil {
+				var id uint
+				var object int64
+				if err := rows.Scan(&id, &object); err != nil {
 					rows.Close()
 					return err
 				}
-				out[r.NetBoxObjectID] = r
+				r := byObject[object]
+				if r == nil {
+					rows.Close()
+					return fmt.Errorf("the insert returned object %d, which it was not given", object)
+				}
+				r.ID = id
+				out[object] = r
 			}
 			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 				return err
@@ -749,22 +764,27 @@ func (s Store) preparePendingRows(ctx context.Context, rows []NetBoxIPExport) (P
 
 // prepareClaimedCreates builds the inserts of InsertClaimedCreates, without
 // their RETURNING: a batch's rows in one statement on both databases.
-func (s Store) prepareClaimedCreates(ctx context.Context, rows []NetBoxIPExport, claimer string, now time.Time) (Prepared, error) {
+// It also returns the rows as it inserts them.
+func (s Store) prepareClaimedCreates(ctx context.Context, rows []NetBoxIPExport, claimer string, now time.Time) (Prepared, []NetBoxIPExport, error) {
 	now = markTime(now)
+	// Each row holds exactly the columns inserted (cols), so that it is the
+	// stored row once it has its id.
 	claimed := make([]NetBoxIPExport, len(rows))
 	for i, r := range rows {
-		r.CreateClaim, r.CreateClaimedAt, r.CreateAttemptedAt = claimer, &now, &now
-		r.CreatedAt, r.UpdatedAt = now, now
-		claimed[i] = r
+		objectType, objectID := objectIdentity(r.ObjectType, r.NetBoxObjectID, r.NetBoxDeviceID)
+		claimed[i] = NetBoxIPExport{ConnectionID: r.ConnectionID, ObjectType: objectType, NetBoxObjectID: objectID,
+			NetBoxDeviceID: r.NetBoxDeviceID, NetBoxDeviceName: r.NetBoxDeviceName, IPAddress: r.IPAddress,
+			ExportReason: r.ExportReason, ExportStatus: r.ExportStatus, CreatedAt: now, UpdatedAt: now,
+			LastRunID: r.LastRunID, CreateClaim: claimer, CreateClaimedAt: &now, CreateAttemptedAt: &now}
 	}
 	cols := insertColumns(newRowColumns, []string{"last_run_id", "create_claim", "create_claimed_at", "create_attempted_at"})
 	var p Prepared
 	for chunk := range slices.Chunk(claimed, chunkRows(s.db, len(cols), sqliteBatchParams)) {
 		if err := p.add(s.dry(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).Create(chunk)); err != nil {
-			return p, fmt.Errorf("build the insert of %d claimed rows: %w", len(chunk), err)
+			return p, nil, fmt.Errorf("build the insert of %d claimed rows: %w", len(chunk), err)
 		}
 	}
-	return p, nil
+	return p, claimed, nil
 }
 
 // preparePlanEntries builds the statements of CreatePlanEntries.
