@@ -81,3 +81,6 @@ func (s Store) DB() *gorm.DB { return s.db }
 func (s Store) ColumnTypes(ctx context.Context, table string) (map[string]string, error) {
 	return s.columnTypes(ctx, table)
 }
+
+// PendingEntryColumns are the columns PendingEntries scans.
+const PendingEntryColumns = pendingEntryColumns

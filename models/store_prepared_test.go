@@ -2,12 +2,15 @@ package models_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm/schema"
 
 	"github.com/wugsync/wugsync/export"
 	"github.com/wugsync/wugsync/models"
@@ -102,5 +105,41 @@ func TestPendingEntriesCarryTheirPlannedWrites(t *testing.T) {
 		require.NotZero(t, entries[0].ID)
 		require.Nil(t, entries[1].Mapped)
 		require.Equal(t, "9", entries[1].WUGDeviceID)
+	})
+}
+
+// PendingEntries scans its columns by hand: it must read every column of
+// the model, and each as gorm reads it.
+func TestPendingEntriesReadWhatGormReads(t *testing.T) {
+	t.Parallel()
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		ctx, conn, store, run := f.ctx, f.conn, f.store, f.run
+		seen := "77"
+		written := &models.PlannedWrite{Fields: export.Fields{DisplayName: "vm-3", GroupPath: []string{"site"}}, CustomField: &seen}
+		require.NoError(t, store.CreatePlanEntries(ctx, []*models.PlanEntry{
+			{RunID: run.ID, ConnectionID: conn.ID, ObjectType: models.ObjectVirtualMachine, NetBoxObjectID: 3, Action: models.PlanUpdate,
+				DeviceName: "vm-3", IPAddress: "10.0.0.3", Reason: "changed", WUGDeviceID: "12",
+				Diff: json.RawMessage(`{"name":{"old":"a","new":"vm-3"}}`), PayloadHash: "abc", Mapped: written, Batch: 4, Excluded: true},
+			{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: 1, Action: models.PlanCreate, Batch: 4},
+			{RunID: run.ID, ConnectionID: conn.ID, NetBoxDeviceID: 2, Action: models.PlanSkip, Batch: 4, Outcome: models.OutcomeDone},
+		}))
+		got, err := store.PendingEntries(ctx, run.ID, 4)
+		require.NoError(t, err)
+
+		var want []*models.PlanEntry
+		require.NoError(t, f.bundle.db.Where("sync_log_id = ? AND batch = ? AND outcome = ''", run.ID, 4).
+			Order("netbox_object_id").Find(&want).Error)
+		require.Len(t, want, 2, "the finished entry is left out")
+		for _, e := range append(got, want...) {
+			e.CreatedAt = e.CreatedAt.UTC()
+		}
+		require.Equal(t, want, got)
+		require.Equal(t, written, got[1].Mapped)
+		require.JSONEq(t, `{"name":{"old":"a","new":"vm-3"}}`, string(got[1].Diff))
+
+		sch, err := schema.Parse(&models.PlanEntry{}, &sync.Map{}, f.bundle.db.NamingStrategy)
+		require.NoError(t, err)
+		require.ElementsMatch(t, sch.DBNames, strings.Split(models.PendingEntryColumns, ", "),
+			"PendingEntries reads every column of the model")
 	})
 }

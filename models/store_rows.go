@@ -11,7 +11,6 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
-	"gorm.io/gorm/schema"
 
 	"github.com/wugsync/wugsync/export"
 )
@@ -628,57 +627,59 @@ func (s Store) ClearPlan(ctx context.Context, runID uint) error {
 // PendingEntries loads the entries of one batch of a run that no attempt
 // finished, in device order.
 //
-// The planned writes are read as text and decoded once the rows are
-// read: gorm decodes a serialized column while it scans, with the
-// statement's connection held (on SQLite the one connection the planner
-// and the other batches wait for).
+// The rows are scanned by hand, column by column (pendingEntryColumns),
+// and the planned writes decoded once the rows are read: gorm's scan
+// reflects over every field of every entry and decodes a serialized
+// column while it scans, with the statement's connection held (on SQLite
+// the one connection the planner and the other batches wait for).
 func (s Store) PendingEntries(ctx context.Context, runID uint, batch int) ([]*PlanEntry, error) {
-	cols, err := entryColumnsButMapped(s.db)
-	if err != nil {
-		return nil, err
-	}
-	var read []*pendingEntry
-	if err := s.db.WithContext(ctx).Table(PlanEntry{}.TableName()).Select(append(cols, "mapped AS mapped_text")).
+	rows, err := s.db.WithContext(ctx).Table(PlanEntry{}.TableName()).Select(pendingEntryColumns).
 		Where("sync_log_id = ? AND batch = ? AND outcome = ''", runID, batch).
-		Order("netbox_object_id").Find(&read).Error; err != nil {
+		Order("netbox_object_id").Rows()
+	if err != nil {
 		return nil, fmt.Errorf("load batch %d of run %d: %w", batch, runID, err)
 	}
-	entries := make([]*PlanEntry, len(read))
-	for i, r := range read {
-		e := &r.PlanEntry
-		if r.MappedText != nil {
-			// As gorm's JSON serializer reads it: NULL stays nil.
-			if err := json.Unmarshal([]byte(*r.MappedText), &e.Mapped); err != nil {
+	var entries []*PlanEntry
+	var diffs, mapped [][]byte
+	for rows.Next() {
+		e := new(PlanEntry)
+		var objectType, action, outcome string
+		var diff, write []byte
+		err := rows.Scan(&e.ID, &e.RunID, &e.ConnectionID, &objectType, &e.NetBoxObjectID, &e.NetBoxDeviceID,
+			&e.DeviceName, &e.IPAddress, &action, &e.Reason, &e.WUGDeviceID, &diff, &e.PayloadHash, &write,
+			&e.Batch, &e.Excluded, &outcome, &e.Error, &e.CreatedAt)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("load batch %d of run %d: scan an entry: %w", batch, runID, err)
+		}
+		e.ObjectType, e.Action, e.Outcome = ObjectType(objectType), PlanAction(action), Outcome(outcome)
+		entries, diffs, mapped = append(entries, e), append(diffs, diff), append(mapped, write)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, fmt.Errorf("load batch %d of run %d: %w", batch, runID, err)
+	}
+	for i, e := range entries {
+		// As gorm's JSON serializer reads them: NULL (and empty) stays nil.
+		if len(diffs[i]) > 0 {
+			if err := json.Unmarshal(diffs[i], &e.Diff); err != nil {
+				return nil, fmt.Errorf("diff of %s %d in run %d: %w", e.ObjectType, e.NetBoxObjectID, runID, err)
+			}
+		}
+		if len(mapped[i]) > 0 {
+			if err := json.Unmarshal(mapped[i], &e.Mapped); err != nil {
 				return nil, fmt.Errorf("planned write of %s %d in run %d: %w", e.ObjectType, e.NetBoxObjectID, runID, err)
 			}
 		}
-		entries[i] = e
 	}
 	return entries, nil
 }
 
-// pendingEntry is a plan entry as PendingEntries reads it: its planned
-// write still JSON text.
-type pendingEntry struct {
-	PlanEntry
-	MappedText *string `gorm:"column:mapped_text"`
-}
-
-// entryColumnsButMapped lists the plan entry's columns, as the GORM schema
-// has them, but its planned write.
-func entryColumnsButMapped(db *gorm.DB) ([]string, error) {
-	sch, err := schema.Parse(&PlanEntry{}, schemaCache, db.NamingStrategy)
-	if err != nil {
-		return nil, fmt.Errorf("plan entry schema: %w", err)
-	}
-	cols := make([]string, 0, len(sch.DBNames))
-	for _, c := range sch.DBNames {
-		if c != "mapped" {
-			cols = append(cols, c)
-		}
-	}
-	return cols, nil
-}
+// pendingEntryColumns are the columns PendingEntries reads, in the order
+// of its scan. TestPendingEntriesReadWhatGormReads holds them to the
+// model.
+const pendingEntryColumns = "id, sync_log_id, connection_id, object_type, netbox_object_id, netbox_device_id, " +
+	"device_name, ip_address, action, reason, wug_device_id, diff, payload_hash, mapped, " +
+	"batch, excluded, outcome, error, created_at"
 
 // SkipEntry turns an object's stored entry into a skip with reason (an IP
 // conflict found on a later page); a skip stays as it is.
