@@ -116,9 +116,11 @@ type batchLoads struct {
 	reached chan struct{}
 }
 
-// watch counts the batch loads of db's queries.
+// watch counts the batch loads of db's queries. A batch reads its
+// entries row by row (models.Store.PendingEntries), through gorm's Row
+// callback, not its Query callback.
 func (bl *batchLoads) watch(t *testing.T, db *gorm.DB) {
-	err := db.Callback().Query().After("gorm:query").Register("test:batch_loads", func(tx *gorm.DB) {
+	err := db.Callback().Row().After("gorm:row").Register("test:batch_loads", func(tx *gorm.DB) {
 		if tx.Statement.Table != "sync_plan_entries" || !strings.Contains(tx.Statement.SQL.String(), "batch = ") {
 			return
 		}
