@@ -13,11 +13,12 @@ import (
 	"github.com/wugsync/wugsync/config"
 )
 
-// On PostgreSQL a multi-row INSERT of a long list (plan entries, pending
-// rows, a batch's upsert) carried one bind parameter a value: up to 30,000
-// in one statement, whose text changed with its number of rows, so the
-// server parsed, planned and bound each anew (about 0.7 s of server time
-// in a 10,000-device cold run, measured with log_min_duration_statement).
+// On PostgreSQL a multi-row INSERT of a long list (plan entries, skipped
+// rows, a batch's new rows and its upsert) carried one bind parameter a
+// value: up to 30,000 in one statement, whose text changed with its number
+// of rows, so the server parsed, planned and bound each anew (about 0.7 s
+// of server time in a 10,000-device cold run, measured with
+// log_min_duration_statement).
 // The same rows go as one array a column, spread by unnest: the statement
 // has as many parameters as the table has columns written, its text is
 // the same for every chunk of a list (pgx caches it prepared per

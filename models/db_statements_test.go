@@ -3,17 +3,18 @@ package models_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/wugsync/wugsync/models"
 )
 
-// A list statement (a multi-row INSERT here) has a new SQL text for each
-// number of rows; on PostgreSQL none of them stays prepared on the
-// connection, where each held its text and parameter types for the rest of
-// the process (the bench's memory line). The statements still do their
-// work on both databases.
+// A list statement (a multi-row INSERT here: a batch's new rows, inserted
+// claimed) has a new SQL text for each number of rows; on PostgreSQL none
+// of them stays prepared on the connection, where each held its text and
+// parameter types for the rest of the process (the bench's memory line).
+// The statements still do their work on both databases.
 func TestListStatementsStayUnprepared(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, bundle testBundle) {
@@ -35,7 +36,9 @@ func TestListStatementsStayUnprepared(t *testing.T) {
 					ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending}
 				next++
 			}
-			require.NoError(t, store.CreatePendingRows(ctx, rows))
+			inserted, err := store.InsertClaimedCreates(ctx, rows, "task-1", time.Now())
+			require.NoError(t, err)
+			require.Len(t, inserted, n)
 		}
 		var stored int64
 		require.NoError(t, bundle.db.Model(&models.NetBoxIPExport{}).Where("connection_id = ?", conn.ID).Count(&stored).Error)

@@ -38,11 +38,6 @@ func (p Prepared) SQL() []string {
 	return out
 }
 
-// PreparePendingRows builds the statements of CreatePendingRows.
-func (s Store) PreparePendingRows(ctx context.Context, rows []NetBoxIPExport) (Prepared, error) {
-	return s.preparePendingRows(ctx, rows)
-}
-
 // PrepareClaimedCreates builds the statements of InsertClaimedCreates.
 func (s Store) PrepareClaimedCreates(ctx context.Context, rows []NetBoxIPExport, claimer string, now time.Time) (Prepared, error) {
 	p, _, err := s.prepareClaimedCreates(ctx, rows, claimer, now)

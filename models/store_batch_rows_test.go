@@ -162,7 +162,7 @@ func TestOpeningARunsFirstBatchesRefreshesStatistics(t *testing.T) {
 				NetBoxDeviceID: id, NetBoxDeviceName: "sw", IPAddress: "10.0.0.1",
 				ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending}
 		}
-		require.NoError(t, store.CreatePendingRows(ctx, rows))
+		require.NoError(t, bundle.db.CreateInBatches(rows, 500).Error)
 		plan := func(runID uint, batches int) {
 			entries := make([]*models.PlanEntry, 0, batches*100)
 			for i := range batches * 100 {

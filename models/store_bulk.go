@@ -25,10 +25,9 @@ const bulkParams = 30000
 // (profiled on the 10,000-device bench). third_party/go-sqlite binds in
 // linear time now; the budgets stayed, as a measured middle between a
 // statement's size and their number. SQLite statements stay small:
-// sqliteListParams for long lists (plan entries, pending and skipped
-// rows), where a few more statements cost nothing, and sqliteBatchParams
-// for a batch's rows, so a batch of the default size (100) stays one
-// statement.
+// sqliteListParams for long lists (plan entries, skipped rows), where a
+// few more statements cost nothing, and sqliteBatchParams for a batch's
+// rows, so a batch of the default size (100) stays one statement.
 const (
 	sqliteListParams  = 1000
 	sqliteBatchParams = 4000

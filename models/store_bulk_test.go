@@ -181,19 +181,24 @@ func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
 		params := countParams(t, bundle.db)
 		counter := countStatements(t, bundle.db)
 
-		pending := make([]models.NetBoxIPExport, 100)
-		for i := range pending {
-			id := int64(i + 1)
-			pending[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
-				NetBoxDeviceID: id, NetBoxDeviceName: fmt.Sprint("d", id), IPAddress: "10.0.0.1",
-				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending, LastRunID: &run.ID}
-		}
-		require.NoError(t, store.CreatePendingRows(ctx, pending))
-		// connection, type, object, device, name, address, reason, status,
-		// created_at, updated_at and last_run_id.
-		require.EqualValues(t, 100*11, params.Load(), "11 parameters a pending row")
-
 		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+		fresh := make([]models.NetBoxIPExport, 100)
+		for i := range fresh {
+			id := int64(i + 1)
+			fresh[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, NetBoxDeviceName: fmt.Sprint("d", id), IPAddress: "10.0.0.1",
+				ExportReason: models.ReasonManual, ExportStatus: models.ExportPending, LastRunID: &run.ID,
+				PayloadHash: "not a column a new row writes", Attempts: 3}
+		}
+		inserted, err := store.InsertClaimedCreates(ctx, fresh, "task-1", at)
+		require.NoError(t, err)
+		require.Len(t, inserted, 100)
+		require.EqualValues(t, 1, counter.creates.Load(), "a batch's 100 new rows are one statement")
+		// connection, type, object, device, name, address, reason, status,
+		// created_at, updated_at, last_run_id and the claim (claimer, claimed
+		// at, attempted at).
+		require.EqualValues(t, 100*14, params.Load(), "14 parameters a new row claimed for its create")
+
 		ups := make([]models.RowUpsert, 100)
 		for i := range ups {
 			id := int64(101 + i) // new rows: the INSERT, not the update, binds
@@ -227,6 +232,12 @@ func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
 		require.Equal(t, models.ReasonManual, pend.ExportReason)
 		require.Equal(t, run.ID, *pend.LastRunID)
 		require.Equal(t, "d1", pend.NetBoxDeviceName)
+		require.Equal(t, "task-1", pend.CreateClaim)
+		require.True(t, pend.MarkedNow(at))
+		require.Empty(t, pend.PayloadHash, "a column the insert leaves out keeps its default")
+		require.Zero(t, pend.Attempts)
+		require.Empty(t, pend.WUGDeviceID)
+		require.Nil(t, pend.ExportedAt)
 	})
 }
 
@@ -239,6 +250,7 @@ func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
 	forEachRun(t, func(t *testing.T, f runFixture) {
 		bundle, ctx, conn, store, run := f.bundle, f.ctx, f.conn, f.store, f.run
 		const n = 2300
+		marked := time.Now()
 		var ups []models.RowUpsert
 		for i := n; i >= 1; i-- { // row ids in the reverse of object order
 			id := int64(i)
@@ -247,7 +259,8 @@ func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
 					At: time.Now(), RunID: run.ID}})
 		}
 		ups = append(ups,
-			models.RowUpsert{Key: models.DeviceKey(conn.ID, 5000), Change: models.RowPending{}},
+			// A new device's row, pending and marked for its create: not linked.
+			models.RowUpsert{Key: models.DeviceKey(conn.ID, 5000), Change: models.RowCreateAttempt{At: &marked}},
 			models.RowUpsert{Key: models.DeviceKey(conn.ID, 17), Change: models.RowDecommissioned{At: time.Now(), RunID: run.ID}},
 			models.RowUpsert{Key: models.RowKey{ConnectionID: conn.ID, ObjectType: models.ObjectVirtualMachine, ObjectID: 1},
 				Change: models.RowLinked{WUGDeviceID: "vm"}})

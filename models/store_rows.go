@@ -54,11 +54,6 @@ type RowChange interface {
 	columns() map[string]any
 }
 
-// RowPending: a new device is about to be created.
-type RowPending struct{}
-
-func (RowPending) columns() map[string]any { return map[string]any{"export_status": ExportPending} }
-
 // RowCreateAttempt stamps (At) or clears (nil) the mark set just before a
 // template call that may create the device.
 type RowCreateAttempt struct{ At *time.Time }
@@ -299,22 +294,6 @@ func (s Store) EachLinkedRow(ctx context.Context, connID uint, t ObjectType, ids
 		}
 		after = rows[len(rows)-1].NetBoxObjectID
 	}
-}
-
-// CreatePendingRows inserts the rows of new devices, in multi-row INSERTs
-// within one transaction; rows that exist stay.
-func (s Store) CreatePendingRows(ctx context.Context, rows []NetBoxIPExport) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	p, err := s.preparePendingRows(ctx, rows)
-	if err != nil {
-		return err
-	}
-	if err := s.Exec(ctx, p); err != nil {
-		return fmt.Errorf("record pending rows: %w", err)
-	}
-	return nil
 }
 
 // Skipped is an object a run skipped, with why.
@@ -749,18 +728,6 @@ func (s Store) entryByID(ctx context.Context, id uint) *gorm.DB {
 
 func (s Store) entry(ctx context.Context, runID uint, key RowKey) *gorm.DB {
 	return s.entries(ctx, runID).Where("object_type = ? AND netbox_object_id = ?", key.ObjectType, key.ObjectID)
-}
-
-// preparePendingRows builds the statements of CreatePendingRows.
-func (s Store) preparePendingRows(ctx context.Context, rows []NetBoxIPExport) (Prepared, error) {
-	cols := insertColumns(newRowColumns, []string{"last_run_id"})
-	var p Prepared
-	for chunk := range slices.Chunk(rows, chunkRows(s.db, len(cols), sqliteListParams)) {
-		if err := p.add(s.dry(ctx).Select(cols).Clauses(clause.OnConflict{DoNothing: true}).Create(chunk)); err != nil {
-			return p, fmt.Errorf("build the insert of %d pending rows: %w", len(chunk), err)
-		}
-	}
-	return p, nil
 }
 
 // prepareClaimedCreates builds the inserts of InsertClaimedCreates, without

@@ -17,13 +17,13 @@ import (
 	"github.com/wugsync/wugsync/models"
 )
 
-// On PostgreSQL the long lists of a run (plan entries, pending rows, a
-// batch's upsert) go to the server as one array a column, not one
-// parameter a value: each statement binds as many parameters as it writes
-// columns, few enough for pgx's statement cache, and its text is the same
-// for every chunk, so the server parses it once a connection instead of a
-// new 30,000-parameter statement a chunk. SQLite keeps its multi-row
-// VALUES. Either way every value arrives as it was.
+// On PostgreSQL the long lists of a run (plan entries, new rows inserted
+// claimed, a batch's upsert) go to the server as one array a column, not
+// one parameter a value: each statement binds as many parameters as it
+// writes columns, few enough for pgx's statement cache, and its text is
+// the same for every chunk, so the server parses it once a connection
+// instead of a new 30,000-parameter statement a chunk. SQLite keeps its
+// multi-row VALUES. Either way every value arrives as it was.
 func TestLongListsGoAsArraysOnPostgres(t *testing.T) {
 	t.Parallel()
 	forEachRun(t, func(t *testing.T, f runFixture) {
@@ -86,19 +86,25 @@ func TestLongListsGoAsArraysOnPostgres(t *testing.T) {
 				rows[i].LastRunID = &run.ID
 			}
 		}
-		p, err = store.PreparePendingRows(ctx, rows)
+		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+		p, err = store.PrepareClaimedCreates(ctx, rows, "task-1", at)
 		require.NoError(t, err)
-		requireArrays("pending rows", p, p.Len())
-		require.NoError(t, store.CreatePendingRows(ctx, rows))
+		require.Greater(t, p.Len(), 1, "a long list of new rows is several statements")
+		requireArrays("new rows inserted claimed", p, p.Len())
+		inserted, err := store.InsertClaimedCreates(ctx, rows, "task-1", at)
+		require.NoError(t, err)
+		require.Len(t, inserted, n, "every chunk inserts and returns its rows")
 		for _, id := range []int64{1, 2, n} {
 			row, err := store.Row(ctx, models.DeviceKey(conn.ID, id))
 			require.NoError(t, err)
 			require.Equal(t, rows[id-1].NetBoxDeviceName, row.NetBoxDeviceName)
+			require.Equal(t, rows[id-1].IPAddress, row.IPAddress)
 			require.Equal(t, models.ExportPending, row.ExportStatus)
 			require.Equal(t, rows[id-1].LastRunID == nil, row.LastRunID == nil, "row %d", id)
+			require.Equal(t, "task-1", row.CreateClaim)
+			require.True(t, row.MarkedNow(at), "row %d is marked", id)
 		}
 
-		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
 		ups := make([]models.RowUpsert, 100)
 		for i := range ups {
 			id := int64(n - 50 + i) // 51 exist, 49 are new
@@ -147,7 +153,7 @@ func TestBatchListsBindArraysOnPostgres(t *testing.T) {
 				NetBoxDeviceID: id, ExportReason: models.ReasonManual, ExportStatus: models.ExportPending}
 		}
 		require.NoError(t, store.CreatePlanEntries(ctx, entries))
-		require.NoError(t, store.CreatePendingRows(ctx, rows))
+		require.NoError(t, f.bundle.db.Create(&rows).Error)
 
 		var mu sync.Mutex
 		var params []int

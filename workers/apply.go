@@ -143,7 +143,8 @@ func (p *planner) changedSince(ctx context.Context, since time.Time) ([]export.O
 
 // copyPlan copies the dry run's entries, except those of the objects to
 // decide again, as this run's, and records what planning records for them
-// (pending rows for creates, skipped rows with their reasons).
+// (skipped rows with their reasons; a create's row is its batch's to
+// insert).
 func (p *planner) copyPlan(ctx context.Context, sourceID uint, replan []export.ObjectRef) error {
 	again := make(map[export.ObjectRef]bool, len(replan))
 	for _, r := range replan {

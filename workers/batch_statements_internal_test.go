@@ -60,9 +60,10 @@ func (l *statementLog) during(fn func()) []string {
 }
 
 // batchStatements plans a run over a simulated NetBox, grows the run to
-// planned entries (the extra ones in later batches, with their rows, as a
-// run of that size would have them), applies batch 1 (batchSize new
-// devices) and returns the SQL statements the batch ran.
+// planned entries (the extra ones in later batches, each with an export
+// row of its device, so that the table of rows grows with the run too),
+// applies batch 1 (batchSize new devices) and returns the SQL statements
+// the batch ran.
 func batchStatements(t *testing.T, planned, batchSize int) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -98,7 +99,7 @@ func batchStatements(t *testing.T, planned, batchSize int) []string {
 			IPAddress: addr, ExportReason: models.ReasonManual, ExportStatus: models.ExportPending}
 	}
 	require.NoError(t, w.store.CreatePlanEntries(ctx, entries))
-	require.NoError(t, w.store.CreatePendingRows(ctx, rows))
+	require.NoError(t, stack.DB.CreateInBatches(rows, 500).Error)
 	batches := run.BatchesTotal + (extra+batchSize-1)/batchSize
 	require.NoError(t, stack.DB.Exec(`INSERT INTO sync_run_batches (sync_log_id, batch, pending, updated_at)
 		SELECT sync_log_id, batch, COUNT(*), CURRENT_TIMESTAMP FROM sync_plan_entries
