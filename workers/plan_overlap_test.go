@@ -6,8 +6,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/models"
 	"github.com/wugsync/wugsync/sim/netboxsim"
@@ -124,4 +126,54 @@ func TestAColdExportReadsAndCreatesGroupsWhileThePrimariesAreRead(t *testing.T) 
 	require.Equal(t, created, b.wug.CountRequests("POST /api/v1/device-groups/{groupId}/child"), "each group created once")
 	require.Equal(t, 1, b.wug.CountRequests("GET /api/v1/device-groups/-"), "one read of the tree for the whole run")
 	require.Equal(t, 1, b.wug.CountRequests("GET /api/v1/device-groups/{groupId}/devices/-"), "one read of the device list for the whole run")
+}
+
+// TestTheLastBatchOfWritesGoesBeforeDecommissionsArePlanned: a full run
+// plans its decommissions after its last page, from a read of every
+// linked row of the connection. The batch still being filled (here the
+// only one that writes: two new devices) is enqueued before that read, so
+// its template call reaches WUG while the read is held; it used to wait
+// for the decommission plan.
+func TestTheLastBatchOfWritesGoesBeforeDecommissionsArePlanned(t *testing.T) {
+	t.Parallel()
+	var holding atomic.Bool
+	templated := newSignal()
+	b := setup(t, bundleOptions{devices: 30,
+		wugVia: func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				next.ServeHTTP(w, r)
+				if holding.Load() && r.Method == http.MethodPatch && r.URL.Path == "/api/v1/devices/-/config/template" {
+					templated.fire()
+				}
+			})
+		},
+		conn: func(c *models.WUGConnection) { c.BatchSize = 10; c.DecommissionAction = models.DecommissionDelete }})
+	first := b.export(tasks.ExportRequest{})
+	require.Equal(t, models.RunCompleted, first.Status, first.ErrorMessage)
+	devices := b.nb.Devices()
+	require.NoError(t, b.nb.DeleteDevice(devices[0].ID))
+	b.newNetBoxDevice(devices[1].ID, "new-1", "10.252.0.1/24")
+	b.newNetBoxDevice(devices[1].ID, "new-2", "10.252.0.2/24")
+
+	var late atomic.Int64
+	err := b.db.Callback().Query().After("gorm:query").Register("test:hold_linked_rows", func(tx *gorm.DB) {
+		// The decommission plan's read of linked rows (Store.EachLinkedRow).
+		if !holding.Load() || tx.Statement.Table != "netbox_ip_exports" ||
+			!strings.Contains(tx.Statement.SQL.String(), "wug_device_id <> '' AND export_status <>") {
+			return
+		}
+		select {
+		case <-templated.ch:
+		case <-time.After(30 * time.Second): // fails the test; never waited for when it passes
+			late.Add(1)
+		}
+	})
+	require.NoError(t, err)
+	holding.Store(true)
+	run := b.export(tasks.ExportRequest{Full: true})
+	holding.Store(false)
+	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
+	require.Zero(t, late.Load(), "the new devices' template call came while the decommission plan's read was held")
+	require.Equal(t, 2, run.DevicesCreated)
+	require.Equal(t, models.ExportDecommissioned, b.rows()[int64(devices[0].ID)].ExportStatus)
 }
