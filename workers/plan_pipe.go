@@ -48,7 +48,8 @@ func (p *planner) number(entries []*models.PlanEntry) {
 // only when NetBox changed between the two listings; such an object may
 // already be in WUG, and the next run settles it as it settles any change.
 // Decommissions are planned after the last page (only then is it known
-// which linked objects NetBox no longer lists) and go in the last batches.
+// which linked objects NetBox no longer lists), once the last batch of
+// writes has gone (build), and fill batches of their own.
 func (p *planner) pageDone(ctx context.Context) error {
 	if p.pipe == nil {
 		return nil
