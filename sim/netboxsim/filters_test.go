@@ -1,6 +1,7 @@
 package netboxsim_test
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -164,4 +165,38 @@ func sortedKeys(v any) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestTrimmedListingsCarryTheFullValues holds the trimmed rendering of
+// fields= (renderMode.pick) to the full one: every field asked for alone,
+// and all of them at once, has the value the whole object has, for
+// devices and virtual machines.
+func TestTrimmedListingsCarryTheFullValues(t *testing.T) {
+	t.Parallel()
+	b := setup(t, netboxsim.Options{Devices: 40})
+	for _, path := range []string{"/api/dcim/devices/", "/api/virtualization/virtual-machines/"} {
+		full := b.get(t, path+"?exclude=config_context&limit=1000")
+		require.Equal(t, http.StatusOK, full.status, string(full.raw))
+		objects := full.body["results"].([]any)
+		require.NotEmpty(t, objects, path)
+		var keys []string
+		for k := range objects[0].(map[string]any) {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		trimmed := func(fields string) []any {
+			a := b.get(t, path+"?limit=1000&fields="+fields)
+			require.Equal(t, http.StatusOK, a.status, string(a.raw))
+			return a.body["results"].([]any)
+		}
+		require.Equal(t, objects, trimmed(strings.Join(keys, ",")), "%s with every field listed", path)
+		for _, k := range keys {
+			got := trimmed(k)
+			require.Len(t, got, len(objects), "%s?fields=%s", path, k)
+			for i, o := range objects {
+				want := map[string]any{k: o.(map[string]any)[k]}
+				require.Equal(t, want, got[i], "%s?fields=%s, object %d", path, k, i)
+			}
+		}
+	}
 }

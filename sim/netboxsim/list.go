@@ -129,6 +129,7 @@ func (s *Server) shapingOf(r *http.Request) shaping {
 	if sh.fields != nil && !sh.fields["config_context"] {
 		sh.mode.configContext = false
 	}
+	sh.mode.fields = sh.fields
 	return sh
 }
 

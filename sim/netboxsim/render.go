@@ -257,6 +257,19 @@ func (rc renderCtx) tags(slugs []string) []any {
 type renderMode struct {
 	brief         bool
 	configContext bool
+	// fields is the request's fields= whitelist (nil: every field).
+	fields map[string]bool
+}
+
+// pick is what f renders for key k, or nil when fields= leaves k out:
+// NetBox trims its prefetches to the requested fields (reference §2.3),
+// so a trimmed listing costs it, and the simulator, what it returns. The
+// entry itself stays for shaping.apply to drop.
+func (m renderMode) pick(k string, f func() any) any {
+	if m.fields != nil && !m.fields[k] {
+		return nil
+	}
+	return f()
 }
 
 func (rc renderCtx) device(d *Device, mode renderMode) obj {
@@ -268,18 +281,18 @@ func (rc renderCtx) device(d *Device, mode renderMode) obj {
 	o := obj{
 		{"id", d.ID},
 		{"url", url},
-		{"display_url", rc.ui("dcim/devices/" + itoa(d.ID) + "/")},
-		{"display", rc.st.deviceDisplay(d)},
+		{"display_url", mode.pick("display_url", func() any { return rc.ui("dcim/devices/" + itoa(d.ID) + "/") })},
+		{"display", mode.pick("display", func() any { return rc.st.deviceDisplay(d) })},
 		{"name", d.Name},
-		{"device_type", rc.nestedDeviceType(d.DeviceTypeID)},
-		{"role", rc.nestedRole(d.RoleID)},
-		{"tenant", rc.nestedTenant(d.TenantID)},
-		{"platform", rc.nestedPlatform(d.PlatformID)},
+		{"device_type", mode.pick("device_type", func() any { return rc.nestedDeviceType(d.DeviceTypeID) })},
+		{"role", mode.pick("role", func() any { return rc.nestedRole(d.RoleID) })},
+		{"tenant", mode.pick("tenant", func() any { return rc.nestedTenant(d.TenantID) })},
+		{"platform", mode.pick("platform", func() any { return rc.nestedPlatform(d.PlatformID) })},
 		{"serial", d.Serial},
 		{"asset_tag", d.AssetTag},
-		{"site", rc.nestedSite(d.SiteID)},
-		{"location", rc.nestedLocation(d.LocationID)},
-		{"rack", rc.nestedRack(d.RackID)},
+		{"site", mode.pick("site", func() any { return rc.nestedSite(d.SiteID) })},
+		{"location", mode.pick("location", func() any { return rc.nestedLocation(d.LocationID) })},
+		{"rack", mode.pick("rack", func() any { return rc.nestedRack(d.RackID) })},
 		{"position", d.Position},
 		{"face", choice(d.Face, faces)},
 		{"latitude", nil},
@@ -287,11 +300,11 @@ func (rc renderCtx) device(d *Device, mode renderMode) obj {
 		{"parent_device", nil},
 		{"status", choice(d.Status, deviceStatuses)},
 		{"airflow", choice(d.Airflow, airflows)},
-		{"primary_ip", rc.nestedIP(primaryIP(d.PrimaryIP4ID, d.PrimaryIP6ID))},
-		{"primary_ip4", rc.nestedIP(d.PrimaryIP4ID)},
-		{"primary_ip6", rc.nestedIP(d.PrimaryIP6ID)},
-		{"oob_ip", rc.nestedIP(d.OOBIPID)},
-		{"cluster", rc.nestedCluster(d.ClusterID)},
+		{"primary_ip", mode.pick("primary_ip", func() any { return rc.nestedIP(primaryIP(d.PrimaryIP4ID, d.PrimaryIP6ID)) })},
+		{"primary_ip4", mode.pick("primary_ip4", func() any { return rc.nestedIP(d.PrimaryIP4ID) })},
+		{"primary_ip6", mode.pick("primary_ip6", func() any { return rc.nestedIP(d.PrimaryIP6ID) })},
+		{"oob_ip", mode.pick("oob_ip", func() any { return rc.nestedIP(d.OOBIPID) })},
+		{"cluster", mode.pick("cluster", func() any { return rc.nestedCluster(d.ClusterID) })},
 		{"virtual_chassis", nil},
 		{"vc_position", nil},
 		{"vc_priority", nil},
@@ -313,8 +326,8 @@ func (rc renderCtx) device(d *Device, mode renderMode) obj {
 	}
 	o = append(o,
 		kv{"local_context_data", nil},
-		kv{"tags", rc.tags(d.Tags)},
-		kv{"custom_fields", rc.st.cfValues("dcim.device", d.CustomFields)},
+		kv{"tags", mode.pick("tags", func() any { return rc.tags(d.Tags) })},
+		kv{"custom_fields", mode.pick("custom_fields", func() any { return rc.st.cfValues("dcim.device", d.CustomFields) })},
 		kv{"created", nullTime(d.Created)},
 		kv{"last_updated", nullTime(d.LastUpdated)},
 		kv{"console_port_count", 1},
@@ -377,20 +390,20 @@ func (rc renderCtx) virtualMachine(vm *VirtualMachine, mode renderMode) obj {
 	o := obj{
 		{"id", vm.ID},
 		{"url", url},
-		{"display_url", rc.ui("virtualization/virtual-machines/" + itoa(vm.ID) + "/")},
+		{"display_url", mode.pick("display_url", func() any { return rc.ui("virtualization/virtual-machines/" + itoa(vm.ID) + "/") })},
 		{"display", vm.Name},
 		{"name", vm.Name},
 		{"status", choice(vm.Status, vmStatuses)},
-		{"site", rc.nestedSite(vm.SiteID)},
-		{"cluster", rc.nestedCluster(vm.ClusterID)},
+		{"site", mode.pick("site", func() any { return rc.nestedSite(vm.SiteID) })},
+		{"cluster", mode.pick("cluster", func() any { return rc.nestedCluster(vm.ClusterID) })},
 		{"device", nil},
 		{"serial", ""},
-		{"role", rc.nestedRole(vm.RoleID)},
-		{"tenant", rc.nestedTenant(vm.TenantID)},
-		{"platform", rc.nestedPlatform(vm.PlatformID)},
-		{"primary_ip", rc.nestedIP(primaryIP(vm.PrimaryIP4ID, vm.PrimaryIP6ID))},
-		{"primary_ip4", rc.nestedIP(vm.PrimaryIP4ID)},
-		{"primary_ip6", rc.nestedIP(vm.PrimaryIP6ID)},
+		{"role", mode.pick("role", func() any { return rc.nestedRole(vm.RoleID) })},
+		{"tenant", mode.pick("tenant", func() any { return rc.nestedTenant(vm.TenantID) })},
+		{"platform", mode.pick("platform", func() any { return rc.nestedPlatform(vm.PlatformID) })},
+		{"primary_ip", mode.pick("primary_ip", func() any { return rc.nestedIP(primaryIP(vm.PrimaryIP4ID, vm.PrimaryIP6ID)) })},
+		{"primary_ip4", mode.pick("primary_ip4", func() any { return rc.nestedIP(vm.PrimaryIP4ID) })},
+		{"primary_ip6", mode.pick("primary_ip6", func() any { return rc.nestedIP(vm.PrimaryIP6ID) })},
 		{"vcpus", vm.VCPUs},
 		{"memory", vm.MemoryMB},
 		{"disk", vm.DiskGB},
@@ -398,8 +411,8 @@ func (rc renderCtx) virtualMachine(vm *VirtualMachine, mode renderMode) obj {
 		{"comments", ""},
 		{"config_template", nil},
 		{"local_context_data", nil},
-		{"tags", rc.tags(vm.Tags)},
-		{"custom_fields", rc.st.cfValues("virtualization.virtualmachine", vm.CustomFields)},
+		{"tags", mode.pick("tags", func() any { return rc.tags(vm.Tags) })},
+		{"custom_fields", mode.pick("custom_fields", func() any { return rc.st.cfValues("virtualization.virtualmachine", vm.CustomFields) })},
 	}
 	if mode.configContext {
 		o = append(o, kv{"config_context", obj{}})
