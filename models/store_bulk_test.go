@@ -242,9 +242,10 @@ func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
 }
 
 // A plan reads the linked rows of a connection a thousand at a time in
-// object order, one query a page (not a sort of every row a page), with
-// the columns a decommission needs, and skips unlinked and decommissioned
-// rows and the rows of other types.
+// object order, with the columns a decommission needs, and skips unlinked
+// and decommissioned rows and the rows of other types. Their object ids
+// come first, five thousand a query (not a sort of every row a page), and
+// the rows of the objects the caller skips are never loaded.
 func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
 	t.Parallel()
 	forEachRun(t, func(t *testing.T, f runFixture) {
@@ -269,7 +270,7 @@ func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
 		counter := countStatements(t, bundle.db)
 		var pages []int
 		var got []int64
-		err := store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, nil, func(rows []models.NetBoxIPExport) error {
+		err := store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, nil, nil, func(rows []models.NetBoxIPExport) error {
 			pages = append(pages, len(rows))
 			for _, r := range rows {
 				got = append(got, r.NetBoxObjectID)
@@ -283,19 +284,53 @@ func TestEachLinkedRowPagesInObjectOrder(t *testing.T) {
 		})
 		require.NoError(t, err)
 		require.Equal(t, []int{1000, 1000, 299}, pages)
-		require.EqualValues(t, 3, counter.queries.Load(), "one query a page")
+		require.EqualValues(t, 4, counter.queries.Load(), "one query of ids, then one a page")
 		require.True(t, slices.IsSorted(got), "object order")
 		require.NotContains(t, got, int64(17), "decommissioned")
 		require.NotContains(t, got, int64(5000), "not linked")
 
 		var some []int64
-		require.NoError(t, store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, []int64{3, 17, 5000, 2000}, func(rows []models.NetBoxIPExport) error {
+		require.NoError(t, store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, []int64{3, 17, 5000, 2000}, nil, func(rows []models.NetBoxIPExport) error {
 			for _, r := range rows {
 				some = append(some, r.NetBoxObjectID)
 			}
 			return nil
 		}))
 		require.Equal(t, []int64{3, 2000}, some)
+
+		// A plan skips the objects it listed: their rows are not loaded.
+		counter = countStatements(t, bundle.db)
+		var asked []int64
+		listed := func(id int64) bool {
+			asked = append(asked, id)
+			return id <= 1500 || id == 2000
+		}
+		var unlisted []int64
+		require.NoError(t, store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, nil, listed, func(rows []models.NetBoxIPExport) error {
+			for _, r := range rows {
+				unlisted = append(unlisted, r.NetBoxObjectID)
+				require.Equal(t, fmt.Sprint("w", r.NetBoxObjectID), r.WUGDeviceID)
+			}
+			return nil
+		}))
+		var want []int64
+		for id := int64(1501); id <= n; id++ {
+			if id != 2000 {
+				want = append(want, id)
+			}
+		}
+		require.Equal(t, want, unlisted)
+		require.Len(t, asked, n-1, "every linked object is asked about once")
+		require.EqualValues(t, 2, counter.queries.Load(), "the ids, then the 799 rows left")
+
+		// Nothing left: the ids only.
+		counter = countStatements(t, bundle.db)
+		require.NoError(t, store.EachLinkedRow(ctx, conn.ID, models.ObjectDevice, nil, func(int64) bool { return true },
+			func(rows []models.NetBoxIPExport) error {
+				t.Fatalf("rows of skipped objects loaded: %d", len(rows))
+				return nil
+			}))
+		require.EqualValues(t, 1, counter.queries.Load())
 	})
 }
 
@@ -410,10 +445,11 @@ func TestRunCountersMoveByTallyDifferences(t *testing.T) {
 
 // The statements a batch runs look rows up by index, whatever the run's
 // size: SQLite's planner, without statistics, took the run's action index
-// for a batch's count and read every entry of the run. A plan's pages of
-// linked rows (EachLinkedRow) follow the unique index on the object id. (PostgreSQL's
-// plans depend on statistics, which NumberBatches refreshes after a large
-// plan; here only the index is checked.)
+// for a batch's count and read every entry of the run. A plan's reads of
+// linked rows (EachLinkedRow), their ids and then the rows, follow the
+// unique index on the object id. (PostgreSQL's plans depend on
+// statistics, which NumberBatches refreshes after a large plan; here only
+// the index is checked.)
 func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, bundle testBundle) {
@@ -422,15 +458,18 @@ func TestBatchQueriesUseTheBatchIndex(t *testing.T) {
 			"pending": "SELECT * FROM sync_plan_entries WHERE sync_log_id = 1 AND batch = 2 AND outcome = '' ORDER BY netbox_object_id",
 			"claims":  "SELECT id FROM netbox_ip_exports WHERE create_claim = 'task' AND create_claim <> ''",
 			"scans":   "SELECT DISTINCT connection_id, wug_scan_id FROM netbox_ip_exports WHERE export_status = 'scan_triggered' AND wug_scan_id <> ''",
-			"linked": "SELECT id, netbox_object_id, wug_device_id FROM netbox_ip_exports WHERE connection_id = 1 AND object_type = 'device' " +
-				"AND wug_device_id <> '' AND export_status <> 'decommissioned' AND netbox_object_id > 5 ORDER BY netbox_object_id LIMIT 1000",
+			"linked": "SELECT netbox_object_id FROM netbox_ip_exports WHERE connection_id = 1 AND object_type = 'device' " +
+				"AND wug_device_id <> '' AND export_status <> 'decommissioned' AND netbox_object_id > 5 ORDER BY netbox_object_id LIMIT 5000",
+			"linked rows": "SELECT id, netbox_object_id, wug_device_id FROM netbox_ip_exports WHERE connection_id = 1 AND object_type = 'device' " +
+				"AND wug_device_id <> '' AND export_status <> 'decommissioned' AND netbox_object_id IN (6, 9, 12) ORDER BY netbox_object_id",
 		}
 		want := map[string]string{"count": "idx_sync_plan_entries_run_batch_action", "pending": "idx_sync_plan_entries_run_batch_action",
 			"claims": "idx_netbox_ip_exports_create_claim", "scans": "idx_netbox_ip_exports_open_scans",
-			"linked": "uq_netbox_ip_exports_connection_object"}
+			"linked": "uq_netbox_ip_exports_connection_object", "linked rows": "uq_netbox_ip_exports_connection_object"}
 		if models.Dialect(bundle.db) != config.DatabasePostgres {
 			// SQLite names a table constraint's index itself.
 			want["linked"] = "(connection_id=? AND object_type=? AND netbox_object_id>?)"
+			want["linked rows"] = "(connection_id=? AND object_type=? AND netbox_object_id=?)"
 		}
 		for name, q := range queries {
 			var plan []string

@@ -682,12 +682,9 @@ func (p *planner) planDecommissions(ctx context.Context, scope planScope) error 
 		if scope.incremental && len(ids) == 0 {
 			continue // nil ids would take every linked row
 		}
-		err := p.w.store.EachLinkedRow(ctx, p.conn.ID, t, ids, func(rows []models.NetBoxIPExport) error {
+		listed := func(id int64) bool { return p.seen.has(export.ObjectRef{Type: t, ID: id}) }
+		err := p.w.store.EachLinkedRow(ctx, p.conn.ID, t, ids, listed, func(rows []models.NetBoxIPExport) error {
 			for _, r := range rows {
-				ref := export.ObjectRef{Type: t, ID: r.NetBoxObjectID}
-				if p.seen.has(ref) {
-					continue
-				}
 				e := &models.PlanEntry{
 					RunID: p.run.ID, ConnectionID: p.conn.ID, ObjectType: t, NetBoxObjectID: r.NetBoxObjectID,
 					NetBoxDeviceID: r.NetBoxDeviceID,
