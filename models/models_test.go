@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -170,6 +171,24 @@ func TestExportHistorySurvivesAndTimestampsPersist(t *testing.T) {
 		require.Len(t, attempts, 1)
 		require.Equal(t, "wug: HTTP 500", attempts[0].Error)
 	})
+}
+
+// SQLite is opened for one writer and many readers: write-ahead log,
+// commits that do not wait for the disk (synchronous NORMAL), foreign keys
+// enforced, a busy timeout, and a log that grows to 10,000 pages between
+// checkpoints.
+func TestSQLiteOpensWithItsPragmas(t *testing.T) {
+	t.Parallel()
+	db, err := models.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "wugsync.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = models.Close(db) })
+	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1",
+		"busy_timeout": "15000", "wal_autocheckpoint": "10000"}
+	for pragma, value := range want {
+		var got string
+		require.NoError(t, db.Raw("PRAGMA "+pragma).Row().Scan(&got))
+		require.Equal(t, value, got, pragma)
+	}
 }
 
 func TestMigrateTwiceIsNoOp(t *testing.T) {
