@@ -80,7 +80,7 @@ func Dialect(db *gorm.DB) string {
 // sqliteWALPages is how many pages SQLite's write-ahead log grows to before
 // a commit copies them into the database (wal_autocheckpoint; SQLite's
 // default is 1,000). A run's batches each rewrite the same last pages of
-// the export rows' table and of its ten indexes; between checkpoints the
+// the export rows' table and of its eight indexes; between checkpoints the
 // log holds each such page many times, and a checkpoint copies it into the
 // database once. Ten times fewer checkpoints made a cold export of 10,000
 // devices about 5% faster (BENCHMARKS.md, ninth pass), for a log of up to
