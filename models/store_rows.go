@@ -276,11 +276,11 @@ const linkedIDsPage = 5000
 // a plan looking for the devices that left NetBox skips every object it
 // listed, and by the end of a cold plan its own batches have linked nearly
 // all of them. Loading each of those rows only to skip it took 128 ms at
-// 10,000 devices and 531 ms at 100,000, at the end of the plan, which the
-// run's end waits for (BENCHMARKS.md, ninth pass). The database is not
-// asked to leave them out itself (NOT EXISTS on the run's plan entries):
-// with statistics that predate the run, PostgreSQL read every entry of the
-// run for each row, 10 s at 10,000.
+// 10,000 devices and 531 ms at 100,000 on SQLite, at the end of the plan,
+// which the run's end waits for (BENCHMARKS.md, ninth pass). The database
+// is not asked to leave them out itself (NOT EXISTS on the run's plan
+// entries): with statistics that predate the run, PostgreSQL read every
+// entry of the run for each row, 10 s at 10,000.
 //
 // Both reads follow the unique index on the object id, so the whole costs
 // one pass over the connection's rows, and a row that stopped being linked
