@@ -50,7 +50,8 @@ type NetBoxIPExport struct {
 	// CreateAttemptedAt is set just before a template call that may create
 	// the device. A retry that finds it set without a WUGDeviceID searches
 	// WUG by IP first, because the earlier call may have created the device
-	// before its answer was lost.
+	// before its answer was lost. The export that links the device clears
+	// it, with the claim (RowExported).
 	CreateAttemptedAt *time.Time `gorm:"column:create_attempted_at" json:"create_attempted_at"`
 	// CreateClaim names the task allowed to create the device right now
 	// (with CreateClaimedAt), so a webhook sync and a run that both plan a

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -73,13 +74,31 @@ var schemaCache = &sync.Map{}
 // would be lost. UpdateRow and UpsertRows translate it into SQL.
 type fillEmpty struct{ value any }
 
+// cleared is a column reset to its empty value, which is also the value a
+// new row starts with (its default): UpsertRows then binds nothing for it,
+// neither in the INSERT nor a row at a time in the update, which writes
+// the literal (on SQLite every bound parameter costs, see chunkRows).
+type cleared struct {
+	value any    // the empty value, for UpdateRow
+	sql   string // the same as an SQL literal, for UpsertRows
+}
+
+// clearedText and clearedTime are the empty text and the NULL time.
+var (
+	clearedText = cleared{value: "", sql: "''"}
+	clearedTime = cleared{value: (*time.Time)(nil), sql: "NULL"}
+)
+
 // assignments turns a change's columns into the values of an UPDATE on
 // netbox_ip_exports.
 func assignments(c RowChange) map[string]any {
 	m := c.columns()
 	for col, v := range m {
-		if f, ok := v.(fillEmpty); ok {
+		switch f := v.(type) {
+		case fillEmpty:
 			m[col] = gorm.Expr("CASE WHEN "+col+" = '' THEN ? ELSE "+col+" END", f.value)
+		case cleared:
+			m[col] = f.value
 		}
 	}
 	return m
@@ -127,8 +146,9 @@ func (s Store) PrepareUpsertRows(ctx context.Context, ups []RowUpsert) (Prepared
 	type group struct {
 		index  int
 		cols   []string
-		insert []string        // the columns of its INSERT (newRowColumns and cols)
-		fill   map[string]bool // the fillEmpty columns
+		insert []string          // the columns of its INSERT (newRowColumns and cols)
+		fill   map[string]bool   // the fillEmpty columns
+		clear  map[string]string // the cleared columns, with their literal
 		rows   []NetBoxIPExport
 	}
 	var groups []*group
@@ -139,8 +159,16 @@ func (s Store) PrepareUpsertRows(ctx context.Context, ups []RowUpsert) (Prepared
 		sig := signature(cols)
 		g := open[sig]
 		if prev, seen := last[u.Key]; g == nil || seen && g.index <= prev {
-			g = &group{index: len(groups), cols: sortedColumns(cols), fill: map[string]bool{}}
-			g.insert = insertColumns(newRowColumns, g.cols)
+			g = &group{index: len(groups), cols: sortedColumns(cols), fill: map[string]bool{}, clear: map[string]string{}}
+			var bound []string
+			for _, col := range g.cols {
+				if c, ok := cols[col].(cleared); ok {
+					g.clear[col] = c.sql
+					continue
+				}
+				bound = append(bound, col)
+			}
+			g.insert = insertColumns(newRowColumns, bound)
 			for col, v := range cols {
 				_, g.fill[col] = v.(fillEmpty)
 			}
@@ -152,6 +180,9 @@ func (s Store) PrepareUpsertRows(ctx context.Context, ups []RowUpsert) (Prepared
 			ExportReason: ReasonNewDevice, ExportStatus: ExportPending}
 		rv := reflect.ValueOf(&row).Elem()
 		for col, v := range cols {
+			if _, ok := v.(cleared); ok {
+				continue // a new row's default
+			}
 			if f, ok := v.(fillEmpty); ok {
 				v = f.value // a new row's column is empty
 			}
@@ -169,6 +200,9 @@ func (s Store) PrepareUpsertRows(ctx context.Context, ups []RowUpsert) (Prepared
 		set := make([]clause.Assignment, 0, len(g.cols)+1)
 		for _, col := range g.cols {
 			var v any = clause.Column{Table: "excluded", Name: col}
+			if lit, ok := g.clear[col]; ok {
+				v = gorm.Expr(lit)
+			}
 			if g.fill[col] {
 				v = gorm.Expr("CASE WHEN netbox_ip_exports." + col + " = '' THEN excluded." + col +
 					" ELSE netbox_ip_exports." + col + " END")
@@ -209,13 +243,16 @@ func insertColumns(base, extra []string) []string {
 	return out
 }
 
-// signature names the kind of a change: its columns, and which of them
-// are written only where empty.
+// signature names the kind of a change: its columns, which of them are
+// written only where empty, and which are cleared.
 func signature(cols map[string]any) string {
 	keys := sortedColumns(cols)
 	for i, k := range keys {
-		if _, ok := cols[k].(fillEmpty); ok {
+		switch cols[k].(type) {
+		case fillEmpty:
 			keys[i] = k + "?"
+		case cleared:
+			keys[i] = k + "!"
 		}
 	}
 	return strings.Join(keys, ",")

@@ -241,6 +241,45 @@ func TestNewExportRowsBindOnlyTheColumnsTheyWrite(t *testing.T) {
 	})
 }
 
+// Exporting a claimed row settles its create: the claim and the mark go,
+// through the batch's upsert and through a single row's update alike, so
+// the claims' partial index keeps only creates in flight and a later
+// create of the object is not looked up first.
+func TestExportClearsTheCreateClaimAndMark(t *testing.T) {
+	t.Parallel()
+	forEachRun(t, func(t *testing.T, f runFixture) {
+		ctx, conn, store, run := f.ctx, f.conn, f.store, f.run
+		at := time.Date(2026, 12, 7, 4, 0, 0, 0, time.UTC)
+		claimed := make([]models.NetBoxIPExport, 3)
+		for i := range claimed {
+			id := int64(i + 1)
+			claimed[i] = models.NetBoxIPExport{ConnectionID: conn.ID, ObjectType: models.ObjectDevice, NetBoxObjectID: id,
+				NetBoxDeviceID: id, NetBoxDeviceName: fmt.Sprint("d", id), IPAddress: fmt.Sprint("10.0.0.", id),
+				ExportReason: models.ReasonNewDevice, ExportStatus: models.ExportPending, LastRunID: &run.ID}
+		}
+		_, err := store.InsertClaimedCreates(ctx, claimed, "task-1", at)
+		require.NoError(t, err)
+		exported := func(id int64) models.RowExported {
+			return models.RowExported{WUGDeviceID: fmt.Sprint(100 + id), WUGGroupID: "7", Reason: models.ReasonNewDevice,
+				PayloadHash: "h", Fields: `{}`, Name: fmt.Sprint("d", id), IP: fmt.Sprint("10.0.0.", id), At: at, RunID: run.ID}
+		}
+		require.NoError(t, store.UpsertRows(ctx, []models.RowUpsert{
+			{Key: models.DeviceKey(conn.ID, 1), Name: "d1", IP: "10.0.0.1", Change: exported(1)},
+			{Key: models.DeviceKey(conn.ID, 2), Name: "d2", IP: "10.0.0.2", Change: exported(2)},
+		}))
+		_, err = store.UpdateRow(ctx, models.DeviceKey(conn.ID, 3), exported(3))
+		require.NoError(t, err)
+		for id := int64(1); id <= 3; id++ {
+			row, err := store.Row(ctx, models.DeviceKey(conn.ID, id))
+			require.NoError(t, err)
+			require.Equal(t, fmt.Sprint(100+id), row.WUGDeviceID, "object %d", id)
+			require.Empty(t, row.CreateClaim, "object %d", id)
+			require.Nil(t, row.CreateClaimedAt, "object %d", id)
+			require.Nil(t, row.CreateAttemptedAt, "object %d", id)
+		}
+	})
+}
+
 // A plan reads the linked rows of a connection a thousand at a time in
 // object order, with the columns a decommission needs, and skips unlinked
 // and decommissioned rows and the rows of other types. Their object ids

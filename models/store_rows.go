@@ -74,7 +74,11 @@ func (RowUnlinked) columns() map[string]any {
 	return map[string]any{"wug_device_id": "", "wug_group_id": ""}
 }
 
-// RowExported: WUG now holds the device as NetBox says.
+// RowExported: WUG now holds the device as NetBox says. The create claim
+// and mark go too: the link now stands for the device, so the claims'
+// partial index keeps only creates in flight, and a later create (after
+// someone deletes the device in WUG) is planned as a plain new device
+// rather than looked up first for a call whose answer did come back.
 type RowExported struct {
 	WUGDeviceID, WUGGroupID string
 	Reason                  ExportReason
@@ -94,6 +98,7 @@ func (c RowExported) columns() map[string]any {
 		"payload_hash": c.PayloadHash, "exported_fields": c.Fields,
 		"netbox_device_name": c.Name, "ip_address": c.IP,
 		"exported_at": c.At, "error_message": "", "skip_reason": "", "last_run_id": c.RunID,
+		"create_claim": clearedText, "create_claimed_at": clearedTime, "create_attempted_at": clearedTime,
 	}
 	if c.Adopted {
 		m["adopted"] = true

@@ -3,6 +3,7 @@ package workers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -119,6 +120,19 @@ func TestBatchOutOfRetriesFailsItsDevicesAndTheRunEnds(t *testing.T) {
 	b.requireWUGMatches(want)
 }
 
+// searchTexts lists, in order, the texts of the WUG searches a simulator
+// has answered or refused.
+func searchTexts(w *wugsim.Server) []string {
+	var texts []string
+	for _, r := range w.RequestLog() {
+		q, err := url.ParseQuery(r.Query)
+		if err == nil && q.Has("search") {
+			texts = append(texts, q.Get("search"))
+		}
+	}
+	return texts
+}
+
 // wugConsole is a WUG API client of the test's own, standing for a person
 // working in WUG.
 func (b *testBundle) wugConsole() *wug.Client {
@@ -133,6 +147,16 @@ func TestDeviceDeletedInWUGByHandIsCreatedAgainOnce(t *testing.T) {
 	b := setup(t, bundleOptions{devices: 10})
 	want := b.expected()
 	require.Equal(t, models.RunCompleted, b.export(tasks.ExportRequest{}).Status)
+	for id, row := range b.rows() {
+		if row.WUGDeviceID == "" {
+			continue
+		}
+		// Settled: no claim left in the claims' index, and no mark that
+		// would send a later create to look in WUG first.
+		require.Empty(t, row.CreateClaim, "object %d", id)
+		require.Nil(t, row.CreateClaimedAt, "object %d", id)
+		require.Nil(t, row.CreateAttemptedAt, "object %d", id)
+	}
 	victim := b.exportedDevices(1)[0]
 	require.NoError(t, b.wugConsole().DeleteDevice(context.Background(), victim.WUGDeviceID))
 	_, err := b.nb.UpdateDevice(int(victim.NetBoxDeviceID), func(d *netboxsim.Device) { d.Name = ptr("rebuilt-sw01") })
@@ -152,11 +176,16 @@ func TestDeviceDeletedInWUGByHandIsCreatedAgainOnce(t *testing.T) {
 	require.Contains(t, row.ErrorMessage, "WUG device "+victim.WUGDeviceID+" no longer exists")
 	require.Len(t, b.wug.Devices(), len(want)-1)
 
-	// The next run creates it again, once.
+	// The next run creates it again, once, as a plain new device: the
+	// first create's answer came back, so the only search is the check
+	// for a device already at its address, with no look-up for earlier
+	// creates (a search of its subnet) before the template call.
+	searchesBefore := len(searchTexts(b.wug))
 	run = b.export(tasks.ExportRequest{})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	require.Equal(t, 1, run.DevicesCreated)
-	require.Equal(t, len(want)-1, run.DevicesUnchanged)
+	require.Equal(t, []string{victim.IPAddress}, searchTexts(b.wug)[searchesBefore:])
+	require.Equal(t, "new device", b.entries(run.ID)[deviceRef(int(victim.NetBoxDeviceID))].Reason)
 	row = b.rows()[victim.NetBoxDeviceID]
 	require.Equal(t, models.ExportExported, row.ExportStatus)
 	require.NotEmpty(t, row.WUGDeviceID)
