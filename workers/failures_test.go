@@ -184,6 +184,7 @@ func TestDeviceDeletedInWUGByHandIsCreatedAgainOnce(t *testing.T) {
 	run = b.export(tasks.ExportRequest{})
 	require.Equal(t, models.RunCompleted, run.Status, run.ErrorMessage)
 	require.Equal(t, 1, run.DevicesCreated)
+	require.Equal(t, len(want)-1, run.DevicesUnchanged)
 	require.Equal(t, []string{victim.IPAddress}, searchTexts(b.wug)[searchesBefore:])
 	require.Equal(t, "new device", b.entries(run.ID)[deviceRef(int(victim.NetBoxDeviceID))].Reason)
 	row = b.rows()[victim.NetBoxDeviceID]
