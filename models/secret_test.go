@@ -12,7 +12,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/wugsync/wugsync/config"
-	"github.com/wugsync/wugsync/internal/testinfra"
 	"github.com/wugsync/wugsync/models"
 )
 
@@ -178,47 +177,40 @@ func TestCreateSealsInTheInsertTransaction(t *testing.T) {
 // 00002 are re-sealed for their row by the migration, which is then a no-op.
 func TestMigrationResealsOldPasswords(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testinfra.DatabaseBackends(t) {
-		t.Run(backend.Backend, func(t *testing.T) {
-			t.Parallel()
-			db, err := models.Open(context.Background(), backend.URL)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = models.Close(db) })
-			require.NoError(t, models.MigrateUpTo(context.Background(), db, 1))
-			sealer, err := models.NewSealer([]byte(strings.Repeat("k", 32)))
-			require.NoError(t, err)
+	forEachBackendAt(t, 1, func(t *testing.T, db *gorm.DB) {
+		sealer, err := models.NewSealer([]byte(strings.Repeat("k", 32)))
+		require.NoError(t, err)
 
-			ids := map[string]uint{}
-			for _, name := range []string{"east", "west"} {
-				old, err := models.SealV1(sealer, name+"-pass")
-				require.NoError(t, err)
-				conn := models.NewWUGConnection()
-				conn.Name, conn.Host, conn.Username, conn.PasswordEncrypted = name, name+".example.net", "admin", old
-				// Only the columns of schema version 1: later versions add
-				// fields the model knows and this schema does not have yet.
-				require.NoError(t, db.Select("Name", "Host", "Username", "PasswordEncrypted").Create(&conn).Error)
-				ids[name] = conn.ID
-			}
+		ids := map[string]uint{}
+		for _, name := range []string{"east", "west"} {
+			old, err := models.SealV1(sealer, name+"-pass")
+			require.NoError(t, err)
+			conn := models.NewWUGConnection()
+			conn.Name, conn.Host, conn.Username, conn.PasswordEncrypted = name, name+".example.net", "admin", old
+			// Only the columns of schema version 1: later versions add
+			// fields the model knows and this schema does not have yet.
+			require.NoError(t, db.Select("Name", "Host", "Username", "PasswordEncrypted").Create(&conn).Error)
+			ids[name] = conn.ID
+		}
 
-			_, err = models.Migrate(context.Background(), db)
-			require.ErrorIs(t, err, models.ErrMigrationNeedsKey, "without the key the migration stops, changing nothing")
-			pending, err := models.PendingMigrations(context.Background(), db)
-			require.NoError(t, err)
-			require.Positive(t, pending)
+		_, err = models.Migrate(context.Background(), db)
+		require.ErrorIs(t, err, models.ErrMigrationNeedsKey, "without the key the migration stops, changing nothing")
+		pending, err := models.PendingMigrations(context.Background(), db)
+		require.NoError(t, err)
+		require.Positive(t, pending)
 
-			loads := 0
-			withKey := models.WithSealer(func() (*models.Sealer, error) { loads++; return sealer, nil })
-			res, err := models.Migrate(context.Background(), db, withKey)
-			require.NoError(t, err)
-			require.Contains(t, res.Applied, int64(2))
-			require.Equal(t, 1, loads)
-			for name, id := range ids {
-				requirePassword(t, db, sealer, id, name+"-pass")
-			}
-			res, err = models.Migrate(context.Background(), db, withKey)
-			require.NoError(t, err)
-			require.Empty(t, res.Applied)
-			require.Equal(t, 1, loads, "nothing left to re-seal")
-		})
-	}
+		loads := 0
+		withKey := models.WithSealer(func() (*models.Sealer, error) { loads++; return sealer, nil })
+		res, err := models.Migrate(context.Background(), db, withKey)
+		require.NoError(t, err)
+		require.Contains(t, res.Applied, int64(2))
+		require.Equal(t, 1, loads)
+		for name, id := range ids {
+			requirePassword(t, db, sealer, id, name+"-pass")
+		}
+		res, err = models.Migrate(context.Background(), db, withKey)
+		require.NoError(t, err)
+		require.Empty(t, res.Applied)
+		require.Equal(t, 1, loads, "nothing left to re-seal")
+	})
 }
