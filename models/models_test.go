@@ -35,8 +35,8 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, bundle testBundle)) {
 }
 
 // forEachBackendAt runs fn on a fresh database of each kind migrated up
-// to version only: a migration's test writes rows as that older schema
-// knows them, then runs models.Migrate itself.
+// to version only (0: not at all): a migration's test writes rows as that
+// older schema knows them, then runs models.Migrate itself.
 func forEachBackendAt(t *testing.T, version int64, fn func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
 	for _, backend := range testinfra.DatabaseBackends(t) {
@@ -45,7 +45,9 @@ func forEachBackendAt(t *testing.T, version int64, fn func(t *testing.T, db *gor
 			db, err := models.Open(context.Background(), backend.URL)
 			require.NoError(t, err)
 			t.Cleanup(func() { _ = models.Close(db) })
-			require.NoError(t, models.MigrateUpTo(context.Background(), db, version))
+			if version > 0 {
+				require.NoError(t, models.MigrateUpTo(context.Background(), db, version))
+			}
 			fn(t, db)
 		})
 	}
@@ -210,30 +212,23 @@ func TestSQLiteOpensWithItsPragmas(t *testing.T) {
 
 func TestMigrateTwiceIsNoOp(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testinfra.DatabaseBackends(t) {
-		t.Run(backend.Backend, func(t *testing.T) {
-			t.Parallel()
-			db, err := models.Open(context.Background(), backend.URL)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = models.Close(db) })
+	forEachBackendAt(t, 0, func(t *testing.T, db *gorm.DB) {
+		pending, err := models.PendingMigrations(context.Background(), db)
+		require.NoError(t, err)
+		require.Positive(t, pending, "an empty database has migrations to apply")
 
-			pending, err := models.PendingMigrations(context.Background(), db)
-			require.NoError(t, err)
-			require.Positive(t, pending, "an empty database has migrations to apply")
+		first, err := models.Migrate(context.Background(), db)
+		require.NoError(t, err)
+		require.Len(t, first.Applied, pending)
+		second, err := models.Migrate(context.Background(), db)
+		require.NoError(t, err)
+		require.Empty(t, second.Applied, "second run applies nothing")
+		require.Equal(t, first.Version, second.Version)
 
-			first, err := models.Migrate(context.Background(), db)
-			require.NoError(t, err)
-			require.Len(t, first.Applied, pending)
-			second, err := models.Migrate(context.Background(), db)
-			require.NoError(t, err)
-			require.Empty(t, second.Applied, "second run applies nothing")
-			require.Equal(t, first.Version, second.Version)
-
-			pending, err = models.PendingMigrations(context.Background(), db)
-			require.NoError(t, err)
-			require.Zero(t, pending)
-		})
-	}
+		pending, err = models.PendingMigrations(context.Background(), db)
+		require.NoError(t, err)
+		require.Zero(t, pending)
+	})
 }
 
 func TestSchemasMatchAcrossDatabases(t *testing.T) {
@@ -289,29 +284,23 @@ func TestSchemaVersionReadsWithoutWriting(t *testing.T) {
 // numbered ahead by work in progress elsewhere), and the column round-trips.
 func TestConsoleURLColumnMigrates(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testinfra.DatabaseBackends(t) {
-		t.Run(backend.Backend, func(t *testing.T) {
-			t.Parallel()
-			db, err := models.Open(context.Background(), backend.URL)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = models.Close(db) })
-			res, err := models.Migrate(context.Background(), db)
-			require.NoError(t, err)
-			require.Contains(t, res.Applied, int64(4))
-			require.True(t, db.Migrator().HasColumn(&models.WUGConnection{}, "wug_console_url"))
+	forEachBackendAt(t, 0, func(t *testing.T, db *gorm.DB) {
+		res, err := models.Migrate(context.Background(), db)
+		require.NoError(t, err)
+		require.Contains(t, res.Applied, int64(4))
+		require.True(t, db.Migrator().HasColumn(&models.WUGConnection{}, "wug_console_url"))
 
-			sealer, err := models.NewSealer(make([]byte, 32))
-			require.NoError(t, err)
-			conn := newConnection(t, testBundle{db: db, sealer: sealer}, "console")
-			var stored models.WUGConnection
-			require.NoError(t, db.First(&stored, conn.ID).Error)
-			require.Empty(t, stored.WUGConsoleURL, "the column's default is the default URL")
-			require.Equal(t, "https://wug.example.net/NmConsole/", stored.ConsoleURL())
-			require.NoError(t, db.Model(&stored).Update("wug_console_url", "https://c.example.net/#device/{id}").Error)
-			require.NoError(t, db.First(&stored, conn.ID).Error)
-			require.Equal(t, "https://c.example.net/#device/a%2Fb", stored.ConsoleDeviceURL("a/b"), "the id is escaped")
-		})
-	}
+		sealer, err := models.NewSealer(make([]byte, 32))
+		require.NoError(t, err)
+		conn := newConnection(t, testBundle{db: db, sealer: sealer}, "console")
+		var stored models.WUGConnection
+		require.NoError(t, db.First(&stored, conn.ID).Error)
+		require.Empty(t, stored.WUGConsoleURL, "the column's default is the default URL")
+		require.Equal(t, "https://wug.example.net/NmConsole/", stored.ConsoleURL())
+		require.NoError(t, db.Model(&stored).Update("wug_console_url", "https://c.example.net/#device/{id}").Error)
+		require.NoError(t, db.First(&stored, conn.ID).Error)
+		require.Equal(t, "https://c.example.net/#device/a%2Fb", stored.ConsoleDeviceURL("a/b"), "the id is escaped")
+	})
 }
 
 // TestExportVirtualMachinesColumnMigrates: migration 00005 adds
@@ -319,27 +308,21 @@ func TestConsoleURLColumnMigrates(t *testing.T) {
 // each database kind; the flag round-trips.
 func TestExportVirtualMachinesColumnMigrates(t *testing.T) {
 	t.Parallel()
-	for _, backend := range testinfra.DatabaseBackends(t) {
-		t.Run(backend.Backend, func(t *testing.T) {
-			t.Parallel()
-			db, err := models.Open(context.Background(), backend.URL)
-			require.NoError(t, err)
-			t.Cleanup(func() { _ = models.Close(db) })
-			res, err := models.Migrate(context.Background(), db)
-			require.NoError(t, err)
-			require.Contains(t, res.Applied, int64(5))
-			require.True(t, db.Migrator().HasColumn(&models.WUGConnection{}, "export_virtual_machines"))
+	forEachBackendAt(t, 0, func(t *testing.T, db *gorm.DB) {
+		res, err := models.Migrate(context.Background(), db)
+		require.NoError(t, err)
+		require.Contains(t, res.Applied, int64(5))
+		require.True(t, db.Migrator().HasColumn(&models.WUGConnection{}, "export_virtual_machines"))
 
-			sealer, err := models.NewSealer(make([]byte, 32))
-			require.NoError(t, err)
-			conn := newConnection(t, testBundle{db: db, sealer: sealer}, "vms")
-			var stored models.WUGConnection
-			require.NoError(t, db.First(&stored, conn.ID).Error)
-			require.False(t, stored.ExportVirtualMachines, "an upgrade exports no VM until a person opts in")
-			require.False(t, models.NewWUGConnection().ExportVirtualMachines)
-			require.NoError(t, db.Model(&stored).Update("export_virtual_machines", true).Error)
-			require.NoError(t, db.First(&stored, conn.ID).Error)
-			require.True(t, stored.ExportVirtualMachines)
-		})
-	}
+		sealer, err := models.NewSealer(make([]byte, 32))
+		require.NoError(t, err)
+		conn := newConnection(t, testBundle{db: db, sealer: sealer}, "vms")
+		var stored models.WUGConnection
+		require.NoError(t, db.First(&stored, conn.ID).Error)
+		require.False(t, stored.ExportVirtualMachines, "an upgrade exports no VM until a person opts in")
+		require.False(t, models.NewWUGConnection().ExportVirtualMachines)
+		require.NoError(t, db.Model(&stored).Update("export_virtual_machines", true).Error)
+		require.NoError(t, db.First(&stored, conn.ID).Error)
+		require.True(t, stored.ExportVirtualMachines)
+	})
 }
